@@ -1,0 +1,43 @@
+// @saga/core: everything a user of the engine imports. Definitions and the execution model are
+// re-exported so that `@saga/core` is the only import an application needs.
+export * from '@saga/definitions';
+export * from '@saga/execution';
+
+// Ports: what adapters implement.
+export * from './ports/eventStore.js';
+export * from './ports/broker.js';
+export * from './ports/clock.js';
+export * from './ports/logger.js';
+export { ConcurrencyConflictError, isConcurrencyConflictError } from './ports/concurrencyConflictError.js';
+export { PoisonMessageError, isPoisonMessageError } from './ports/poisonMessageError.js';
+
+// In-memory adapters.
+export { InMemoryEventStore, type InMemoryEventStoreOptions } from './inMemory/inMemoryEventStore.js';
+export { InMemoryBroker, type DeadLetter, type DrainOptions, type InMemoryBrokerOptions } from './inMemory/inMemoryBroker.js';
+
+// The engine.
+export { SagaManager, type SagaManagerOptions, type RunOptions, type SagaHistoryEntry } from './manager/sagaManager.js';
+export { nextAction, isAwaiting, type Action } from './manager/nextAction.js';
+export { defaultCompensationRetry, type RetryPolicy } from './manager/decide.js';
+export { executionStream, executionIdOf } from './manager/executionStream.js';
+export { SagaParticipant, type SagaParticipantOptions, type RequestHandler, type RequestMeta } from './participant/sagaParticipant.js';
+export { SagaBusinessError } from './participant/sagaBusinessError.js';
+export {
+  SagaFailedError,
+  CommitFailedError,
+  SagaRollbackError,
+  SagaNotFoundError,
+  SagaAlreadyExecutedError,
+  DefinitionNotRegisteredError,
+  DefinitionConflictError,
+  InvalidRunOptionsError,
+  ManagerNotReadyError,
+  AdapterNotAvailableError,
+} from './errors/runErrors.js';
+
+// The wire format, for adapters and tools that inspect messages.
+export { Headers, replyTopic, transactionTopic } from './wire/headers.js';
+export { decodeReply, decodeRequest, encodeReply, encodeRequest, type ReplyEnvelope, type RequestEnvelope } from './wire/sagaMessages.js';
+
+// Configuration.
+export { type SagaManagerConfig, storeFromUrl, brokerFromUrl, defaultStoreUrl, redactUrl } from './config/resolveConfig.js';

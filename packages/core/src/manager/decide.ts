@@ -1,0 +1,376 @@
+/**
+ * The decider: turns an input (start, continue, a reply, a timeout, commit/reject) into the events
+ * to append and the messages to publish once they are stored. User callbacks run here; nothing is
+ * written here. `nextAction` says what to do; this file does it.
+ */
+import { randomUUID } from 'node:crypto';
+import {
+  SagaContext,
+  SagaRequest,
+  SagaResponse,
+  SagaResponseStatus,
+  stepAtPath,
+  type JsonObject,
+  type RemoteSagaStep,
+  type Saga,
+} from '@saga/definitions';
+import { evolve, sagaEvent, type ErrorInfo, type SagaEvent, type SagaExecution } from '@saga/execution';
+import type { BrokerMessage } from '../ports/broker.js';
+import { encodeRequest, encodeTransactionCommand, type ReplyEnvelope } from '../wire/sagaMessages.js';
+import { replyTopic, transactionTopic } from '../wire/headers.js';
+import pRetry from 'p-retry';
+import { attempt, contextOutcome, type Outcome } from './callUserCode.js';
+import { nextAction, type Action } from './nextAction.js';
+
+export interface Outgoing {
+  readonly topic: string;
+  readonly message: BrokerMessage;
+}
+
+export interface Decision {
+  readonly events: readonly SagaEvent[];
+  readonly outbox: readonly Outgoing[];
+  /** The execution with `events` applied (what it will be once they are stored). */
+  readonly execution: SagaExecution;
+  /** Why nothing was decided, when `events` is empty and the input was a message (for the log). */
+  readonly ignored?: string;
+}
+
+export type DecideInput =
+  | { readonly kind: 'continue' }
+  | { readonly kind: 'reply'; readonly reply: ReplyEnvelope }
+  | { readonly kind: 'timeout'; readonly requestId: string; readonly timeoutMs: number }
+  | { readonly kind: 'commit' }
+  | { readonly kind: 'reject' };
+
+export interface RetryPolicy {
+  /** Retries after the first attempt. */
+  readonly retries: number;
+  readonly minDelayMs: number;
+  readonly maxDelayMs: number;
+}
+
+export const defaultCompensationRetry: RetryPolicy = { retries: 3, minDelayMs: 50, maxDelayMs: 2_000 };
+
+/** Retries a callback that reports failure as data, with capped exponential backoff and jitter. */
+const withRetries = async <T>(policy: RetryPolicy, call: () => Promise<Outcome<T>>): Promise<Outcome<T>> => {
+  let last: Outcome<T> | undefined;
+  try {
+    return await pRetry(
+      async () => {
+        last = await call();
+        if (!last.ok) throw new Error(last.error.message);
+        return last;
+      },
+      { retries: policy.retries, minTimeout: policy.minDelayMs, maxTimeout: policy.maxDelayMs, randomize: true },
+    );
+  } catch {
+    return last ?? { ok: false, error: { name: 'Error', message: 'compensation failed' } };
+  }
+};
+
+/** Accumulates events and messages while the decision runs, keeping the folded state current. */
+class DecisionBuilder {
+  readonly events: SagaEvent[] = [];
+  readonly outbox: Outgoing[] = [];
+  constructor(
+    public execution: SagaExecution,
+    readonly compensationRetry: RetryPolicy,
+  ) {}
+
+  record(...events: SagaEvent[]): void {
+    for (const event of events) {
+      this.events.push(event);
+      this.execution = evolve(this.execution, event);
+    }
+  }
+
+  send(topic: string, message: BrokerMessage): void {
+    this.outbox.push({ topic, message });
+  }
+
+  done(ignored?: string): Decision {
+    return { events: this.events, outbox: this.outbox, execution: this.execution, ...(ignored ? { ignored } : {}) };
+  }
+}
+
+const contextOf = (execution: SagaExecution): SagaContext => new SagaContext(execution.context);
+
+const sendRequest = (d: DecisionBuilder, path: string, request: SagaRequest, purpose: 'execute' | 'compensate'): void => {
+  const requestId = randomUUID();
+  const data = { path, requestId, target: request.target, payload: request.payload };
+  d.record(purpose === 'execute' ? sagaEvent('RequestSent', data) : sagaEvent('CompensationRequestSent', data));
+  d.send(
+    request.target,
+    encodeRequest({
+      sagaId: d.execution.id,
+      requestId,
+      replyTo: replyTopic(d.execution.service),
+      purpose,
+      ...(d.execution.user ? { user: d.execution.user } : {}),
+      payload: request.payload,
+    }),
+  );
+};
+
+const buildRequest = async (builder: (ctx: SagaContext) => unknown, execution: SagaExecution) =>
+  attempt(async () => {
+    const request = await builder(contextOf(execution));
+    if (!(request instanceof SagaRequest)) {
+      throw new TypeError(`onExecute/onFailure of a remote step must return a SagaRequest(target, payload); it returned ${typeof request}.`);
+    }
+    return request;
+  });
+
+/** Does one action; returns false when the action means "stop here" (await / idle). */
+const perform = async (d: DecisionBuilder, definition: Saga, action: Action): Promise<boolean> => {
+  const execution = d.execution;
+  switch (action.type) {
+    case 'runLocal': {
+      const { path, step } = action;
+      const outcome = await contextOutcome(execution.context, () => step.execute?.(contextOf(execution)));
+      d.record(
+        outcome.ok
+          ? sagaEvent('StepFinished', { path, kind: 'local', context: outcome.value })
+          : sagaEvent('StepFailed', { path, kind: 'local', status: 'errored-on-execute', error: outcome.error, compensate: false }),
+      );
+      return true;
+    }
+    case 'sendRequest': {
+      const { path, step } = action;
+      const request = await buildRequest((ctx) => step.execute?.(ctx), execution);
+      if (!request.ok) {
+        d.record(sagaEvent('StepFailed', { path, kind: 'remote', status: 'errored-on-execute', error: request.error, compensate: false }));
+        return true;
+      }
+      sendRequest(d, path, request.value, 'execute');
+      return false;
+    }
+    case 'chooseBranch': {
+      const { path, step } = action;
+      const chosen = await attempt(async () => {
+        for (const [index, alternative] of step.alternatives.entries()) {
+          if ((await alternative.condition(contextOf(execution))) === true) return index;
+        }
+        return step.otherwise ? ('else' as const) : null;
+      });
+      d.record(
+        chosen.ok
+          ? sagaEvent('BranchChosen', { path, branch: chosen.value })
+          : sagaEvent('StepFailed', { path, kind: 'conditional', status: 'errored-on-execute', error: chosen.error, compensate: false }),
+      );
+      return true;
+    }
+    case 'finishConditional':
+      d.record(sagaEvent('StepFinished', { path: action.path, kind: 'conditional' }));
+      return true;
+    case 'complete':
+      d.record(sagaEvent('SagaCompleted', { context: execution.context }));
+      return true;
+    case 'compensateLocal': {
+      const { path, step } = action;
+      const outcome = await withRetries(d.compensationRetry, () => contextOutcome(execution.context, () => step.failure?.(contextOf(execution))));
+      d.record(
+        outcome.ok
+          ? sagaEvent('StepCompensated', { path, context: outcome.value })
+          : sagaEvent('CompensationFailed', { path, error: outcome.error }),
+      );
+      return outcome.ok;
+    }
+    case 'compensateRemote': {
+      const { path, step } = action;
+      const request = await buildRequest((ctx) => step.failure?.(ctx), execution);
+      if (!request.ok) {
+        d.record(sagaEvent('CompensationFailed', { path, error: request.error }));
+        return false;
+      }
+      sendRequest(d, path, request.value, 'compensate');
+      return false;
+    }
+    case 'fail': {
+      d.record(sagaEvent('SagaFailed', { error: execution.error ?? { name: 'SagaFailedError', message: 'The saga failed.' } }));
+      if (d.execution.autocommit) rejectParticipants(d, `the saga failed: ${execution.error?.message ?? 'unknown error'}`);
+      return false;
+    }
+    case 'requestVotes': {
+      const votes = execution.transaction.participants.map((service) => ({ service, requestId: randomUUID() }));
+      d.record(sagaEvent('VotesRequested', { votes }));
+      for (const { service, requestId } of votes) {
+        d.send(transactionTopic(service), encodeTransactionCommand('reserve', execution.id, { requestId, replyTo: replyTopic(execution.service) }));
+      }
+      return false;
+    }
+    case 'decideVotes': {
+      const services = execution.transaction.votes.map((v) => v.service);
+      const against = execution.transaction.votes.filter((v) => v.vote === false);
+      if (against.length === 0) {
+        d.record(sagaEvent('TransactionCommitted', { services }));
+        for (const service of services) d.send(transactionTopic(service), encodeTransactionCommand('commit', execution.id));
+        return false;
+      }
+      const reason = against.map((v) => `${v.service} voted no${v.reason ? ` (${v.reason})` : ''}`).join('; ');
+      rejectParticipants(d, reason);
+      d.record(sagaEvent('CommitFailed', { error: { name: 'CommitFailedError', message: reason } }));
+      return true;
+    }
+    case 'await':
+    case 'idle':
+      return false;
+  }
+};
+
+const rejectParticipants = (d: DecisionBuilder, reason: string): void => {
+  const { transaction, id } = d.execution;
+  if (transaction.participants.length === 0 || transaction.status === 'committed' || transaction.status === 'rejected') return;
+  d.record(sagaEvent('TransactionRejected', { services: [...transaction.participants], reason }));
+  for (const service of transaction.participants) d.send(transactionTopic(service), encodeTransactionCommand('reject', id));
+};
+
+/** Runs actions until the execution must wait (a request went out) or has nothing left to do. */
+const advance = async (d: DecisionBuilder, definition: Saga): Promise<void> => {
+  for (;;) {
+    const action = nextAction(definition, d.execution);
+    if (!(await perform(d, definition, action))) return;
+  }
+};
+
+const failureOf = (response: SagaResponse, path: string): ErrorInfo => {
+  const payload = response.payload;
+  const detail =
+    payload && typeof payload === 'object' && !Array.isArray(payload) && typeof (payload as JsonObject).message === 'string'
+      ? String((payload as JsonObject).message)
+      : JSON.stringify(payload);
+  const name = response.status === SagaResponseStatus.SYSTEM_ERROR ? 'SystemErrorReply' : 'ErrorReply';
+  return { name, message: `Step ${path} got a ${response.status} reply: ${detail}` };
+};
+
+/** A reply to the pending forward request: runs onSuccess/onError and records the outcome. */
+const applyForwardReply = async (d: DecisionBuilder, definition: Saga, response: SagaResponse, path: string): Promise<void> => {
+  const step = stepAtPath(definition, path) as RemoteSagaStep | undefined;
+  if (response.status === SagaResponseStatus.SYSTEM_ERROR) {
+    // The participant failed and changed nothing, so this step is not compensated (reference §2.5).
+    d.record(sagaEvent('StepFailed', { path, kind: 'remote', status: 'errored-by-on-execute', error: failureOf(response, path), compensate: false, requestId: response.requestId }));
+    return;
+  }
+  const success = response.status === SagaResponseStatus.SUCCESS;
+  const callback = success ? step?.success : step?.error;
+  if (!callback) {
+    // An ERROR reply with no onError fails the step (the reference silently counted it a success).
+    d.record(
+      success
+        ? sagaEvent('StepFinished', { path, kind: 'remote' })
+        : sagaEvent('StepFailed', { path, kind: 'remote', status: 'errored-on-error', error: failureOf(response, path), compensate: false, requestId: response.requestId }),
+    );
+    return;
+  }
+  const outcome = await contextOutcome(d.execution.context, () => callback(contextOf(d.execution), response));
+  d.record(
+    outcome.ok
+      ? sagaEvent('StepFinished', { path, kind: 'remote', context: outcome.value })
+      : sagaEvent('StepFailed', {
+          path,
+          kind: 'remote',
+          status: success ? 'errored-on-success' : 'errored-on-error',
+          error: outcome.error,
+          // The participant applied the request; its effect must be undone with the others.
+          compensate: true,
+          requestId: response.requestId,
+        }),
+  );
+};
+
+const applyReply = async (d: DecisionBuilder, definition: Saga, reply: ReplyEnvelope): Promise<string | undefined> => {
+  const execution = d.execution;
+  if (reply.sagaId !== execution.id) return `reply for saga ${reply.sagaId} reached execution ${execution.id}`;
+  const vote = execution.transaction.status === 'reserving' ? execution.transaction.votes.find((v) => v.requestId === reply.requestId) : undefined;
+  if (vote) {
+    if (vote.vote !== undefined) return `duplicate vote ${reply.requestId} from ${vote.service}`;
+    const reason = reply.status === SagaResponseStatus.SUCCESS ? undefined : failureOf(new SagaResponse({ ...reply }), vote.service).message;
+    d.record(sagaEvent('VoteReceived', { service: vote.service, requestId: reply.requestId, vote: reply.status === SagaResponseStatus.SUCCESS, ...(reason ? { reason } : {}) }));
+    return undefined;
+  }
+  const pending = execution.pendingRequest;
+  if (!pending || pending.requestId !== reply.requestId) {
+    return `reply ${reply.requestId} matches no pending request of execution ${execution.id} (duplicate, late or foreign)`;
+  }
+  const response = new SagaResponse({ ...reply });
+  d.record(
+    sagaEvent('ReplyReceived', {
+      path: pending.path,
+      requestId: reply.requestId,
+      status: response.status,
+      payload: reply.payload,
+      relatedServices: [...reply.relatedServices],
+    }),
+  );
+  if (pending.purpose === 'execute') {
+    await applyForwardReply(d, definition, response, pending.path);
+  } else if (response.ok) {
+    d.record(sagaEvent('StepCompensated', { path: pending.path, requestId: reply.requestId }));
+  } else {
+    d.record(sagaEvent('CompensationFailed', { path: pending.path, error: failureOf(response, pending.path) }));
+  }
+  return undefined;
+};
+
+const applyTimeout = (d: DecisionBuilder, requestId: string, timeoutMs: number): string | undefined => {
+  const execution = d.execution;
+  const pending = execution.pendingRequest;
+  if (pending?.requestId === requestId) {
+    const error = { name: 'ReplyTimeoutError', message: `No reply to request ${requestId} (${pending.target}) of step ${pending.path} within ${timeoutMs} ms.` };
+    d.record(
+      pending.purpose === 'execute'
+        ? // The request may have been applied: the in-flight step is compensated too.
+          sagaEvent('StepFailed', { path: pending.path, kind: 'remote', status: 'timed-out', error, compensate: true, requestId })
+        : sagaEvent('CompensationFailed', { path: pending.path, error }),
+    );
+    return undefined;
+  }
+  const missing = execution.transaction.status === 'reserving' ? execution.transaction.votes.filter((v) => v.vote === undefined) : [];
+  if (missing.some((v) => v.requestId === requestId)) {
+    // A participant that does not answer in time counts as a no, as in any two-phase commit.
+    for (const vote of missing) {
+      d.record(sagaEvent('VoteReceived', { service: vote.service, requestId: vote.requestId, vote: false, reason: `no vote within ${timeoutMs} ms` }));
+    }
+    return undefined;
+  }
+  return `timeout of ${requestId} is stale: the request is no longer pending`;
+};
+
+/**
+ * Decides what `input` does to `execution`: the events to append (possibly none) and what to send
+ * after. Runs user callbacks, so it is not pure; it performs no I/O of its own.
+ */
+export const decide = async (
+  definition: Saga,
+  execution: SagaExecution,
+  input: DecideInput,
+  compensationRetry: RetryPolicy = defaultCompensationRetry,
+): Promise<Decision> => {
+  const d = new DecisionBuilder(execution, compensationRetry);
+  let ignored: string | undefined;
+  switch (input.kind) {
+    case 'reply':
+      ignored = await applyReply(d, definition, input.reply);
+      break;
+    case 'timeout':
+      ignored = applyTimeout(d, input.requestId, input.timeoutMs);
+      break;
+    case 'commit':
+      if (execution.transaction.status === 'pending' && execution.status === 'finished') {
+        await perform(d, definition, { type: 'requestVotes' });
+      } else if (execution.transaction.status === 'none' && execution.status === 'finished') {
+        ignored = 'nothing to commit: no participant took part';
+      }
+      return d.done(ignored);
+    case 'reject':
+      rejectParticipants(d, 'rejected by an operator');
+      return d.done(d.events.length === 0 ? 'nothing to reject' : undefined);
+    case 'continue':
+      break;
+  }
+  if (ignored) return d.done(ignored);
+  await advance(d, definition);
+  return d.done();
+};
+

@@ -1,0 +1,118 @@
+/**
+ * Decide, append, publish: the one loop that moves executions forward.
+ *
+ * 1. read the stream and fold it (never a snapshot);
+ * 2. decide what the input does (user callbacks run here);
+ * 3. append the decision's events in one append, expecting the revision that was folded;
+ *    on a conflict another writer moved first: re-read, re-fold, decide again;
+ * 4. only then publish the decision's requests (the stream is the outbox).
+ */
+import pRetry from 'p-retry';
+import type { Saga } from '@saga/definitions';
+import { decodeHistory, evolve, fold, initialExecution, type SagaEvent, type SagaExecution, type RecordedSagaEvent } from '@saga/execution';
+import type { Broker } from '../ports/broker.js';
+import type { Clock } from '../ports/clock.js';
+import { isConcurrencyConflictError } from '../ports/concurrencyConflictError.js';
+import type { EventStore, NewEvent } from '../ports/eventStore.js';
+import type { Logger } from '../ports/logger.js';
+import { SagaNotFoundError } from '../errors/runErrors.js';
+import { decide, type DecideInput, type Decision, type RetryPolicy } from './decide.js';
+import type { DefinitionRegistry } from './definitionRegistry.js';
+import { eventId, executionStream } from './executionStream.js';
+import { KeyedMutex } from './keyedMutex.js';
+
+export interface DriverDeps {
+  readonly store: EventStore;
+  readonly broker: Broker;
+  readonly registry: DefinitionRegistry;
+  readonly logger: Logger;
+  readonly clock: Clock;
+  readonly compensationRetry: RetryPolicy;
+  /** Re-reads after conflicts before giving up (each one means another writer made progress). */
+  readonly maxConflictRetries: number;
+}
+
+export interface Loaded {
+  readonly execution: SagaExecution;
+  readonly events: readonly RecordedSagaEvent[];
+}
+
+export class ExecutionDriver {
+  readonly #mutex = new KeyedMutex();
+  constructor(private readonly deps: DriverDeps) {}
+
+  async load(executionId: string): Promise<Loaded> {
+    const stream = executionStream(executionId);
+    const stored = await this.deps.store.read(stream);
+    if (stored.length === 0) throw new SagaNotFoundError(executionId);
+    const events = decodeHistory(stored, stream);
+    return { execution: fold(events), events };
+  }
+
+  /** Starts a new execution: `started` plus whatever the first steps decide, in one append. */
+  async start(definition: Saga, started: Extract<SagaEvent, { type: 'SagaStarted' }>): Promise<SagaExecution> {
+    const id = started.data.executionId;
+    return this.#mutex.run(id, async () => {
+      const execution = evolve(initialExecution(), started);
+      const decision = await decide(definition, execution, { kind: 'continue' }, this.deps.compensationRetry);
+      await this.#append(id, [started, ...decision.events], 'no_stream');
+      await this.#publish(id, decision);
+      return decision.execution;
+    });
+  }
+
+  /** Applies `input` to an existing execution; returns the execution afterwards. */
+  async drive(executionId: string, input: DecideInput): Promise<SagaExecution> {
+    return this.#mutex.run(executionId, async () => {
+      for (let attempt = 0; ; attempt++) {
+        const { execution } = await this.load(executionId);
+        const definition = this.deps.registry.resolve(execution);
+        const decision = await decide(definition, execution, input, this.deps.compensationRetry);
+        if (decision.events.length === 0) {
+          if (decision.ignored) this.deps.logger.warn({ executionId, input: input.kind }, `Ignored: ${decision.ignored}`);
+          return execution;
+        }
+        try {
+          await this.#append(executionId, decision.events, execution.revision);
+        } catch (error) {
+          if (isConcurrencyConflictError(error) && attempt < this.deps.maxConflictRetries) {
+            this.deps.logger.debug({ executionId, attempt }, 'Append conflict: another writer moved first; re-reading and deciding again');
+            continue;
+          }
+          throw error;
+        }
+        await this.#publish(executionId, decision);
+        return decision.execution;
+      }
+    });
+  }
+
+  async #append(executionId: string, events: readonly SagaEvent[], expected: number | 'no_stream'): Promise<void> {
+    const stream = executionStream(executionId);
+    const first = expected === 'no_stream' ? 0 : expected + 1;
+    const newEvents: NewEvent[] = events.map((event, index) => ({
+      id: eventId(stream, first + index, event.type, event.data),
+      type: event.type,
+      data: event.data as NewEvent['data'],
+      metadata: { executionId, $correlationId: executionId },
+    }));
+    await this.deps.store.append(stream, newEvents, expected);
+  }
+
+  /**
+   * Sends the decision's messages. Their events are stored, so a message that cannot be sent now
+   * is not lost: it stays pending in the stream (and times out, or is re-sent on recovery).
+   */
+  async #publish(executionId: string, decision: Decision): Promise<void> {
+    for (const { topic, message } of decision.outbox) {
+      try {
+        await pRetry(() => this.deps.broker.publish(topic, message), { retries: 3, minTimeout: 50, maxTimeout: 1_000, randomize: true });
+      } catch (error) {
+        this.deps.logger.error(
+          { executionId, topic, requestId: message.id, error: error instanceof Error ? error.message : String(error) },
+          'Could not publish a stored request; it stays pending in the stream',
+        );
+      }
+    }
+  }
+}

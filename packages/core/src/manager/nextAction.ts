@@ -1,0 +1,95 @@
+/**
+ * What an execution must do next, read from its definition and its folded state. Pure: no I/O and
+ * no user code, so the engine's control flow is tested as a plain function.
+ */
+import {
+  branchPrefix,
+  sagaOfBranch,
+  stepAtPath,
+  stepPath,
+  type ConditionalSagaStep,
+  type LocalSagaStep,
+  type RemoteSagaStep,
+  type Saga,
+} from '@saga/definitions';
+import { SagaStatus, StepStatus, type PendingRequest, type SagaExecution } from '@saga/execution';
+
+export type Action =
+  | { readonly type: 'runLocal'; readonly path: string; readonly step: LocalSagaStep }
+  | { readonly type: 'sendRequest'; readonly path: string; readonly step: RemoteSagaStep }
+  | { readonly type: 'chooseBranch'; readonly path: string; readonly step: ConditionalSagaStep }
+  | { readonly type: 'finishConditional'; readonly path: string }
+  | { readonly type: 'complete' }
+  | { readonly type: 'compensateLocal'; readonly path: string; readonly step: LocalSagaStep }
+  | { readonly type: 'compensateRemote'; readonly path: string; readonly step: RemoteSagaStep }
+  | { readonly type: 'fail' }
+  | { readonly type: 'requestVotes' }
+  | { readonly type: 'decideVotes' }
+  /** Nothing to do until a reply (or votes) arrive. */
+  | { readonly type: 'await'; readonly pending?: PendingRequest }
+  /** Nothing to do: terminal, or waiting for an operator's commit/reject. */
+  | { readonly type: 'idle' };
+
+type Forward = Exclude<Action, { type: 'compensateLocal' | 'compensateRemote' | 'fail' | 'requestVotes' | 'decideVotes' | 'idle' }>;
+
+const nextForward = (saga: Saga, prefix: string | undefined, execution: SagaExecution, steps: ReadonlyMap<string, SagaExecution['steps'][number]>): Forward => {
+  for (const [index, step] of saga.steps.entries()) {
+    const path = stepPath(prefix, index);
+    const recorded = steps.get(path);
+    if (!recorded) {
+      switch (step.kind) {
+        case 'local':
+          return { type: 'runLocal', path, step: step as LocalSagaStep };
+        case 'remote':
+          return { type: 'sendRequest', path, step: step as RemoteSagaStep };
+        case 'conditional':
+          return { type: 'chooseBranch', path, step: step as ConditionalSagaStep };
+      }
+    }
+    if (recorded.status === StepStatus.Finished) continue;
+    if (recorded.status === StepStatus.PausedByOnExecute) return { type: 'await', ...(execution.pendingRequest ? { pending: execution.pendingRequest } : {}) };
+    if (recorded.kind === 'conditional' && recorded.status === StepStatus.RunningOnExecute && recorded.branch != null) {
+      const branch = sagaOfBranch(step as ConditionalSagaStep, recorded.branch);
+      if (!branch) return { type: 'complete' };
+      const inner = nextForward(branch, branchPrefix(path, recorded.branch), execution, steps);
+      return inner.type === 'complete' ? { type: 'finishConditional', path } : inner;
+    }
+    // Any other status in the forward phase means the history and the definition disagree.
+    throw new Error(`Step ${path} is '${recorded.status}' in the forward phase`);
+  }
+  return { type: 'complete' };
+};
+
+/** Steps whose compensation is still to do, skipping steps that have no onFailure. */
+const nextCompensation = (definition: Saga, execution: SagaExecution): Action => {
+  if (execution.pendingRequest) return { type: 'await', pending: execution.pendingRequest };
+  const done = new Set(execution.compensation.done);
+  for (const path of execution.compensation.plan) {
+    if (done.has(path)) continue;
+    const step = stepAtPath(definition, path);
+    if (step?.kind === 'local' && (step as LocalSagaStep).failure) return { type: 'compensateLocal', path, step: step as LocalSagaStep };
+    if (step?.kind === 'remote' && (step as RemoteSagaStep).failure) return { type: 'compensateRemote', path, step: step as RemoteSagaStep };
+  }
+  return { type: 'fail' };
+};
+
+export const nextAction = (definition: Saga, execution: SagaExecution): Action => {
+  switch (execution.phase) {
+    case 'forward':
+      return nextForward(definition, undefined, execution, new Map(execution.steps.map((s) => [s.path, s])));
+    case 'compensating':
+      return nextCompensation(definition, execution);
+    case 'ended': {
+      const { transaction } = execution;
+      if (transaction.status === 'reserving') {
+        return transaction.votes.every((v) => v.vote !== undefined) ? { type: 'decideVotes' } : { type: 'await' };
+      }
+      if (execution.autocommit && execution.status === SagaStatus.Finished && transaction.status === 'pending') return { type: 'requestVotes' };
+      return { type: 'idle' };
+    }
+  }
+};
+
+/** Whether an execution is waiting for a message (a reply or votes) rather than done. */
+export const isAwaiting = (execution: SagaExecution): boolean =>
+  execution.pendingRequest !== undefined || execution.transaction.status === 'reserving';

@@ -1,0 +1,192 @@
+/**
+ * The remote side of a saga: a service that handles requests and takes part in the commit.
+ *
+ * `handle(target, fn)` answers requests on topic `target`: `SUCCESS` with what `fn` returned,
+ * `ERROR` when it threw `SagaBusinessError`, `SYSTEM_ERROR` on any other throw. Requests are
+ * de-duplicated by `requestId`: a redelivered request gets the first reply again and `fn` runs once.
+ */
+import { SagaResponseStatus, type JsonValue, type MaybePromise } from '@saga/definitions';
+import type { Broker, DeliveredMessage, Subscription } from '../ports/broker.js';
+import { defaultLogger, type Logger } from '../ports/logger.js';
+import { ManagerNotReadyError } from '../errors/runErrors.js';
+import { transactionTopic } from '../wire/headers.js';
+import { decodeRequest, decodeTransactionCommand, encodeReply, type ReplyEnvelope } from '../wire/sagaMessages.js';
+import { ReplyCache } from './replyCache.js';
+import { SagaBusinessError } from './sagaBusinessError.js';
+
+export interface RequestMeta {
+  readonly sagaId: string;
+  readonly requestId: string;
+  readonly user?: string;
+  /** `execute` for a step's request, `compensate` for its onFailure request. */
+  readonly purpose: 'execute' | 'compensate';
+  readonly headers: Readonly<Record<string, string>>;
+}
+
+export type RequestHandler = (payload: JsonValue, meta: RequestMeta) => MaybePromise<JsonValue | void>;
+
+export interface SagaParticipantOptions {
+  readonly broker: Broker;
+  /** This service's name: sent back in `relatedServices`; transaction commands arrive on `<service>.transaction`. */
+  readonly service: string;
+  readonly logger?: Logger;
+  /** How many request ids to remember for de-duplication. Default 10,000. */
+  readonly dedupeCapacity?: number;
+}
+
+interface TransactionRecord {
+  vote?: Promise<boolean>;
+  committed?: boolean;
+  rejected?: boolean;
+}
+
+export class SagaParticipant implements AsyncDisposable {
+  readonly service: string;
+  readonly #broker: Broker;
+  readonly #logger: Logger;
+  readonly #handlers = new Map<string, RequestHandler>();
+  readonly #replies: ReplyCache<ReplyEnvelope>;
+  readonly #transactions = new Map<string, TransactionRecord>();
+  readonly #subscriptions: Subscription[] = [];
+  #reserve: (sagaId: string) => MaybePromise<boolean> = () => true;
+  #commit: (sagaId: string) => MaybePromise<void> = () => undefined;
+  #reject: (sagaId: string) => MaybePromise<void> = () => undefined;
+  #setup = false;
+
+  constructor(options: SagaParticipantOptions) {
+    this.service = options.service;
+    this.#broker = options.broker;
+    this.#logger = options.logger ?? defaultLogger();
+    this.#replies = new ReplyCache(options.dedupeCapacity);
+  }
+
+  handle(target: string, handler: RequestHandler): this {
+    if (this.#setup) throw new ManagerNotReadyError(`Register handler '${target}' before participant.setup().`);
+    if (this.#handlers.has(target)) throw new ManagerNotReadyError(`Participant '${this.service}' already handles '${target}'; register one handler per target.`);
+    this.#handlers.set(target, handler);
+    return this;
+  }
+
+  /** Vote on committing a saga's changes (default: yes). Called at most once per saga. */
+  onReserve(hook: (sagaId: string) => MaybePromise<boolean>): this {
+    this.#reserve = hook;
+    return this;
+  }
+
+  /** Make a saga's changes final. Called at most once per saga. */
+  onCommit(hook: (sagaId: string) => MaybePromise<void>): this {
+    this.#commit = hook;
+    return this;
+  }
+
+  /** Drop a saga's changes. Called at most once per saga, never after onCommit. */
+  onReject(hook: (sagaId: string) => MaybePromise<void>): this {
+    this.#reject = hook;
+    return this;
+  }
+
+  get alreadySetup(): boolean {
+    return this.#setup;
+  }
+
+  async setup(): Promise<void> {
+    if (this.#setup) return;
+    await this.#broker.setup();
+    for (const [target, handler] of this.#handlers) {
+      this.#subscriptions.push(await this.#broker.subscribe(target, this.service, (message) => this.#onRequest(handler, message)));
+    }
+    this.#subscriptions.push(await this.#broker.subscribe(transactionTopic(this.service), this.service, (message) => this.#onTransaction(message)));
+    this.#setup = true;
+  }
+
+  async destroy(): Promise<void> {
+    await Promise.all(this.#subscriptions.splice(0).map((s) => s.close()));
+    this.#setup = false;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.destroy();
+  }
+
+  async #onRequest(handler: RequestHandler, message: DeliveredMessage): Promise<void> {
+    const request = this.#decode(() => decodeRequest(message), message);
+    const meta: RequestMeta = {
+      sagaId: request.sagaId,
+      requestId: request.requestId,
+      ...(request.user ? { user: request.user } : {}),
+      purpose: request.purpose === 'compensate' ? 'compensate' : 'execute',
+      headers: request.headers,
+    };
+    const { value: reply, duplicate } = await this.#replies.once(request.requestId, () => this.#answer(handler, request.payload, meta));
+    if (duplicate) this.#logger.info({ executionId: request.sagaId, requestId: request.requestId }, 'Duplicate request: re-sending the first reply');
+    // Re-sent on duplicates too: the first reply may be the one that was lost.
+    await this.#broker.publish(request.replyTo, encodeReply(reply));
+  }
+
+  async #answer(handler: RequestHandler, payload: JsonValue, meta: RequestMeta): Promise<ReplyEnvelope> {
+    const reply = (status: SagaResponseStatus, body: JsonValue): ReplyEnvelope => ({
+      sagaId: meta.sagaId,
+      requestId: meta.requestId,
+      status,
+      relatedServices: [this.service],
+      payload: body,
+    });
+    try {
+      const result = await handler(payload, meta);
+      return reply(SagaResponseStatus.SUCCESS, result === undefined ? null : (JSON.parse(JSON.stringify(result)) as JsonValue));
+    } catch (error) {
+      if (error instanceof SagaBusinessError) {
+        return reply(SagaResponseStatus.ERROR, { name: error.name, message: error.message, details: error.details });
+      }
+      const info = error instanceof Error ? { name: error.name, message: error.message } : { name: 'Error', message: String(error) };
+      this.#logger.error({ executionId: meta.sagaId, requestId: meta.requestId, error: info.message }, 'Handler failed: replying SYSTEM_ERROR');
+      return reply(SagaResponseStatus.SYSTEM_ERROR, info);
+    }
+  }
+
+  async #onTransaction(message: DeliveredMessage): Promise<void> {
+    const command = this.#decode(() => decodeTransactionCommand(message), message);
+    const record = this.#transactions.get(command.sagaId) ?? {};
+    this.#transactions.set(command.sagaId, record);
+    switch (command.action) {
+      case 'reserve': {
+        record.vote ??= Promise.resolve()
+          .then(() => this.#reserve(command.sagaId))
+          .then((vote) => vote === true)
+          .catch(() => false);
+        const vote = await record.vote;
+        await this.#broker.publish(
+          command.replyTo ?? '',
+          encodeReply({
+            sagaId: command.sagaId,
+            requestId: command.requestId ?? '',
+            status: vote ? SagaResponseStatus.SUCCESS : SagaResponseStatus.ERROR,
+            relatedServices: [this.service],
+            payload: vote ? null : { message: `${this.service} could not reserve the transaction` },
+          }),
+        );
+        return;
+      }
+      case 'commit':
+        if (record.committed || record.rejected) return;
+        await this.#commit(command.sagaId);
+        record.committed = true;
+        return;
+      case 'reject':
+        if (record.committed || record.rejected) return;
+        await this.#reject(command.sagaId);
+        record.rejected = true;
+        return;
+    }
+  }
+
+  #decode<T>(decode: () => T, message: DeliveredMessage): T {
+    try {
+      return decode();
+    } catch (error) {
+      this.#logger.warn({ topic: message.topic, messageId: message.id, reason: String(error) }, 'Malformed message: dead-lettering it');
+      throw error;
+    }
+  }
+}
+

@@ -1,0 +1,123 @@
+/**
+ * The messages between a manager and its participants, and their validation. Whatever arrives from
+ * the wire is checked here: a message that does not fit throws `PoisonMessageError` and is
+ * dead-lettered by the broker, so nothing malformed reaches an execution.
+ */
+import { randomUUID } from 'node:crypto';
+import { isSagaResponseStatus, type JsonValue, type SagaResponseStatus } from '@saga/definitions';
+import type { BrokerMessage } from '../ports/broker.js';
+import { PoisonMessageError } from '../ports/poisonMessageError.js';
+import { Headers } from './headers.js';
+
+export interface RequestEnvelope {
+  readonly sagaId: string;
+  readonly requestId: string;
+  readonly replyTo: string;
+  readonly purpose: 'execute' | 'compensate' | 'reserve';
+  readonly user?: string;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly payload: JsonValue;
+}
+
+export interface ReplyEnvelope {
+  readonly sagaId: string;
+  readonly requestId: string;
+  readonly status: SagaResponseStatus;
+  readonly relatedServices: readonly string[];
+  readonly payload: JsonValue;
+}
+
+export type TransactionAction = 'reserve' | 'commit' | 'reject';
+
+export const encodeRequest = (request: Omit<RequestEnvelope, 'headers'>): BrokerMessage => ({
+  id: request.requestId,
+  headers: {
+    [Headers.sagaId]: request.sagaId,
+    [Headers.requestId]: request.requestId,
+    [Headers.replyTo]: request.replyTo,
+    [Headers.transactions]: request.sagaId,
+    [Headers.purpose]: request.purpose,
+    ...(request.user ? { [Headers.user]: request.user } : {}),
+  },
+  body: request.payload,
+});
+
+export const encodeReply = (reply: ReplyEnvelope): BrokerMessage => ({
+  id: randomUUID(),
+  headers: {
+    [Headers.sagaId]: reply.sagaId,
+    [Headers.requestId]: reply.requestId,
+    [Headers.status]: String(reply.status),
+    [Headers.relatedServices]: reply.relatedServices.join(','),
+  },
+  body: reply.payload,
+});
+
+export const encodeTransactionCommand = (
+  action: TransactionAction,
+  sagaId: string,
+  reply?: { requestId: string; replyTo: string },
+): BrokerMessage => ({
+  id: reply?.requestId ?? randomUUID(),
+  headers: {
+    [Headers.sagaId]: sagaId,
+    [Headers.transactionAction]: action,
+    ...(reply ? { [Headers.requestId]: reply.requestId, [Headers.replyTo]: reply.replyTo } : {}),
+  },
+  body: null,
+});
+
+const required = (message: BrokerMessage, name: string, what: string): string => {
+  const value = message.headers[name];
+  if (typeof value !== 'string' || value.length === 0) {
+    throw new PoisonMessageError(`${what} ${message.id} has no '${name}' header; it cannot be matched to a saga execution.`);
+  }
+  return value;
+};
+
+export const decodeReply = (message: BrokerMessage): ReplyEnvelope => {
+  const sagaId = required(message, Headers.sagaId, 'Reply');
+  const requestId = required(message, Headers.requestId, 'Reply');
+  const rawStatus = required(message, Headers.status, 'Reply');
+  const status = Number(rawStatus);
+  if (!/^\d+$/.test(rawStatus) || !isSagaResponseStatus(status)) {
+    throw new PoisonMessageError(`Reply ${message.id} for saga ${sagaId} has status '${rawStatus}'; expected 200 (SUCCESS), 400 (ERROR) or 500 (SYSTEM_ERROR).`);
+  }
+  const related = message.headers[Headers.relatedServices] ?? '';
+  return {
+    sagaId,
+    requestId,
+    status,
+    relatedServices: related.split(',').filter((s) => s.length > 0),
+    payload: message.body,
+  };
+};
+
+export const decodeRequest = (message: BrokerMessage): RequestEnvelope => {
+  const purpose = message.headers[Headers.purpose] ?? 'execute';
+  if (purpose !== 'execute' && purpose !== 'compensate') {
+    throw new PoisonMessageError(`Request ${message.id} has purpose '${purpose}'; expected 'execute' or 'compensate'.`);
+  }
+  const user = message.headers[Headers.user];
+  return {
+    sagaId: required(message, Headers.sagaId, 'Request'),
+    requestId: required(message, Headers.requestId, 'Request'),
+    replyTo: required(message, Headers.replyTo, 'Request'),
+    purpose,
+    ...(user ? { user } : {}),
+    headers: message.headers,
+    payload: message.body,
+  };
+};
+
+export const decodeTransactionCommand = (message: BrokerMessage): { action: TransactionAction; sagaId: string; requestId?: string; replyTo?: string } => {
+  const sagaId = required(message, Headers.sagaId, 'Transaction command');
+  const action = required(message, Headers.transactionAction, 'Transaction command');
+  if (action !== 'reserve' && action !== 'commit' && action !== 'reject') {
+    throw new PoisonMessageError(`Transaction command ${message.id} has action '${action}'; expected reserve, commit or reject.`);
+  }
+  if (action === 'reserve') {
+    return { action, sagaId, requestId: required(message, Headers.requestId, 'Reserve command'), replyTo: required(message, Headers.replyTo, 'Reserve command') };
+  }
+  return { action, sagaId };
+};

@@ -1,0 +1,266 @@
+/**
+ * The fold: `evolve(execution, event)` is the only place an event changes state. Pure; no user code.
+ *
+ * `fold` applies a whole history to one mutable draft and freezes it once, so folding n events is
+ * O(n); `evolve` is the same step on a copy, for callers that hold immutable executions.
+ */
+import type { JsonObject } from '@saga/definitions';
+import type { RecordedSagaEvent } from './decodeEvent.js';
+import type { ErrorInfo, SagaEvent } from './sagaEvents.js';
+import type { ParticipantVote, PendingRequest, SagaExecution, StepExecution, TransactionStatus } from './sagaExecution.js';
+import { SagaStatus, StepStatus } from './sagaStatus.js';
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+interface Draft {
+  id: string;
+  definition: SagaExecution['definition'];
+  status: SagaStatus;
+  context: JsonObject;
+  user?: string;
+  service: string;
+  autocommit: boolean;
+  steps: Map<string, Mutable<StepExecution>>;
+  pendingRequest?: PendingRequest;
+  error?: ErrorInfo;
+  phase: SagaExecution['phase'];
+  completed: string[];
+  plan: string[];
+  done: string[];
+  failedCompensation?: { path: string; error: ErrorInfo };
+  transactionStatus: TransactionStatus;
+  participants: string[];
+  votes: ParticipantVote[];
+  revision: number;
+  startedAt?: string;
+  updatedAt?: string;
+}
+
+export const initialExecution = (): SagaExecution =>
+  freeze({
+    id: '',
+    definition: { name: '', version: '', fingerprint: '' },
+    status: SagaStatus.Created,
+    context: {},
+    service: '',
+    autocommit: true,
+    steps: new Map(),
+    phase: 'forward',
+    completed: [],
+    plan: [],
+    done: [],
+    transactionStatus: 'none',
+    participants: [],
+    votes: [],
+    revision: -1,
+  });
+
+/** Ancestors of a step inside conditionals: "2.0.1" → ["2"]; "2.0.3.else.0" → ["2.0.3", "2"]. */
+const conditionalAncestors = (path: string): string[] => {
+  const parts = path.split('.');
+  const ancestors: string[] = [];
+  for (let end = parts.length - 2; end > 0; end -= 2) ancestors.push(parts.slice(0, end).join('.'));
+  return ancestors;
+};
+
+const setStep = (draft: Draft, path: string, patch: Partial<StepExecution> & Pick<StepExecution, 'status'>): void => {
+  const step = draft.steps.get(path);
+  if (step) Object.assign(step, patch);
+  else draft.steps.set(path, { path, kind: patch.kind ?? 'remote', ...patch });
+};
+
+const startCompensation = (draft: Draft, error: ErrorInfo, plan: string[]): void => {
+  draft.error ??= error;
+  draft.phase = 'compensating';
+  draft.status = SagaStatus.Running;
+  draft.plan = plan;
+  delete draft.pendingRequest;
+};
+
+const apply = (draft: Draft, event: SagaEvent, recordedAt: string | undefined): void => {
+  switch (event.type) {
+    case 'SagaStarted': {
+      const d = event.data;
+      draft.id = d.executionId;
+      draft.definition = d.definition;
+      draft.context = d.context;
+      if (d.user !== null) draft.user = d.user;
+      draft.service = d.service;
+      draft.autocommit = d.autocommit;
+      draft.status = SagaStatus.Running;
+      draft.startedAt = recordedAt;
+      return;
+    }
+    case 'StepFinished': {
+      const { path, kind, context } = event.data;
+      setStep(draft, path, { kind, status: StepStatus.Finished });
+      if (kind !== 'conditional') draft.completed.push(path);
+      if (context) draft.context = context;
+      draft.status = SagaStatus.Running;
+      return;
+    }
+    case 'StepFailed': {
+      const { path, kind, status, error, compensate, requestId } = event.data;
+      setStep(draft, path, { kind, status, error, ...(requestId ? { requestId } : {}) });
+      for (const ancestor of conditionalAncestors(path)) setStep(draft, ancestor, { status: StepStatus.ErroredByOnExecute });
+      startCompensation(draft, error, [...draft.completed, ...(compensate ? [path] : [])].reverse());
+      return;
+    }
+    case 'RequestSent':
+    case 'CompensationRequestSent': {
+      const { path, requestId, target, payload } = event.data;
+      const forward = event.type === 'RequestSent';
+      setStep(draft, path, {
+        kind: 'remote',
+        status: forward ? StepStatus.PausedByOnExecute : StepStatus.PausedOnFailure,
+        requestId,
+      });
+      draft.pendingRequest = { path, requestId, target, payload, purpose: forward ? 'execute' : 'compensate', sentAt: recordedAt ?? '' };
+      draft.status = SagaStatus.Paused;
+      return;
+    }
+    case 'ReplyReceived': {
+      const { path, status, relatedServices } = event.data;
+      for (const service of relatedServices) if (!draft.participants.includes(service)) draft.participants.push(service);
+      if (draft.pendingRequest?.purpose === 'execute') {
+        setStep(draft, path, { status: status === 200 ? StepStatus.RunningOnSuccess : StepStatus.RunningOnError });
+      }
+      delete draft.pendingRequest;
+      draft.status = SagaStatus.Running;
+      return;
+    }
+    case 'BranchChosen': {
+      const { path, branch } = event.data;
+      setStep(draft, path, { kind: 'conditional', status: branch === null ? StepStatus.Finished : StepStatus.RunningOnExecute, branch });
+      return;
+    }
+    case 'SagaCompleted':
+      draft.context = event.data.context;
+      draft.status = SagaStatus.Finished;
+      draft.phase = 'ended';
+      draft.transactionStatus = draft.participants.length > 0 ? 'pending' : 'none';
+      return;
+    case 'StepCompensated': {
+      const { path, context } = event.data;
+      setStep(draft, path, { status: StepStatus.Compensated });
+      draft.done.push(path);
+      if (context) draft.context = context;
+      delete draft.pendingRequest;
+      draft.status = SagaStatus.Running;
+      return;
+    }
+    case 'CompensationFailed': {
+      const { path, error } = event.data;
+      setStep(draft, path, { status: StepStatus.ErroredOnFailure, error });
+      draft.failedCompensation = { path, error };
+      delete draft.pendingRequest;
+      draft.status = SagaStatus.Errored;
+      draft.phase = 'ended';
+      if (draft.participants.length > 0 && draft.transactionStatus === 'none') draft.transactionStatus = 'pending';
+      return;
+    }
+    case 'SagaFailed':
+      draft.error ??= event.data.error;
+      draft.status = SagaStatus.Errored;
+      draft.phase = 'ended';
+      if (draft.participants.length > 0 && draft.transactionStatus === 'none') draft.transactionStatus = 'pending';
+      return;
+    case 'VotesRequested':
+      draft.transactionStatus = 'reserving';
+      draft.votes = event.data.votes.map((v) => ({ ...v }));
+      return;
+    case 'VoteReceived': {
+      const { requestId, vote, reason } = event.data;
+      draft.votes = draft.votes.map((v) => (v.requestId === requestId ? { ...v, vote, ...(reason ? { reason } : {}) } : v));
+      return;
+    }
+    case 'TransactionCommitted':
+      draft.transactionStatus = 'committed';
+      return;
+    case 'TransactionRejected':
+      draft.transactionStatus = 'rejected';
+      return;
+    case 'CommitFailed':
+      startCompensation(draft, event.data.error, [...draft.completed].reverse());
+      return;
+  }
+};
+
+const thaw = (execution: SagaExecution): Draft => ({
+  id: execution.id,
+  definition: execution.definition,
+  status: execution.status,
+  context: execution.context,
+  ...(execution.user !== undefined ? { user: execution.user } : {}),
+  service: execution.service,
+  autocommit: execution.autocommit,
+  steps: new Map(execution.steps.map((s) => [s.path, { ...s }])),
+  ...(execution.pendingRequest ? { pendingRequest: execution.pendingRequest } : {}),
+  ...(execution.error ? { error: execution.error } : {}),
+  phase: execution.phase,
+  completed: execution.steps.filter((s) => s.kind !== 'conditional' && completedStatuses.has(s.status)).map((s) => s.path),
+  plan: [...execution.compensation.plan],
+  done: [...execution.compensation.done],
+  ...(execution.compensation.failed ? { failedCompensation: execution.compensation.failed } : {}),
+  transactionStatus: execution.transaction.status,
+  participants: [...execution.transaction.participants],
+  votes: [...execution.transaction.votes],
+  revision: execution.revision,
+  ...(execution.startedAt ? { startedAt: execution.startedAt } : {}),
+  ...(execution.updatedAt ? { updatedAt: execution.updatedAt } : {}),
+});
+
+// Steps that ran forward to the end, whatever happened to them afterwards.
+const completedStatuses = new Set<string>([StepStatus.Finished, StepStatus.PausedOnFailure, StepStatus.Compensated, StepStatus.ErroredOnFailure]);
+
+const freeze = (draft: Draft): SagaExecution => {
+  const execution: SagaExecution = {
+    id: draft.id,
+    definition: draft.definition,
+    status: draft.status,
+    context: draft.context,
+    ...(draft.user !== undefined ? { user: draft.user } : {}),
+    service: draft.service,
+    autocommit: draft.autocommit,
+    steps: [...draft.steps.values()].map((s) => Object.freeze({ ...s })),
+    ...(draft.pendingRequest ? { pendingRequest: draft.pendingRequest } : {}),
+    ...(draft.error ? { error: draft.error } : {}),
+    phase: draft.phase,
+    compensation: {
+      plan: draft.plan,
+      done: draft.done,
+      ...(draft.failedCompensation ? { failed: draft.failedCompensation } : {}),
+    },
+    transaction: { status: draft.transactionStatus, participants: draft.participants, votes: draft.votes },
+    revision: draft.revision,
+    ...(draft.startedAt ? { startedAt: draft.startedAt } : {}),
+    ...(draft.updatedAt ? { updatedAt: draft.updatedAt } : {}),
+  };
+  return Object.freeze(execution);
+};
+
+type Foldable = SagaEvent & { readonly revision?: number; readonly recordedAt?: string };
+
+const applyRecorded = (draft: Draft, event: Foldable): void => {
+  apply(draft, event, event.recordedAt);
+  draft.revision = event.revision ?? draft.revision + 1;
+  if (event.recordedAt) draft.updatedAt = event.recordedAt;
+};
+
+/** One event applied to an execution; returns a new execution. */
+export const evolve = (execution: SagaExecution, event: Foldable): SagaExecution => {
+  const draft = thaw(execution);
+  applyRecorded(draft, event);
+  return freeze(draft);
+};
+
+/** A whole (decoded) history folded into the execution it describes. */
+export const fold = (events: Iterable<Foldable>, from: SagaExecution = initialExecution()): SagaExecution => {
+  const draft = thaw(from);
+  for (const event of events) applyRecorded(draft, event);
+  return freeze(draft);
+};
+
+/** The execution as it was after the event at revision `upTo` (inclusive). */
+export const replay = (events: readonly RecordedSagaEvent[], upTo?: number): SagaExecution =>
+  fold(upTo === undefined ? events : events.filter((e) => e.revision <= upTo));

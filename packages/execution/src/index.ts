@@ -1,0 +1,23 @@
+export { SagaStatus, StepStatus, stepFailureStatuses, type StepFailureStatus } from './sagaStatus.js';
+export {
+  sagaEventCodecs,
+  sagaEvent,
+  isSagaEventType,
+  type ErrorInfo,
+  type SagaEvent,
+  type SagaEventOf,
+  type SagaEventType,
+  type SagaEventData,
+} from './sagaEvents.js';
+export { decodeEvent, decodeHistory, type StoredEvent, type RecordedSagaEvent } from './decodeEvent.js';
+export { CorruptedHistoryError } from './corruptedHistoryError.js';
+export type {
+  SagaExecution,
+  StepExecution,
+  PendingRequest,
+  TransactionState,
+  TransactionStatus,
+  ParticipantVote,
+  CompensationState,
+} from './sagaExecution.js';
+export { evolve, fold, replay, initialExecution } from './evolve.js';

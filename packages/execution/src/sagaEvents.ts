@@ -1,0 +1,84 @@
+/**
+ * The event catalogue: every decision the engine makes about an execution is one of these, appended
+ * to the execution's stream. What user code returned is recorded in the events, so folding them
+ * never calls user code.
+ */
+import * as t from 'io-ts';
+import type { JsonObject, JsonValue } from '@saga/definitions';
+import { stepFailureStatuses } from './sagaStatus.js';
+
+// Stored data went through JSON, so any value here is JSON: the codecs check shapes, not JSON-ness.
+const JsonObjectC = t.UnknownRecord as unknown as t.Type<JsonObject, JsonObject, unknown>;
+const JsonC = t.unknown as t.Type<JsonValue, JsonValue, unknown>;
+
+const ErrorInfoC = t.type({ name: t.string, message: t.string });
+export type ErrorInfo = t.TypeOf<typeof ErrorInfoC>;
+
+const StepKindC = t.keyof({ local: null, remote: null, conditional: null });
+const ReplyStatusC = t.union([t.literal(200), t.literal(400), t.literal(500)]);
+const BranchC = t.union([t.number, t.literal('else'), t.null]);
+const FailureStatusC = t.union(
+  stepFailureStatuses.map((s) => t.literal(s)) as unknown as [t.LiteralC<(typeof stepFailureStatuses)[number]>, t.LiteralC<(typeof stepFailureStatuses)[number]>],
+);
+const RequestC = t.type({ path: t.string, requestId: t.string, target: t.string, payload: JsonC });
+
+export const sagaEventCodecs = {
+  /** First event of every stream: which definition (pinned by version and fingerprint), with what. */
+  SagaStarted: t.type({
+    executionId: t.string,
+    definition: t.type({ name: t.string, version: t.string, fingerprint: t.string }),
+    context: JsonObjectC,
+    user: t.union([t.string, t.null]),
+    autocommit: t.boolean,
+    service: t.string,
+  }),
+  /** A step completed forward; `context` is what its callback produced (absent: unchanged). */
+  StepFinished: t.intersection([t.type({ path: t.string, kind: StepKindC }), t.partial({ context: JsonObjectC })]),
+  /** A step failed; compensation starts. `compensate`: whether this step itself must be undone too. */
+  StepFailed: t.intersection([
+    t.type({ path: t.string, kind: StepKindC, status: FailureStatusC, error: ErrorInfoC, compensate: t.boolean }),
+    t.partial({ requestId: t.string }),
+  ]),
+  /** A remote step's request, as built by its onExecute; published only after this is stored. */
+  RequestSent: RequestC,
+  /** A reply matched to the pending request of `path` (forward or compensation). */
+  ReplyReceived: t.type({
+    path: t.string,
+    requestId: t.string,
+    status: ReplyStatusC,
+    payload: JsonC,
+    relatedServices: t.array(t.string),
+  }),
+  /** A conditional step's choice: an alternative's index, 'else', or null when none applied. */
+  BranchChosen: t.type({ path: t.string, branch: BranchC }),
+  /** Every step finished forward. */
+  SagaCompleted: t.type({ context: JsonObjectC }),
+  /** A remote step's compensation request (its onFailure), published after this is stored. */
+  CompensationRequestSent: RequestC,
+  StepCompensated: t.intersection([t.type({ path: t.string }), t.partial({ context: JsonObjectC, requestId: t.string })]),
+  /** A compensation that could not be done: the execution stops here, visibly, for an operator. */
+  CompensationFailed: t.type({ path: t.string, error: ErrorInfoC }),
+  /** Compensation is complete; the execution ends errored with the error that started it. */
+  SagaFailed: t.type({ error: ErrorInfoC }),
+  /** Two-phase commit, phase one: each participant that answered is asked to reserve. */
+  VotesRequested: t.type({ votes: t.array(t.type({ service: t.string, requestId: t.string })) }),
+  VoteReceived: t.intersection([
+    t.type({ service: t.string, requestId: t.string, vote: t.boolean }),
+    t.partial({ reason: t.string }),
+  ]),
+  TransactionCommitted: t.type({ services: t.array(t.string) }),
+  TransactionRejected: t.type({ services: t.array(t.string), reason: t.string }),
+  /** A participant voted no (or did not vote): the finished execution is compensated. */
+  CommitFailed: t.type({ error: ErrorInfoC }),
+} as const;
+
+export type SagaEventType = keyof typeof sagaEventCodecs;
+export type SagaEventData = { [K in SagaEventType]: t.TypeOf<(typeof sagaEventCodecs)[K]> };
+export type SagaEventOf<K extends SagaEventType> = { readonly type: K; readonly data: SagaEventData[K] };
+/** Any event of the catalogue, discriminated by `type`. */
+export type SagaEvent = { [K in SagaEventType]: SagaEventOf<K> }[SagaEventType];
+
+/** Builds a typed event; the compiler checks `data` against the catalogue. */
+export const sagaEvent = <K extends SagaEventType>(type: K, data: SagaEventData[K]): SagaEventOf<K> => ({ type, data });
+
+export const isSagaEventType = (type: string): type is SagaEventType => Object.hasOwn(sagaEventCodecs, type);

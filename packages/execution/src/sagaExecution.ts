@@ -1,0 +1,79 @@
+import type { BranchKey, JsonObject, JsonValue, SagaStepKind } from '@saga/definitions';
+import type { ErrorInfo } from './sagaEvents.js';
+import type { SagaStatus, StepStatus } from './sagaStatus.js';
+
+export interface StepExecution {
+  /** Where the step is: "1", or "2.0.1" inside branch 0 of the conditional step 2 (see `stepPath`). */
+  readonly path: string;
+  readonly kind: SagaStepKind;
+  readonly status: StepStatus;
+  /** Conditional steps: the branch taken (`null`: no alternative applied). */
+  readonly branch?: BranchKey | null;
+  /** Remote steps: the id of the last request sent for this step. */
+  readonly requestId?: string;
+  readonly error?: ErrorInfo;
+}
+
+export interface PendingRequest {
+  readonly path: string;
+  readonly requestId: string;
+  readonly target: string;
+  readonly payload: JsonValue;
+  /** `execute`: the step's request; `compensate`: its onFailure request. */
+  readonly purpose: 'execute' | 'compensate';
+  readonly sentAt: string;
+}
+
+export type TransactionStatus = 'none' | 'pending' | 'reserving' | 'committed' | 'rejected';
+
+export interface ParticipantVote {
+  readonly service: string;
+  readonly requestId: string;
+  /** Absent until the participant answered. */
+  readonly vote?: boolean;
+  readonly reason?: string;
+}
+
+export interface TransactionState {
+  /**
+   * `none`: no participant to commit; `pending`: finished (or failed) and not yet committed or
+   * rejected; `reserving`: votes asked; `committed` / `rejected`: decided.
+   */
+  readonly status: TransactionStatus;
+  /** Services that answered this execution's requests, in the order they first answered. */
+  readonly participants: readonly string[];
+  readonly votes: readonly ParticipantVote[];
+}
+
+export interface CompensationState {
+  /** Paths to undo, in the order they are undone (reverse completion order). */
+  readonly plan: readonly string[];
+  readonly done: readonly string[];
+  /** Set when a compensation could not be done: the execution waits for an operator. */
+  readonly failed?: { readonly path: string; readonly error: ErrorInfo };
+}
+
+/** An execution as its events say it is: plain, immutable data. */
+export interface SagaExecution {
+  readonly id: string;
+  readonly definition: { readonly name: string; readonly version: string; readonly fingerprint: string };
+  readonly status: SagaStatus;
+  readonly context: JsonObject;
+  readonly user?: string;
+  /** The service whose manager started it; replies go to `<service>.reply`. */
+  readonly service: string;
+  readonly autocommit: boolean;
+  /** Steps in the order they were first recorded. */
+  readonly steps: readonly StepExecution[];
+  readonly pendingRequest?: PendingRequest;
+  /** The error that made the execution fail (first one wins). */
+  readonly error?: ErrorInfo;
+  /** `forward` → (`compensating` →) `ended`. */
+  readonly phase: 'forward' | 'compensating' | 'ended';
+  readonly compensation: CompensationState;
+  readonly transaction: TransactionState;
+  /** Revision of the last event folded; -1 before any event. */
+  readonly revision: number;
+  readonly startedAt?: string;
+  readonly updatedAt?: string;
+}
