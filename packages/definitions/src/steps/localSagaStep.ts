@@ -1,0 +1,58 @@
+import {
+  EmptySagaStepError,
+  MultipleOnExecuteError,
+  MultipleOnFailureError,
+  UndefinedOnExecuteError,
+} from '../errors/definitionErrors.js';
+import type { LocalStepShape } from '../sagaShape.js';
+import type { LocalCallback } from './callbacks.js';
+import { SagaStep } from './sagaStep.js';
+
+/** A step run in-process: `onExecute` changes the context, `onFailure` undoes it on rollback. */
+export class LocalSagaStep extends SagaStep {
+  readonly kind = 'local';
+  #execute: LocalCallback | undefined;
+  #failure: LocalCallback | undefined;
+
+  onExecute(callback: LocalCallback): this {
+    this.checkHook('onExecute', callback, this.#execute !== undefined, MultipleOnExecuteError);
+    this.#execute = callback;
+    return this;
+  }
+
+  onFailure(callback: LocalCallback): this {
+    this.checkHook('onFailure', callback, this.#failure !== undefined, MultipleOnFailureError);
+    this.#failure = callback;
+    return this;
+  }
+
+  get execute(): LocalCallback | undefined {
+    return this.#execute;
+  }
+
+  get failure(): LocalCallback | undefined {
+    return this.#failure;
+  }
+
+  validate(): void {
+    if (!this.#execute && !this.#failure) {
+      throw new EmptySagaStepError(
+        `${this.location}: a step must define at least one action; ` +
+          'call onExecute(ctx => ctx.with({ ... })) on it, or remove the step.',
+      );
+    }
+    if (!this.#execute) {
+      throw new UndefinedOnExecuteError(
+        `${this.location}: a local step must define onExecute(ctx => ctx.with({ ... })) ` +
+          'before chaining the next step or committing; onFailure only undoes what onExecute did.',
+      );
+    }
+  }
+
+  describe(): LocalStepShape {
+    const hooks: LocalStepShape['hooks'][number][] = [];
+    if (this.#execute) hooks.push('onExecute');
+    if (this.#failure) hooks.push('onFailure');
+    return { kind: this.kind, hooks };
+  }
+}

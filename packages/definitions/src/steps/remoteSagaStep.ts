@@ -1,0 +1,88 @@
+import {
+  EmptySagaStepError,
+  MultipleOnErrorError,
+  MultipleOnExecuteError,
+  MultipleOnFailureError,
+  MultipleOnSuccessError,
+  UndefinedOnExecuteError,
+} from '../errors/definitionErrors.js';
+import type { RemoteStepShape, StepHook } from '../sagaShape.js';
+import type { RequestBuilder, ResponseCallback } from './callbacks.js';
+import { SagaStep } from './sagaStep.js';
+
+/**
+ * A step that sends a command to another service and waits for its reply: `onExecute` builds
+ * the request, `onSuccess`/`onError` turn the reply into a context, `onFailure` builds the
+ * compensating request.
+ */
+export class RemoteSagaStep extends SagaStep {
+  readonly kind = 'remote';
+  #execute: RequestBuilder | undefined;
+  #success: ResponseCallback | undefined;
+  #error: ResponseCallback | undefined;
+  #failure: RequestBuilder | undefined;
+
+  onExecute(callback: RequestBuilder): this {
+    this.checkHook('onExecute', callback, this.#execute !== undefined, MultipleOnExecuteError);
+    this.#execute = callback;
+    return this;
+  }
+
+  onSuccess(callback: ResponseCallback): this {
+    this.checkHook('onSuccess', callback, this.#success !== undefined, MultipleOnSuccessError);
+    this.#success = callback;
+    return this;
+  }
+
+  onError(callback: ResponseCallback): this {
+    this.checkHook('onError', callback, this.#error !== undefined, MultipleOnErrorError);
+    this.#error = callback;
+    return this;
+  }
+
+  onFailure(callback: RequestBuilder): this {
+    this.checkHook('onFailure', callback, this.#failure !== undefined, MultipleOnFailureError);
+    this.#failure = callback;
+    return this;
+  }
+
+  get execute(): RequestBuilder | undefined {
+    return this.#execute;
+  }
+
+  get success(): ResponseCallback | undefined {
+    return this.#success;
+  }
+
+  get error(): ResponseCallback | undefined {
+    return this.#error;
+  }
+
+  get failure(): RequestBuilder | undefined {
+    return this.#failure;
+  }
+
+  validate(): void {
+    if (!this.#execute && !this.#success && !this.#error && !this.#failure) {
+      throw new EmptySagaStepError(
+        `${this.location}: a step must define at least one action; ` +
+          'call onExecute(ctx => new SagaRequest(target, payload)) on it, or remove the step.',
+      );
+    }
+    if (!this.#execute) {
+      throw new UndefinedOnExecuteError(
+        `${this.location}: a remote step must define onExecute(ctx => new SagaRequest(target, payload)) ` +
+          'before chaining the next step or committing.',
+      );
+    }
+  }
+
+  describe(): RemoteStepShape {
+    const hooks: StepHook[] = [];
+    if (this.#execute) hooks.push('onExecute');
+    if (this.#success) hooks.push('onSuccess');
+    if (this.#error) hooks.push('onError');
+    if (this.#failure) hooks.push('onFailure');
+    return { kind: this.kind, hooks };
+  }
+}
