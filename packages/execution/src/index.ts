@@ -21,3 +21,4 @@ export type {
   CompensationState,
 } from './sagaExecution.js';
 export { evolve, fold, replay, initialExecution } from './evolve.js';
+export { summarizeEvent, type EventSummary } from './summarizeEvent.js';

@@ -55,9 +55,10 @@ export class ExecutionDriver {
     return this.#mutex.run(id, async () => {
       const execution = evolve(initialExecution(), started);
       const decision = await decide(definition, execution, { kind: 'continue' }, this.deps.compensationRetry);
-      await this.#append(id, [started, ...decision.events], 'no_stream');
+      const events = [started, ...decision.events];
+      const recordedAt = await this.#append(id, events, 'no_stream');
       await this.#publish(id, decision);
-      return decision.execution;
+      return this.#asStored(initialExecution(), events, recordedAt);
     });
   }
 
@@ -72,8 +73,9 @@ export class ExecutionDriver {
           if (decision.ignored) this.deps.logger.warn({ executionId, input: input.kind }, `Ignored: ${decision.ignored}`);
           return execution;
         }
+        let recordedAt: string;
         try {
-          await this.#append(executionId, decision.events, execution.revision);
+          recordedAt = await this.#append(executionId, decision.events, execution.revision);
         } catch (error) {
           if (isConcurrencyConflictError(error) && attempt < this.deps.maxConflictRetries) {
             this.deps.logger.debug({ executionId, attempt }, 'Append conflict: another writer moved first; re-reading and deciding again');
@@ -82,12 +84,21 @@ export class ExecutionDriver {
           throw error;
         }
         await this.#publish(executionId, decision);
-        return decision.execution;
+        return this.#asStored(execution, decision.events, recordedAt);
       }
     });
   }
 
-  async #append(executionId: string, events: readonly SagaEvent[], expected: number | 'no_stream'): Promise<void> {
+  /** The execution exactly as a later read will fold it: stored revisions and timestamps. */
+  #asStored(before: SagaExecution, events: readonly SagaEvent[], recordedAt: string): SagaExecution {
+    return fold(
+      events.map((event, index) => ({ ...event, revision: before.revision + 1 + index, recordedAt })),
+      before,
+    );
+  }
+
+  /** Appends with the expected revision; returns the timestamp the store recorded. */
+  async #append(executionId: string, events: readonly SagaEvent[], expected: number | 'no_stream'): Promise<string> {
     const stream = executionStream(executionId);
     const first = expected === 'no_stream' ? 0 : expected + 1;
     const newEvents: NewEvent[] = events.map((event, index) => ({
@@ -96,7 +107,8 @@ export class ExecutionDriver {
       data: event.data as NewEvent['data'],
       metadata: { executionId, $correlationId: executionId },
     }));
-    await this.deps.store.append(stream, newEvents, expected);
+    const result = await this.deps.store.append(stream, newEvents, expected);
+    return result.recordedAt ?? this.deps.clock.now().toISOString();
   }
 
   /**

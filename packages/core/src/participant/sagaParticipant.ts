@@ -23,7 +23,8 @@ export interface RequestMeta {
   readonly headers: Readonly<Record<string, string>>;
 }
 
-export type RequestHandler = (payload: JsonValue, meta: RequestMeta) => MaybePromise<JsonValue | void>;
+/** Returns the reply's payload: anything `JSON.stringify` accepts (nothing → `null`). */
+export type RequestHandler = (payload: JsonValue, meta: RequestMeta) => MaybePromise<unknown>;
 
 export interface SagaParticipantOptions {
   readonly broker: Broker;

@@ -38,6 +38,8 @@ export type ExpectedRevision = number | 'no_stream' | 'any';
 export interface AppendResult {
   /** The revision of the last event written. */
   readonly lastRevision: number;
+  /** The `recordedAt` the store gave the appended events (one timestamp per append). */
+  readonly recordedAt?: string;
 }
 
 export interface ReadOptions {

@@ -1,0 +1,11 @@
+export { brokerContract } from './brokerContract.js';
+export type { BrokerContractOptions } from './brokerContract.js';
+export { eventStoreContract } from './eventStoreContract.js';
+export type { EventStoreContractOptions } from './eventStoreContract.js';
+export { FakeClock } from './fakeClock.js';
+export { uniqueName } from './uniqueName.js';
+export { waitFor } from './waitFor.js';
+export type { WaitForOptions } from './waitFor.js';
+export { engineScenarios, type EngineScenarioOptions } from './scenarios/engineScenarios.js';
+export { sagaTestWorld, type SagaTestWorld, type RecordedCall, type HookCall, type ParticipantHooks } from './sagaTestWorld.js';
+export { captureLogger, type LogEntry } from './captureLogger.js';
