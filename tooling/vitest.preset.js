@@ -9,7 +9,9 @@ export const sagaVitestPreset = (overrides = {}) =>
       environment: 'node',
       testTimeout: 20_000,
       hookTimeout: 30_000,
-      reporters: process.env.CI ? ['default'] : ['default'],
+      // The JSON report feeds the one-line total that `pnpm test` prints at the end (testSummary.mjs).
+      reporters: ['default', 'json'],
+      outputFile: { json: 'test-results/vitest.json' },
       ...overrides,
     },
   });
