@@ -1,0 +1,169 @@
+// Reading a stream back: every event of the catalogue survives the trip through JSON, and a history
+// the engine did not write is refused with an error that says where and why.
+import { describe, expect, it } from 'vitest';
+import { SagaError, type JsonObject } from '@saga/definitions';
+import { CorruptedHistoryError } from './corruptedHistoryError.js';
+import { decodeEvent, decodeHistory, type StoredEvent } from './decodeEvent.js';
+import { sagaEventCodecs, type SagaEventData, type SagaEventType } from './sagaEvents.js';
+
+const recordedAt = '2030-01-01T00:00:00.000Z';
+const stored = (revision: number, type: string, data: unknown, stream = 'saga-exec-1'): StoredEvent => ({
+  stream,
+  revision,
+  type,
+  data: data as JsonObject,
+  recordedAt,
+});
+
+// Typed as a complete record, so a new event type does not compile until it has an example here.
+const examples: { [K in SagaEventType]: SagaEventData[K] } = {
+  SagaStarted: {
+    executionId: 'exec-1',
+    definition: { name: 'order', version: '1', fingerprint: 'f00d' },
+    context: { sku: 'A1', lines: [{ qty: 2 }] },
+    user: null,
+    autocommit: true,
+    service: 'orders',
+  },
+  StepFinished: { path: '0', kind: 'local', context: { total: 42 } },
+  StepFailed: { path: '1', kind: 'remote', status: 'timed-out', error: { name: 'ReplyTimeoutError', message: 'late' }, compensate: true, requestId: 'r-1' },
+  RequestSent: { path: '1', requestId: 'r-1', target: 'stock.reserve', payload: { sku: 'A1' } },
+  ReplyReceived: { path: '1', requestId: 'r-1', status: 400, payload: null, relatedServices: ['stock'] },
+  BranchChosen: { path: '2', branch: 'else' },
+  SagaCompleted: { context: { done: true } },
+  CompensationRequestSent: { path: '1', requestId: 'c-1', target: 'stock.release', payload: [1, 'two'] },
+  StepCompensated: { path: '1', requestId: 'c-1' },
+  CompensationFailed: { path: '0', error: { name: 'Error', message: 'ledger down' } },
+  SagaFailed: { error: { name: 'Error', message: 'boom' } },
+  VotesRequested: { votes: [{ service: 'stock', requestId: 'v-1' }] },
+  VoteReceived: { service: 'stock', requestId: 'v-1', vote: false, reason: 'no stock' },
+  TransactionCommitted: { services: ['stock'] },
+  TransactionRejected: { services: ['stock'], reason: 'payment voted no' },
+  CommitFailed: { error: { name: 'CommitFailedError', message: 'payment voted no' } },
+};
+
+// The optional fields left out, and the other values of the unions.
+const variants: [SagaEventType, unknown][] = [
+  ['SagaStarted', { ...examples.SagaStarted, user: 'alice', autocommit: false }],
+  ['StepFinished', { path: '2', kind: 'conditional' }],
+  ['StepFailed', { path: '0', kind: 'local', status: 'errored-on-execute', error: { name: 'Error', message: 'x' }, compensate: false }],
+  ['ReplyReceived', { ...examples.ReplyReceived, status: 200, relatedServices: [] }],
+  ['ReplyReceived', { ...examples.ReplyReceived, status: 500 }],
+  ['BranchChosen', { path: '2', branch: 0 }],
+  ['BranchChosen', { path: '2', branch: null }],
+  ['StepCompensated', { path: '0', context: { undone: true } }],
+  ['VoteReceived', { service: 'stock', requestId: 'v-1', vote: true }],
+];
+
+/** What `decodeEvent` throws, or fails the test if it does not throw. */
+const corruption = (decode: () => unknown): CorruptedHistoryError => {
+  try {
+    decode();
+  } catch (error) {
+    expect(error).toBeInstanceOf(CorruptedHistoryError);
+    return error as CorruptedHistoryError;
+  }
+  throw new Error('expected a CorruptedHistoryError');
+};
+
+describe('decodeEvent', () => {
+  it('has an example for every event type of the catalogue', () => {
+    expect(Object.keys(examples).sort()).toEqual(Object.keys(sagaEventCodecs).sort());
+  });
+
+  it.each(Object.entries(examples))('%s round-trips through JSON unchanged', (type, data) => {
+    const json = JSON.parse(JSON.stringify(data)) as unknown;
+    expect(decodeEvent(stored(4, type, json))).toEqual({ type, data, revision: 4, recordedAt });
+  });
+
+  it.each(variants)('%s round-trips with its optional fields and other union members: %j', (type, data) => {
+    expect(decodeEvent(stored(0, type, data)).data).toEqual(data);
+  });
+
+  it('refuses an unknown type, naming it', () => {
+    const error = corruption(() => decodeEvent(stored(3, 'StepExploded', { path: '0' })));
+    expect(error).toMatchObject({ stream: 'saga-exec-1', revision: 3, reason: "unknown event type 'StepExploded'" });
+    expect(error).toBeInstanceOf(SagaError);
+    expect(error.message).toMatch(/^The history of 'saga-exec-1' is corrupted at revision 3: unknown event type 'StepExploded'/);
+  });
+
+  it('refuses an event with a missing field, naming the event type and the field', () => {
+    const { path: _path, ...withoutPath } = examples.RequestSent;
+    const error = corruption(() => decodeEvent(stored(2, 'RequestSent', withoutPath)));
+    expect(error.revision).toBe(2);
+    expect(error.reason).toMatch(/^RequestSent does not decode: .*\/path: string/);
+  });
+
+  it.each([
+    ['ReplyReceived', { ...examples.ReplyReceived, status: 201 }, 'status'],
+    ['ReplyReceived', { ...examples.ReplyReceived, status: '200' }, 'status'],
+    ['StepFailed', { ...examples.StepFailed, status: 'exploded' }, 'status'],
+    ['StepFinished', { path: '0', kind: 'lambda' }, 'kind'],
+    ['BranchChosen', { path: '2', branch: 'otherwise' }, 'branch'],
+    ['SagaStarted', { ...examples.SagaStarted, context: ['not', 'an', 'object'] }, 'context'],
+    ['VoteReceived', { ...examples.VoteReceived, vote: 'yes' }, 'vote'],
+    ['VotesRequested', { votes: [{ service: 'stock' }] }, 'requestId'],
+  ])('refuses %s with a wrong value: %j names %s', (type, data, field) => {
+    const error = corruption(() => decodeEvent(stored(1, type, data)));
+    // io-ts reports the failing field as a path segment: `…/status: (200 | 400 | 500)`.
+    expect(error.reason).toMatch(new RegExp(`^${type} does not decode: .*/${field}: `));
+  });
+
+  it('names the stream given explicitly, or "?" when nobody knows it', () => {
+    const { stream: _stream, ...anonymous } = stored(0, 'Nope', {});
+    expect(corruption(() => decodeEvent(anonymous, 'saga-given')).stream).toBe('saga-given');
+    expect(corruption(() => decodeEvent(anonymous)).stream).toBe('?');
+  });
+});
+
+describe('decodeHistory', () => {
+  const history = (): StoredEvent[] => [
+    stored(0, 'SagaStarted', examples.SagaStarted),
+    stored(1, 'StepFinished', examples.StepFinished),
+    stored(2, 'SagaCompleted', examples.SagaCompleted),
+  ];
+
+  it('decodes a well-formed stream in order, keeping revisions and times', () => {
+    expect(decodeHistory(history()).map((e) => [e.revision, e.type, e.recordedAt])).toEqual([
+      [0, 'SagaStarted', recordedAt],
+      [1, 'StepFinished', recordedAt],
+      [2, 'SagaCompleted', recordedAt],
+    ]);
+  });
+
+  it('decodes an empty stream to no events', () => {
+    expect(decodeHistory([])).toEqual([]);
+  });
+
+  it('refuses a revision gap, at the revision after the gap', () => {
+    const [first, , third] = history();
+    const error = corruption(() => decodeHistory([first!, third!]));
+    expect(error).toMatchObject({ stream: 'saga-exec-1', revision: 2, reason: 'expected revision 1 (revisions must be dense)' });
+  });
+
+  it('refuses a stream whose first event is not SagaStarted', () => {
+    const error = corruption(() => decodeHistory([stored(0, 'StepFinished', examples.StepFinished)]));
+    expect(error).toMatchObject({ revision: 0, reason: 'the first event is StepFinished, not SagaStarted' });
+  });
+
+  it('refuses SagaStarted a second time', () => {
+    const error = corruption(() => decodeHistory([...history().slice(0, 2), stored(2, 'SagaStarted', examples.SagaStarted)]));
+    expect(error).toMatchObject({ revision: 2, reason: 'SagaStarted appears after the first event' });
+  });
+
+  it('refuses the whole stream when one event in it does not decode', () => {
+    const events = history();
+    events[1] = stored(1, 'StepFinished', { kind: 'local' });
+    expect(corruption(() => decodeHistory(events))).toMatchObject({ revision: 1, reason: expect.stringMatching(/^StepFinished does not decode/) as unknown });
+  });
+
+  it('names the stream given explicitly over the one on the events', () => {
+    expect(corruption(() => decodeHistory([stored(0, 'StepFinished', examples.StepFinished)], 'saga-explicit')).stream).toBe('saga-explicit');
+  });
+
+  // BUG (reported): the doc says revisions are dense *from 0*, but the check starts from the first
+  // event's revision, so a stream that lost its head folds into an execution with no id.
+  it.fails('refuses a stream that does not start at revision 0 (its SagaStarted is missing)', () => {
+    corruption(() => decodeHistory(history().slice(1)));
+  });
+});
