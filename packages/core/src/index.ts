@@ -31,6 +31,7 @@ export {
   DefinitionNotRegisteredError,
   DefinitionConflictError,
   InvalidRunOptionsError,
+  UnexpectedResponseError,
   ManagerNotReadyError,
   AdapterNotAvailableError,
 } from './errors/runErrors.js';

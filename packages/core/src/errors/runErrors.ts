@@ -91,3 +91,21 @@ export class DefinitionConflictError extends SagaError {
 
 /** `run()` was called with options that do not say what to run. */
 export class InvalidRunOptionsError extends SagaError {}
+
+/**
+ * `run({ response })` was given a response whose `requestId` the execution never sent: it belongs to
+ * another execution or was built by hand with the wrong id. Nothing was written.
+ */
+export class UnexpectedResponseError extends SagaError {
+  constructor(
+    readonly executionId: string,
+    readonly requestId: string,
+    pending: string | undefined,
+  ) {
+    super(
+      `Execution ${executionId} never sent a request with id '${requestId}'` +
+        (pending ? ` (it is waiting for '${pending}')` : ' (it is waiting for no reply)') +
+        '. Build the SagaResponse from the reply to the pending request: new SagaResponse({ sagaId, requestId: execution.pendingRequest.requestId, ... }). Nothing was written.',
+    );
+  }
+}

@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { SagaContext, type JsonObject, type Saga, type SagaResponse } from '@saga/definitions';
-import { replay as replayEvents, sagaEvent, SagaStatus, type SagaEventType, type SagaExecution } from '@saga/execution';
+import { replay as replayEvents, sagaEvent, SagaStatus, type RecordedSagaEvent, type SagaEventType, type SagaExecution } from '@saga/execution';
 import type { Broker, Subscription } from '../ports/broker.js';
 import { systemClock, type Clock } from '../ports/clock.js';
 import type { EventStore } from '../ports/eventStore.js';
@@ -17,6 +17,7 @@ import {
   SagaFailedError,
   SagaNotFoundError,
   SagaRollbackError,
+  UnexpectedResponseError,
 } from '../errors/runErrors.js';
 import { decodeReply, type ReplyEnvelope } from '../wire/sagaMessages.js';
 import { replyTopic } from '../wire/headers.js';
@@ -235,9 +236,14 @@ export class SagaManager implements AsyncDisposable {
   }
 
   async #continue(response: SagaResponse): Promise<SagaExecution> {
-    const { execution } = await this.#driver.load(response.sagaId);
+    const { execution, events } = await this.#driver.load(response.sagaId);
     if (execution.phase === 'ended' && !isAwaiting(execution)) {
       throw new SagaAlreadyExecutedError(execution.id, execution.status);
+    }
+    // A reply to an earlier request of this execution is a duplicate (a no-op); an id it never
+    // sent is a caller's mistake, and says so.
+    if (!requestIdsOf(events).has(response.requestId)) {
+      throw new UnexpectedResponseError(execution.id, response.requestId, execution.pendingRequest?.requestId);
     }
     return this.#driver.drive(response.sagaId, { kind: 'reply', reply: envelopeOf(response) });
   }
@@ -315,6 +321,16 @@ export class SagaManager implements AsyncDisposable {
     if (!this.#setup) throw new ManagerNotReadyError(`SagaManager.${method}() was called before setup(): await manager.setup() first.`);
   }
 }
+
+/** Every request id an execution has sent: forward and compensation requests, and votes. */
+const requestIdsOf = (events: readonly RecordedSagaEvent[]): Set<string> => {
+  const ids = new Set<string>();
+  for (const event of events) {
+    if (event.type === 'RequestSent' || event.type === 'CompensationRequestSent') ids.add(event.data.requestId);
+    if (event.type === 'VotesRequested') for (const vote of event.data.votes) ids.add(vote.requestId);
+  }
+  return ids;
+};
 
 const envelopeOf = (response: SagaResponse): ReplyEnvelope => ({
   sagaId: response.sagaId,

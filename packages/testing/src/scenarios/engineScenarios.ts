@@ -25,6 +25,7 @@ import {
   SagaResponseStatus,
   SagaRollbackError,
   SagaStatus,
+  UnexpectedResponseError,
   executionStream,
   replyTopic,
   deadLetterTopic,
@@ -491,15 +492,40 @@ export const engineScenarios = (name: string, makeStore: () => Promise<EventStor
         await expect(manager.run({ response })).rejects.toBeInstanceOf(SagaAlreadyExecutedError);
       });
 
-      it('ignores a reply for the wrong request without writing, and says so in the log', async () => {
+      it('a reply for the wrong request: a typed error when passed to run(), logged and ignored from the broker; nothing is written', async () => {
         const manager = await world.manager();
         const saga = new Saga('wrong_request').remoteStep().onExecute(() => new SagaRequest('nobody.listens', {})).commit();
         const paused = await manager.run({ definition: saga, pauseOnDisk: true });
         const before = paused.revision;
-        const execution = await manager.run({ response: new SagaResponse({ sagaId: paused.id, requestId: 'not-the-pending-one' }), pauseOnDisk: true });
-        expect(execution.revision).toBe(before);
+        const wrong = new SagaResponse({ sagaId: paused.id, requestId: 'not-the-pending-one' });
+        const error = await manager.run({ response: wrong, pauseOnDisk: true }).catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(UnexpectedResponseError);
+        expect((error as Error).message).toContain(`it is waiting for '${paused.pendingRequest?.requestId ?? ''}'`);
+        await world.broker.publish(replyTopic('order'), {
+          id: 'wrong-1',
+          headers: { sagaId: paused.id, requestId: 'not-the-pending-one', status: '200' },
+          body: null,
+        });
+        await world.broker.drain();
         expect((await manager.get(paused.id)).revision).toBe(before);
         expect(world.logger.entries.some((e) => e.level === 'warn' && e.fields.executionId === paused.id && /matches no pending request/.test(e.message))).toBe(true);
+      });
+
+      it('a reply to a request that was already answered is a no-op', async () => {
+        const manager = await world.manager();
+        const saga = new Saga('answered_twice')
+          .remoteStep()
+          .onExecute(() => new SagaRequest('nobody.listens', {}))
+          .remoteStep()
+          .onExecute(() => new SagaRequest('nobody.listens', {}))
+          .commit();
+        const paused = await manager.run({ definition: saga, pauseOnDisk: true });
+        const first = new SagaResponse({ sagaId: paused.id, requestId: paused.pendingRequest?.requestId ?? '' });
+        const second = await manager.run({ response: first, pauseOnDisk: true });
+        expect(second.pendingRequest?.path).toBe('1');
+        const again = await manager.run({ response: first, pauseOnDisk: true });
+        expect(again.revision).toBe(second.revision);
+        expect((await types(manager, paused.id)).filter((t) => t === 'ReplyReceived')).toHaveLength(1);
       });
 
       it('a duplicated reply is applied once', async () => {
