@@ -16,9 +16,16 @@ export { InMemoryEventStore, type InMemoryEventStoreOptions } from './inMemory/i
 export { InMemoryBroker, type DeadLetter, type DrainOptions, type InMemoryBrokerOptions } from './inMemory/inMemoryBroker.js';
 
 // The engine.
-export { SagaManager, type SagaManagerOptions, type RunOptions, type SagaHistoryEntry } from './manager/sagaManager.js';
+export {
+  SagaManager,
+  type SagaManagerOptions,
+  type RunOptions,
+  type SagaHistoryEntry,
+  type RecoveryReport,
+  type DefinitionCheckReport,
+} from './manager/sagaManager.js';
 export { nextAction, isAwaiting, type Action } from './manager/nextAction.js';
-export { defaultCompensationRetry, type RetryPolicy } from './manager/decide.js';
+export { defaultCompensationRetry } from './manager/decide.js';
 export { executionStream, executionIdOf } from './manager/executionStream.js';
 export { SagaParticipant, type SagaParticipantOptions, type RequestHandler, type RequestMeta } from './participant/sagaParticipant.js';
 export { SagaBusinessError } from './participant/sagaBusinessError.js';

@@ -6,6 +6,7 @@ export {
   EmptySagaStepError,
   InvalidSagaNameError,
   MultipleElseThenError,
+  InvalidStepOptionError,
   MultipleOnErrorError,
   MultipleOnExecuteError,
   MultipleOnFailureError,
@@ -44,3 +45,5 @@ export type {
 } from './sagaShape.js';
 export { branchPrefix, sagaOfBranch, stepAtPath, stepPath } from './stepPath.js';
 export type { BranchKey } from './stepPath.js';
+export { resolveRetryPolicy, retryDelayMs, noRetry } from './retryPolicy.js';
+export type { RetryPolicy, ResolvedRetryPolicy } from './retryPolicy.js';

@@ -8,6 +8,7 @@ import {
 } from './errors/definitionErrors.js';
 import { sagaLabel } from './sagaLabel.js';
 import type { SagaShape } from './sagaShape.js';
+import { checkDuration } from './retryPolicy.js';
 import { showValue } from './showValue.js';
 import { ConditionalSagaStep } from './steps/conditionalSagaStep.js';
 import { LocalSagaStep } from './steps/localSagaStep.js';
@@ -18,6 +19,11 @@ import type { SagaStep } from './steps/sagaStep.js';
 export interface SagaOptions {
   /** Executions are pinned to name+version, so change it whenever the steps change. Default '1'. */
   version?: string;
+  /**
+   * The longest an execution may run forward. When it passes while a step waits for a reply, the
+   * execution compensates (the waiting step included). Recorded in the stream: survives restarts.
+   */
+  deadlineMs?: number;
 }
 
 // Bumped if the shape's JSON encoding ever changes, so old and new fingerprints never collide.
@@ -34,6 +40,7 @@ const validating = new Set<Saga>();
 export class Saga {
   readonly name: string;
   readonly version: string;
+  readonly deadlineMs?: number;
   readonly #steps: SagaStep[] = [];
   #committed = false;
   #fingerprint: string | undefined;
@@ -54,6 +61,7 @@ export class Saga {
     }
     this.name = name;
     this.version = version;
+    if (options.deadlineMs !== undefined) this.deadlineMs = checkDuration(options.deadlineMs, `Saga '${name}'@${version}: deadlineMs`);
   }
 
   get steps(): readonly SagaStep[] {

@@ -7,7 +7,7 @@
 import type { JsonObject } from '@saga/definitions';
 import type { RecordedSagaEvent } from './decodeEvent.js';
 import type { ErrorInfo, SagaEvent } from './sagaEvents.js';
-import type { ParticipantVote, PendingRequest, SagaExecution, StepExecution, TransactionStatus } from './sagaExecution.js';
+import type { ActiveTimer, ParticipantVote, PendingRequest, SagaExecution, StepExecution, TransactionStatus } from './sagaExecution.js';
 import { SagaStatus, StepStatus } from './sagaStatus.js';
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
@@ -28,6 +28,8 @@ interface Draft {
   plan: string[];
   done: string[];
   failedCompensation?: { path: string; error: ErrorInfo };
+  attempts: Record<string, number>;
+  timers: Map<string, ActiveTimer>;
   transactionStatus: TransactionStatus;
   participants: string[];
   votes: ParticipantVote[];
@@ -49,6 +51,8 @@ export const initialExecution = (): SagaExecution =>
     completed: [],
     plan: [],
     done: [],
+    attempts: {},
+    timers: new Map(),
     transactionStatus: 'none',
     participants: [],
     votes: [],
@@ -115,7 +119,7 @@ const apply = (draft: Draft, event: SagaEvent, recordedAt: string | undefined): 
         status: forward ? StepStatus.PausedByOnExecute : StepStatus.PausedOnFailure,
         requestId,
       });
-      draft.pendingRequest = { path, requestId, target, payload, purpose: forward ? 'execute' : 'compensate', sentAt: recordedAt ?? '' };
+      draft.pendingRequest = { path, requestId, target, payload, purpose: forward ? 'execute' : 'compensate', sentAt: recordedAt ?? '', attempt: 1 };
       draft.status = SagaStatus.Paused;
       return;
     }
@@ -183,7 +187,53 @@ const apply = (draft: Draft, event: SagaEvent, recordedAt: string | undefined): 
     case 'CommitFailed':
       startCompensation(draft, event.data.error, [...draft.completed].reverse());
       return;
+    case 'TimerScheduled': {
+      const { timerId, purpose, dueAt, requestId, path } = event.data;
+      draft.timers.set(timerId, { timerId, purpose, dueAt, ...(requestId ? { requestId } : {}), ...(path ? { path } : {}) });
+      return;
+    }
+    case 'TimerFired':
+      draft.timers.delete(event.data.timerId);
+      return;
+    case 'RequestResent':
+      if (draft.pendingRequest?.requestId === event.data.requestId) draft.pendingRequest = { ...draft.pendingRequest, attempt: event.data.attempt };
+      return;
+    case 'CompensationAttemptFailed': {
+      const { path, error, attempt } = event.data;
+      draft.attempts = { ...draft.attempts, [path]: attempt };
+      setStep(draft, path, { status: StepStatus.ErroredOnFailure, error });
+      delete draft.pendingRequest;
+      draft.status = SagaStatus.Running;
+      return;
+    }
+    case 'CompensationResumed': {
+      const { [event.data.path]: _reset, ...others } = draft.attempts;
+      draft.attempts = others;
+      delete draft.failedCompensation;
+      draft.phase = 'compensating';
+      draft.status = SagaStatus.Running;
+      return;
+    }
   }
+};
+
+/** Whether a timer still matters in the execution's current state (others can never fire usefully). */
+const isRelevant = (draft: Draft, timer: ActiveTimer): boolean => {
+  switch (timer.purpose) {
+    case 'reply':
+    case 'resend':
+      return draft.pendingRequest !== undefined && draft.pendingRequest.requestId === timer.requestId;
+    case 'votes':
+      return draft.transactionStatus === 'reserving';
+    case 'deadline':
+      return draft.phase === 'forward';
+    case 'retry':
+      return draft.phase === 'compensating' && draft.pendingRequest === undefined;
+  }
+};
+
+const pruneTimers = (draft: Draft): void => {
+  for (const timer of draft.timers.values()) if (!isRelevant(draft, timer)) draft.timers.delete(timer.timerId);
 };
 
 const thaw = (execution: SagaExecution): Draft => ({
@@ -202,6 +252,8 @@ const thaw = (execution: SagaExecution): Draft => ({
   plan: [...execution.compensation.plan],
   done: [...execution.compensation.done],
   ...(execution.compensation.failed ? { failedCompensation: execution.compensation.failed } : {}),
+  attempts: { ...execution.compensation.attempts },
+  timers: new Map(execution.timers.map((t) => [t.timerId, t])),
   transactionStatus: execution.transaction.status,
   participants: [...execution.transaction.participants],
   votes: [...execution.transaction.votes],
@@ -230,8 +282,10 @@ const freeze = (draft: Draft): SagaExecution => {
       plan: draft.plan,
       done: draft.done,
       ...(draft.failedCompensation ? { failed: draft.failedCompensation } : {}),
+      attempts: draft.attempts,
     },
     transaction: { status: draft.transactionStatus, participants: draft.participants, votes: draft.votes },
+    timers: [...draft.timers.values()],
     revision: draft.revision,
     ...(draft.startedAt ? { startedAt: draft.startedAt } : {}),
     ...(draft.updatedAt ? { updatedAt: draft.updatedAt } : {}),
@@ -243,6 +297,7 @@ type Foldable = SagaEvent & { readonly revision?: number; readonly recordedAt?: 
 
 const applyRecorded = (draft: Draft, event: Foldable): void => {
   apply(draft, event, event.recordedAt);
+  if (draft.timers.size > 0) pruneTimers(draft);
   draft.revision = event.revision ?? draft.revision + 1;
   if (event.recordedAt) draft.updatedAt = event.recordedAt;
 };

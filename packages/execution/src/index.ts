@@ -15,6 +15,8 @@ export type {
   SagaExecution,
   StepExecution,
   PendingRequest,
+  ActiveTimer,
+  TimerPurpose,
   TransactionState,
   TransactionStatus,
   ParticipantVote,

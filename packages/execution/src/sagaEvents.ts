@@ -70,6 +70,24 @@ export const sagaEventCodecs = {
   TransactionRejected: t.type({ services: t.array(t.string), reason: t.string }),
   /** A participant voted no (or did not vote): the finished execution is compensated. */
   CommitFailed: t.type({ error: ErrorInfoC }),
+  /**
+   * A durable timer: it survives restarts because it is in the stream, and firing it appends with
+   * the expected revision, so it cleanly loses a race with the reply it was waiting for.
+   * `reply`: the pending request's timeout; `resend`: re-send the pending request (same id);
+   * `votes`: the commit votes' timeout; `deadline`: the saga's deadline; `retry`: the next attempt
+   * of a failed remote compensation.
+   */
+  TimerScheduled: t.intersection([
+    t.type({ timerId: t.string, purpose: t.keyof({ reply: null, resend: null, votes: null, deadline: null, retry: null }), dueAt: t.string }),
+    t.partial({ requestId: t.string, path: t.string }),
+  ]),
+  TimerFired: t.type({ timerId: t.string }),
+  /** The pending request was published again with the same id (no reply yet). */
+  RequestResent: t.type({ path: t.string, requestId: t.string, attempt: t.number }),
+  /** A remote compensation failed; it will be tried again (a `retry` timer says when). */
+  CompensationAttemptFailed: t.type({ path: t.string, error: ErrorInfoC, attempt: t.number }),
+  /** An operator resumed a compensation that had failed (`manager.resume`). */
+  CompensationResumed: t.type({ path: t.string }),
 } as const;
 
 export type SagaEventType = keyof typeof sagaEventCodecs;

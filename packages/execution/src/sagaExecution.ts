@@ -22,6 +22,19 @@ export interface PendingRequest {
   /** `execute`: the step's request; `compensate`: its onFailure request. */
   readonly purpose: 'execute' | 'compensate';
   readonly sentAt: string;
+  /** 1 for the first send; +1 for each re-send with the same id. */
+  readonly attempt: number;
+}
+
+export type TimerPurpose = 'reply' | 'resend' | 'votes' | 'deadline' | 'retry';
+
+/** A timer that is scheduled, not fired, and still relevant to the execution's state. */
+export interface ActiveTimer {
+  readonly timerId: string;
+  readonly purpose: TimerPurpose;
+  readonly dueAt: string;
+  readonly requestId?: string;
+  readonly path?: string;
 }
 
 export type TransactionStatus = 'none' | 'pending' | 'reserving' | 'committed' | 'rejected';
@@ -51,6 +64,8 @@ export interface CompensationState {
   readonly done: readonly string[];
   /** Set when a compensation could not be done: the execution waits for an operator. */
   readonly failed?: { readonly path: string; readonly error: ErrorInfo };
+  /** Failed attempts of the compensation under way, by path. */
+  readonly attempts: Readonly<Record<string, number>>;
 }
 
 /** An execution as its events say it is: plain, immutable data. */
@@ -72,6 +87,8 @@ export interface SagaExecution {
   readonly phase: 'forward' | 'compensating' | 'ended';
   readonly compensation: CompensationState;
   readonly transaction: TransactionState;
+  /** Timers the execution is waiting on (a reply's timeout, a re-send, the deadline…). */
+  readonly timers: readonly ActiveTimer[];
   /** Revision of the last event folded; -1 before any event. */
   readonly revision: number;
   readonly startedAt?: string;

@@ -59,5 +59,15 @@ export const summarizeEvent = (event: SagaEvent): EventSummary => {
       return { summary: `rejected on ${event.data.services.join(', ')}: ${event.data.reason}` };
     case 'CommitFailed':
       return { summary: `commit failed: ${event.data.error.message}` };
+    case 'TimerScheduled':
+      return { ...(event.data.path ? { step: event.data.path } : {}), summary: `${event.data.purpose} timer due ${event.data.dueAt}` };
+    case 'TimerFired':
+      return { summary: `timer ${event.data.timerId.slice(0, 8)} fired` };
+    case 'RequestResent':
+      return { step: event.data.path, summary: `request re-sent (attempt ${event.data.attempt}, same id)` };
+    case 'CompensationAttemptFailed':
+      return { step: event.data.path, summary: `compensation attempt ${event.data.attempt} failed: ${event.data.error.message}` };
+    case 'CompensationResumed':
+      return { step: event.data.path, summary: 'compensation resumed by an operator' };
   }
 };

@@ -1,24 +1,28 @@
 /**
- * The decider: turns an input (start, continue, a reply, a timeout, commit/reject) into the events
- * to append and the messages to publish once they are stored. User callbacks run here; nothing is
- * written here. `nextAction` says what to do; this file does it.
+ * The decider: turns an input (start, continue, a reply, a timer, commit/reject/resume) into the
+ * events to append and the messages to publish once they are stored. User callbacks run here;
+ * nothing is written here. `nextAction` says what to do; this file does it.
  */
 import { randomUUID } from 'node:crypto';
+import pRetry from 'p-retry';
 import {
   SagaContext,
   SagaRequest,
   SagaResponse,
   SagaResponseStatus,
+  resolveRetryPolicy,
+  retryDelayMs,
   stepAtPath,
   type JsonObject,
   type RemoteSagaStep,
+  type ResolvedRetryPolicy,
+  type RetryPolicy,
   type Saga,
 } from '@saga/definitions';
-import { evolve, sagaEvent, type ErrorInfo, type SagaEvent, type SagaExecution } from '@saga/execution';
+import { evolve, sagaEvent, type ErrorInfo, type SagaEvent, type SagaExecution, type TimerPurpose } from '@saga/execution';
 import type { BrokerMessage } from '../ports/broker.js';
 import { encodeRequest, encodeTransactionCommand, type ReplyEnvelope } from '../wire/sagaMessages.js';
 import { replyTopic, transactionTopic } from '../wire/headers.js';
-import pRetry from 'p-retry';
 import { attempt, contextOutcome, type Outcome } from './callUserCode.js';
 import { nextAction, type Action } from './nextAction.js';
 
@@ -37,23 +41,35 @@ export interface Decision {
 }
 
 export type DecideInput =
+  | { readonly kind: 'start' }
   | { readonly kind: 'continue' }
   | { readonly kind: 'reply'; readonly reply: ReplyEnvelope }
-  | { readonly kind: 'timeout'; readonly requestId: string; readonly timeoutMs: number }
+  | { readonly kind: 'timer'; readonly timerId: string }
   | { readonly kind: 'commit' }
-  | { readonly kind: 'reject' };
+  | { readonly kind: 'reject' }
+  | { readonly kind: 'resume' };
 
-export interface RetryPolicy {
-  /** Retries after the first attempt. */
-  readonly retries: number;
-  readonly minDelayMs: number;
-  readonly maxDelayMs: number;
+export interface DecideOptions {
+  /** How a failing compensation is retried (local: in-process; remote: durable `retry` timers). */
+  readonly compensationRetry: ResolvedRetryPolicy;
+  /** The timeout of a remote step without its own `timeout()`, and of the commit votes. */
+  readonly replyTimeoutMs: number;
+  readonly now: () => Date;
+  readonly random: () => number;
 }
 
-export const defaultCompensationRetry: RetryPolicy = { retries: 3, minDelayMs: 50, maxDelayMs: 2_000 };
+export const defaultCompensationRetry: RetryPolicy = { attempts: 4, initialDelayMs: 50, maxDelayMs: 2_000 };
 
-/** Retries a callback that reports failure as data, with capped exponential backoff and jitter. */
-const withRetries = async <T>(policy: RetryPolicy, call: () => Promise<Outcome<T>>): Promise<Outcome<T>> => {
+export const defaultDecideOptions: DecideOptions = {
+  compensationRetry: resolveRetryPolicy(defaultCompensationRetry, 'compensationRetry'),
+  replyTimeoutMs: 60_000,
+  now: () => new Date(),
+  random: Math.random,
+};
+
+/** Calls a callback that reports failure as data until it succeeds or the policy is spent. */
+const withRetries = async <T>(policy: ResolvedRetryPolicy, call: () => Promise<Outcome<T>>): Promise<Outcome<T>> => {
+  if (policy.attempts <= 1) return call();
   let last: Outcome<T> | undefined;
   try {
     return await pRetry(
@@ -62,10 +78,10 @@ const withRetries = async <T>(policy: RetryPolicy, call: () => Promise<Outcome<T
         if (!last.ok) throw new Error(last.error.message);
         return last;
       },
-      { retries: policy.retries, minTimeout: policy.minDelayMs, maxTimeout: policy.maxDelayMs, randomize: true },
+      { retries: policy.attempts - 1, minTimeout: policy.initialDelayMs, maxTimeout: policy.maxDelayMs, factor: policy.factor, randomize: policy.jitter },
     );
   } catch {
-    return last ?? { ok: false, error: { name: 'Error', message: 'compensation failed' } };
+    return last ?? { ok: false, error: { name: 'Error', message: 'no attempt was made' } };
   }
 };
 
@@ -75,7 +91,7 @@ class DecisionBuilder {
   readonly outbox: Outgoing[] = [];
   constructor(
     public execution: SagaExecution,
-    readonly compensationRetry: RetryPolicy,
+    readonly options: DecideOptions,
   ) {}
 
   record(...events: SagaEvent[]): void {
@@ -89,6 +105,11 @@ class DecisionBuilder {
     this.outbox.push({ topic, message });
   }
 
+  schedule(purpose: TimerPurpose, delayMs: number, about: { requestId?: string; path?: string } = {}): void {
+    const dueAt = new Date(this.options.now().getTime() + delayMs).toISOString();
+    this.record(sagaEvent('TimerScheduled', { timerId: randomUUID(), purpose, dueAt, ...about }));
+  }
+
   done(ignored?: string): Decision {
     return { events: this.events, outbox: this.outbox, execution: this.execution, ...(ignored ? { ignored } : {}) };
   }
@@ -96,21 +117,25 @@ class DecisionBuilder {
 
 const contextOf = (execution: SagaExecution): SagaContext => new SagaContext(execution.context);
 
-const sendRequest = (d: DecisionBuilder, path: string, request: SagaRequest, purpose: 'execute' | 'compensate'): void => {
+const requestMessage = (execution: SagaExecution, requestId: string, request: { target: string; payload: SagaRequest['payload'] }, purpose: 'execute' | 'compensate') =>
+  encodeRequest({
+    sagaId: execution.id,
+    requestId,
+    replyTo: replyTopic(execution.service),
+    purpose,
+    ...(execution.user ? { user: execution.user } : {}),
+    payload: request.payload,
+  });
+
+const sendRequest = (d: DecisionBuilder, path: string, request: SagaRequest, purpose: 'execute' | 'compensate', step: RemoteSagaStep | undefined): void => {
   const requestId = randomUUID();
   const data = { path, requestId, target: request.target, payload: request.payload };
   d.record(purpose === 'execute' ? sagaEvent('RequestSent', data) : sagaEvent('CompensationRequestSent', data));
-  d.send(
-    request.target,
-    encodeRequest({
-      sagaId: d.execution.id,
-      requestId,
-      replyTo: replyTopic(d.execution.service),
-      purpose,
-      ...(d.execution.user ? { user: d.execution.user } : {}),
-      payload: request.payload,
-    }),
-  );
+  d.schedule('reply', step?.timeoutMs ?? d.options.replyTimeoutMs, { requestId, path });
+  if (purpose === 'execute' && step && step.retryPolicy.attempts > 1) {
+    d.schedule('resend', retryDelayMs(step.retryPolicy, 1, d.options.random), { requestId, path });
+  }
+  d.send(request.target, requestMessage(d.execution, requestId, request, purpose));
 };
 
 const buildRequest = async (builder: (ctx: SagaContext) => unknown, execution: SagaExecution) =>
@@ -123,12 +148,12 @@ const buildRequest = async (builder: (ctx: SagaContext) => unknown, execution: S
   });
 
 /** Does one action; returns false when the action means "stop here" (await / idle). */
-const perform = async (d: DecisionBuilder, definition: Saga, action: Action): Promise<boolean> => {
+const perform = async (d: DecisionBuilder, action: Action): Promise<boolean> => {
   const execution = d.execution;
   switch (action.type) {
     case 'runLocal': {
       const { path, step } = action;
-      const outcome = await contextOutcome(execution.context, () => step.execute?.(contextOf(execution)));
+      const outcome = await withRetries(step.retryPolicy, () => contextOutcome(execution.context, () => step.execute?.(contextOf(execution))));
       d.record(
         outcome.ok
           ? sagaEvent('StepFinished', { path, kind: 'local', context: outcome.value })
@@ -143,7 +168,7 @@ const perform = async (d: DecisionBuilder, definition: Saga, action: Action): Pr
         d.record(sagaEvent('StepFailed', { path, kind: 'remote', status: 'errored-on-execute', error: request.error, compensate: false }));
         return true;
       }
-      sendRequest(d, path, request.value, 'execute');
+      sendRequest(d, path, request.value, 'execute', step);
       return false;
     }
     case 'chooseBranch': {
@@ -169,7 +194,7 @@ const perform = async (d: DecisionBuilder, definition: Saga, action: Action): Pr
       return true;
     case 'compensateLocal': {
       const { path, step } = action;
-      const outcome = await withRetries(d.compensationRetry, () => contextOutcome(execution.context, () => step.failure?.(contextOf(execution))));
+      const outcome = await withRetries(d.options.compensationRetry, () => contextOutcome(execution.context, () => step.failure?.(contextOf(execution))));
       d.record(
         outcome.ok
           ? sagaEvent('StepCompensated', { path, context: outcome.value })
@@ -184,7 +209,7 @@ const perform = async (d: DecisionBuilder, definition: Saga, action: Action): Pr
         d.record(sagaEvent('CompensationFailed', { path, error: request.error }));
         return false;
       }
-      sendRequest(d, path, request.value, 'compensate');
+      sendRequest(d, path, request.value, 'compensate', step);
       return false;
     }
     case 'fail': {
@@ -195,6 +220,7 @@ const perform = async (d: DecisionBuilder, definition: Saga, action: Action): Pr
     case 'requestVotes': {
       const votes = execution.transaction.participants.map((service) => ({ service, requestId: randomUUID() }));
       d.record(sagaEvent('VotesRequested', { votes }));
+      d.schedule('votes', d.options.replyTimeoutMs);
       for (const { service, requestId } of votes) {
         d.send(transactionTopic(service), encodeTransactionCommand('reserve', execution.id, { requestId, replyTo: replyTopic(execution.service) }));
       }
@@ -230,7 +256,7 @@ const rejectParticipants = (d: DecisionBuilder, reason: string): void => {
 const advance = async (d: DecisionBuilder, definition: Saga): Promise<void> => {
   for (;;) {
     const action = nextAction(definition, d.execution);
-    if (!(await perform(d, definition, action))) return;
+    if (!(await perform(d, action))) return;
   }
 };
 
@@ -279,6 +305,21 @@ const applyForwardReply = async (d: DecisionBuilder, definition: Saga, response:
   );
 };
 
+/**
+ * A remote compensation that failed (error reply or timeout): tried again after a backoff, with a
+ * new request id, until the policy is spent; then the execution stops for an operator.
+ */
+const compensationAttemptFailed = (d: DecisionBuilder, path: string, error: ErrorInfo): void => {
+  const failed = (d.execution.compensation.attempts[path] ?? 0) + 1;
+  const policy = d.options.compensationRetry;
+  if (failed >= policy.attempts) {
+    d.record(sagaEvent('CompensationFailed', { path, error: { ...error, message: `${error.message} (after ${failed} attempt${failed === 1 ? '' : 's'})` } }));
+    return;
+  }
+  d.record(sagaEvent('CompensationAttemptFailed', { path, error, attempt: failed }));
+  d.schedule('retry', retryDelayMs(policy, failed, d.options.random), { path });
+};
+
 const applyReply = async (d: DecisionBuilder, definition: Saga, reply: ReplyEnvelope): Promise<string | undefined> => {
   const execution = d.execution;
   if (reply.sagaId !== execution.id) return `reply for saga ${reply.sagaId} reached execution ${execution.id}`;
@@ -308,57 +349,80 @@ const applyReply = async (d: DecisionBuilder, definition: Saga, reply: ReplyEnve
   } else if (response.ok) {
     d.record(sagaEvent('StepCompensated', { path: pending.path, requestId: reply.requestId }));
   } else {
-    d.record(sagaEvent('CompensationFailed', { path: pending.path, error: failureOf(response, pending.path) }));
+    compensationAttemptFailed(d, pending.path, failureOf(response, pending.path));
   }
   return undefined;
 };
 
-const applyTimeout = (d: DecisionBuilder, requestId: string, timeoutMs: number): string | undefined => {
+const timeoutError = (what: string, dueAt: string): ErrorInfo => ({ name: 'ReplyTimeoutError', message: `${what} had no reply by ${dueAt}.` });
+
+const applyTimer = (d: DecisionBuilder, definition: Saga, timerId: string): string | undefined => {
   const execution = d.execution;
+  const timer = execution.timers.find((t) => t.timerId === timerId);
+  if (!timer) return `timer ${timerId} is no longer relevant (it fired, or what it waited for happened)`;
+  d.record(sagaEvent('TimerFired', { timerId }));
   const pending = execution.pendingRequest;
-  if (pending?.requestId === requestId) {
-    const error = { name: 'ReplyTimeoutError', message: `No reply to request ${requestId} (${pending.target}) of step ${pending.path} within ${timeoutMs} ms.` };
-    d.record(
-      pending.purpose === 'execute'
-        ? // The request may have been applied: the in-flight step is compensated too.
-          sagaEvent('StepFailed', { path: pending.path, kind: 'remote', status: 'timed-out', error, compensate: true, requestId })
-        : sagaEvent('CompensationFailed', { path: pending.path, error }),
-    );
-    return undefined;
-  }
-  const missing = execution.transaction.status === 'reserving' ? execution.transaction.votes.filter((v) => v.vote === undefined) : [];
-  if (missing.some((v) => v.requestId === requestId)) {
-    // A participant that does not answer in time counts as a no, as in any two-phase commit.
-    for (const vote of missing) {
-      d.record(sagaEvent('VoteReceived', { service: vote.service, requestId: vote.requestId, vote: false, reason: `no vote within ${timeoutMs} ms` }));
+  switch (timer.purpose) {
+    case 'reply': {
+      if (!pending) return undefined;
+      const what = `Request ${pending.requestId} (${pending.target}) of step ${pending.path}`;
+      if (pending.purpose === 'execute') {
+        // The request may have been applied: the in-flight step is compensated too.
+        d.record(sagaEvent('StepFailed', { path: pending.path, kind: 'remote', status: 'timed-out', error: timeoutError(what, timer.dueAt), compensate: true, requestId: pending.requestId }));
+      } else {
+        compensationAttemptFailed(d, pending.path, timeoutError(what, timer.dueAt));
+      }
+      return undefined;
     }
-    return undefined;
+    case 'resend': {
+      if (!pending) return undefined;
+      const step = stepAtPath(definition, pending.path) as RemoteSagaStep | undefined;
+      const attemptNumber = pending.attempt + 1;
+      d.record(sagaEvent('RequestResent', { path: pending.path, requestId: pending.requestId, attempt: attemptNumber }));
+      d.send(pending.target, requestMessage(execution, pending.requestId, pending, pending.purpose));
+      if (step && attemptNumber < step.retryPolicy.attempts) {
+        d.schedule('resend', retryDelayMs(step.retryPolicy, attemptNumber, d.options.random), { requestId: pending.requestId, path: pending.path });
+      }
+      return undefined;
+    }
+    case 'votes': {
+      // A participant that does not answer in time counts as a no, as in any two-phase commit.
+      for (const vote of execution.transaction.votes.filter((v) => v.vote === undefined)) {
+        d.record(sagaEvent('VoteReceived', { service: vote.service, requestId: vote.requestId, vote: false, reason: `no vote by ${timer.dueAt}` }));
+      }
+      return undefined;
+    }
+    case 'deadline': {
+      if (!pending) return undefined;
+      const error = { name: 'DeadlineExceededError', message: `Saga '${execution.definition.name}' passed its deadline (${timer.dueAt}) while step ${pending.path} waited for a reply.` };
+      d.record(sagaEvent('StepFailed', { path: pending.path, kind: 'remote', status: 'timed-out', error, compensate: true, requestId: pending.requestId }));
+      return undefined;
+    }
+    case 'retry':
+      return undefined;
   }
-  return `timeout of ${requestId} is stale: the request is no longer pending`;
 };
 
 /**
  * Decides what `input` does to `execution`: the events to append (possibly none) and what to send
  * after. Runs user callbacks, so it is not pure; it performs no I/O of its own.
  */
-export const decide = async (
-  definition: Saga,
-  execution: SagaExecution,
-  input: DecideInput,
-  compensationRetry: RetryPolicy = defaultCompensationRetry,
-): Promise<Decision> => {
-  const d = new DecisionBuilder(execution, compensationRetry);
+export const decide = async (definition: Saga, execution: SagaExecution, input: DecideInput, options: DecideOptions = defaultDecideOptions): Promise<Decision> => {
+  const d = new DecisionBuilder(execution, options);
   let ignored: string | undefined;
   switch (input.kind) {
+    case 'start':
+      if (definition.deadlineMs !== undefined) d.schedule('deadline', definition.deadlineMs);
+      break;
     case 'reply':
       ignored = await applyReply(d, definition, input.reply);
       break;
-    case 'timeout':
-      ignored = applyTimeout(d, input.requestId, input.timeoutMs);
+    case 'timer':
+      ignored = applyTimer(d, definition, input.timerId);
       break;
     case 'commit':
       if (execution.transaction.status === 'pending' && execution.status === 'finished') {
-        await perform(d, definition, { type: 'requestVotes' });
+        await perform(d, { type: 'requestVotes' });
       } else if (execution.transaction.status === 'none' && execution.status === 'finished') {
         ignored = 'nothing to commit: no participant took part';
       }
@@ -366,6 +430,10 @@ export const decide = async (
     case 'reject':
       rejectParticipants(d, 'rejected by an operator');
       return d.done(d.events.length === 0 ? 'nothing to reject' : undefined);
+    case 'resume':
+      if (!execution.compensation.failed) return d.done('nothing to resume: no compensation has failed');
+      d.record(sagaEvent('CompensationResumed', { path: execution.compensation.failed.path }));
+      break;
     case 'continue':
       break;
   }
@@ -374,3 +442,22 @@ export const decide = async (
   return d.done();
 };
 
+/**
+ * The messages an execution is waiting on, rebuilt from its state: its pending request (same id)
+ * and the reserve commands of missing votes. Recovery publishes them again, since a crash between
+ * the append and the publish would otherwise lose them (the stream is the outbox).
+ */
+export const pendingOutbox = (execution: SagaExecution): Outgoing[] => {
+  const outbox: Outgoing[] = [];
+  const pending = execution.pendingRequest;
+  if (pending) outbox.push({ topic: pending.target, message: requestMessage(execution, pending.requestId, pending, pending.purpose) });
+  if (execution.transaction.status === 'reserving') {
+    for (const vote of execution.transaction.votes.filter((v) => v.vote === undefined)) {
+      outbox.push({
+        topic: transactionTopic(vote.service),
+        message: encodeTransactionCommand('reserve', execution.id, { requestId: vote.requestId, replyTo: replyTopic(execution.service) }),
+      });
+    }
+  }
+  return outbox;
+};

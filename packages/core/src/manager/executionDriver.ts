@@ -16,7 +16,7 @@ import { isConcurrencyConflictError } from '../ports/concurrencyConflictError.js
 import type { EventStore, NewEvent } from '../ports/eventStore.js';
 import type { Logger } from '../ports/logger.js';
 import { SagaNotFoundError } from '../errors/runErrors.js';
-import { decide, type DecideInput, type Decision, type RetryPolicy } from './decide.js';
+import { decide, type DecideInput, type Decision, type DecideOptions } from './decide.js';
 import type { DefinitionRegistry } from './definitionRegistry.js';
 import { eventId, executionStream } from './executionStream.js';
 import { KeyedMutex } from './keyedMutex.js';
@@ -27,7 +27,9 @@ export interface DriverDeps {
   readonly registry: DefinitionRegistry;
   readonly logger: Logger;
   readonly clock: Clock;
-  readonly compensationRetry: RetryPolicy;
+  readonly decideOptions: DecideOptions;
+  /** Told of every execution state this driver stored (the manager arms its timers from it). */
+  readonly onStored?: (execution: SagaExecution) => void;
   /** Re-reads after conflicts before giving up (each one means another writer made progress). */
   readonly maxConflictRetries: number;
 }
@@ -54,11 +56,10 @@ export class ExecutionDriver {
     const id = started.data.executionId;
     return this.#mutex.run(id, async () => {
       const execution = evolve(initialExecution(), started);
-      const decision = await decide(definition, execution, { kind: 'continue' }, this.deps.compensationRetry);
+      const decision = await decide(definition, execution, { kind: 'start' }, this.deps.decideOptions);
       const events = [started, ...decision.events];
       const recordedAt = await this.#append(id, events, 'no_stream');
-      await this.#publish(id, decision);
-      return this.#asStored(initialExecution(), events, recordedAt);
+      return this.#stored(id, decision, this.#asStored(initialExecution(), events, recordedAt));
     });
   }
 
@@ -68,7 +69,7 @@ export class ExecutionDriver {
       for (let attempt = 0; ; attempt++) {
         const { execution } = await this.load(executionId);
         const definition = this.deps.registry.resolve(execution);
-        const decision = await decide(definition, execution, input, this.deps.compensationRetry);
+        const decision = await decide(definition, execution, input, this.deps.decideOptions);
         if (decision.events.length === 0) {
           if (decision.ignored) this.deps.logger.warn({ executionId, input: input.kind }, `Ignored: ${decision.ignored}`);
           return execution;
@@ -83,10 +84,15 @@ export class ExecutionDriver {
           }
           throw error;
         }
-        await this.#publish(executionId, decision);
-        return this.#asStored(execution, decision.events, recordedAt);
+        return this.#stored(executionId, decision, this.#asStored(execution, decision.events, recordedAt));
       }
     });
+  }
+
+  async #stored(executionId: string, decision: Decision, execution: SagaExecution): Promise<SagaExecution> {
+    this.deps.onStored?.(execution);
+    await this.#publish(executionId, decision);
+    return execution;
   }
 
   /** The execution exactly as a later read will fold it: stored revisions and timestamps. */
@@ -111,11 +117,16 @@ export class ExecutionDriver {
     return result.recordedAt ?? this.deps.clock.now().toISOString();
   }
 
+  /** Publishes messages of an already stored decision again (recovery: the stream is the outbox). */
+  async republish(executionId: string, outbox: Decision['outbox']): Promise<void> {
+    await this.#publish(executionId, { outbox });
+  }
+
   /**
    * Sends the decision's messages. Their events are stored, so a message that cannot be sent now
    * is not lost: it stays pending in the stream (and times out, or is re-sent on recovery).
    */
-  async #publish(executionId: string, decision: Decision): Promise<void> {
+  async #publish(executionId: string, decision: Pick<Decision, 'outbox'>): Promise<void> {
     for (const { topic, message } of decision.outbox) {
       try {
         await pRetry(() => this.deps.broker.publish(topic, message), { retries: 3, minTimeout: 50, maxTimeout: 1_000, randomize: true });

@@ -12,7 +12,8 @@ import {
   type RemoteSagaStep,
   type Saga,
 } from '@saga/definitions';
-import { SagaStatus, StepStatus, type PendingRequest, type SagaExecution } from '@saga/execution';
+import { CorruptedHistoryError, SagaStatus, StepStatus, type PendingRequest, type SagaExecution } from '@saga/execution';
+import { executionStream } from './executionStream.js';
 
 export type Action =
   | { readonly type: 'runLocal'; readonly path: string; readonly step: LocalSagaStep }
@@ -55,7 +56,7 @@ const nextForward = (saga: Saga, prefix: string | undefined, execution: SagaExec
       return inner.type === 'complete' ? { type: 'finishConditional', path } : inner;
     }
     // Any other status in the forward phase means the history and the definition disagree.
-    throw new Error(`Step ${path} is '${recorded.status}' in the forward phase`);
+    throw new CorruptedHistoryError(executionStream(execution.id), execution.revision, `step ${path} is '${recorded.status}' while the execution still runs forward`);
   }
   return { type: 'complete' };
 };
@@ -63,6 +64,8 @@ const nextForward = (saga: Saga, prefix: string | undefined, execution: SagaExec
 /** Steps whose compensation is still to do, skipping steps that have no onFailure. */
 const nextCompensation = (definition: Saga, execution: SagaExecution): Action => {
   if (execution.pendingRequest) return { type: 'await', pending: execution.pendingRequest };
+  // A remote compensation that failed waits for its retry timer before the next attempt.
+  if (execution.timers.some((t) => t.purpose === 'retry')) return { type: 'await' };
   const done = new Set(execution.compensation.done);
   for (const path of execution.compensation.plan) {
     if (done.has(path)) continue;
@@ -92,4 +95,6 @@ export const nextAction = (definition: Saga, execution: SagaExecution): Action =
 
 /** Whether an execution is waiting for a message (a reply or votes) rather than done. */
 export const isAwaiting = (execution: SagaExecution): boolean =>
-  execution.pendingRequest !== undefined || execution.transaction.status === 'reserving';
+  execution.pendingRequest !== undefined ||
+  execution.transaction.status === 'reserving' ||
+  (execution.phase === 'compensating' && execution.timers.some((t) => t.purpose === 'retry'));

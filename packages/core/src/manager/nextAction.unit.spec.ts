@@ -2,7 +2,7 @@
 // execution (folded from events), then the next action. No callback runs here.
 import { describe, expect, it } from 'vitest';
 import { Saga, SagaRequest, stepAtPath, type JsonObject } from '@saga/definitions';
-import { fold, sagaEvent, type SagaEvent, type SagaExecution } from '@saga/execution';
+import { CorruptedHistoryError, fold, sagaEvent, type SagaEvent, type SagaExecution } from '@saga/execution';
 import { isAwaiting, nextAction } from './nextAction.js';
 
 const keep = () => undefined;
@@ -99,16 +99,18 @@ describe('nextAction, forward', () => {
     expect(whenNext(order, ...events)).toEqual({ type: 'complete' });
   });
 
-  it('refuses a history that disagrees with the definition, naming the step', () => {
+  it('refuses a history that disagrees with the definition, naming the stream, revision and step', () => {
     // A reply is always stored with its outcome, so a step left 'running-on-success' is not this definition's history.
-    expect(() => whenNext(order, finished('0'), sent('1'), replied('1'))).toThrow("Step 1 is 'running-on-success' in the forward phase");
+    const when = () => whenNext(order, finished('0'), sent('1'), replied('1'));
+    expect(when).toThrow(CorruptedHistoryError);
+    expect(when).toThrow(expect.objectContaining({ stream: 'saga-exec-1', revision: 3, reason: expect.stringMatching(/step 1 is 'running-on-success'/i) as unknown }));
   });
 
   // BUG (reported): a recorded branch the definition lacks completes the whole saga, skipping the
   // steps after the conditional, instead of refusing the history like any other disagreement.
   it.fails('refuses a recorded branch that the definition does not have', () => {
     const maybe = new Saga('maybe').conditionalStep().ifThen(() => false, standard).localStep().onExecute(keep).commit();
-    expect(() => whenNext(maybe, chosen('0', 'else'))).toThrow(/Step 0/);
+    expect(() => whenNext(maybe, chosen('0', 'else'))).toThrow(/step 0/i);
   });
 
   describe('nested branches', () => {

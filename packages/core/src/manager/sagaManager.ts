@@ -21,10 +21,12 @@ import {
 } from '../errors/runErrors.js';
 import { decodeReply, type ReplyEnvelope } from '../wire/sagaMessages.js';
 import { replyTopic } from '../wire/headers.js';
-import { defaultCompensationRetry, type RetryPolicy } from './decide.js';
+import { resolveRetryPolicy, stepAtPath, type RetryPolicy } from '@saga/definitions';
+import { defaultCompensationRetry, pendingOutbox } from './decide.js';
+import { TimerScheduler } from './timerScheduler.js';
 import { DefinitionRegistry } from './definitionRegistry.js';
 import { ExecutionDriver } from './executionDriver.js';
-import { executionStream } from './executionStream.js';
+import { executionIdOf, executionStream } from './executionStream.js';
 import { isAwaiting } from './nextAction.js';
 import { resolveConfig, type SagaManagerConfig } from '../config/resolveConfig.js';
 
@@ -35,12 +37,44 @@ export interface SagaManagerOptions {
   readonly service?: string;
   /** Definitions this manager can continue (e.g. executions started by another instance). */
   readonly definitions?: readonly Saga[];
-  /** How long a memory-mode `run` waits for each reply before compensating. Default 60 s. */
+  /**
+   * How long a remote step waits for its reply (unless it sets its own `timeout()`), and the commit
+   * for its votes, before compensating. A durable timer: it holds across restarts. Default 60 s.
+   */
   readonly replyTimeoutMs?: number;
   readonly clock?: Clock;
   readonly logger?: Logger;
-  /** Retries of a local compensation that throws. Default 3 retries, 50 ms → 2 s. */
+  /**
+   * How a failing compensation is retried: a local one in-process, a remote one with a new request
+   * after a durable backoff timer. Then the execution stops, visibly, for `resume`. Default: 4
+   * attempts, 50 ms → 2 s, with jitter.
+   */
   readonly compensationRetry?: RetryPolicy;
+  /** On `setup()`, re-send what waiting executions wait on and re-arm their timers. Default true. */
+  readonly recoverOnSetup?: boolean;
+  /**
+   * How often to look for timers of executions this manager did not load itself (e.g. started by an
+   * instance that died). 0 turns it off. Default 30 s.
+   */
+  readonly recoveryIntervalMs?: number;
+}
+
+/** What `recover()` found and did. */
+export interface RecoveryReport {
+  /** Execution streams read. */
+  readonly scanned: number;
+  /** Waiting executions of this service whose requests were re-sent and timers armed. */
+  readonly recovered: number;
+  /** Messages published again (same request ids: participants de-duplicate them). */
+  readonly republished: number;
+  /** Waiting executions this manager cannot continue, and why. */
+  readonly skipped: readonly { readonly executionId: string; readonly reason: string }[];
+}
+
+/** What `checkDefinitions()` found: the executions that would not resume with the registered definitions. */
+export interface DefinitionCheckReport {
+  readonly checked: number;
+  readonly wouldNotResume: readonly { readonly executionId: string; readonly definition: string; readonly reason: string }[];
 }
 
 export interface RunOptions {
@@ -81,6 +115,10 @@ export class SagaManager implements AsyncDisposable {
   readonly #clock: Clock;
   readonly #owned: { store?: EventStore; broker?: Broker } = {};
   readonly #stopping = new AbortController();
+  readonly #timers: TimerScheduler;
+  readonly #recoverOnSetup: boolean;
+  readonly #recoveryIntervalMs: number;
+  #cancelSweep?: () => void;
   #subscription?: Subscription;
   #setup = false;
   #destroyed = false;
@@ -92,14 +130,24 @@ export class SagaManager implements AsyncDisposable {
     this.replyTimeoutMs = options.replyTimeoutMs ?? 60_000;
     this.#logger = options.logger ?? defaultLogger();
     this.#clock = options.clock ?? systemClock;
+    this.#recoverOnSetup = options.recoverOnSetup ?? true;
+    this.#recoveryIntervalMs = options.recoveryIntervalMs ?? 30_000;
     for (const definition of options.definitions ?? []) this.#registry.register(definition);
+    this.#timers = new TimerScheduler(this.#clock, (executionId, timerId) => void this.#fireTimer(executionId, timerId));
+    const clock = this.#clock;
     this.#driver = new ExecutionDriver({
       store: this.store,
       broker: this.broker,
       registry: this.#registry,
       logger: this.#logger,
-      clock: this.#clock,
-      compensationRetry: options.compensationRetry ?? defaultCompensationRetry,
+      clock,
+      decideOptions: {
+        compensationRetry: resolveRetryPolicy(options.compensationRetry ?? defaultCompensationRetry, 'SagaManager compensationRetry'),
+        replyTimeoutMs: this.replyTimeoutMs,
+        now: () => clock.now(),
+        random: Math.random,
+      },
+      onStored: (execution) => this.#timers.sync(execution),
       maxConflictRetries: 20,
     });
   }
@@ -130,14 +178,30 @@ export class SagaManager implements AsyncDisposable {
     if (this.#setup) return;
     await this.store.setup();
     await this.broker.setup();
-    this.#subscription = await this.broker.subscribe(replyTopic(this.service), this.service, (message) => this.#onReply(decodeReply(message)));
+    this.#subscription = await this.broker.subscribe(replyTopic(this.service), this.service, async (message) => {
+      let reply: ReplyEnvelope;
+      try {
+        reply = decodeReply(message);
+      } catch (error) {
+        this.#logger.warn({ topic: message.topic, messageId: message.id, reason: String(error) }, 'Malformed reply: dead-lettering it');
+        throw error;
+      }
+      await this.#onReply(reply);
+    });
     this.#setup = true;
+    if (this.#recoverOnSetup) {
+      const report = await this.recover();
+      if (report.recovered > 0 || report.skipped.length > 0) this.#logger.info({ ...report, skipped: report.skipped.length }, 'Recovered waiting executions');
+    }
+    this.#scheduleSweep();
   }
 
   async destroy(): Promise<void> {
     if (this.#destroyed) return;
     this.#destroyed = true;
     this.#stopping.abort();
+    this.#cancelSweep?.();
+    this.#timers.stop();
     await this.#subscription?.close();
     await this.#owned.broker?.destroy();
     await this.#owned.store?.destroy();
@@ -205,6 +269,119 @@ export class SagaManager implements AsyncDisposable {
     return settled;
   }
 
+  /**
+   * Retries the compensation that failed (an operator's action, once its cause is fixed): the
+   * execution goes on compensating from the step that failed, in reverse order as before.
+   */
+  async resume(executionId: string, options: { readonly pauseOnDisk?: boolean; readonly raiseOnError?: boolean } = {}): Promise<SagaExecution> {
+    this.#assertReady('resume');
+    const { execution } = await this.#driver.load(executionId);
+    if (!execution.compensation.failed) {
+      throw new SagaAlreadyExecutedError(executionId, execution.status, 'resumed (only an execution whose compensation failed can be)');
+    }
+    let resumed = await this.#driver.drive(executionId, { kind: 'resume' });
+    if (!options.pauseOnDisk) resumed = await this.#waitUntilSettled(resumed);
+    if (resumed.status === SagaStatus.Errored && resumed.compensation.failed && options.raiseOnError) throw failureOf(resumed);
+    return resumed;
+  }
+
+  /**
+   * Finds this service's executions that wait for something, publishes again what they wait on
+   * (same request ids; the stream is the outbox) and arms their timers. `setup()` calls it; several
+   * managers doing it at once only cause duplicates that participants and replies de-duplicate.
+   */
+  async recover(options: { readonly republish?: boolean } = {}): Promise<RecoveryReport> {
+    const republish = options.republish ?? true;
+    let scanned = 0;
+    let recovered = 0;
+    let republished = 0;
+    const skipped: { executionId: string; reason: string }[] = [];
+    await this.#forEachExecution(async (executionId, load) => {
+      scanned += 1;
+      let execution: SagaExecution;
+      try {
+        execution = (await load()).execution;
+      } catch (error) {
+        skipped.push({ executionId, reason: error instanceof Error ? error.message : String(error) });
+        return;
+      }
+      if (execution.service !== this.service || (!isAwaiting(execution) && execution.timers.length === 0)) return;
+      try {
+        this.#registry.resolve(execution);
+      } catch (error) {
+        skipped.push({ executionId, reason: error instanceof Error ? error.message : String(error) });
+        return;
+      }
+      if (republish) {
+        const outbox = pendingOutbox(execution);
+        await this.#driver.republish(executionId, outbox);
+        republished += outbox.length;
+      }
+      this.#timers.sync(execution);
+      recovered += 1;
+    });
+    return { scanned, recovered, republished, skipped };
+  }
+
+  /**
+   * Replays every waiting execution of this service against the registered definitions and lists
+   * those that would not resume (definition missing, or a different shape under the same version).
+   */
+  async checkDefinitions(): Promise<DefinitionCheckReport> {
+    let checked = 0;
+    const wouldNotResume: { executionId: string; definition: string; reason: string }[] = [];
+    await this.#forEachExecution(async (executionId, load) => {
+      let execution: SagaExecution;
+      try {
+        execution = (await load()).execution;
+      } catch (error) {
+        wouldNotResume.push({ executionId, definition: '?', reason: error instanceof Error ? error.message : String(error) });
+        return;
+      }
+      if (execution.service !== this.service || (execution.phase === 'ended' && !isAwaiting(execution) && !execution.compensation.failed)) return;
+      checked += 1;
+      const label = `${execution.definition.name}@${execution.definition.version}`;
+      try {
+        const definition = this.#registry.resolve(execution);
+        const missing = execution.steps.find((step) => stepAtPath(definition, step.path)?.kind !== step.kind);
+        if (missing) wouldNotResume.push({ executionId, definition: label, reason: `recorded step ${missing.path} (${missing.kind}) is not in the definition` });
+      } catch (error) {
+        wouldNotResume.push({ executionId, definition: label, reason: error instanceof Error ? error.message : String(error) });
+      }
+    });
+    return { checked, wouldNotResume };
+  }
+
+  async #forEachExecution(visit: (executionId: string, load: () => ReturnType<ExecutionDriver['load']>) => Promise<void>): Promise<void> {
+    let after: string | undefined;
+    do {
+      const page = await this.store.listStreams({ prefix: 'saga-', ...(after ? { after } : {}) });
+      for (const { stream } of page.streams) {
+        const executionId = executionIdOf(stream);
+        await visit(executionId, () => this.#driver.load(executionId));
+      }
+      after = page.nextCursor;
+    } while (after && !this.#destroyed);
+  }
+
+  #scheduleSweep(): void {
+    if (this.#recoveryIntervalMs <= 0 || this.#destroyed) return;
+    this.#cancelSweep = this.#clock.setTimeout(() => {
+      this.recover({ republish: false })
+        .catch((error: unknown) => this.#logger.error({ error: String(error) }, 'Periodic recovery failed; will try again'))
+        .finally(() => this.#scheduleSweep());
+    }, this.#recoveryIntervalMs);
+  }
+
+  async #fireTimer(executionId: string, timerId: string): Promise<void> {
+    if (this.#destroyed) return;
+    try {
+      await this.#driver.drive(executionId, { kind: 'timer', timerId });
+    } catch (error) {
+      this.#logger.error({ executionId, timerId, error: String(error) }, 'A timer could not be applied; the next recovery sweep re-arms it');
+    }
+  }
+
   /** Tells every participant of an execution run with `autocommit: false` to reject its changes. */
   async reject(executionId: string): Promise<SagaExecution> {
     this.#assertReady('reject');
@@ -261,22 +438,24 @@ export class SagaManager implements AsyncDisposable {
     }
   }
 
-  /** Memory mode: follow the execution until it no longer waits, compensating on reply timeouts. */
+  /**
+   * Memory mode: follow the execution until it no longer waits. Replies and timers move it on (in
+   * this instance or another); this only watches the stream.
+   */
   async #waitUntilSettled(execution: SagaExecution): Promise<SagaExecution> {
     let current = execution;
-    while (isAwaiting(current)) {
-      const requestId = current.pendingRequest?.requestId ?? current.transaction.votes.find((v) => v.vote === undefined)?.requestId ?? '';
-      const changed = await this.#waitForChange(current.id, current.revision, this.replyTimeoutMs);
-      current = changed ?? (await this.#driver.drive(current.id, { kind: 'timeout', requestId, timeoutMs: this.replyTimeoutMs }));
+    // The durable timers do not keep the process alive on their own; a waiting run must.
+    const keepAlive = isAwaiting(current) ? setInterval(() => undefined, 1 << 30) : undefined;
+    try {
+      while (isAwaiting(current)) current = await this.#waitForChange(current.id, current.revision);
+    } finally {
+      if (keepAlive) clearInterval(keepAlive);
     }
     return current;
   }
 
-  /**
-   * Resolves with the execution once its stream grows past `known` (whichever instance appended),
-   * or with undefined after `timeoutMs`.
-   */
-  #waitForChange(executionId: string, known: number, timeoutMs: number): Promise<SagaExecution | undefined> {
+  /** Resolves with the execution once its stream grows past `known` (whichever instance appended). */
+  #waitForChange(executionId: string, known: number): Promise<SagaExecution> {
     return new Promise((resolve, reject) => {
       let done = false;
       let checking = false;
@@ -285,9 +464,8 @@ export class SagaManager implements AsyncDisposable {
         if (done) return;
         done = true;
         unwatch();
-        cancelTimer();
         this.#stopping.signal.removeEventListener('abort', onAbort);
-        if (error) reject(error);
+        if (error || !result) reject(error);
         else resolve(result);
       };
       const check = async (): Promise<void> => {
@@ -310,7 +488,6 @@ export class SagaManager implements AsyncDisposable {
       };
       const onAbort = () => finish(undefined, new ManagerNotReadyError(`The manager was destroyed while waiting for execution ${executionId}; it stays in the store and can be continued.`));
       const unwatch = this.store.watch(executionStream(executionId), () => void check());
-      const cancelTimer = this.#clock.setTimeout(() => finish(undefined), timeoutMs);
       this.#stopping.signal.addEventListener('abort', onAbort);
       void check();
     });

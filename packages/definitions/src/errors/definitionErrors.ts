@@ -20,6 +20,8 @@ export class MultipleOnSuccessError extends SagaDefinitionError {}
 export class MultipleOnErrorError extends SagaDefinitionError {}
 export class MultipleOnFailureError extends SagaDefinitionError {}
 export class MultipleElseThenError extends SagaDefinitionError {}
+/** A retry policy, timeout or deadline with an impossible value. */
+export class InvalidStepOptionError extends SagaDefinitionError {}
 
 type DefinitionErrorClass = new (message: string, options?: ErrorOptions) => SagaDefinitionError;
 

@@ -5,6 +5,7 @@ import {
   UndefinedOnExecuteError,
 } from '../errors/definitionErrors.js';
 import type { LocalStepShape } from '../sagaShape.js';
+import { noRetry, resolveRetryPolicy, type ResolvedRetryPolicy, type RetryPolicy } from '../retryPolicy.js';
 import type { LocalCallback } from './callbacks.js';
 import { SagaStep } from './sagaStep.js';
 
@@ -13,6 +14,7 @@ export class LocalSagaStep extends SagaStep {
   readonly kind = 'local';
   #execute: LocalCallback | undefined;
   #failure: LocalCallback | undefined;
+  #retry: ResolvedRetryPolicy = noRetry;
 
   onExecute(callback: LocalCallback): this {
     this.checkHook('onExecute', callback, this.#execute !== undefined, MultipleOnExecuteError);
@@ -24,6 +26,17 @@ export class LocalSagaStep extends SagaStep {
     this.checkHook('onFailure', callback, this.#failure !== undefined, MultipleOnFailureError);
     this.#failure = callback;
     return this;
+  }
+
+  /** Calls `onExecute` again, with backoff, when it throws; `attempts` counts the first call. */
+  retry(policy: RetryPolicy): this {
+    this.assertEditable('retry');
+    this.#retry = resolveRetryPolicy(policy, `${this.location}: retry()`);
+    return this;
+  }
+
+  get retryPolicy(): ResolvedRetryPolicy {
+    return this.#retry;
   }
 
   get execute(): LocalCallback | undefined {

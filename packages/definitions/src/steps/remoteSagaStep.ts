@@ -7,6 +7,7 @@ import {
   UndefinedOnExecuteError,
 } from '../errors/definitionErrors.js';
 import type { RemoteStepShape, StepHook } from '../sagaShape.js';
+import { checkDuration, noRetry, resolveRetryPolicy, type ResolvedRetryPolicy, type RetryPolicy } from '../retryPolicy.js';
 import type { RequestBuilder, ResponseCallback } from './callbacks.js';
 import { SagaStep } from './sagaStep.js';
 
@@ -21,6 +22,8 @@ export class RemoteSagaStep extends SagaStep {
   #success: ResponseCallback | undefined;
   #error: ResponseCallback | undefined;
   #failure: RequestBuilder | undefined;
+  #timeoutMs: number | undefined;
+  #retry: ResolvedRetryPolicy = noRetry;
 
   onExecute(callback: RequestBuilder): this {
     this.checkHook('onExecute', callback, this.#execute !== undefined, MultipleOnExecuteError);
@@ -44,6 +47,35 @@ export class RemoteSagaStep extends SagaStep {
     this.checkHook('onFailure', callback, this.#failure !== undefined, MultipleOnFailureError);
     this.#failure = callback;
     return this;
+  }
+
+  /**
+   * How long to wait for the reply before compensating (this step included: its request may have
+   * been applied). Default: the manager's `replyTimeoutMs`. The timer is recorded in the stream, so
+   * it survives restarts.
+   */
+  timeout(ms: number): this {
+    this.assertEditable('timeout');
+    this.#timeoutMs = checkDuration(ms, `${this.location}: timeout()`);
+    return this;
+  }
+
+  /**
+   * Re-sends the request, with the same requestId (participants de-duplicate it), when no reply came
+   * within the backoff delay; `attempts` counts the first send. The timeout still bounds the wait.
+   */
+  retry(policy: RetryPolicy): this {
+    this.assertEditable('retry');
+    this.#retry = resolveRetryPolicy(policy, `${this.location}: retry()`);
+    return this;
+  }
+
+  get timeoutMs(): number | undefined {
+    return this.#timeoutMs;
+  }
+
+  get retryPolicy(): ResolvedRetryPolicy {
+    return this.#retry;
   }
 
   get execute(): RequestBuilder | undefined {

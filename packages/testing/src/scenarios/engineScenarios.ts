@@ -36,6 +36,7 @@ import {
 } from '@saga/core';
 import { sagaTestWorld, type SagaTestWorld } from '../sagaTestWorld.js';
 import { waitFor } from '../waitFor.js';
+import { reliabilityScenarios } from './reliabilityScenarios.js';
 
 export interface EngineScenarioOptions {
   readonly skip?: string;
@@ -151,18 +152,23 @@ export const engineScenarios = (name: string, makeStore: () => Promise<EventStor
           'SagaStarted',
           'StepFinished',
           'RequestSent',
+          'TimerScheduled',
           'ReplyReceived',
           'StepFinished',
           'RequestSent',
+          'TimerScheduled',
           'ReplyReceived',
           'StepFinished',
           'StepFinished',
           'SagaCompleted',
           'VotesRequested',
+          'TimerScheduled',
           'VoteReceived',
           'VoteReceived',
           'TransactionCommitted',
         ]);
+        // Each wait has a durable timer; once the reply came, none is left active.
+        expect(execution.timers).toEqual([]);
       });
 
       it('keeps finished executions in the store (history is the product)', async () => {
@@ -307,7 +313,7 @@ export const engineScenarios = (name: string, makeStore: () => Promise<EventStor
       });
 
       it('a compensation that keeps failing is retried, then leaves a visible errored state (SagaRollbackError)', async () => {
-        const manager = await world.manager({ compensationRetry: { retries: 2, minDelayMs: 1, maxDelayMs: 5 } });
+        const manager = await world.manager({ compensationRetry: { attempts: 3, initialDelayMs: 1, maxDelayMs: 5 } });
         let attempts = 0;
         const saga = new Saga('rollback_fails')
           .localStep()
@@ -332,7 +338,7 @@ export const engineScenarios = (name: string, makeStore: () => Promise<EventStor
       });
 
       it('a compensation that succeeds on retry completes the rollback', async () => {
-        const manager = await world.manager({ compensationRetry: { retries: 3, minDelayMs: 1, maxDelayMs: 5 } });
+        const manager = await world.manager({ compensationRetry: { attempts: 4, initialDelayMs: 1, maxDelayMs: 5 } });
         let attempts = 0;
         const saga = new Saga('rollback_flaky')
           .localStep()
@@ -468,9 +474,9 @@ export const engineScenarios = (name: string, makeStore: () => Promise<EventStor
         const stream = await waitFor(async () => (await world.store.listStreams()).streams[0]?.stream);
         const stored = await waitFor(async () => {
           const events = await world.store.read(stream);
-          return events.some((e) => e.type === 'RequestSent') ? events : undefined;
+          return events.some((e) => e.type === 'TimerScheduled') ? events : undefined;
         });
-        expect(stored.map((e) => e.type)).toEqual(['SagaStarted', 'RequestSent']);
+        expect(stored.map((e) => e.type)).toEqual(['SagaStarted', 'RequestSent', 'TimerScheduled']);
         await waitFor(() => release !== undefined);
         release?.();
         expect((await running).status).toBe(SagaStatus.Finished);
@@ -753,6 +759,8 @@ export const engineScenarios = (name: string, makeStore: () => Promise<EventStor
         expect(results.filter((r) => r.status === 'fulfilled').length + results.filter((r) => r.status === 'rejected' && r.reason instanceof SagaAlreadyExecutedError).length).toBe(2);
       });
     });
+
+    reliabilityScenarios(() => world);
 
     describe('history, replay and errors', () => {
       it('replays the execution as it was at any revision', async () => {
