@@ -9,3 +9,4 @@ export type { WaitForOptions } from './waitFor.js';
 export { engineScenarios, type EngineScenarioOptions } from './scenarios/engineScenarios.js';
 export { sagaTestWorld, type SagaTestWorld, type RecordedCall, type HookCall, type ParticipantHooks } from './sagaTestWorld.js';
 export { captureLogger, type LogEntry } from './captureLogger.js';
+export { observabilityScenario, type ObservabilityScenarioOptions } from './observability/observabilityScenario.js';

@@ -25,6 +25,7 @@ import { encodeRequest, encodeTransactionCommand, type ReplyEnvelope } from '../
 import { replyTopic, transactionTopic } from '../wire/headers.js';
 import { attempt, contextOutcome, type Outcome } from './callUserCode.js';
 import { nextAction, type Action } from './nextAction.js';
+import { SagaAttributes, inSpan, instruments, traceHeaders } from '../observability/telemetry.js';
 
 export interface Outgoing {
   readonly topic: string;
@@ -117,8 +118,8 @@ class DecisionBuilder {
 
 const contextOf = (execution: SagaExecution): SagaContext => new SagaContext(execution.context);
 
-const requestMessage = (execution: SagaExecution, requestId: string, request: { target: string; payload: SagaRequest['payload'] }, purpose: 'execute' | 'compensate') =>
-  encodeRequest({
+const requestMessage = (execution: SagaExecution, requestId: string, request: { target: string; payload: SagaRequest['payload'] }, purpose: 'execute' | 'compensate'): BrokerMessage => {
+  const message = encodeRequest({
     sagaId: execution.id,
     requestId,
     replyTo: replyTopic(execution.service),
@@ -126,6 +127,9 @@ const requestMessage = (execution: SagaExecution, requestId: string, request: { 
     ...(execution.user ? { user: execution.user } : {}),
     payload: request.payload,
   });
+  // The step's span is active here: the participant's handler span joins the saga's trace.
+  return { ...message, headers: { ...message.headers, ...traceHeaders() } };
+};
 
 const sendRequest = (d: DecisionBuilder, path: string, request: SagaRequest, purpose: 'execute' | 'compensate', step: RemoteSagaStep | undefined): void => {
   const requestId = randomUUID();
@@ -252,11 +256,56 @@ const rejectParticipants = (d: DecisionBuilder, reason: string): void => {
   for (const service of transaction.participants) d.send(transactionTopic(service), encodeTransactionCommand('reject', id));
 };
 
+type StepAction = Extract<Action, { type: 'runLocal' | 'sendRequest' | 'chooseBranch' | 'compensateLocal' | 'compensateRemote' }>;
+
+const isStepAction = (action: Action): action is StepAction =>
+  action.type === 'runLocal' || action.type === 'sendRequest' || action.type === 'chooseBranch' || action.type === 'compensateLocal' || action.type === 'compensateRemote';
+
+/** What the last recorded event says a step action came to, for spans and metrics. */
+const outcomeOf = (d: DecisionBuilder): string => {
+  switch (d.events.at(-1)?.type) {
+    case 'StepFinished':
+      return 'finished';
+    case 'StepFailed':
+      return 'failed';
+    case 'RequestSent':
+    case 'CompensationRequestSent':
+    case 'TimerScheduled':
+      return 'sent';
+    case 'BranchChosen':
+      return 'branch-chosen';
+    case 'StepCompensated':
+      return 'compensated';
+    case 'CompensationFailed':
+      return 'compensation-failed';
+    default:
+      return 'other';
+  }
+};
+
+/** A step action in its own span, timed: the unit operators look at in traces and dashboards. */
+const performStep = (d: DecisionBuilder, action: StepAction): Promise<boolean> => {
+  const compensating = action.type === 'compensateLocal' || action.type === 'compensateRemote';
+  const kind = action.step.kind;
+  const started = performance.now();
+  return inSpan(
+    compensating ? `saga.compensate ${kind}` : `saga.step ${kind}`,
+    { [SagaAttributes.executionId]: d.execution.id, [SagaAttributes.stepPath]: action.path, [SagaAttributes.stepKind]: kind },
+    async (span) => {
+      const goOn = await perform(d, action);
+      const outcome = outcomeOf(d);
+      span.setAttribute(SagaAttributes.outcome, outcome);
+      instruments().stepDuration.record(performance.now() - started, { [SagaAttributes.stepKind]: kind, [SagaAttributes.outcome]: outcome });
+      return goOn;
+    },
+  );
+};
+
 /** Runs actions until the execution must wait (a request went out) or has nothing left to do. */
 const advance = async (d: DecisionBuilder, definition: Saga): Promise<void> => {
   for (;;) {
     const action = nextAction(definition, d.execution);
-    if (!(await perform(d, action))) return;
+    if (!(await (isStepAction(action) ? performStep(d, action) : perform(d, action)))) return;
   }
 };
 
@@ -335,6 +384,8 @@ const applyReply = async (d: DecisionBuilder, definition: Saga, reply: ReplyEnve
     return `reply ${reply.requestId} matches no pending request of execution ${execution.id} (duplicate, late or foreign)`;
   }
   const response = new SagaResponse({ ...reply });
+  const sentAt = Date.parse(pending.sentAt);
+  if (!Number.isNaN(sentAt)) instruments().replyLatency.record(d.options.now().getTime() - sentAt, { [SagaAttributes.target]: pending.target });
   d.record(
     sagaEvent('ReplyReceived', {
       path: pending.path,

@@ -20,6 +20,7 @@ import { decide, type DecideInput, type Decision, type DecideOptions } from './d
 import type { DefinitionRegistry } from './definitionRegistry.js';
 import { eventId, executionStream } from './executionStream.js';
 import { KeyedMutex } from './keyedMutex.js';
+import { countStoredEvents, instruments } from '../observability/telemetry.js';
 
 export interface DriverDeps {
   readonly store: EventStore;
@@ -59,7 +60,7 @@ export class ExecutionDriver {
       const decision = await decide(definition, execution, { kind: 'start' }, this.deps.decideOptions);
       const events = [started, ...decision.events];
       const recordedAt = await this.#append(id, events, 'no_stream');
-      return this.#stored(id, decision, this.#asStored(initialExecution(), events, recordedAt));
+      return this.#stored(id, { ...decision, events }, this.#asStored(initialExecution(), events, recordedAt));
     });
   }
 
@@ -79,6 +80,7 @@ export class ExecutionDriver {
           recordedAt = await this.#append(executionId, decision.events, execution.revision);
         } catch (error) {
           if (isConcurrencyConflictError(error) && attempt < this.deps.maxConflictRetries) {
+            instruments().conflicts.add(1);
             this.deps.logger.debug({ executionId, attempt }, 'Append conflict: another writer moved first; re-reading and deciding again');
             continue;
           }
@@ -90,6 +92,7 @@ export class ExecutionDriver {
   }
 
   async #stored(executionId: string, decision: Decision, execution: SagaExecution): Promise<SagaExecution> {
+    countStoredEvents(decision.events, `${execution.definition.name}@${execution.definition.version}`);
     this.deps.onStored?.(execution);
     await this.#publish(executionId, decision);
     return execution;

@@ -24,6 +24,7 @@ import { replyTopic } from '../wire/headers.js';
 import { resolveRetryPolicy, stepAtPath, type RetryPolicy } from '@saga/definitions';
 import { defaultCompensationRetry, pendingOutbox } from './decide.js';
 import { TimerScheduler } from './timerScheduler.js';
+import { SagaAttributes, SpanKind, inSpan, instruments, traceContextOf } from '../observability/telemetry.js';
 import { DefinitionRegistry } from './definitionRegistry.js';
 import { ExecutionDriver } from './executionDriver.js';
 import { executionIdOf, executionStream } from './executionStream.js';
@@ -183,10 +184,16 @@ export class SagaManager implements AsyncDisposable {
       try {
         reply = decodeReply(message);
       } catch (error) {
+        instruments().deadLettered.add(1, { [SagaAttributes.service]: this.service });
         this.#logger.warn({ topic: message.topic, messageId: message.id, reason: String(error) }, 'Malformed reply: dead-lettering it');
         throw error;
       }
-      await this.#onReply(reply);
+      await inSpan(
+        'saga.reply',
+        { [SagaAttributes.executionId]: reply.sagaId, [SagaAttributes.requestId]: reply.requestId, [SagaAttributes.service]: this.service },
+        () => this.#onReply(reply),
+        { kind: SpanKind.CONSUMER, parent: traceContextOf(message.headers) },
+      );
     });
     this.#setup = true;
     if (this.#recoverOnSetup) {
@@ -223,8 +230,18 @@ export class SagaManager implements AsyncDisposable {
   async run(options: RunOptions): Promise<SagaExecution | string> {
     this.#assertReady('run');
     const { pauseOnDisk = false, raiseOnError = true, returnExecution = true } = options;
-    let execution = options.response ? await this.#continue(options.response) : await this.#start(options);
-    if (!pauseOnDisk) execution = await this.#waitUntilSettled(execution);
+    const attributes = {
+      [SagaAttributes.service]: this.service,
+      ...(options.definition ? { [SagaAttributes.definition]: options.definition.name, [SagaAttributes.version]: options.definition.version } : {}),
+      ...(options.response ? { [SagaAttributes.executionId]: options.response.sagaId, [SagaAttributes.requestId]: options.response.requestId } : {}),
+    };
+    const execution = await inSpan('saga.run', attributes, async (span) => {
+      let current = options.response ? await this.#continue(options.response) : await this.#start(options);
+      span.setAttribute(SagaAttributes.executionId, current.id);
+      if (!pauseOnDisk) current = await this.#waitUntilSettled(current);
+      span.setAttribute(SagaAttributes.status, current.status);
+      return current;
+    });
     if (execution.status === SagaStatus.Errored && raiseOnError) throw failureOf(execution);
     return returnExecution ? execution : execution.id;
   }
@@ -376,7 +393,7 @@ export class SagaManager implements AsyncDisposable {
   async #fireTimer(executionId: string, timerId: string): Promise<void> {
     if (this.#destroyed) return;
     try {
-      await this.#driver.drive(executionId, { kind: 'timer', timerId });
+      await inSpan('saga.timer', { [SagaAttributes.executionId]: executionId }, () => this.#driver.drive(executionId, { kind: 'timer', timerId }));
     } catch (error) {
       this.#logger.error({ executionId, timerId, error: String(error) }, 'A timer could not be applied; the next recovery sweep re-arms it');
     }

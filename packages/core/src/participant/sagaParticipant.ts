@@ -12,6 +12,7 @@ import { ManagerNotReadyError } from '../errors/runErrors.js';
 import { transactionTopic } from '../wire/headers.js';
 import { decodeRequest, decodeTransactionCommand, encodeReply, type ReplyEnvelope } from '../wire/sagaMessages.js';
 import { ReplyCache } from './replyCache.js';
+import { SagaAttributes, SpanKind, inSpan, instruments, traceContextOf, traceHeaders } from '../observability/telemetry.js';
 import { SagaBusinessError } from './sagaBusinessError.js';
 
 export interface RequestMeta {
@@ -118,10 +119,24 @@ export class SagaParticipant implements AsyncDisposable {
       purpose: request.purpose === 'compensate' ? 'compensate' : 'execute',
       headers: request.headers,
     };
-    const { value: reply, duplicate } = await this.#replies.once(request.requestId, () => this.#answer(handler, request.payload, meta));
-    if (duplicate) this.#logger.info({ executionId: request.sagaId, requestId: request.requestId }, 'Duplicate request: re-sending the first reply');
-    // Re-sent on duplicates too: the first reply may be the one that was lost.
-    await this.#broker.publish(request.replyTo, encodeReply(reply));
+    await inSpan(
+      `saga.participant ${message.topic}`,
+      {
+        [SagaAttributes.executionId]: request.sagaId,
+        [SagaAttributes.requestId]: request.requestId,
+        [SagaAttributes.service]: this.service,
+        [SagaAttributes.target]: message.topic,
+      },
+      async (span) => {
+        const { value: reply, duplicate } = await this.#replies.once(request.requestId, () => this.#answer(handler, request.payload, meta));
+        span.setAttribute(SagaAttributes.outcome, duplicate ? 'duplicate' : String(reply.status));
+        if (duplicate) this.#logger.info({ executionId: request.sagaId, requestId: request.requestId }, 'Duplicate request: re-sending the first reply');
+        // Re-sent on duplicates too: the first reply may be the one that was lost.
+        const encoded = encodeReply(reply);
+        await this.#broker.publish(request.replyTo, { ...encoded, headers: { ...encoded.headers, ...traceHeaders() } });
+      },
+      { kind: SpanKind.CONSUMER, parent: traceContextOf(message.headers) },
+    );
   }
 
   async #answer(handler: RequestHandler, payload: JsonValue, meta: RequestMeta): Promise<ReplyEnvelope> {
@@ -185,6 +200,7 @@ export class SagaParticipant implements AsyncDisposable {
     try {
       return decode();
     } catch (error) {
+      instruments().deadLettered.add(1, { [SagaAttributes.service]: this.service });
       this.#logger.warn({ topic: message.topic, messageId: message.id, reason: String(error) }, 'Malformed message: dead-lettering it');
       throw error;
     }

@@ -1,3 +1,4 @@
+import { pino } from 'pino';
 /**
  * The logger the engine writes to. Shaped like pino's (`logger.warn({ executionId }, 'message')`), so
  * a pino logger can be passed as it is.
@@ -23,8 +24,13 @@ export const consoleLogger = (level: Level = 'info'): Logger => {
   return { debug: write('debug'), info: write('info'), warn: write('warn'), error: write('error') };
 };
 
-/** The default: silent unless `SAGA_LOG_LEVEL` names a level. */
+/**
+ * The default: pino, JSON lines on stdout at `SAGA_LOG_LEVEL` (default `warn`); silent under a test
+ * runner unless `SAGA_LOG_LEVEL` asks for logs. Payloads are never logged by the engine.
+ */
 export const defaultLogger = (): Logger => {
-  const level = process.env.SAGA_LOG_LEVEL as Level | undefined;
-  return level && levels.includes(level) ? consoleLogger(level) : silentLogger;
+  const requested = process.env.SAGA_LOG_LEVEL as Level | 'silent' | undefined;
+  const underTest = process.env.VITEST !== undefined || process.env.NODE_ENV === 'test';
+  if (requested === 'silent' || (!requested && underTest)) return silentLogger;
+  return pino({ name: 'saga', level: requested && levels.includes(requested) ? requested : 'warn' });
 };

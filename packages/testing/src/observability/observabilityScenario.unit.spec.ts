@@ -1,0 +1,4 @@
+import { InMemoryBroker } from '@saga/core';
+import { observabilityScenario } from './observabilityScenario.js';
+
+observabilityScenario('InMemoryBroker', async () => new InMemoryBroker());
