@@ -35,7 +35,7 @@ export const decodeEvent = (event: StoredEvent, stream = event.stream ?? '?'): R
  */
 export const decodeHistory = (events: readonly StoredEvent[], stream = events[0]?.stream ?? '?'): RecordedSagaEvent[] =>
   events.map((stored, index) => {
-    const expected = (events[0]?.revision ?? 0) + index;
+    const expected = index;
     if (stored.revision !== expected) {
       throw new CorruptedHistoryError(stream, stored.revision, `expected revision ${expected} (revisions must be dense)`);
     }

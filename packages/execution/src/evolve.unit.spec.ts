@@ -49,6 +49,10 @@ const failed = (
     ...(options.requestId ? { requestId: options.requestId } : {}),
   });
 
+const timer = (timerId: string, purpose: 'reply' | 'resend' | 'votes' | 'deadline' | 'retry', about: { requestId?: string; path?: string } = {}) =>
+  sagaEvent('TimerScheduled', { timerId, purpose, dueAt: '2030-01-02T00:00:00.000Z', ...about });
+const fired = (timerId: string) => sagaEvent('TimerFired', { timerId });
+
 const stepOf = (execution: SagaExecution, path: string): StepExecution | undefined => execution.steps.find((s) => s.path === path);
 const statusOf = (execution: SagaExecution, path: string) => stepOf(execution, path)?.status;
 
@@ -64,8 +68,10 @@ const deepFreeze = <T>(value: T): T => {
 // Three histories that between them hold every event type, used for the whole-history properties.
 const happyWithCommit = [
   started(),
+  timer('t-deadline', 'deadline'),
   finished('0', 'local', { sku: 'A1', created: true }),
   sent('1'),
+  timer('t-reply-1', 'reply', { requestId: 'req-1', path: '1' }),
   replied('1', 'req-1'),
   finished('1', 'remote', { sku: 'A1', created: true, reserved: true }),
   sagaEvent('BranchChosen', { path: '2', branch: 0 }),
@@ -73,6 +79,7 @@ const happyWithCommit = [
   finished('2', 'conditional'),
   sagaEvent('SagaCompleted', { context: { sku: 'A1', created: true, reserved: true, express: true } }),
   sagaEvent('VotesRequested', { votes: [{ service: 'stock', requestId: 'vote-stock' }] }),
+  timer('t-votes', 'votes'),
   sagaEvent('VoteReceived', { service: 'stock', requestId: 'vote-stock', vote: true }),
   sagaEvent('TransactionCommitted', { services: ['stock'] }),
 ];
@@ -83,6 +90,8 @@ const timeoutThenRollback = [
   replied('1', 'req-1'),
   finished('1', 'remote'),
   sent('2', 'payment.charge'),
+  timer('t-reply-2', 'reply', { requestId: 'req-2', path: '2' }),
+  fired('t-reply-2'),
   failed('2', { kind: 'remote', status: 'timed-out', compensate: true, requestId: 'req-2', error: { name: 'ReplyTimeoutError', message: 'late' } }),
   compensationSent('2', 'payment.refund'),
   replied('2', 'comp-2', 200, ['payment']),
@@ -113,13 +122,41 @@ const commitFailedThenStuck = [
   replied('1', 'comp-1', 400, ['payment']),
   sagaEvent('CompensationFailed', { path: '1', error: { name: 'ErrorReply', message: 'refund refused' } }),
 ];
-const histories = { happyWithCommit, timeoutThenRollback, commitFailedThenStuck };
+// A re-sent request, a remote compensation retried, given up, and resumed by an operator.
+const retriedThenResumed = [
+  started(),
+  finished('0'),
+  sent('1'),
+  timer('t-reply-1', 'reply', { requestId: 'req-1', path: '1' }),
+  timer('t-resend-1', 'resend', { requestId: 'req-1', path: '1' }),
+  fired('t-resend-1'),
+  sagaEvent('RequestResent', { path: '1', requestId: 'req-1', attempt: 2 }),
+  replied('1', 'req-1'),
+  finished('1', 'remote'),
+  failed('2'),
+  compensationSent('1', 'stock.release', 'comp-1a'),
+  replied('1', 'comp-1a', 400),
+  sagaEvent('CompensationAttemptFailed', { path: '1', error: { name: 'ErrorReply', message: 'busy' }, attempt: 1 }),
+  timer('t-retry-1', 'retry', { path: '1' }),
+  fired('t-retry-1'),
+  compensationSent('1', 'stock.release', 'comp-1b'),
+  replied('1', 'comp-1b', 400),
+  sagaEvent('CompensationFailed', { path: '1', error: { name: 'ErrorReply', message: 'busy (after 2 attempts)' } }),
+  sagaEvent('CompensationResumed', { path: '1' }),
+  compensationSent('1', 'stock.release', 'comp-1c'),
+  replied('1', 'comp-1c'),
+  sagaEvent('StepCompensated', { path: '1', requestId: 'comp-1c' }),
+  sagaEvent('StepCompensated', { path: '0' }),
+  sagaEvent('SagaFailed', { error: boom }),
+];
+const histories = { happyWithCommit, timeoutThenRollback, commitFailedThenStuck, retriedThenResumed };
 
 describe('initialExecution', () => {
   it('is the state before any event: created, forward, nothing recorded, revision -1', () => {
     const execution = initialExecution();
     expect(execution).toMatchObject({ status: SagaStatus.Created, phase: 'forward', steps: [], revision: -1, transaction: { status: 'none', participants: [], votes: [] } });
-    expect(execution.compensation).toEqual({ plan: [], done: [] });
+    expect(execution.compensation).toEqual({ plan: [], done: [], attempts: {} });
+    expect(execution.timers).toEqual([]);
     expect(execution.startedAt).toBeUndefined();
     expect(Object.isFrozen(execution)).toBe(true);
   });
@@ -179,7 +216,7 @@ describe('evolve, event by event', () => {
     it('pauses the execution on the remote step, with the pending request for its execution', () => {
       const execution = given(started(), finished('0'), sent('1', 'stock.reserve', 'r-1'));
       expect(stepOf(execution, '1')).toEqual({ path: '1', kind: 'remote', status: StepStatus.PausedByOnExecute, requestId: 'r-1' });
-      expect(execution.pendingRequest).toEqual({ path: '1', requestId: 'r-1', target: 'stock.reserve', payload: { path: '1' }, purpose: 'execute', sentAt: timeOf(2) });
+      expect(execution.pendingRequest).toEqual({ path: '1', requestId: 'r-1', target: 'stock.reserve', payload: { path: '1' }, purpose: 'execute', sentAt: timeOf(2), attempt: 1 });
       expect(execution.status).toBe(SagaStatus.Paused);
     });
 
@@ -244,7 +281,7 @@ describe('evolve, event by event', () => {
 
     it('plans the completed steps in reverse completion order, leaving out the failing step when compensate is false', () => {
       const execution = given(started(), finished('0'), sent('1'), replied('1', 'req-1'), finished('1', 'remote'), finished('2'), failed('3', { compensate: false }));
-      expect(execution.compensation).toEqual({ plan: ['2', '1', '0'], done: [] });
+      expect(execution.compensation).toEqual({ plan: ['2', '1', '0'], done: [], attempts: {} });
     });
 
     it('puts the failing step first in the plan when compensate is true (its effect may have happened)', () => {
@@ -300,7 +337,7 @@ describe('evolve, event by event', () => {
     it('pauses on the step with its compensation request pending (purpose compensate)', () => {
       const execution = given(started(), sent('0'), replied('0', 'req-0'), finished('0', 'remote'), failed('1'), compensationSent('0', 'stock.release', 'c-0'));
       expect(stepOf(execution, '0')).toMatchObject({ status: StepStatus.PausedOnFailure, requestId: 'c-0' });
-      expect(execution.pendingRequest).toEqual({ path: '0', requestId: 'c-0', target: 'stock.release', payload: { undo: '0' }, purpose: 'compensate', sentAt: timeOf(5) });
+      expect(execution.pendingRequest).toEqual({ path: '0', requestId: 'c-0', target: 'stock.release', payload: { undo: '0' }, purpose: 'compensate', sentAt: timeOf(5), attempt: 1 });
       expect(execution.status).toBe(SagaStatus.Paused);
       expect(execution.phase).toBe('compensating');
     });
@@ -321,7 +358,7 @@ describe('evolve, event by event', () => {
         sagaEvent('StepCompensated', { path: '0', context: { created: false } }),
       );
       expect([statusOf(execution, '1'), statusOf(execution, '0')]).toEqual([StepStatus.Compensated, StepStatus.Compensated]);
-      expect(execution.compensation).toEqual({ plan: ['1', '0'], done: ['1', '0'] });
+      expect(execution.compensation).toEqual({ plan: ['1', '0'], done: ['1', '0'], attempts: {} });
       expect(execution.context).toEqual({ created: false });
       expect(execution.pendingRequest).toBeUndefined();
       expect(execution.status).toBe(SagaStatus.Running);
@@ -436,13 +473,99 @@ describe('evolve, event by event', () => {
       const error = { name: 'CommitFailedError', message: 'payment voted no' };
       const execution = given(...completedWithTwo, votesAsked, sagaEvent('TransactionRejected', { services: ['stock', 'payment'], reason: 'no' }), sagaEvent('CommitFailed', { error }));
       expect(execution).toMatchObject({ phase: 'compensating', status: SagaStatus.Running, error });
-      expect(execution.compensation).toEqual({ plan: ['1', '0'], done: [] });
+      expect(execution.compensation).toEqual({ plan: ['1', '0'], done: [], attempts: {} });
       expect(execution.transaction.status).toBe('rejected');
     });
 
     it('CommitFailed leaves conditional steps out of the plan and keeps the steps of the branch taken', () => {
-      const execution = given(...happyWithCommit.slice(0, 9), sagaEvent('CommitFailed', { error: boom }));
+      const execution = given(...happyWithCommit.slice(0, 11), sagaEvent('CommitFailed', { error: boom }));
       expect(execution.compensation.plan).toEqual(['2.0.0', '1', '0']);
+    });
+  });
+
+  describe('timers', () => {
+    const pendingReply = [started(), sent('0')];
+
+    it('TimerScheduled: the timer is active while what it waits for can still happen', () => {
+      const execution = given(...pendingReply, timer('t-1', 'reply', { requestId: 'req-0', path: '0' }));
+      expect(execution.timers).toEqual([{ timerId: 't-1', purpose: 'reply', dueAt: '2030-01-02T00:00:00.000Z', requestId: 'req-0', path: '0' }]);
+    });
+
+    it('TimerFired: the timer is no longer active', () => {
+      expect(given(...pendingReply, timer('t-1', 'reply', { requestId: 'req-0' }), fired('t-1')).timers).toEqual([]);
+    });
+
+    it('drops a reply or resend timer once its request is answered', () => {
+      const events = [...pendingReply, timer('t-reply', 'reply', { requestId: 'req-0' }), timer('t-resend', 'resend', { requestId: 'req-0' })];
+      expect(given(...events).timers.map((t) => t.timerId)).toEqual(['t-reply', 't-resend']);
+      expect(given(...events, replied('0', 'req-0')).timers).toEqual([]);
+    });
+
+    it('never holds a reply timer for a request that is not the pending one', () => {
+      expect(given(...pendingReply, timer('t-old', 'reply', { requestId: 'req-older' })).timers).toEqual([]);
+    });
+
+    it('holds the deadline only while the execution runs forward', () => {
+      const withDeadline = [started(), timer('t-deadline', 'deadline'), finished('0')];
+      expect(given(...withDeadline).timers.map((t) => t.purpose)).toEqual(['deadline']);
+      expect(given(...withDeadline, sagaEvent('SagaCompleted', { context: {} })).timers).toEqual([]);
+      expect(given(...withDeadline, failed('1')).timers).toEqual([]);
+    });
+
+    it('holds the votes timer only while votes are being gathered', () => {
+      const reserving = [started(), sent('0'), replied('0', 'req-0'), finished('0', 'remote'), sagaEvent('SagaCompleted', { context: {} }), sagaEvent('VotesRequested', { votes: [{ service: 'stock', requestId: 'v' }] }), timer('t-votes', 'votes')];
+      expect(given(...reserving).timers.map((t) => t.purpose)).toEqual(['votes']);
+      expect(given(...reserving, sagaEvent('TransactionCommitted', { services: ['stock'] })).timers).toEqual([]);
+    });
+
+    it('holds a retry timer while compensating with nothing pending, and drops it once a compensation request is out', () => {
+      const retrying = [started(), sent('0'), replied('0', 'req-0'), finished('0', 'remote'), failed('1'), timer('t-retry', 'retry', { path: '0' })];
+      expect(given(...retrying).timers.map((t) => t.purpose)).toEqual(['retry']);
+      expect(given(...retrying, compensationSent('0')).timers).toEqual([]);
+    });
+  });
+
+  describe('RequestResent', () => {
+    it('counts the attempt on the pending request, which keeps its id', () => {
+      const execution = given(started(), sent('0', 'stock.reserve', 'r-0'), sagaEvent('RequestResent', { path: '0', requestId: 'r-0', attempt: 3 }));
+      expect(execution.pendingRequest).toMatchObject({ requestId: 'r-0', attempt: 3 });
+      expect(execution.status).toBe(SagaStatus.Paused);
+    });
+
+    it('changes nothing for a request that is no longer pending', () => {
+      const execution = given(started(), sent('0', 'stock.reserve', 'r-0'), sagaEvent('RequestResent', { path: '0', requestId: 'r-old', attempt: 2 }));
+      expect(execution.pendingRequest?.attempt).toBe(1);
+    });
+  });
+
+  describe('CompensationAttemptFailed', () => {
+    const compensating = [started(), sent('0'), replied('0', 'req-0'), finished('0', 'remote'), failed('1'), compensationSent('0')];
+    const busy = { name: 'ErrorReply', message: 'busy' };
+
+    it('counts the failed attempt, marks the step, clears the request and keeps compensating (not ended)', () => {
+      const execution = given(...compensating, replied('0', 'comp-0', 400), sagaEvent('CompensationAttemptFailed', { path: '0', error: busy, attempt: 2 }));
+      expect(execution.compensation).toEqual({ plan: ['0'], done: [], attempts: { '0': 2 } });
+      expect(stepOf(execution, '0')).toMatchObject({ status: StepStatus.ErroredOnFailure, error: busy });
+      expect(execution.pendingRequest).toBeUndefined();
+      expect(execution).toMatchObject({ status: SagaStatus.Running, phase: 'compensating', error: boom });
+    });
+  });
+
+  describe('CompensationResumed', () => {
+    it('clears the failed compensation and its attempts, and compensates again', () => {
+      const stopped = [
+        started(),
+        sent('0'),
+        replied('0', 'req-0'),
+        finished('0', 'remote'),
+        failed('1'),
+        sagaEvent('CompensationAttemptFailed', { path: '0', error: boom, attempt: 1 }),
+        sagaEvent('CompensationFailed', { path: '0', error: boom }),
+      ];
+      expect(given(...stopped).compensation).toEqual({ plan: ['0'], done: [], attempts: { '0': 1 }, failed: { path: '0', error: boom } });
+      const execution = given(...stopped, sagaEvent('CompensationResumed', { path: '0' }));
+      expect(execution.compensation).toEqual({ plan: ['0'], done: [], attempts: {} });
+      expect(execution).toMatchObject({ status: SagaStatus.Running, phase: 'compensating' });
     });
   });
 
@@ -471,7 +594,7 @@ describe('evolve, event by event', () => {
 });
 
 describe('whole histories', () => {
-  it('the three histories hold every event type of the catalogue', () => {
+  it('the histories hold every event type of the catalogue', () => {
     const types = new Set(Object.values(histories).flatMap((events) => events.map((e) => e.type)));
     expect([...types].sort()).toEqual(Object.keys(sagaEventCodecs).sort());
   });
@@ -522,5 +645,9 @@ describe('whole histories', () => {
     expect(rollback).toMatchObject({ status: SagaStatus.Errored, error: { name: 'ReplyTimeoutError' }, compensation: { plan: ['2', '1', '0'], done: ['2', '1', '0'] } });
     expect(rollback?.transaction).toEqual({ status: 'rejected', participants: ['stock', 'payment'], votes: [] });
     expect(stuck).toMatchObject({ status: SagaStatus.Errored, phase: 'ended', error: { name: 'CommitFailedError' }, compensation: { plan: ['2', '1', '0'], done: [], failed: { path: '1' } } });
+    const resumed = given(...retriedThenResumed);
+    expect(resumed).toMatchObject({ status: SagaStatus.Errored, phase: 'ended', error: boom, compensation: { plan: ['1', '0'], done: ['1', '0'], attempts: {} } });
+    expect(resumed.compensation.failed).toBeUndefined();
+    expect(resumed.timers).toEqual([]);
   });
 });

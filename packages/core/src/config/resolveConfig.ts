@@ -43,19 +43,25 @@ const brokerPackages: Record<string, string> = {
   'kafka:': '@saga/kafka',
 };
 
-/** Credentials never appear in errors or logs. */
-export const redactUrl = (url: string): string => url.replace(/\/\/([^@/]*)@/, '//***@');
+/**
+ * Credentials never appear in errors or logs: everything up to the last '@' of the authority goes,
+ * since a password may hold an unescaped '@', and a URL that lost its scheme may still hold one.
+ */
+export const redactUrl = (url: string): string => url.replace(/^([a-z][a-z0-9+.-]*:\/\/|\/\/)?[^/?#]*@/i, (_match, prefix: string | undefined) => `${prefix ?? ''}***@`);
 
-const schemeOf = (url: string, variable: string): string => {
+const schemeOf = (url: string, variable: string, known: string): string => {
   const match = /^([a-z][a-z0-9+.-]*:)/i.exec(url);
-  if (!match?.[1]) throw new AdapterNotAvailableError(`${variable} '${redactUrl(url)}' is not a URL; expected e.g. sqlite:./.saga/saga.db or postgres://host/db.`);
+  // 'user:password@host' also starts like a scheme; a real one is never followed by an '@' before a '/'.
+  if (!match?.[1] || /^[^/]*@/.test(url.slice(match[1].length))) {
+    throw new AdapterNotAvailableError(`${variable} '${redactUrl(url)}' is not a URL; expected one of ${known}, e.g. sqlite:./.saga/saga.db or postgres://host/db.`);
+  }
   return match[1].toLowerCase();
 };
 
 export const defaultStoreUrl = (): string => `sqlite:${join(process.env.SAGA_HOME ?? join(process.cwd(), '.saga'), 'saga.db')}`;
 
 export const storeFromUrl = async (url: string, variable = 'The store URL'): Promise<EventStore> => {
-  const scheme = schemeOf(url, variable);
+  const scheme = schemeOf(url, variable, `memory:, ${Object.keys(storePackages).join(', ')}`);
   if (scheme === 'memory:') return new InMemoryEventStore();
   const packageName = storePackages[scheme];
   if (!packageName) {
@@ -67,7 +73,7 @@ export const storeFromUrl = async (url: string, variable = 'The store URL'): Pro
 };
 
 export const brokerFromUrl = async (url: string, variable = 'The broker URL'): Promise<Broker> => {
-  const scheme = schemeOf(url, variable);
+  const scheme = schemeOf(url, variable, `memory:, ${Object.keys(brokerPackages).join(', ')}`);
   if (scheme === 'memory:') return new InMemoryBroker();
   const packageName = brokerPackages[scheme];
   if (!packageName) {

@@ -309,14 +309,15 @@ const advance = async (d: DecisionBuilder, definition: Saga): Promise<void> => {
   }
 };
 
+/** A reply payload's `message` if it has one (what SagaParticipant sends for errors), else its JSON. */
+const detailOf = (payload: SagaResponse['payload']): string =>
+  payload && typeof payload === 'object' && !Array.isArray(payload) && typeof (payload as JsonObject).message === 'string'
+    ? String((payload as JsonObject).message)
+    : JSON.stringify(payload);
+
 const failureOf = (response: SagaResponse, path: string): ErrorInfo => {
-  const payload = response.payload;
-  const detail =
-    payload && typeof payload === 'object' && !Array.isArray(payload) && typeof (payload as JsonObject).message === 'string'
-      ? String((payload as JsonObject).message)
-      : JSON.stringify(payload);
   const name = response.status === SagaResponseStatus.SYSTEM_ERROR ? 'SystemErrorReply' : 'ErrorReply';
-  return { name, message: `Step ${path} got a ${response.status} reply: ${detail}` };
+  return { name, message: `Step ${path} got a ${response.status} reply: ${detailOf(response.payload)}` };
 };
 
 /** A reply to the pending forward request: runs onSuccess/onError and records the outcome. */
@@ -375,7 +376,7 @@ const applyReply = async (d: DecisionBuilder, definition: Saga, reply: ReplyEnve
   const vote = execution.transaction.status === 'reserving' ? execution.transaction.votes.find((v) => v.requestId === reply.requestId) : undefined;
   if (vote) {
     if (vote.vote !== undefined) return `duplicate vote ${reply.requestId} from ${vote.service}`;
-    const reason = reply.status === SagaResponseStatus.SUCCESS ? undefined : failureOf(new SagaResponse({ ...reply }), vote.service).message;
+    const reason = reply.status === SagaResponseStatus.SUCCESS ? undefined : `${vote.service} replied ${reply.status}: ${detailOf(reply.payload)}`;
     d.record(sagaEvent('VoteReceived', { service: vote.service, requestId: reply.requestId, vote: reply.status === SagaResponseStatus.SUCCESS, ...(reason ? { reason } : {}) }));
     return undefined;
   }
@@ -479,6 +480,8 @@ export const decide = async (definition: Saga, execution: SagaExecution, input: 
       }
       return d.done(ignored);
     case 'reject':
+      // Rejecting before the end would be undone by the commit that follows completion.
+      if (execution.phase !== 'ended') return d.done('cannot reject while the execution is still running');
       rejectParticipants(d, 'rejected by an operator');
       return d.done(d.events.length === 0 ? 'nothing to reject' : undefined);
     case 'resume':

@@ -18,7 +18,8 @@ import type { Logger } from '../ports/logger.js';
 import { SagaNotFoundError } from '../errors/runErrors.js';
 import { decide, type DecideInput, type Decision, type DecideOptions } from './decide.js';
 import type { DefinitionRegistry } from './definitionRegistry.js';
-import { eventId, executionStream } from './executionStream.js';
+import { randomUUID } from 'node:crypto';
+import { executionStream } from './executionStream.js';
 import { KeyedMutex } from './keyedMutex.js';
 import { countStoredEvents, instruments } from '../observability/telemetry.js';
 
@@ -109,9 +110,11 @@ export class ExecutionDriver {
   /** Appends with the expected revision; returns the timestamp the store recorded. */
   async #append(executionId: string, events: readonly SagaEvent[], expected: number | 'no_stream'): Promise<string> {
     const stream = executionStream(executionId);
-    const first = expected === 'no_stream' ? 0 : expected + 1;
-    const newEvents: NewEvent[] = events.map((event, index) => ({
-      id: eventId(stream, first + index, event.type, event.data),
+    // One id per event of this decision, made once: an adapter that retries this very append sends
+    // the same ids (stores that de-duplicate by id, like EventStoreDB, write it once), while any
+    // other decision, even one with the same content, can never be mistaken for it.
+    const newEvents: NewEvent[] = events.map((event) => ({
+      id: randomUUID(),
       type: event.type,
       data: event.data as NewEvent['data'],
       metadata: { executionId, $correlationId: executionId },

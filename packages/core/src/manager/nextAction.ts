@@ -51,7 +51,9 @@ const nextForward = (saga: Saga, prefix: string | undefined, execution: SagaExec
     if (recorded.status === StepStatus.PausedByOnExecute) return { type: 'await', ...(execution.pendingRequest ? { pending: execution.pendingRequest } : {}) };
     if (recorded.kind === 'conditional' && recorded.status === StepStatus.RunningOnExecute && recorded.branch != null) {
       const branch = sagaOfBranch(step as ConditionalSagaStep, recorded.branch);
-      if (!branch) return { type: 'complete' };
+      if (!branch) {
+        throw new CorruptedHistoryError(executionStream(execution.id), execution.revision, `step ${path} took branch '${recorded.branch}', which the definition does not have`);
+      }
       const inner = nextForward(branch, branchPrefix(path, recorded.branch), execution, steps);
       return inner.type === 'complete' ? { type: 'finishConditional', path } : inner;
     }

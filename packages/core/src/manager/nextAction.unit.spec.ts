@@ -106,9 +106,7 @@ describe('nextAction, forward', () => {
     expect(when).toThrow(expect.objectContaining({ stream: 'saga-exec-1', revision: 3, reason: expect.stringMatching(/step 1 is 'running-on-success'/i) as unknown }));
   });
 
-  // BUG (reported): a recorded branch the definition lacks completes the whole saga, skipping the
-  // steps after the conditional, instead of refusing the history like any other disagreement.
-  it.fails('refuses a recorded branch that the definition does not have', () => {
+  it('refuses a recorded branch that the definition does not have', () => {
     const maybe = new Saga('maybe').conditionalStep().ifThen(() => false, standard).localStep().onExecute(keep).commit();
     expect(() => whenNext(maybe, chosen('0', 'else'))).toThrow(/step 0/i);
   });
@@ -167,6 +165,25 @@ describe('nextAction, compensating', () => {
 
   it('then compensates the local step before it, in plan order', () => {
     expect(whenNext(rollback, ...failedAtFour, compensated('1'))).toEqual({ type: 'compensateLocal', path: '0', step: rollback.steps[0] });
+  });
+
+  it('awaits the retry timer of a failed remote compensation, then compensates that step again', () => {
+    const attemptFailed = [
+      ...failedAtFour,
+      sagaEvent('CompensationRequestSent', { path: '1', requestId: 'c-1', target: 'stock.release', payload: {} }),
+      sagaEvent('ReplyReceived', { path: '1', requestId: 'c-1', status: 400, payload: null, relatedServices: ['stock'] }),
+      sagaEvent('CompensationAttemptFailed', { path: '1', error: { name: 'ErrorReply', message: 'busy' }, attempt: 1 }),
+      sagaEvent('TimerScheduled', { timerId: 't-retry', purpose: 'retry', dueAt: '2030-01-01T00:00:01.000Z', path: '1' }),
+    ];
+    expect(whenNext(rollback, ...attemptFailed)).toEqual({ type: 'await' });
+    expect(isAwaiting(execution(rollback, attemptFailed))).toBe(true);
+    expect(whenNext(rollback, ...attemptFailed, sagaEvent('TimerFired', { timerId: 't-retry' }))).toEqual({ type: 'compensateRemote', path: '1', step: rollback.steps[1] });
+  });
+
+  it('compensates a step again once an operator resumed its failed compensation', () => {
+    const stopped = [...failedAtFour, compensated('1'), sagaEvent('CompensationFailed', { path: '0', error: { name: 'Error', message: 'ledger down' } })];
+    expect(whenNext(rollback, ...stopped)).toEqual({ type: 'idle' });
+    expect(whenNext(rollback, ...stopped, sagaEvent('CompensationResumed', { path: '0' }))).toEqual({ type: 'compensateLocal', path: '0', step: rollback.steps[0] });
   });
 
   it('fails once the plan is done', () => {

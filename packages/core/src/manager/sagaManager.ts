@@ -298,7 +298,7 @@ export class SagaManager implements AsyncDisposable {
     }
     let resumed = await this.#driver.drive(executionId, { kind: 'resume' });
     if (!options.pauseOnDisk) resumed = await this.#waitUntilSettled(resumed);
-    if (resumed.status === SagaStatus.Errored && resumed.compensation.failed && options.raiseOnError) throw failureOf(resumed);
+    if (resumed.status === SagaStatus.Errored && resumed.compensation.failed && (options.raiseOnError ?? true)) throw failureOf(resumed);
     return resumed;
   }
 
@@ -403,6 +403,11 @@ export class SagaManager implements AsyncDisposable {
   async reject(executionId: string): Promise<SagaExecution> {
     this.#assertReady('reject');
     const { execution } = await this.#driver.load(executionId);
+    if (execution.phase !== 'ended') {
+      throw new InvalidRunOptionsError(
+        `Execution ${executionId} is still ${execution.status}: reject() applies once it has ended (run with autocommit: false). Wait for it, or let it compensate.`,
+      );
+    }
     const { status } = execution.transaction;
     if (status === 'committed' || status === 'rejected' || status === 'reserving') {
       throw new SagaAlreadyExecutedError(executionId, `transaction ${status}`, 'rejected');

@@ -67,10 +67,18 @@ export const encodeTransactionCommand = (
   body: null,
 });
 
+const headerPurpose: Record<string, string> = {
+  [Headers.sagaId]: 'it cannot be matched to a saga execution',
+  [Headers.requestId]: 'it cannot be matched to a request',
+  [Headers.replyTo]: 'there is nowhere to send the reply',
+  [Headers.status]: 'its outcome is unknown (expected 200, 400 or 500)',
+  [Headers.transactionAction]: 'it does not say reserve, commit or reject',
+};
+
 const required = (message: BrokerMessage, name: string, what: string): string => {
   const value = message.headers[name];
   if (typeof value !== 'string' || value.length === 0) {
-    throw new PoisonMessageError(`${what} ${message.id} has no '${name}' header; it cannot be matched to a saga execution.`);
+    throw new PoisonMessageError(`${what} ${message.id} has no '${name}' header; ${headerPurpose[name] ?? 'the engine needs it'}.`);
   }
   return value;
 };
