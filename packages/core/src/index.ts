@@ -6,6 +6,7 @@ export * from '@saga/execution';
 // Ports: what adapters implement.
 export * from './ports/eventStore.js';
 export * from './ports/broker.js';
+export { resolveSubscribeOptions, deadLetterReason } from './ports/subscribeOptions.js';
 export * from './ports/clock.js';
 export * from './ports/logger.js';
 export { ConcurrencyConflictError, isConcurrencyConflictError } from './ports/concurrencyConflictError.js';
@@ -27,7 +28,7 @@ export {
 export { nextAction, isAwaiting, type Action } from './manager/nextAction.js';
 export { defaultCompensationRetry } from './manager/decide.js';
 export { executionStream, executionIdOf } from './manager/executionStream.js';
-export { SagaParticipant, type SagaParticipantOptions, type RequestHandler, type RequestMeta } from './participant/sagaParticipant.js';
+export { SagaParticipant, type SagaParticipantOptions, type RequestHandler, type RequestMeta, type HandleOptions } from './participant/sagaParticipant.js';
 export { SagaBusinessError } from './participant/sagaBusinessError.js';
 export {
   SagaFailedError,

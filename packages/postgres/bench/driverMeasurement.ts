@@ -77,10 +77,10 @@ const pgDriver = (): Driver => {
 
 const postgresJsDriver = (): Driver => {
   const sql = postgres(url, { max: poolSize, onnotice: () => undefined });
-  type Parameters = Parameters<typeof sql.unsafe>[1];
+  type UnsafeParameters = Parameters<typeof sql.unsafe>[1];
   return {
     name: 'postgres 3.4',
-    statement: async (text, values) => (await sql.unsafe(text, values as Parameters)).count,
+    statement: async (text, values) => (await sql.unsafe(text, values as UnsafeParameters)).count,
     transaction: async (schema, stream, rows, expected) => {
       await sql.begin(async (tx) => {
         const first = expected === 'no_stream' ? -1 : expected;
@@ -124,7 +124,7 @@ const measure = async (driver: Driver, shape: 'statement' | 'transaction', concu
         const expected = append === 0 ? 'no_stream' : append * 3 - 1;
         const rows = rowsFor(stream, append);
         if (shape === 'statement') {
-          const statement = appendStatement(schema, notifyChannel(schema), stream, rows, expected, null);
+          const statement = appendStatement(schema, notifyChannel(schema), stream, JSON.stringify(rows), expected, null);
           if ((await driver.statement(statement.text, statement.values)) !== 1) throw new Error(`append ${append} of ${stream} wrote nothing`);
         } else {
           await driver.transaction(schema, stream, rows, expected);
@@ -158,10 +158,11 @@ const main = async (): Promise<void> => {
       for (const [driver, rates] of perDriver) results.push({ driver, shape, concurrency, appendsPerSecond: rates });
     }
   }
-  console.log(`${streams * appendsPerStream} appends of 3 events per run; median of ${rounds} runs after one warm-up; pool of ${poolSize}.`);
-  console.log('driver        shape        concurrency  appends/s (median)  runs');
+  const out = (line: string): boolean => process.stdout.write(`${line}\n`);
+  out(`${streams * appendsPerStream} appends of 3 events per run; median of ${rounds} runs after one warm-up; pool of ${poolSize}.`);
+  out('driver        shape        concurrency  appends/s (median)  runs');
   for (const r of results) {
-    console.log(
+    out(
       `${r.driver.padEnd(13)} ${r.shape.padEnd(12)} ${String(r.concurrency).padEnd(12)} ${median(r.appendsPerSecond).toFixed(0).padStart(18)}  ${r.appendsPerSecond.map((v) => v.toFixed(0)).join(', ')}`,
     );
   }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
-import { ConcurrencyConflictError, SagaError } from '@saga/core';
+import { ConcurrencyConflictError, SagaError, isSagaError } from '@saga/core';
 import type {
   AppendResult,
   Clock,
@@ -80,8 +80,12 @@ const untranslatableCharacter = '22P05';
 const sqlStateOf = (error: unknown): string | undefined =>
   typeof error === 'object' && error !== null && typeof (error as { code?: unknown }).code === 'string' ? (error as { code: string }).code : undefined;
 
-const isPool = (pool: pg.PoolConfig | pg.Pool | undefined): pool is pg.Pool =>
-  pool instanceof pg.Pool || (typeof pool === 'object' && pool !== null && typeof (pool as pg.Pool).connect === 'function' && typeof (pool as pg.Pool).query === 'function');
+/** A Pool from another copy of pg fails `instanceof`, so its shape decides. */
+const isPool = (pool: pg.PoolConfig | pg.Pool | undefined): pool is pg.Pool => {
+  if (pool instanceof pg.Pool) return true;
+  const candidate = pool as { connect?: unknown; query?: unknown } | undefined;
+  return typeof candidate?.connect === 'function' && typeof candidate.query === 'function';
+};
 
 const isPlainObject = (value: unknown): value is JsonObject => typeof value === 'object' && value !== null && !Array.isArray(value);
 
@@ -130,8 +134,9 @@ export class PostgresEventStore implements EventStore {
       this.#clientConfig = config;
     }
     this.target = describeTarget(this.#clientConfig);
-    // An idle pooled connection that breaks emits 'error' on the pool; unhandled, it would end the process.
-    this.#pool.on('error', () => undefined);
+    // An idle pooled connection that breaks emits 'error' on the pool; unhandled, it would end the
+    // process. The next query gets a new connection. (A pool that was given is its owner's to watch.)
+    if (this.#ownsPool) this.#pool.on('error', () => undefined);
     const { max: _max, min: _min, idleTimeoutMillis: _idle, maxUses: _uses, ...listenConfig } = this.#clientConfig as pg.PoolConfig;
     this.#watchers = new StreamWatchers({
       clientConfig: { ...listenConfig, application_name: `${listenConfig.application_name ?? 'saga-event-store'} (listen)` },
@@ -229,7 +234,19 @@ export class PostgresEventStore implements EventStore {
   }
 
   async #migrate(): Promise<void> {
-    const client = await this.#retrying('connect', () => this.#pool.connect());
+    let client: pg.PoolClient;
+    try {
+      client = await this.#retrying('connect', () => this.#pool.connect());
+    } catch (error) {
+      if (isSagaError(error)) throw error;
+      // Refused credentials, a database that does not exist, a host name that does not resolve.
+      const reason = redactPassword(error instanceof Error ? error.message : String(error), this.#clientConfig);
+      throw new SagaError(
+        `Cannot connect to PostgreSQL at ${this.target}: ${reason}. Check the connection string: the \`connectionString\` option, ` +
+          "or SAGA_STORE_URL when the store comes from the environment (SAGA_TEST_POSTGRES_URL for this repository's tests).",
+        { cause: error },
+      );
+    }
     try {
       await migrate(client, this.schema);
     } finally {

@@ -1,14 +1,13 @@
+import { resolveSubscribeOptions, deadLetterReason } from '@saga/core';
 import { randomUUID } from 'node:crypto';
 import { DeadLetterHeaders, SagaError, deadLetterTopic, defaultLogger } from '@saga/core';
 import type { Broker, BrokerMessage, Logger, MessageHandler, SubscribeOptions, Subscription } from '@saga/core';
-import type { ChannelModel, ConsumeMessage, Options } from 'amqplib';
+import type { ChannelModel, ConfirmChannel, ConsumeMessage, Options } from 'amqplib';
 import { deliveriesHeader, encodeMessage } from './amqpMessage.js';
 import { AmqpConnection, RabbitMqConnectionError } from './amqpConnection.js';
 import type { ReconnectOptions } from './amqpConnection.js';
-import { errorReason } from './errorReason.js';
 import { RabbitMqSubscription } from './rabbitMqSubscription.js';
 import type { DeadLetterRequest } from './rabbitMqSubscription.js';
-import { resolveSubscribeOptions } from './subscribeOptions.js';
 import { checkGroup, checkTopic, declareExchange, declareGroup } from './topology.js';
 import type { TopologyOptions } from './topology.js';
 
@@ -41,6 +40,27 @@ export interface RabbitMqBrokerOptions {
  * redelivery, dead letters published to `<topic>.dead-letter` with the reason, publisher confirms,
  * prefetch = concurrency, and a connection that reconnects with backoff.
  */
+type Confirmation = { readonly ok: true } | { readonly ok: false; readonly kind: 'lost' | 'nacked' | 'timeout'; readonly error?: unknown };
+
+const confirm = (channel: ConfirmChannel, exchange: string, routingKey: string, content: Buffer, options: Options.Publish, timeoutMs: number): Promise<Confirmation> =>
+  new Promise((resolve) => {
+    const timer = setTimeout(() => resolve({ ok: false, kind: 'timeout' }), timeoutMs);
+    const settle = (outcome: Confirmation): void => {
+      clearTimeout(timer);
+      resolve(outcome);
+    };
+    try {
+      channel.publish(exchange, routingKey, content, options, (error: unknown) => {
+        if (!error) settle({ ok: true });
+        // amqplib fails pending confirms with 'channel closed' when the channel or connection goes.
+        else settle({ ok: false, kind: error instanceof Error && /closed/i.test(error.message) ? 'lost' : 'nacked', error });
+      });
+    } catch (error) {
+      // Publishing on a channel that is already closed throws at once.
+      settle({ ok: false, kind: 'lost', error });
+    }
+  });
+
 export class RabbitMqBroker implements Broker {
   readonly #topology: TopologyOptions;
   readonly #connection: AmqpConnection;
@@ -164,30 +184,29 @@ export class RabbitMqBroker implements Broker {
     await this.#confirmedPublish('', queue, delivery.content, options, `the retry of '${String(properties.messageId)}'`);
   }
 
+  /**
+   * Resolves on the broker's confirm. When the connection drops before the confirm, the message is
+   * published again on the next connection (until `publishTimeoutMs`): it may then arrive twice,
+   * which at-least-once delivery allows, rather than not at all.
+   */
   async #confirmedPublish(exchange: string, routingKey: string, content: Buffer, options: Options.Publish, what: string): Promise<void> {
-    const timeoutMs = this.#publishTimeoutMs;
-    const channel = await this.#connection.publisher(timeoutMs);
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(
-        () => reject(new RabbitMqConnectionError(`RabbitMQ at ${this.#connection.where} did not confirm ${what} within ${timeoutMs} ms; it may or may not have been stored.`)),
-        timeoutMs,
-      );
-      try {
-        channel.publish(exchange, routingKey, content, options, (error: unknown) => {
-          clearTimeout(timer);
-          if (error) reject(new SagaError(`RabbitMQ at ${this.#connection.where} did not accept ${what}: ${errorReason(error)}.`, { cause: error }));
-          else resolve();
-        });
-      } catch (error) {
-        clearTimeout(timer);
-        reject(new SagaError(`Could not publish ${what} to RabbitMQ at ${this.#connection.where}: ${errorReason(error)}.`, { cause: error }));
-      }
-    });
+    const deadline = Date.now() + this.#publishTimeoutMs;
+    for (;;) {
+      const remaining = Math.max(deadline - Date.now(), 1);
+      const channel = await this.#connection.publisher(remaining);
+      const outcome = await confirm(channel, exchange, routingKey, content, options, remaining);
+      if (outcome.ok) return;
+      if (outcome.kind === 'lost' && Date.now() < deadline) continue;
+      const where = this.#connection.where;
+      throw outcome.kind === 'timeout'
+        ? new RabbitMqConnectionError(`RabbitMQ at ${where} did not confirm ${what} within ${this.#publishTimeoutMs} ms; it may or may not have been stored.`)
+        : new SagaError(`RabbitMQ at ${where} did not accept ${what}: ${deadLetterReason(outcome.error)}.`, { cause: outcome.error });
+    }
   }
 
   #declareError(topic: string, group: string, error: unknown): Error {
     if (error instanceof RabbitMqConnectionError) return error;
-    const text = errorReason(error);
+    const text = deadLetterReason(error);
     const hint = text.includes('PRECONDITION')
       ? ' A queue or exchange of that name exists with other arguments (type, x-expires, dead-lettering): delete it, or create the broker with the options it was declared with.'
       : '';

@@ -1,3 +1,4 @@
+import { deadLetterReason } from '@saga/core';
 /**
  * One member of a consumer group: a channel consuming the group's queue with `prefetch =
  * concurrency`, so at most that many handlers run, each message acknowledged after its handler.
@@ -12,7 +13,6 @@ import type { Channel, ConsumeMessage } from 'amqplib';
 import pRetry from 'p-retry';
 import { decodeDelivery } from './amqpMessage.js';
 import type { AmqpConnection } from './amqpConnection.js';
-import { errorReason } from './errorReason.js';
 import { groupQueue, retryQueue } from './topology.js';
 
 export interface DeadLetterRequest {
@@ -78,17 +78,16 @@ export class RabbitMqSubscription implements Subscription {
       await setup.close().catch(() => {});
     }
     const channel = await connection.channel();
+    // Owned before consuming: deliveries can arrive before consume() resolves.
+    this.#channel = channel;
     try {
       await channel.prefetch(options.concurrency);
       channel.on('close', () => this.#channelClosed(channel));
       const { consumerTag } = await channel.consume(groupQueue(topic, group), (delivery) => this.#receive(channel, delivery), { noAck: false });
-      if (this.#closed) {
-        await channel.close().catch(() => {});
-        return;
-      }
-      this.#channel = channel;
       this.#consumerTag = consumerTag;
+      if (this.#closed) await channel.close().catch(() => {});
     } catch (error) {
+      if (this.#channel === channel) this.#channel = undefined;
       await channel.close().catch(() => {});
       throw error;
     }
@@ -165,7 +164,7 @@ export class RabbitMqSubscription implements Subscription {
         return;
       }
       if (isPoisonMessageError(failure) || deliveryCount >= options.maxDeliveries) {
-        await this.#deadLetter(channel, delivery, { id: message.id, headers: message.headers, reason: errorReason(failure), deliveries: deliveryCount });
+        await this.#deadLetter(channel, delivery, { id: message.id, headers: message.headers, reason: deadLetterReason(failure), deliveries: deliveryCount });
         return;
       }
       if (!this.#owns(channel)) return;
@@ -174,7 +173,7 @@ export class RabbitMqSubscription implements Subscription {
     } catch (error) {
       // The dead letter or retry copy could not be published (connection lost?): leave the message
       // unacknowledged; it comes back when the channel closes, and is counted again.
-      this.#deps.logger.error({ topic, group, messageId: delivery.properties.messageId as unknown, error: errorReason(error) }, 'Could not settle a message; it will be redelivered');
+      this.#deps.logger.error({ topic, group, messageId: delivery.properties.messageId as unknown, error: deadLetterReason(error) }, 'Could not settle a message; it will be redelivered');
       // Not at once: whatever failed (a full disk, a blocked connection) needs time to clear.
       await pause(Math.max(options.redeliveryDelayMs, 1_000), this.#stopping.signal);
       this.#nack(channel, delivery);

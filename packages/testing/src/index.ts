@@ -10,3 +10,4 @@ export { engineScenarios, type EngineScenarioOptions } from './scenarios/engineS
 export { sagaTestWorld, type SagaTestWorld, type RecordedCall, type HookCall, type ParticipantHooks } from './sagaTestWorld.js';
 export { captureLogger, type LogEntry } from './captureLogger.js';
 export { observabilityScenario, type ObservabilityScenarioOptions } from './observability/observabilityScenario.js';
+export * from './faults/index.js';

@@ -1,3 +1,4 @@
+import { deadLetterReason, resolveSubscribeOptions } from '../ports/subscribeOptions.js';
 import { SagaError } from '@saga/definitions';
 import { DeadLetterHeaders, deadLetterTopic, defaultSubscribeOptions } from '../ports/broker.js';
 import type { Broker, BrokerMessage, DeliveredMessage, MessageHandler, SubscribeOptions, Subscription } from '../ports/broker.js';
@@ -62,8 +63,7 @@ interface DrainWaiter {
 
 const jsonCopy = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
 
-const errorReason = (error: unknown): string =>
-  error instanceof Error ? `${error.name}: ${error.message}` : `Non-error thrown: ${String(error)}`;
+
 
 /**
  * The Broker port in process memory: durable consumer groups per topic, competing consumers,
@@ -144,7 +144,7 @@ export class InMemoryBroker implements Broker {
     this.assertUsable(`subscribe to '${topic}' on`);
     assertName('topic', topic);
     assertName('group', group);
-    const resolved = resolveOptions(options);
+    const resolved = resolveSubscribeOptions(options);
 
     let groups = this.topics.get(topic);
     if (groups === undefined) {
@@ -264,7 +264,7 @@ export class InMemoryBroker implements Broker {
     if (!member.inFlight.delete(envelope) || this.destroyed) return;
     const group = member.group;
     if (!outcome.ok) {
-      const reason = errorReason(outcome.error);
+      const reason = deadLetterReason(outcome.error);
       if (isPoisonMessageError(outcome.error) || envelope.deliveryCount >= member.options.maxDeliveries) {
         this.deadLetter(envelope, reason);
       } else {
@@ -375,22 +375,6 @@ const pickMember = (group: GroupQueue): Member | undefined => {
   return undefined;
 };
 
-const resolveOptions = (options: SubscribeOptions): Required<SubscribeOptions> => {
-  const resolved = {
-    maxDeliveries: options.maxDeliveries ?? defaultSubscribeOptions.maxDeliveries,
-    redeliveryDelayMs: options.redeliveryDelayMs ?? defaultSubscribeOptions.redeliveryDelayMs,
-    concurrency: options.concurrency ?? defaultSubscribeOptions.concurrency,
-  };
-  for (const key of ['maxDeliveries', 'concurrency'] as const) {
-    if (!Number.isSafeInteger(resolved[key]) || resolved[key] < 1) {
-      throw new SagaError(`Subscribe option ${key} must be a whole number ≥ 1, got ${String(resolved[key])}.`);
-    }
-  }
-  if (!(resolved.redeliveryDelayMs >= 0) || !Number.isFinite(resolved.redeliveryDelayMs)) {
-    throw new SagaError(`Subscribe option redeliveryDelayMs must be a finite number ≥ 0, got ${String(resolved.redeliveryDelayMs)}.`);
-  }
-  return resolved;
-};
 
 const assertName = (what: string, name: string): void => {
   if (typeof name !== 'string' || name.length === 0) {
@@ -414,7 +398,7 @@ const toStoredMessage = (topic: string, message: BrokerMessage): BrokerMessage =
   try {
     body = JSON.stringify(message.body);
   } catch (error) {
-    throw new SagaError(`Cannot publish message '${message.id}' to '${topic}': its body is not JSON (${errorReason(error)}).`, { cause: error });
+    throw new SagaError(`Cannot publish message '${message.id}' to '${topic}': its body is not JSON (${deadLetterReason(error)}).`, { cause: error });
   }
   if (body === undefined) {
     throw new SagaError(`Cannot publish message '${message.id}' to '${topic}': its body is not JSON (use null for "no body").`);

@@ -21,7 +21,7 @@ import {
 } from '@saga/definitions';
 import { evolve, sagaEvent, type ErrorInfo, type SagaEvent, type SagaExecution, type TimerPurpose } from '@saga/execution';
 import type { BrokerMessage } from '../ports/broker.js';
-import { encodeRequest, encodeTransactionCommand, type ReplyEnvelope } from '../wire/sagaMessages.js';
+import { encodeRequest, encodeTransactionCommand as encodeCommand, type ReplyEnvelope } from '../wire/sagaMessages.js';
 import { replyTopic, transactionTopic } from '../wire/headers.js';
 import { attempt, contextOutcome, type Outcome } from './callUserCode.js';
 import { nextAction, type Action } from './nextAction.js';
@@ -117,6 +117,12 @@ class DecisionBuilder {
 }
 
 const contextOf = (execution: SagaExecution): SagaContext => new SagaContext(execution.context);
+
+/** A transaction command, in the saga's trace like its requests. */
+const encodeTransactionCommand = (...args: Parameters<typeof encodeCommand>): BrokerMessage => {
+  const message = encodeCommand(...args);
+  return { ...message, headers: { ...message.headers, ...traceHeaders() } };
+};
 
 const requestMessage = (execution: SagaExecution, requestId: string, request: { target: string; payload: SagaRequest['payload'] }, purpose: 'execute' | 'compensate'): BrokerMessage => {
   const message = encodeRequest({

@@ -45,6 +45,20 @@ export class ExecutionDriver {
   readonly #mutex = new KeyedMutex();
   constructor(private readonly deps: DriverDeps) {}
 
+  /**
+   * Resolves once this process's work on the execution (a decision being stored and its messages
+   * published) is done. A run woken by an append waits for it, so that when `run` returns the
+   * messages of that decision (e.g. the commit commands) are out.
+   */
+  async quiesce(executionId: string): Promise<void> {
+    await this.#mutex.run(executionId, async () => undefined);
+  }
+
+  /** Resolves once all of this process's work in progress is done (before closing connections). */
+  async drain(): Promise<void> {
+    await this.#mutex.idle();
+  }
+
   async load(executionId: string): Promise<Loaded> {
     const stream = executionStream(executionId);
     const stored = await this.deps.store.read(stream);

@@ -210,6 +210,8 @@ export class SagaManager implements AsyncDisposable {
     this.#cancelSweep?.();
     this.#timers.stop();
     await this.#subscription?.close();
+    // Decisions already stored must get their messages out before the broker closes.
+    await this.#driver.drain();
     await this.#owned.broker?.destroy();
     await this.#owned.store?.destroy();
   }
@@ -470,6 +472,7 @@ export class SagaManager implements AsyncDisposable {
     const keepAlive = isAwaiting(current) ? setInterval(() => undefined, 1 << 30) : undefined;
     try {
       while (isAwaiting(current)) current = await this.#waitForChange(current.id, current.revision);
+      await this.#driver.quiesce(current.id);
     } finally {
       if (keepAlive) clearInterval(keepAlive);
     }

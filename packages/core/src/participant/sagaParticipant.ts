@@ -9,6 +9,7 @@ import { SagaResponseStatus, type JsonValue, type MaybePromise } from '@saga/def
 import type { Broker, DeliveredMessage, Subscription } from '../ports/broker.js';
 import { defaultLogger, type Logger } from '../ports/logger.js';
 import { ManagerNotReadyError } from '../errors/runErrors.js';
+import { PoisonMessageError } from '../ports/poisonMessageError.js';
 import { transactionTopic } from '../wire/headers.js';
 import { decodeRequest, decodeTransactionCommand, encodeReply, type ReplyEnvelope } from '../wire/sagaMessages.js';
 import { ReplyCache } from './replyCache.js';
@@ -26,6 +27,15 @@ export interface RequestMeta {
 
 /** Returns the reply's payload: anything `JSON.stringify` accepts (nothing → `null`). */
 export type RequestHandler = (payload: JsonValue, meta: RequestMeta) => MaybePromise<unknown>;
+
+export interface HandleOptions {
+  /**
+   * Checks a request's payload before the handler sees it: `true` to accept, or the reason it is
+   * not of the expected shape. A refused request is dead-lettered with that reason (no retry can
+   * fix it) and the saga's timeout compensates. An io-ts codec fits: `(p) => Order.is(p) || 'not an Order'`.
+   */
+  readonly validate?: (payload: JsonValue) => true | string;
+}
 
 export interface SagaParticipantOptions {
   readonly broker: Broker;
@@ -46,7 +56,7 @@ export class SagaParticipant implements AsyncDisposable {
   readonly service: string;
   readonly #broker: Broker;
   readonly #logger: Logger;
-  readonly #handlers = new Map<string, RequestHandler>();
+  readonly #handlers = new Map<string, { handler: RequestHandler; options: HandleOptions }>();
   readonly #replies: ReplyCache<ReplyEnvelope>;
   readonly #transactions = new Map<string, TransactionRecord>();
   readonly #subscriptions: Subscription[] = [];
@@ -62,10 +72,10 @@ export class SagaParticipant implements AsyncDisposable {
     this.#replies = new ReplyCache(options.dedupeCapacity);
   }
 
-  handle(target: string, handler: RequestHandler): this {
+  handle(target: string, handler: RequestHandler, options: HandleOptions = {}): this {
     if (this.#setup) throw new ManagerNotReadyError(`Register handler '${target}' before participant.setup().`);
     if (this.#handlers.has(target)) throw new ManagerNotReadyError(`Participant '${this.service}' already handles '${target}'; register one handler per target.`);
-    this.#handlers.set(target, handler);
+    this.#handlers.set(target, { handler, options });
     return this;
   }
 
@@ -94,8 +104,8 @@ export class SagaParticipant implements AsyncDisposable {
   async setup(): Promise<void> {
     if (this.#setup) return;
     await this.#broker.setup();
-    for (const [target, handler] of this.#handlers) {
-      this.#subscriptions.push(await this.#broker.subscribe(target, this.service, (message) => this.#onRequest(handler, message)));
+    for (const [target, { handler, options }] of this.#handlers) {
+      this.#subscriptions.push(await this.#broker.subscribe(target, this.service, (message) => this.#onRequest(handler, options, message)));
     }
     this.#subscriptions.push(await this.#broker.subscribe(transactionTopic(this.service), this.service, (message) => this.#onTransaction(message)));
     this.#setup = true;
@@ -110,8 +120,13 @@ export class SagaParticipant implements AsyncDisposable {
     await this.destroy();
   }
 
-  async #onRequest(handler: RequestHandler, message: DeliveredMessage): Promise<void> {
-    const request = this.#decode(() => decodeRequest(message), message);
+  async #onRequest(handler: RequestHandler, options: HandleOptions, message: DeliveredMessage): Promise<void> {
+    const request = this.#decode(() => {
+      const decoded = decodeRequest(message);
+      const verdict = options.validate?.(decoded.payload) ?? true;
+      if (verdict !== true) throw new PoisonMessageError(`Request ${decoded.requestId} to '${message.topic}' has a payload of the wrong shape: ${verdict}.`);
+      return decoded;
+    }, message);
     const meta: RequestMeta = {
       sagaId: request.sagaId,
       requestId: request.requestId,
@@ -162,6 +177,15 @@ export class SagaParticipant implements AsyncDisposable {
 
   async #onTransaction(message: DeliveredMessage): Promise<void> {
     const command = this.#decode(() => decodeTransactionCommand(message), message);
+    await inSpan(
+      `saga.participant ${command.action}`,
+      { [SagaAttributes.executionId]: command.sagaId, [SagaAttributes.service]: this.service },
+      () => this.#applyTransaction(command),
+      { kind: SpanKind.CONSUMER, parent: traceContextOf(message.headers) },
+    );
+  }
+
+  async #applyTransaction(command: ReturnType<typeof decodeTransactionCommand>): Promise<void> {
     const record = this.#transactions.get(command.sagaId) ?? {};
     this.#transactions.set(command.sagaId, record);
     switch (command.action) {
@@ -171,16 +195,14 @@ export class SagaParticipant implements AsyncDisposable {
           .then((vote) => vote === true)
           .catch(() => false);
         const vote = await record.vote;
-        await this.#broker.publish(
-          command.replyTo ?? '',
-          encodeReply({
+        const reply = encodeReply({
             sagaId: command.sagaId,
             requestId: command.requestId ?? '',
             status: vote ? SagaResponseStatus.SUCCESS : SagaResponseStatus.ERROR,
             relatedServices: [this.service],
             payload: vote ? null : { message: `${this.service} could not reserve the transaction` },
-          }),
-        );
+          });
+        await this.#broker.publish(command.replyTo ?? '', { ...reply, headers: { ...reply.headers, ...traceHeaders() } });
         return;
       }
       case 'commit':

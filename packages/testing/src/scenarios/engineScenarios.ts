@@ -585,6 +585,23 @@ export const engineScenarios = (name: string, makeStore: () => Promise<EventStor
         expect((await manager.get(paused.id)).revision).toBe(paused.revision);
       });
 
+      it('a request whose payload has the wrong shape is dead-lettered by the participant; the timeout compensates', async () => {
+        await world.participant('stock', {});
+        const participant = new (await import('@saga/core')).SagaParticipant({ broker: world.broker, service: 'typed-stock' }).handle(
+          'typed.reserve',
+          () => ({ reserved: true }),
+          { validate: (payload) => (typeof (payload as JsonObject | null)?.sku === 'string' ? true : 'sku must be a string') },
+        );
+        await participant.setup();
+        const manager = await world.manager({ replyTimeoutMs: 150 });
+        const saga = new Saga('typed').remoteStep().onExecute(() => new SagaRequest('typed.reserve', { sku: 42 })).commit();
+        const execution = await manager.run({ definition: saga, raiseOnError: false });
+        expect(execution.error?.name).toBe('ReplyTimeoutError');
+        const dead = world.broker.deadLetters(deadLetterTopic('typed.reserve'));
+        expect(dead.map((d) => d.headers['x-dead-letter-reason'])).toEqual([expect.stringContaining('payload of the wrong shape: sku must be a string')]);
+        await participant.destroy();
+      });
+
       it('compensates on reply timeout in memory mode, the in-flight step included', async () => {
         await world.participant('stock', {
           'stock.reserve': () => never(),

@@ -1,5 +1,5 @@
-import { SagaError, defaultSubscribeOptions } from '@saga/core';
-import type { SubscribeOptions } from '@saga/core';
+import { SagaError } from '@saga/definitions';
+import { defaultSubscribeOptions, type SubscribeOptions } from './broker.js';
 
 /** The port's defaults filled in, and nonsense refused before anything is declared on the server. */
 export const resolveSubscribeOptions = (options: SubscribeOptions = {}): Required<SubscribeOptions> => {
@@ -17,3 +17,7 @@ export const resolveSubscribeOptions = (options: SubscribeOptions = {}): Require
 
 const stripUndefined = (options: SubscribeOptions): SubscribeOptions =>
   Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined));
+
+/** How a handler's failure is written into `x-dead-letter-reason`, the same on every broker. */
+export const deadLetterReason = (error: unknown): string =>
+  error instanceof Error ? `${error.name}: ${error.message}` : `Non-error thrown: ${String(error)}`;

@@ -1,0 +1,10 @@
+import { eventStoreDbEventStoreFromUrl } from './eventStoreDbUrl.js';
+
+export { EventStoreDbEventStore } from './eventStoreDbEventStore.js';
+export type { EventStoreDbEventStoreOptions } from './eventStoreDbEventStore.js';
+export type { EsdbClient } from './esdbClient.js';
+export type { RetryPolicy } from './retryPolicy.js';
+export { eventStoreDbEventStoreFromUrl };
+
+/** The name every store adapter exports, so `SagaManager.fromConfig` can load any of them by URL. */
+export const createEventStore = eventStoreDbEventStoreFromUrl;

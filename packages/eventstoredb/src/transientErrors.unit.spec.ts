@@ -1,0 +1,32 @@
+import { describe, expect, it } from 'vitest';
+import { AccessDeniedError, DeadlineExceededError, NotLeaderError, StreamNotFoundError, UnavailableError, WrongExpectedVersionError } from '@eventstore/db-client';
+import { ConcurrencyConflictError } from '@saga/core';
+import { comparePositions, decodeCursor, encodeCursor } from './allCursor.js';
+import { isTransientError } from './transientErrors.js';
+
+describe('transient errors', () => {
+  it('are an unreachable server, a missed deadline and a leader change', () => {
+    expect(isTransientError(new UnavailableError())).toBe(true);
+    expect(isTransientError(new DeadlineExceededError())).toBe(true);
+    expect(isTransientError(Object.assign(Object.create(NotLeaderError.prototype) as NotLeaderError, { type: 'not-leader' }))).toBe(true);
+    expect(isTransientError(Object.assign(new Error('14 UNAVAILABLE: No connection established'), { code: 14 }))).toBe(true);
+  });
+
+  it('are never a wrong expected version, a missing stream, refused credentials or a conflict', () => {
+    expect(isTransientError(new WrongExpectedVersionError(undefined, { streamName: 's', expected: 0n, current: 1n }))).toBe(false);
+    expect(isTransientError(new StreamNotFoundError(undefined, 's'))).toBe(false);
+    expect(isTransientError(new AccessDeniedError())).toBe(false);
+    expect(isTransientError(new ConcurrencyConflictError('s', 0, 1))).toBe(false);
+    expect(isTransientError('unavailable')).toBe(false);
+  });
+});
+
+describe('listing cursors', () => {
+  it('round-trip a $all position and reject anything else', () => {
+    const position = { commit: 123456789012345n, prepare: 123456789012300n };
+    expect(decodeCursor(encodeCursor(position))).toEqual(position);
+    expect(() => decodeCursor('garbage')).toThrow(/Invalid listStreams cursor/);
+    expect(comparePositions({ commit: 1n, prepare: 1n }, { commit: 2n, prepare: 0n })).toBe(-1);
+    expect(comparePositions({ commit: 2n, prepare: 1n }, { commit: 2n, prepare: 1n })).toBe(0);
+  });
+});

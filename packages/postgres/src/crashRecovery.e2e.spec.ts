@@ -1,0 +1,145 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { InMemoryBroker, SagaManager, SagaParticipant, SagaResponse, SagaStatus, executionIdOf } from '@saga/core';
+import { waitFor } from '@saga/testing';
+import { crashSaga, type AcknowledgedAppend } from '../test/fixtures/crashSaga.js';
+import { PostgresEventStore } from './postgresEventStore.js';
+import { quoteIdentifier } from './sqlIdentifiers.js';
+import { postgresTestServer } from './testServer.js';
+
+const server = await postgresTestServer();
+afterAll(() => server.stop());
+
+const tsxCli = createRequire(import.meta.url).resolve('tsx/cli');
+const childScript = fileURLToPath(new URL('../test/fixtures/crashChild.ts', import.meta.url));
+
+interface StoredRow {
+  readonly revision: number;
+  readonly event_id: string | null;
+  readonly type: string;
+  readonly data: { readonly path?: string; readonly requestId?: string };
+}
+
+/**
+ * A process is killed (SIGKILL: no cleanup, no flush) in the middle of a saga on PostgreSQL; another
+ * process finishes the execution from the stream alone.
+ */
+(server.skip === undefined ? describe : describe.skip)('a manager killed mid-saga on PostgreSQL', () => {
+  const cleanups: Array<() => Promise<void>> = [];
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  });
+
+  it('loses no acknowledged event, duplicates none, and a new process finishes the execution', { timeout: 60_000 }, async () => {
+    const url = server.url ?? '';
+    const schema = server.freshSchema('crash');
+    const db = new pg.Client({ connectionString: url });
+    await db.connect();
+    cleanups.push(() => db.end());
+    const rows = async (): Promise<StoredRow[]> =>
+      (await db.query<StoredRow>(`SELECT revision, event_id, type, data FROM ${quoteIdentifier(schema)}.saga_events ORDER BY global_position`)).rows;
+
+    // 1. The child runs the saga until the payment request (step 3) is stored, and hangs there.
+    const child: ChildProcess = spawn(process.execPath, [tsxCli, childScript, url, schema], { stdio: ['ignore', 'pipe', 'pipe'] });
+    cleanups.push(async () => void child.kill('SIGKILL'));
+    const acknowledged: AcknowledgedAppend[] = [];
+    let stdout = '';
+    let stderr = '';
+    child.stdout?.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString('utf8');
+      const lines = stdout.split('\n');
+      stdout = lines.pop() ?? '';
+      for (const line of lines) if (line.trim() !== '') acknowledged.push(JSON.parse(line) as AcknowledgedAppend);
+    });
+    child.stderr?.on('data', (chunk: Buffer) => void (stderr += chunk.toString('utf8')));
+    const exited = new Promise<NodeJS.Signals | number | null>((resolve) => child.on('exit', (code, signal) => resolve(signal ?? code)));
+
+    await waitFor(
+      async () => {
+        if (child.exitCode !== null) throw new Error(`the child exited early (${child.exitCode}): ${stderr}`);
+        return (await rows().catch(() => [])).some((row) => row.type === 'RequestSent' && row.data.path === '2');
+      },
+      { timeoutMs: 30_000, intervalMs: 20, message: `the step-3 RequestSent in the stream (child stderr: ${stderr})` },
+    );
+
+    // 2. Killed mid-saga: no chance to finish an append, flush a buffer or close a connection.
+    child.kill('SIGKILL');
+    expect(await exited).toBe('SIGKILL');
+
+    const afterCrash = await rows();
+    const stream = acknowledged[0]?.stream ?? '';
+    expect(stream).toMatch(/^saga-/);
+    expect(acknowledged.length).toBeGreaterThanOrEqual(2);
+    expectAcknowledgedStored(acknowledged, afterCrash);
+    expectNoDuplicates(afterCrash);
+
+    // 3. Another process (this one) picks it up from the stream: same definition, its own broker.
+    const store = new PostgresEventStore({ connectionString: url, schema, pool: { max: 3 } });
+    const broker = new InMemoryBroker();
+    const hooks: string[] = [];
+    const participants = ['stock', 'payment'].map((service) =>
+      new SagaParticipant({ broker, service })
+        .onReserve(() => true)
+        .onCommit(() => void hooks.push(`${service}:commit`)),
+    );
+    const manager = new SagaManager({ store, broker, service: 'order', definitions: [crashSaga], replyTimeoutMs: 10_000 });
+    cleanups.push(async () => {
+      await manager.destroy();
+      for (const participant of participants) await participant.destroy();
+      await broker.destroy();
+      await store.destroy();
+    });
+    for (const participant of participants) await participant.setup();
+    await manager.setup();
+
+    const id = executionIdOf(stream);
+    const resumed = await manager.get(id);
+    expect(resumed.status).toBe(SagaStatus.Paused);
+    expect(resumed.pendingRequest).toMatchObject({ target: 'payment.charge', path: '2' });
+    expect(resumed.context).toMatchObject({ created: true, reservation: { reserved: { sku: 'A1' } } });
+
+    const pending = resumed.pendingRequest?.requestId ?? '';
+    const finished = await manager.run({
+      response: new SagaResponse({ sagaId: id, requestId: pending, payload: { charged: 10 }, relatedServices: ['payment'] }),
+    });
+    expect(finished.status).toBe(SagaStatus.Finished);
+    expect(finished.transaction.status).toBe('committed');
+    expect(finished.context).toMatchObject({ created: true, payment: { charged: 10 }, confirmed: true });
+    await waitFor(() => hooks.length === 2, { message: 'both participants to commit' });
+
+    // 4. The whole stream: the child's acknowledged events untouched, nothing twice, and it replays
+    // to exactly the execution the manager reads.
+    const final = await rows();
+    expectAcknowledgedStored(acknowledged, final);
+    expectNoDuplicates(final);
+    expect(final.slice(0, afterCrash.length)).toEqual(afterCrash);
+    expect(final.filter((row) => row.type === 'ReplyReceived' && row.data.requestId === pending)).toHaveLength(1);
+    expect(await manager.replay(id)).toEqual(await manager.get(id));
+    expect((await manager.get(id)).status).toBe(SagaStatus.Finished);
+    expect(final.at(-1)?.type).toBe('TransactionCommitted');
+  });
+});
+
+/** Every event of every acknowledged append is at its revision, with its id and type. */
+const expectAcknowledgedStored = (acknowledged: readonly AcknowledgedAppend[], rows: readonly StoredRow[]): void => {
+  for (const append of acknowledged) {
+    const first = append.lastRevision - append.events.length + 1;
+    append.events.forEach((event, index) => {
+      const row = rows.find((r) => r.revision === first + index);
+      expect(row, `acknowledged revision ${first + index} (${event.type})`).toBeDefined();
+      expect({ id: row?.event_id, type: row?.type }).toEqual({ id: event.id, type: event.type });
+    });
+  }
+};
+
+/** Dense revisions from 0, each once, and no request sent twice. */
+const expectNoDuplicates = (rows: readonly StoredRow[]): void => {
+  expect(rows.map((row) => row.revision)).toEqual(rows.map((_, index) => index));
+  const requestIds = rows.filter((row) => row.type === 'RequestSent').map((row) => row.data.requestId);
+  expect(new Set(requestIds).size).toBe(requestIds.length);
+  const eventIds = rows.map((row) => row.event_id);
+  expect(new Set(eventIds).size).toBe(eventIds.length);
+};

@@ -1,0 +1,10 @@
+import { postgresEventStoreFromUrl } from './postgresUrl.js';
+
+export { PostgresEventStore } from './postgresEventStore.js';
+export type { PostgresEventStoreOptions } from './postgresEventStore.js';
+export type { RetryPolicy } from './retryPolicy.js';
+export { schemaVersion } from './migrations.js';
+export { postgresEventStoreFromUrl };
+
+/** The name every store adapter exports, so `SagaManager.fromConfig` can load any of them by URL. */
+export const createEventStore = postgresEventStoreFromUrl;

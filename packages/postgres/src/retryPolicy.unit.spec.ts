@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest';
+import { ConcurrencyConflictError } from '@saga/core';
+import { resolveRetryPolicy, withRetry } from './retryPolicy.js';
+
+const withCode = (code: string, message = 'failed'): Error => Object.assign(new Error(message), { code });
+
+describe('withRetry', () => {
+  const policy = resolveRetryPolicy({ retries: 3, minDelayMs: 1, maxDelayMs: 2 });
+
+  it('retries transient failures, then succeeds', async () => {
+    let attempts = 0;
+    const result = await withRetry(async () => {
+      attempts += 1;
+      if (attempts < 3) throw withCode('ECONNRESET');
+      return 'done';
+    }, policy);
+    expect(result).toBe('done');
+    expect(attempts).toBe(3);
+  });
+
+  it('gives up after the retries, with the last error', async () => {
+    let attempts = 0;
+    await expect(
+      withRetry(async () => {
+        attempts += 1;
+        throw withCode('ECONNREFUSED', `refused ${attempts}`);
+      }, policy),
+    ).rejects.toThrow('refused 4');
+    expect(attempts).toBe(4);
+  });
+
+  it('never retries a conflict', async () => {
+    let attempts = 0;
+    await expect(
+      withRetry(async () => {
+        attempts += 1;
+        throw new ConcurrencyConflictError('saga-1', 0, 1);
+      }, policy),
+    ).rejects.toBeInstanceOf(ConcurrencyConflictError);
+    expect(attempts).toBe(1);
+  });
+});

@@ -1,0 +1,199 @@
+// The fault-injection tools themselves: the crashing store, the faulty broker, the seeded generator
+// and the fuzzer must do exactly what the suite relies on.
+import { describe, expect, it } from 'vitest';
+import {
+  InMemoryBroker,
+  InMemoryEventStore,
+  PoisonMessageError,
+  SagaParticipant,
+  decodeReply,
+  decodeRequest,
+  deadLetterTopic,
+  transactionTopic,
+  type BrokerMessage,
+  type DeliveredMessage,
+} from '@saga/core';
+import { waitFor } from '../waitFor.js';
+import { SimulatedCrashError, canonicalJson, crashingStore, lostEvents } from './crashingStore.js';
+import { faultyBroker } from './faultyBroker.js';
+import { malformedMessage, randomJson, type MalformedKind } from './malformedMessages.js';
+import { seededRandom } from './prng.js';
+
+const event = (type: string, data: Record<string, unknown> = {}) => ({ type, data: data as never });
+
+describe('crashingStore', () => {
+  it('makes the n-th append durable, then dies: that call and every later one throw', async () => {
+    const inner = new InMemoryEventStore();
+    const store = crashingStore(inner, { crashAfterAppends: 2 });
+    await store.append('saga-a', [event('A')], 'no_stream');
+    await expect(store.append('saga-a', [event('B'), event('C')], 0)).rejects.toBeInstanceOf(SimulatedCrashError);
+    expect(store.crash).toEqual({ stream: 'saga-a', append: 2, lastRevision: 2 });
+    await expect(store.crashed).resolves.toEqual(store.crash);
+    expect((await inner.read('saga-a')).map((e) => e.type)).toEqual(['A', 'B', 'C']);
+    await expect(store.read('saga-a')).rejects.toBeInstanceOf(SimulatedCrashError);
+    await expect(store.append('saga-a', [event('D')], 2)).rejects.toBeInstanceOf(SimulatedCrashError);
+    await expect(store.listStreams()).rejects.toBeInstanceOf(SimulatedCrashError);
+    expect(store.appended.map((a) => [a.firstRevision, a.events.map((e) => e.type)])).toEqual([
+      [0, ['A']],
+      [1, ['B', 'C']],
+    ]);
+  });
+
+  it('without a crash point it only records; a dead store hears no watch notice after its death', async () => {
+    const inner = new InMemoryEventStore();
+    const recording = crashingStore(inner);
+    await recording.append('saga-b', [event('A')], 'no_stream');
+    expect(recording.appends).toBe(1);
+    expect(recording.crash).toBeUndefined();
+    const dying = crashingStore(inner, { crashAfterAppends: 1 });
+    const heard: number[] = [];
+    dying.watch('saga-b', (revision) => void heard.push(revision));
+    await expect(dying.append('saga-b', [event('B')], 0)).rejects.toBeInstanceOf(SimulatedCrashError);
+    await inner.append('saga-b', [event('C')], 1);
+    // Its own last append (revision 1) was notified while it was still alive; nothing after.
+    expect(heard).toEqual([1]);
+  });
+
+  it('lostEvents finds acknowledged events that are missing or different, whatever the key order', async () => {
+    const inner = new InMemoryEventStore();
+    const store = crashingStore(inner);
+    await store.append('saga-c', [event('A', { x: 1, y: 2 }), event('B')], 'no_stream');
+    const stored = await inner.read('saga-c');
+    expect(lostEvents(store.appended, 'saga-c', stored)).toEqual([]);
+    expect(lostEvents(store.appended, 'saga-c', stored.slice(0, 1))).toEqual(['saga-c @ 1 (B) was acknowledged but is not in the stream']);
+    expect(lostEvents(store.appended, 'saga-c', [stored[1], stored[0]].map((e, revision) => ({ ...(e as (typeof stored)[number]), revision })))).toHaveLength(2);
+    expect(canonicalJson({ b: 1, a: { d: 1, c: [2, { f: 1, e: 0 }] } })).toBe(canonicalJson({ a: { c: [2, { e: 0, f: 1 }], d: 1 }, b: 1 }));
+  });
+});
+
+describe('faultyBroker', () => {
+  const collect = async (broker: ReturnType<typeof faultyBroker>, topic: string): Promise<DeliveredMessage[]> => {
+    const received: DeliveredMessage[] = [];
+    await broker.subscribe(topic, 'g', async (m) => void received.push(m));
+    return received;
+  };
+
+  it('drops, duplicates and delays as the plan says, and counts it', async () => {
+    const broker = faultyBroker(new InMemoryBroker());
+    const received = await collect(broker, 't');
+    broker.publishFaults = (_topic, message) => (message.id === 'lost' ? { drop: true } : message.id === 'twice' ? { copies: 2, delaysMs: [0, 30] } : undefined);
+    await broker.publish('t', { id: 'lost', headers: {}, body: null });
+    await broker.publish('t', { id: 'twice', headers: {}, body: null });
+    await broker.publish('t', { id: 'plain', headers: {}, body: null });
+    await broker.quiet({ idleMs: 20 });
+    expect(received.map((m) => m.id)).toEqual(['twice', 'plain', 'twice']);
+    expect(broker.counts).toMatchObject({ published: 3, dropped: 1, duplicated: 1, delayed: 1, reordered: 1, deliveries: 3 });
+  });
+
+  it('fails deliveries before or after the handler, so the broker redelivers; attempts are counted per message', async () => {
+    const broker = faultyBroker(new InMemoryBroker());
+    const handled: string[] = [];
+    const attempts: number[] = [];
+    await broker.subscribe(
+      't',
+      'g',
+      async (m) => void handled.push(m.id),
+      { redeliveryDelayMs: 1 },
+    );
+    broker.deliveryFaults = (_delivery, attempt) => {
+      attempts.push(attempt);
+      return attempt === 1 ? 'fail-before' : attempt === 2 ? 'fail-after' : undefined;
+    };
+    await broker.publish('t', { id: 'm', headers: {}, body: null });
+    await broker.quiet({ idleMs: 20 });
+    expect(attempts).toEqual([1, 2, 3]);
+    expect(handled).toEqual(['m', 'm']);
+    expect(broker.counts).toMatchObject({ deliveries: 3, failedDeliveries: 2 });
+  });
+
+  it('quiet() waits for delayed copies; destroy() cancels them', async () => {
+    const inner = new InMemoryBroker();
+    const broker = faultyBroker(inner);
+    const received = await collect(broker, 't');
+    broker.publishFaults = () => ({ delaysMs: [60] });
+    await broker.publish('t', { id: 'later', headers: {}, body: null });
+    expect(received).toEqual([]);
+    await broker.quiet({ idleMs: 10 });
+    expect(received.map((m) => m.id)).toEqual(['later']);
+    await broker.publish('t', { id: 'never', headers: {}, body: null });
+    await broker.destroy();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(received.map((m) => m.id)).toEqual(['later']);
+  });
+});
+
+describe('seededRandom', () => {
+  it('is reproducible from its seed and spreads over its range', () => {
+    const a = seededRandom(42);
+    const b = seededRandom(42);
+    const draws = Array.from({ length: 1000 }, () => a.int(10));
+    expect(Array.from({ length: 1000 }, () => b.int(10))).toEqual(draws);
+    expect(new Set(draws).size).toBe(10);
+    expect(seededRandom(43).int(1_000_000)).not.toBe(seededRandom(42).int(1_000_000));
+    const c = seededRandom(7);
+    expect(Array.from({ length: 200 }, () => c.between(3, 5)).every((n) => n >= 3 && n <= 5)).toBe(true);
+    expect(() => c.pick([])).toThrow(RangeError);
+  });
+});
+
+describe('malformedMessage', () => {
+  const quiet = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
+  /** Transaction commands have no exported decoder: a real participant must dead-letter every one. */
+  const deadLetteredByParticipant = async (messages: readonly BrokerMessage[]): Promise<number> => {
+    const broker = new InMemoryBroker();
+    const participant = new SagaParticipant({ broker, service: 'fuzzed', logger: quiet });
+    let reserved = 0;
+    participant.onReserve(() => {
+      reserved += 1;
+      return true;
+    });
+    await participant.setup();
+    let dead = 0;
+    await broker.subscribe(deadLetterTopic(transactionTopic('fuzzed')), 'audit', async () => void (dead += 1));
+    for (const message of messages) await broker.publish(transactionTopic('fuzzed'), message);
+    await broker.drain();
+    await participant.destroy();
+    await broker.destroy();
+    expect(reserved).toBe(0);
+    return dead;
+  };
+  const decoders: Record<'reply' | 'request', (m: BrokerMessage) => unknown> = { reply: decodeReply, request: decodeRequest };
+  const targets = { sagaIds: ['exec-1', 'exec-2'], requestIds: ['req-1'], replyTopics: ['order.reply'] };
+  /** What a transport that drops empty headers and trims values delivers. */
+  const transported = (message: BrokerMessage): BrokerMessage => ({
+    ...message,
+    headers: Object.fromEntries(Object.entries(message.headers).filter(([, v]) => v !== '').map(([k, v]) => [k, v.trim()])),
+  });
+
+  it.each(['reply', 'request'] as const)('every generated %s is refused as poison by the decoder, also after a transport drops empty headers (2,000 seeded cases)', (kind) => {
+    const prng = seededRandom(2024);
+    for (let i = 0; i < 2_000; i += 1) {
+      const { message, defect } = malformedMessage(prng, kind, targets);
+      expect(() => decoders[kind](message), `${kind} with ${defect}: ${JSON.stringify(message.headers)}`).toThrow(PoisonMessageError);
+      expect(() => decoders[kind](transported(message)), `${kind} with ${defect}, transported`).toThrow(PoisonMessageError);
+    }
+  });
+
+  it('every generated transaction command is dead-lettered by a participant, also after a transport drops empty headers (2 × 1,000 seeded cases)', async () => {
+    const prng = seededRandom(2025);
+    const messages = Array.from({ length: 1_000 }, () => malformedMessage(prng, 'transaction' as MalformedKind, targets).message);
+    expect(await deadLetteredByParticipant(messages)).toBe(1_000);
+    expect(await deadLetteredByParticipant(messages.map((m) => ({ ...transported(m), id: `${m.id}-t` })))).toBe(1_000);
+  });
+
+  it('random bodies are JSON', () => {
+    const prng = seededRandom(5);
+    for (let i = 0; i < 500; i += 1) {
+      const body = randomJson(prng);
+      expect(JSON.parse(JSON.stringify(body))).toEqual(body);
+    }
+  });
+});
+
+describe('waitFor (used by the suite) on a crashing store', () => {
+  it('surfaces the crash as the last error', async () => {
+    const store = crashingStore(new InMemoryEventStore(), { crashAfterAppends: 1 });
+    await store.append('saga-x', [event('A')], 'no_stream').catch(() => undefined);
+    await expect(waitFor(() => store.read('saga-x'), { timeoutMs: 50 })).rejects.toThrow(/SimulatedCrashError/);
+  });
+});

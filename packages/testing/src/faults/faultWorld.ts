@@ -1,0 +1,260 @@
+/**
+ * One fault scenario's world: the environment under test (a store and a broker, real or in memory)
+ * behind the fault-injecting decorators, managers and counting participants on them, and the
+ * checks every scenario ends with (`verify`).
+ */
+import {
+  SagaManager,
+  deadLetterTopic,
+  DeadLetterHeaders,
+  type Broker,
+  type DeliveredMessage,
+  type EventStore,
+  type RecordedSagaEvent,
+  type Saga,
+  type SagaExecution,
+  type SagaManagerOptions,
+  type Subscription,
+} from '@saga/core';
+import { captureLogger } from '../captureLogger.js';
+import { uniqueName } from '../uniqueName.js';
+import { checkInvariants } from './checkInvariants.js';
+import { countingParticipant, type CountingParticipant, type CountingParticipantOptions } from './countingParticipant.js';
+import { crashingStore, lostEvents, type AcknowledgedAppend, type CrashingStore } from './crashingStore.js';
+import { faultTargets, participantHandlers, type FaultServices, type FaultTargets } from './faultSagas.js';
+import type { FaultFigures } from './faultFigures.js';
+import { faultyBroker, type FaultyBroker } from './faultyBroker.js';
+import type { Prng } from './prng.js';
+import { loadHistory, settledProblem, waitUntilSettled } from './settled.js';
+
+/** What a fault suite runs on. */
+export interface FaultEnvironment {
+  readonly store: EventStore;
+  readonly broker: Broker;
+}
+
+export interface FaultWorldOptions {
+  readonly prng: Prng;
+  readonly figures: FaultFigures;
+  /** How long the broker must be idle to count as quiet. */
+  readonly quietMs: number;
+  /** How long executions may take to settle. */
+  readonly settleTimeoutMs: number;
+}
+
+export type OrderParticipants = Record<'stock' | 'payment' | 'shipping', CountingParticipant>;
+
+export interface DeadLetterAudit {
+  /** Dead letters received so far, by original topic. */
+  readonly letters: ReadonlyMap<string, DeliveredMessage[]>;
+  count(topic?: string): number;
+}
+
+export interface VerifyOptions {
+  /** The definition of each execution (for the compensation-completeness check). */
+  readonly definition: Saga | ((executionId: string) => Saga | undefined);
+  /** Participants whose effects must be once per request id. */
+  readonly participants?: readonly CountingParticipant[];
+  /**
+   * How often each participant of a committed (rejected) execution must hear commit (reject):
+   * `exactly-once` (default) or `at-most-once` (after crashes: see the known gap in docs/guarantees.md).
+   */
+  readonly transactionHooks?: 'exactly-once' | 'at-most-once';
+  /** Appends acknowledged through other decorators (crash tests), checked for "no event lost". */
+  readonly acknowledged?: readonly (readonly AcknowledgedAppend[])[];
+}
+
+export interface Verification {
+  readonly executions: ReadonlyMap<string, SagaExecution>;
+  readonly histories: ReadonlyMap<string, readonly RecordedSagaEvent[]>;
+  readonly violations: readonly string[];
+}
+
+export interface FaultWorld {
+  readonly env: FaultEnvironment;
+  /** The environment's store, recording every acknowledged append (it never crashes). */
+  readonly store: CrashingStore;
+  readonly broker: FaultyBroker;
+  readonly services: FaultServices;
+  readonly targets: FaultTargets;
+  readonly logger: ReturnType<typeof captureLogger>;
+  readonly prng: Prng;
+  readonly figures: FaultFigures;
+  readonly quietMs: number;
+  /** A set-up manager of the world's service on the world's store and broker. */
+  manager(options?: Partial<SagaManagerOptions>): Promise<SagaManager>;
+  /** The three participants of the order saga, set up. */
+  participants(options?: CountingParticipantOptions): Promise<OrderParticipants>;
+  /** Listens on the dead-letter topics of `topics` (on the undecorated broker). */
+  auditDeadLetters(topics: readonly string[]): Promise<DeadLetterAudit>;
+  /** Collects what is published to `topic` in a group of its own (on the undecorated broker). */
+  capture(topic: string): Promise<DeliveredMessage[]>;
+  /** Subscribes on the undecorated broker; closed with the world. */
+  subscribe(topic: string, handler: (message: DeliveredMessage) => Promise<void>): Promise<void>;
+  /** Runs when the world is destroyed (in reverse order). */
+  onDestroy(cleanup: () => Promise<unknown>): void;
+  /** Waits for the executions to settle and for the broker to be quiet, then checks everything. */
+  verify(executionIds: readonly string[], options: VerifyOptions): Promise<Verification>;
+  destroy(): Promise<void>;
+}
+
+const short = (id: string): string => id.slice(0, 8);
+
+export const faultWorld = async (env: FaultEnvironment, options: FaultWorldOptions): Promise<FaultWorld> => {
+  await env.store.setup();
+  await env.broker.setup();
+  const store = crashingStore(env.store);
+  const broker = faultyBroker(env.broker);
+  const logger = captureLogger();
+  const services: FaultServices = {
+    order: uniqueName('order'),
+    stock: uniqueName('stock'),
+    payment: uniqueName('payment'),
+    shipping: uniqueName('shipping'),
+    silent: uniqueName('silent'),
+  };
+  const targets = faultTargets(services);
+  const cleanups: (() => Promise<unknown>)[] = [];
+  const subscriptions: Subscription[] = [];
+  const participantsMade: CountingParticipant[] = [];
+
+  const subscribe = async (topic: string, handler: (message: DeliveredMessage) => Promise<void>): Promise<void> => {
+    subscriptions.push(await env.broker.subscribe(topic, uniqueName('audit'), handler));
+  };
+
+  const world: FaultWorld = {
+    env,
+    store,
+    broker,
+    services,
+    targets,
+    logger,
+    prng: options.prng,
+    figures: options.figures,
+    quietMs: options.quietMs,
+    async manager(overrides = {}) {
+      const manager = new SagaManager({
+        store,
+        broker,
+        service: services.order,
+        logger,
+        replyTimeoutMs: 30_000,
+        compensationRetry: { attempts: 4, initialDelayMs: 20, maxDelayMs: 200 },
+        ...overrides,
+      });
+      cleanups.push(() => manager.destroy());
+      await manager.setup();
+      return manager;
+    },
+    async participants(participantOptions = {}) {
+      const handlers = participantHandlers(services);
+      const make = async (which: keyof OrderParticipants): Promise<CountingParticipant> => {
+        const participant = await countingParticipant(broker, services[which], handlers[which], { logger, ...participantOptions });
+        participantsMade.push(participant);
+        return participant;
+      };
+      return { stock: await make('stock'), payment: await make('payment'), shipping: await make('shipping') };
+    },
+    async auditDeadLetters(topics) {
+      const letters = new Map<string, DeliveredMessage[]>();
+      for (const topic of topics) {
+        letters.set(topic, []);
+        await subscribe(deadLetterTopic(topic), async (message) => {
+          const original = message.headers[DeadLetterHeaders.originalTopic] ?? topic;
+          const list = letters.get(original);
+          if (list) list.push(message);
+          else letters.set(original, [message]);
+        });
+      }
+      return { letters, count: (topic) => (topic === undefined ? [...letters.values()].reduce((sum, l) => sum + l.length, 0) : (letters.get(topic)?.length ?? 0)) };
+    },
+    async capture(topic) {
+      const received: DeliveredMessage[] = [];
+      await subscribe(topic, async (message) => void received.push(message));
+      return received;
+    },
+    subscribe,
+    onDestroy(cleanup) {
+      cleanups.push(cleanup);
+    },
+    async verify(executionIds, verifyOptions) {
+      const settled = await waitUntilSettled(env.store, executionIds, options.settleTimeoutMs);
+      await broker.quiet({ idleMs: options.quietMs, timeoutMs: options.settleTimeoutMs });
+      const violations: string[] = [];
+      const executions = new Map<string, SagaExecution>();
+      const histories = new Map<string, readonly RecordedSagaEvent[]>();
+      const definitionOf = typeof verifyOptions.definition === 'function' ? verifyOptions.definition : () => verifyOptions.definition as Saga;
+      const acknowledged = [store.appended, ...(verifyOptions.acknowledged ?? [])];
+      const participants = verifyOptions.participants ?? [];
+      const effects = new Map<string, number>();
+      for (const participant of participants) for (const [requestId, n] of participant.effects) effects.set(requestId, (effects.get(requestId) ?? 0) + n);
+      const handled = new Set(participants.flatMap((p) => p.records.map((r) => r.target)));
+      const participantTargets = new Set([...handled, ...Object.values(targets).filter((t) => t !== targets.wait)]);
+
+      for (const id of executionIds) {
+        const { events, execution } = await loadHistory(env.store, id);
+        executions.set(id, execution);
+        histories.set(id, events);
+        const at = (problem: string): void => void violations.push(`${short(id)}: ${problem}`);
+        for (const problem of checkInvariants(events, definitionOf(id))) at(problem);
+        const unsettled = settledProblem(execution);
+        if (unsettled) at(`not settled: ${unsettled}`);
+        const before = settled.get(id);
+        if (before && before.revision !== execution.revision) at(`written after it had settled (revision ${before.revision} → ${execution.revision})`);
+        for (const appends of acknowledged) for (const problem of lostEvents(appends, `saga-${id}`, events)) at(problem);
+        // Exactly-once in effect: each request that was answered had its effect once.
+        for (const event of events) {
+          if (event.type !== 'RequestSent' && event.type !== 'CompensationRequestSent') continue;
+          if (!participantTargets.has(event.data.target) || participants.length === 0) continue;
+          const n = effects.get(event.data.requestId) ?? 0;
+          const answered = events.some((e) => e.type === 'ReplyReceived' && e.data.requestId === event.data.requestId);
+          if (n > 1) at(`request ${event.data.requestId} (${event.data.target}) took effect ${n} times`);
+          else if (answered && n !== 1) at(`request ${event.data.requestId} (${event.data.target}) was answered but took effect ${n} times`);
+        }
+        // No effect the history does not account for (an effect of a request this execution never sent).
+        const sentIds = new Set(events.flatMap((e) => (e.type === 'RequestSent' || e.type === 'CompensationRequestSent' ? [e.data.requestId] : [])));
+        for (const participant of participants) {
+          for (const record of participant.records) {
+            if (record.sagaId === id && !sentIds.has(record.requestId)) at(`${participant.service} applied request ${record.requestId} (${record.target}), which the history never sent`);
+          }
+        }
+        // The transaction outcome reached each participant that answered.
+        const expectation = verifyOptions.transactionHooks ?? 'exactly-once';
+        for (const participant of participants) {
+          const commits = participant.hooks.commit.get(id) ?? 0;
+          const rejects = participant.hooks.reject.get(id) ?? 0;
+          const involved = execution.transaction.participants.includes(participant.service);
+          const outcome = execution.transaction.status;
+          if (commits > 1 || rejects > 1) at(`${participant.service} heard commit ${commits}× and reject ${rejects}× (each at most once)`);
+          if (commits > 0 && outcome !== 'committed') at(`${participant.service} heard commit of a transaction that is ${outcome}`);
+          if (rejects > 0 && outcome !== 'rejected') at(`${participant.service} heard reject of a transaction that is ${outcome}`);
+          if (expectation === 'exactly-once' && involved && outcome === 'committed' && commits === 0) at(`${participant.service} never heard the commit`);
+          if (expectation === 'exactly-once' && involved && outcome === 'rejected' && rejects === 0) at(`${participant.service} never heard the reject`);
+        }
+      }
+      for (const participant of participants) {
+        for (const requestId of participant.duplicatedEffects()) violations.push(`${participant.service}: request ${requestId} took effect ${participant.effects.get(requestId) ?? 0} times`);
+      }
+      options.figures.executions(executionIds.length);
+      options.figures.invariantChecks(executionIds.length);
+      return { executions, histories, violations };
+    },
+    async destroy() {
+      for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => undefined);
+      for (const participant of participantsMade.splice(0)) await participant.destroy().catch(() => undefined);
+      for (const subscription of subscriptions.splice(0)) await subscription.close().catch(() => undefined);
+      await broker.destroy();
+      options.figures.deliveries(broker.counts.deliveries);
+      options.figures.fault('duplicated', broker.counts.duplicated);
+      options.figures.fault('delayed', broker.counts.delayed);
+      options.figures.fault('late replies', broker.counts.late);
+      options.figures.fault('reordered', broker.counts.reordered);
+      options.figures.fault('dropped', broker.counts.dropped);
+      options.figures.fault('failed deliveries', broker.counts.failedDeliveries);
+      options.figures.conflicts(logger.entries.filter((e) => e.message.startsWith('Append conflict')).length);
+      await env.broker.destroy().catch(() => undefined);
+      await env.store.destroy().catch(() => undefined);
+    },
+  };
+  return world;
+};

@@ -1,0 +1,52 @@
+/**
+ * When is an execution done with, as far as faults go: terminal, or paused where it is meant to
+ * pause (an operator's `resume` after a compensation that kept failing, or a caller's `commit` /
+ * `reject` with `autocommit: false`). Anything else still waits for a message or a timer.
+ */
+import { SagaStatus, decodeHistory, executionStream, fold, type EventStore, type RecordedSagaEvent, type SagaExecution } from '@saga/core';
+import { waitFor } from '../waitFor.js';
+
+/** Why `execution` is not settled, or undefined when it is. */
+export const settledProblem = (execution: SagaExecution): string | undefined => {
+  if (execution.pendingRequest) return `waits for the reply to ${execution.pendingRequest.requestId} (step ${execution.pendingRequest.path})`;
+  if (execution.transaction.status === 'reserving') return 'waits for votes';
+  if (execution.phase !== 'ended') return `is still ${execution.phase === 'forward' ? 'running forward' : 'compensating'}`;
+  if (execution.timers.length > 0) return `ended with ${execution.timers.length} active timer(s)`;
+  if (execution.compensation.failed) return undefined;
+  if (execution.status !== SagaStatus.Finished && execution.status !== SagaStatus.Errored) return `ended with status ${execution.status}`;
+  if (execution.autocommit && execution.transaction.status === 'pending') return 'ended with its transaction neither committed nor rejected';
+  return undefined;
+};
+
+/** Reads and folds one execution straight from the store (no manager needed). */
+export const loadHistory = async (store: EventStore, executionId: string): Promise<{ events: RecordedSagaEvent[]; execution: SagaExecution }> => {
+  const stream = executionStream(executionId);
+  const events = decodeHistory(await store.read(stream), stream);
+  return { events, execution: fold(events) };
+};
+
+/** Waits until every execution is settled; fails naming those that are not (and why). */
+export const waitUntilSettled = async (store: EventStore, executionIds: readonly string[], timeoutMs: number): Promise<Map<string, SagaExecution>> => {
+  const settled = new Map<string, SagaExecution>();
+  let unsettled: string[] = [];
+  try {
+    await waitFor(
+      async () => {
+        unsettled = [];
+        for (const id of executionIds) {
+          if (settled.has(id)) continue;
+          const { execution } = await loadHistory(store, id);
+          const problem = settledProblem(execution);
+          if (problem === undefined) settled.set(id, execution);
+          else unsettled.push(`${id} ${problem}`);
+        }
+        return unsettled.length === 0;
+      },
+      { timeoutMs, intervalMs: 25, message: 'every execution to settle' },
+    );
+  } catch (error) {
+    const sample = unsettled.slice(0, 5).join('; ');
+    throw new Error(`${unsettled.length} of ${executionIds.length} execution(s) did not settle within ${timeoutMs} ms: ${sample}${unsettled.length > 5 ? '; …' : ''}`, { cause: error });
+  }
+  return settled;
+};
