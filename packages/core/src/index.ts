@@ -49,4 +49,19 @@ export { Headers, replyTopic, transactionTopic } from './wire/headers.js';
 export { decodeReply, decodeRequest, encodeReply, encodeRequest, type ReplyEnvelope, type RequestEnvelope } from './wire/sagaMessages.js';
 
 // Configuration.
-export { type SagaManagerConfig, storeFromUrl, brokerFromUrl, defaultStoreUrl, redactUrl } from './config/resolveConfig.js';
+export { type SagaManagerConfig, type AdapterLookup, storeFromUrl, brokerFromUrl, defaultStoreUrl, redactUrl } from './config/resolveConfig.js';
+export type { ImportAdapter } from './config/loadAdapter.js';
+
+// What adapters share: input checks, listeners, transient retries, messages on the wire.
+export {
+  assertAppendable,
+  assertExpectedRevision,
+  assertStreamName,
+  defaultListStreams,
+  readFromRevision,
+  resolveListStreamsOptions,
+} from './ports/eventStoreInput.js';
+export { StreamListeners, type StreamListenersOptions } from './ports/streamListeners.js';
+export { defaultTransientRetry, resolveTransientRetry, withTransientRetry, type TransientRetryPolicy } from './ports/transientRetry.js';
+export { parseWireBody, toWireMessage, type WireBody, type WireMessage } from './ports/wireMessage.js';
+export { abortableDelay } from './ports/abortableDelay.js';

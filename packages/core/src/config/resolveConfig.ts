@@ -12,7 +12,7 @@ import type { Logger } from '../ports/logger.js';
 import { InMemoryBroker } from '../inMemory/inMemoryBroker.js';
 import { InMemoryEventStore } from '../inMemory/inMemoryEventStore.js';
 import { AdapterNotAvailableError } from '../errors/runErrors.js';
-import { loadAdapter } from './loadAdapter.js';
+import { loadAdapter, type ImportAdapter } from './loadAdapter.js';
 
 export interface SagaManagerConfig {
   /** A store, or its URL: `sqlite:…`, `postgres://…`, `esdb://…`, `kurrentdb://…`, `memory:`. */
@@ -60,26 +60,31 @@ const schemeOf = (url: string, variable: string, known: string): string => {
 
 export const defaultStoreUrl = (): string => `sqlite:${join(process.env.SAGA_HOME ?? join(process.cwd(), '.saga'), 'saga.db')}`;
 
-export const storeFromUrl = async (url: string, variable = 'The store URL'): Promise<EventStore> => {
+export interface AdapterLookup {
+  /** Imports adapter packages from the caller's own dependencies first (see `ImportAdapter`). */
+  readonly importAdapter?: ImportAdapter;
+}
+
+export const storeFromUrl = async (url: string, variable = 'The store URL', lookup: AdapterLookup = {}): Promise<EventStore> => {
   const scheme = schemeOf(url, variable, `memory:, ${Object.keys(storePackages).join(', ')}`);
   if (scheme === 'memory:') return new InMemoryEventStore();
   const packageName = storePackages[scheme];
   if (!packageName) {
     throw new AdapterNotAvailableError(`${variable} '${redactUrl(url)}' has scheme ${scheme}; known stores: memory:, ${Object.keys(storePackages).join(', ')}.`);
   }
-  const adapter = await loadAdapter<{ createEventStore?: (url: string) => EventStore }>(packageName, `${variable} '${redactUrl(url)}'`);
+  const adapter = await loadAdapter<{ createEventStore?: (url: string) => EventStore }>(packageName, `${variable} '${redactUrl(url)}'`, lookup.importAdapter);
   if (!adapter.createEventStore) throw new AdapterNotAvailableError(`${packageName} does not export createEventStore(url); upgrade it to match @saga/core.`);
   return adapter.createEventStore(url);
 };
 
-export const brokerFromUrl = async (url: string, variable = 'The broker URL'): Promise<Broker> => {
+export const brokerFromUrl = async (url: string, variable = 'The broker URL', lookup: AdapterLookup = {}): Promise<Broker> => {
   const scheme = schemeOf(url, variable, `memory:, ${Object.keys(brokerPackages).join(', ')}`);
   if (scheme === 'memory:') return new InMemoryBroker();
   const packageName = brokerPackages[scheme];
   if (!packageName) {
     throw new AdapterNotAvailableError(`${variable} '${redactUrl(url)}' has scheme ${scheme}; known brokers: memory:, ${Object.keys(brokerPackages).join(', ')}.`);
   }
-  const adapter = await loadAdapter<{ createBroker?: (url: string) => Broker }>(packageName, `${variable} '${redactUrl(url)}'`);
+  const adapter = await loadAdapter<{ createBroker?: (url: string) => Broker }>(packageName, `${variable} '${redactUrl(url)}'`, lookup.importAdapter);
   if (!adapter.createBroker) throw new AdapterNotAvailableError(`${packageName} does not export createBroker(url); upgrade it to match @saga/core.`);
   return adapter.createBroker(url);
 };

@@ -1,0 +1,190 @@
+/**
+ * The drawing of a saga as data: steps, branches, compensations, and, with an execution, the
+ * status of each on the path it took. Built from a definition's shape (`Saga.describe()`), or, when
+ * no definition is at hand, from the history alone (then only the steps that ran are known).
+ * `toMermaid` and `renderSvg` both draw this one model, so the text and the picture agree.
+ */
+import type { BranchKey, RecordedSagaEvent, SagaExecution, SagaShape, SagaStatus, SagaStepShape, StepExecution } from '@saga/core';
+
+export type NodeStatus = 'finished' | 'compensated' | 'failed' | 'active' | 'notReached';
+
+export interface DiagramCompensation {
+  readonly detail: string;
+  readonly status?: NodeStatus;
+}
+
+export interface DiagramBranch {
+  /** The alternative's index, `'else'`, or null for "no alternative applied" (no else branch). */
+  readonly key: BranchKey | null;
+  readonly label: string;
+  readonly steps: readonly DiagramStep[];
+  readonly taken?: boolean;
+}
+
+export interface DiagramStep {
+  readonly path: string;
+  readonly kind: 'local' | 'remote' | 'conditional';
+  readonly title: string;
+  readonly detail: string;
+  readonly status?: NodeStatus;
+  /** Present when the step has an onFailure (or, from a history, was compensated). */
+  readonly compensation?: DiagramCompensation;
+  readonly branches?: readonly DiagramBranch[];
+}
+
+export interface SagaDiagram {
+  readonly title: string;
+  readonly steps: readonly DiagramStep[];
+  /** With an execution: where it stands. */
+  readonly outcome?: { readonly status: SagaStatus; readonly label: string };
+  /** Whether statuses come from an execution. */
+  readonly highlighted: boolean;
+  /** Drawn from a history without the definition: only the steps that ran are shown. */
+  readonly partial: boolean;
+}
+
+interface Trace {
+  readonly steps: ReadonlyMap<string, StepExecution>;
+  readonly targets: ReadonlyMap<string, string>;
+  readonly compensationTargets: ReadonlyMap<string, string>;
+  readonly compensationFailed: ReadonlySet<string>;
+  readonly execution: SagaExecution;
+}
+
+const traceOf = (execution: SagaExecution, events: readonly RecordedSagaEvent[]): Trace => {
+  const targets = new Map<string, string>();
+  const compensationTargets = new Map<string, string>();
+  const compensationFailed = new Set<string>();
+  for (const event of events) {
+    if (event.type === 'RequestSent') targets.set(event.data.path, event.data.target);
+    if (event.type === 'CompensationRequestSent') compensationTargets.set(event.data.path, event.data.target);
+    if (event.type === 'CompensationFailed') compensationFailed.add(event.data.path);
+  }
+  return { steps: new Map(execution.steps.map((s) => [s.path, s])), targets, compensationTargets, compensationFailed, execution };
+};
+
+export const nodeStatusOf = (status: string | undefined): NodeStatus => {
+  if (status === undefined) return 'notReached';
+  if (status === 'finished') return 'finished';
+  if (status === 'compensated') return 'compensated';
+  if (status.startsWith('errored') || status === 'timed-out') return 'failed';
+  return 'active';
+};
+
+const compensationStatus = (trace: Trace, path: string): NodeStatus => {
+  if (trace.compensationFailed.has(path)) return 'failed';
+  if (trace.execution.compensation.done.includes(path)) return 'compensated';
+  const pending = trace.execution.pendingRequest;
+  if (pending?.purpose === 'compensate' && pending.path === path) return 'active';
+  return 'notReached';
+};
+
+const kindName = { local: 'local step', remote: 'remote step', conditional: 'conditional' } as const;
+
+const stepFromShape = (shape: SagaStepShape, path: string, trace: Trace | undefined): DiagramStep => {
+  const recorded = trace?.steps.get(path);
+  const status = trace ? { status: nodeStatusOf(recorded?.status) } : {};
+  const title = `${path} · ${kindName[shape.kind]}`;
+  if (shape.kind === 'conditional') {
+    const branches: DiagramBranch[] = shape.alternatives.map((alternative, index) => ({
+      key: index,
+      label: `if #${index} · ${alternative.name}`,
+      steps: alternative.steps.map((step, i) => stepFromShape(step, `${path}.${index}.${i}`, trace)),
+      ...(trace ? { taken: recorded?.branch === index } : {}),
+    }));
+    branches.push(
+      shape.otherwise
+        ? {
+            key: 'else',
+            label: `else · ${shape.otherwise.name}`,
+            steps: shape.otherwise.steps.map((step, i) => stepFromShape(step, `${path}.else.${i}`, trace)),
+            ...(trace ? { taken: recorded?.branch === 'else' } : {}),
+          }
+        : { key: null, label: 'none applies', steps: [], ...(trace ? { taken: recorded !== undefined && recorded.branch === null } : {}) },
+    );
+    const count = shape.alternatives.length + (shape.otherwise ? 1 : 0);
+    return { path, kind: 'conditional', title, detail: `${count} branch${count === 1 ? '' : 'es'}`, ...status, branches };
+  }
+  const target = trace?.targets.get(path);
+  const detail = target ? `→ ${target}` : shape.hooks.filter((hook) => hook !== 'onFailure').join(' · ') || '(no hooks)';
+  const compensation = shape.hooks.includes('onFailure')
+    ? { detail: `↩ ${trace?.compensationTargets.get(path) ?? 'onFailure'}`, ...(trace ? { status: compensationStatus(trace, path) } : {}) }
+    : undefined;
+  return { path, kind: shape.kind, title, detail, ...status, ...(compensation ? { compensation } : {}) };
+};
+
+const outcomeOf = (execution: SagaExecution): SagaDiagram['outcome'] => {
+  const label =
+    execution.status === 'errored' && execution.compensation.done.length > 0
+      ? 'errored · compensated'
+      : execution.status === 'paused' && execution.pendingRequest
+        ? `paused · waiting for ${execution.pendingRequest.target}`
+        : execution.status;
+  return { status: execution.status, label };
+};
+
+/** The full definition; with `execution` and its events, the path it took is highlighted. */
+export const diagramFromShape = (shape: SagaShape, run?: { readonly execution: SagaExecution; readonly events: readonly RecordedSagaEvent[] }): SagaDiagram => {
+  const trace = run ? traceOf(run.execution, run.events) : undefined;
+  return {
+    title: `${shape.name}@${shape.version}`,
+    steps: shape.steps.map((step, index) => stepFromShape(step, `${index}`, trace)),
+    ...(run ? { outcome: outcomeOf(run.execution) } : {}),
+    highlighted: run !== undefined,
+    partial: false,
+  };
+};
+
+const childPaths = (paths: readonly string[], prefix: string | undefined): string[] =>
+  paths
+    .filter((path) => (prefix === undefined ? !path.includes('.') : path.startsWith(`${prefix}.`) && !path.slice(prefix.length + 1).includes('.')))
+    .sort((a, b) => Number(a.split('.').at(-1)) - Number(b.split('.').at(-1)));
+
+const stepFromHistory = (step: StepExecution, paths: readonly string[], trace: Trace): DiagramStep => {
+  const { path } = step;
+  const status = nodeStatusOf(step.status);
+  const title = `${path} · ${kindName[step.kind]}`;
+  if (step.kind === 'conditional') {
+    const branch = step.branch;
+    const branches: DiagramBranch[] =
+      branch === undefined
+        ? []
+        : [
+            branch === null
+              ? { key: null, label: 'none applies', steps: [], taken: true }
+              : {
+                  key: branch,
+                  label: branch === 'else' ? 'else' : `if #${branch}`,
+                  steps: childPaths(paths, `${path}.${branch}`).flatMap((child) => {
+                    const recorded = trace.steps.get(child);
+                    return recorded ? [stepFromHistory(recorded, paths, trace)] : [];
+                  }),
+                  taken: true,
+                },
+          ];
+    return { path, kind: 'conditional', title, detail: branch === undefined ? 'no branch chosen yet' : 'branch taken', status, branches };
+  }
+  const target = trace.targets.get(path);
+  const compensated = compensationStatus(trace, path);
+  const compensation =
+    compensated !== 'notReached' || trace.compensationTargets.has(path)
+      ? { detail: `↩ ${trace.compensationTargets.get(path) ?? 'onFailure'}`, status: compensated }
+      : undefined;
+  return { path, kind: step.kind, title, detail: target ? `→ ${target}` : step.kind === 'local' ? 'onExecute' : '', status, ...(compensation ? { compensation } : {}) };
+};
+
+/** Only what the history shows: the steps that ran, the branch that was taken. */
+export const diagramFromHistory = (execution: SagaExecution, events: readonly RecordedSagaEvent[]): SagaDiagram => {
+  const trace = traceOf(execution, events);
+  const paths = execution.steps.map((s) => s.path);
+  return {
+    title: `${execution.definition.name}@${execution.definition.version}`,
+    steps: childPaths(paths, undefined).flatMap((path) => {
+      const recorded = trace.steps.get(path);
+      return recorded ? [stepFromHistory(recorded, paths, trace)] : [];
+    }),
+    outcome: outcomeOf(execution),
+    highlighted: true,
+    partial: true,
+  };
+};
