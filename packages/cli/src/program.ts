@@ -11,6 +11,7 @@ import { registerHistory } from './commands/history.js';
 import { registerList } from './commands/list.js';
 import { registerReplay } from './commands/replay.js';
 import { registerReport } from './commands/report.js';
+import { registerResume } from './commands/resume.js';
 import { registerShow } from './commands/show.js';
 import { registerTail } from './commands/tail.js';
 import { registerVerify } from './commands/verify.js';
@@ -31,7 +32,7 @@ export const createProgram = (onExitCode: (code: number) => void): Command => {
         'Executions are named by id, by their stream name (saga-<id>), or by the first characters of the id.',
     );
   const context = createCommandContext(onExitCode);
-  for (const register of [registerList, registerShow, registerHistory, registerReplay, registerVerify, registerDiagram, registerReport, registerTail]) {
+  for (const register of [registerList, registerShow, registerHistory, registerReplay, registerVerify, registerDiagram, registerReport, registerTail, registerResume]) {
     register(program, context);
   }
   return program;

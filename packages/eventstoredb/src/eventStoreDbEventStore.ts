@@ -12,7 +12,18 @@ import {
   type JSONEventType,
   type ResolvedEvent,
 } from '@eventstore/db-client';
-import { ConcurrencyConflictError, SagaError, systemClock } from '@saga/core';
+import {
+  ConcurrencyConflictError,
+  SagaError,
+  assertAppendable,
+  assertExpectedRevision,
+  assertStreamName,
+  readFromRevision,
+  resolveListStreamsOptions,
+  resolveTransientRetry,
+  systemClock,
+  withTransientRetry,
+} from '@saga/core';
 import type {
   AppendResult,
   Clock,
@@ -26,6 +37,7 @@ import type {
   StreamListener,
   StreamPage,
   StreamSummary,
+  TransientRetryPolicy,
   Unsubscribe,
 } from '@saga/core';
 import { decodeCursor, encodeCursor } from './allCursor.js';
@@ -34,7 +46,6 @@ import type { EsdbClient } from './esdbClient.js';
 import { eventUuid } from './eventIds.js';
 import { fromStoredMetadata, withSystemMetadata } from './eventMetadata.js';
 import { LastEvents } from './lastEvents.js';
-import { resolveRetryPolicy, withRetry, type RetryPolicy } from './retryPolicy.js';
 import { scanStreamCreations } from './streamListing.js';
 import { StreamWatchers } from './streamWatchers.js';
 import { isTransientError } from './transientErrors.js';
@@ -52,19 +63,15 @@ export interface EventStoreDbEventStoreOptions {
   /** Sets `recordedAt` (one timestamp per append). Default: the system clock. */
   readonly clock?: Clock;
   /** Retries of a transient failure (server unreachable, leader changed). Default 5 retries, 100 ms → 2 s. */
-  readonly retry?: RetryPolicy;
+  readonly retry?: TransientRetryPolicy;
   /** Longest a `listStreams` page may scan `$all`. Default 30 000 ms. */
   readonly listTimeoutMs?: number;
 }
 
-const defaultPrefix = 'saga-';
-const defaultLimit = 100;
 /** Streams whose last revision is looked up at once while a page is listed. */
 const listConcurrency = 8;
 /** Read by setup() to prove the server answers; it never exists, and is never written. */
 const probeStream = 'saga-store-connectivity-probe';
-
-const isPlainObject = (value: unknown): value is JsonObject => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 const isErrorOfType = (error: unknown, type: ErrorType): boolean => error instanceof Error && isCommandError(error) && error.type === type;
 
@@ -80,7 +87,7 @@ export class EventStoreDbEventStore implements EventStore {
   readonly #client: EsdbClient;
   readonly #ownsClient: boolean;
   readonly #clock: Clock;
-  readonly #retry: Required<RetryPolicy>;
+  readonly #retry: Required<TransientRetryPolicy>;
   readonly #listTimeoutMs: number;
   readonly #lastEvents = new LastEvents(10_000);
   readonly #watchers: StreamWatchers;
@@ -96,7 +103,7 @@ export class EventStoreDbEventStore implements EventStore {
       throw new SagaError(`Invalid namespace ${JSON.stringify(options.namespace)}: use a string that does not start with '$' (those streams are the server's).`);
     }
     this.#clock = options.clock ?? systemClock;
-    this.#retry = resolveRetryPolicy(options.retry);
+    this.#retry = resolveTransientRetry('EventStoreDbEventStore', options.retry);
     this.#listTimeoutMs = options.listTimeoutMs ?? 30_000;
     if (!Number.isSafeInteger(this.#listTimeoutMs) || this.#listTimeoutMs < 1) {
       throw new SagaError(`EventStoreDbEventStore option listTimeoutMs must be a whole number ≥ 1, got ${String(options.listTimeoutMs)}.`);
@@ -142,11 +149,8 @@ export class EventStoreDbEventStore implements EventStore {
   }
 
   async append(stream: string, events: readonly NewEvent[], expectedRevision: ExpectedRevision): Promise<AppendResult> {
-    assertStreamName(stream);
+    assertAppendable(stream, events);
     assertExpectedRevision(stream, expectedRevision);
-    if (!Array.isArray(events) || events.length === 0) {
-      throw new SagaError(`Cannot append to stream '${stream}': the list of events is empty. Append at least one event.`);
-    }
     // Copied through JSON: what is sent is what was passed, whatever the caller does with it later.
     const copies = events.map((event, index) => copyEvent(stream, event, index));
     await this.setup();
@@ -180,10 +184,7 @@ export class EventStoreDbEventStore implements EventStore {
 
   async read(stream: string, options: ReadOptions = {}): Promise<readonly RecordedEvent[]> {
     assertStreamName(stream);
-    const fromRevision = options.fromRevision ?? 0;
-    if (!Number.isSafeInteger(fromRevision) || fromRevision < 0) {
-      throw new SagaError(`Cannot read stream '${stream}' from revision ${String(fromRevision)}: use a whole number ≥ 0.`);
-    }
+    const fromRevision = readFromRevision(stream, options);
     await this.setup();
     const physical = this.#physical(stream);
     const resolved = await this.#retrying(`read '${stream}'`, () => this.#readForward(physical, BigInt(fromRevision)));
@@ -193,10 +194,7 @@ export class EventStoreDbEventStore implements EventStore {
   }
 
   async listStreams(options: ListStreamsOptions = {}): Promise<StreamPage> {
-    const prefix = options.prefix ?? defaultPrefix;
-    const limit = options.limit ?? defaultLimit;
-    if (typeof prefix !== 'string') throw new SagaError(`Invalid listStreams prefix ${String(prefix)}: use a string.`);
-    if (!Number.isSafeInteger(limit) || limit < 1) throw new SagaError(`Invalid listStreams limit ${String(limit)}: use a whole number ≥ 1.`);
+    const { prefix, limit } = resolveListStreamsOptions(options);
     const after = options.after === undefined ? undefined : decodeCursor(options.after);
     await this.setup();
     const creations = await this.#retrying('list streams', () =>
@@ -296,7 +294,7 @@ export class EventStoreDbEventStore implements EventStore {
   async #retrying<T>(what: string, operation: () => Promise<T>): Promise<T> {
     this.#assertUsable();
     try {
-      return await withRetry(operation, this.#retry);
+      return await withTransientRetry(operation, this.#retry, isTransientError);
     } catch (error) {
       if (this.#destroyed) throw new SagaError(`Cannot ${what}: this EventStoreDbEventStore was destroyed meanwhile.`, { cause: error });
       if (!isTransientError(error)) throw error;
@@ -342,27 +340,7 @@ const decodeBinary = (data: Uint8Array): unknown => {
   }
 };
 
-const assertStreamName = (stream: string): void => {
-  if (typeof stream !== 'string' || stream.length === 0) throw new SagaError('A stream name must be a non-empty string.');
-};
-
-const assertExpectedRevision = (stream: string, expected: ExpectedRevision): void => {
-  if (expected === 'no_stream' || expected === 'any') return;
-  if (!Number.isSafeInteger(expected) || expected < 0) {
-    throw new SagaError(`Cannot append to stream '${stream}': expected revision ${String(expected)} is not 'no_stream', 'any' or a whole number ≥ 0.`);
-  }
-};
-
 const copyEvent = (stream: string, event: NewEvent, index: number): { type: string; data: JsonObject; metadata: JsonObject | undefined } => {
-  if (typeof event?.type !== 'string' || event.type.length === 0) {
-    throw new SagaError(`Cannot append to stream '${stream}': event ${index} has no type; give every event a non-empty type.`);
-  }
-  if (!isPlainObject(event.data)) {
-    throw new SagaError(`Cannot append to stream '${stream}': the data of event ${index} (${event.type}) must be a JSON object.`);
-  }
-  if (event.metadata !== undefined && !isPlainObject(event.metadata)) {
-    throw new SagaError(`Cannot append to stream '${stream}': the metadata of event ${index} (${event.type}) must be a JSON object.`);
-  }
   try {
     return JSON.parse(JSON.stringify({ type: event.type, data: event.data, metadata: event.metadata })) as { type: string; data: JsonObject; metadata: JsonObject | undefined };
   } catch (error) {

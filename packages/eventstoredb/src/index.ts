@@ -3,7 +3,7 @@ import { eventStoreDbEventStoreFromUrl } from './eventStoreDbUrl.js';
 export { EventStoreDbEventStore } from './eventStoreDbEventStore.js';
 export type { EventStoreDbEventStoreOptions } from './eventStoreDbEventStore.js';
 export type { EsdbClient } from './esdbClient.js';
-export type { RetryPolicy } from './retryPolicy.js';
+export type { TransientRetryPolicy as RetryPolicy } from '@saga/core';
 export { eventStoreDbEventStoreFromUrl };
 
 /** The name every store adapter exports, so `SagaManager.fromConfig` can load any of them by URL. */

@@ -1,4 +1,5 @@
 import { START, type StreamSubscription } from '@eventstore/db-client';
+import { StreamListeners } from '@saga/core';
 import type { StreamListener, Unsubscribe } from '@saga/core';
 
 export interface StreamWatchersOptions {
@@ -12,10 +13,8 @@ export interface StreamWatchersOptions {
   readonly retryDelayMs?: { readonly min: number; readonly max: number };
 }
 
-interface Watched {
-  readonly listeners: Set<StreamListener>;
-  /** The last revision the listeners were told about (-1: none yet); notices never go backwards. */
-  lastNotified: number;
+/** The server subscription of one watched stream, re-opened after failures. */
+interface Subscribed {
   subscription: StreamSubscription | undefined;
   failures: number;
   retryTimer: NodeJS.Timeout | undefined;
@@ -32,7 +31,19 @@ interface Watched {
  */
 export class StreamWatchers {
   readonly #options: StreamWatchersOptions;
-  readonly #watched = new Map<string, Watched>();
+  readonly #subscribed = new Map<string, Subscribed>();
+  readonly #listeners = new StreamListeners({
+    onFirstListener: (stream) => {
+      const subscribed: Subscribed = { subscription: undefined, failures: 0, retryTimer: undefined, stopped: false };
+      this.#subscribed.set(stream, subscribed);
+      void this.#subscribe(stream, subscribed);
+    },
+    onLastListener: (stream) => {
+      const subscribed = this.#subscribed.get(stream);
+      this.#subscribed.delete(stream);
+      if (subscribed !== undefined) void this.#stop(subscribed);
+    },
+  });
   #closed = false;
 
   constructor(options: StreamWatchersOptions) {
@@ -40,89 +51,67 @@ export class StreamWatchers {
   }
 
   watch(stream: string, listener: StreamListener): Unsubscribe {
-    let watched = this.#watched.get(stream);
-    if (watched === undefined) {
-      watched = { listeners: new Set(), lastNotified: -1, subscription: undefined, failures: 0, retryTimer: undefined, stopped: false };
-      this.#watched.set(stream, watched);
-      void this.#subscribe(stream, watched);
-    }
-    // A wrapper, so the same function can watch twice and each unsubscribe removes only its own.
-    const entry: StreamListener = (lastRevision) => listener(lastRevision);
-    watched.listeners.add(entry);
-    return () => {
-      const current = this.#watched.get(stream);
-      if (current === undefined || !current.listeners.delete(entry) || current.listeners.size > 0) return;
-      this.#watched.delete(stream);
-      this.#stop(current);
-    };
+    return this.#listeners.add(stream, listener);
   }
 
   /** Tells the watchers of `stream` that it reached `lastRevision`, unless they know already. */
   notify(stream: string, lastRevision: number): void {
-    const watched = this.#watched.get(stream);
-    if (watched === undefined || lastRevision <= watched.lastNotified) return;
-    watched.lastNotified = lastRevision;
-    for (const listener of [...watched.listeners]) {
-      try {
-        listener(lastRevision);
-      } catch {
-        // The append is stored; a watcher's failure must not reach the writer or other watchers.
-      }
-    }
+    this.#listeners.notify(stream, lastRevision);
   }
 
   async close(): Promise<void> {
     this.#closed = true;
-    const all = [...this.#watched.values()];
-    this.#watched.clear();
-    await Promise.all(all.map((watched) => this.#stop(watched)));
+    const all = [...this.#subscribed.values()];
+    this.#subscribed.clear();
+    this.#listeners.clear();
+    await Promise.all(all.map((subscribed) => this.#stop(subscribed)));
   }
 
-  async #subscribe(stream: string, watched: Watched): Promise<void> {
+  async #subscribe(stream: string, subscribed: Subscribed): Promise<void> {
     let last: number | undefined;
     try {
       last = await this.#options.lastRevision(stream);
     } catch (error) {
-      this.#retry(stream, watched, error);
+      this.#retry(stream, subscribed, error);
       return;
     }
-    if (watched.stopped || this.#closed) return;
+    if (subscribed.stopped || this.#closed) return;
     const subscription = this.#options.subscribe(stream, last === undefined ? START : BigInt(last));
-    watched.subscription = subscription;
+    subscribed.subscription = subscription;
     subscription.on('data', (resolved) => {
-      watched.failures = 0;
+      subscribed.failures = 0;
       if (resolved.event !== undefined) this.notify(stream, Number(resolved.event.revision));
     });
     subscription.on('error', (error) => {
-      if (watched.subscription === subscription) this.#retry(stream, watched, error);
+      if (subscribed.subscription === subscription) this.#retry(stream, subscribed, error);
     });
     subscription.on('end', () => {
-      if (watched.subscription === subscription) this.#retry(stream, watched, undefined);
+      if (subscribed.subscription === subscription) this.#retry(stream, subscribed, undefined);
     });
     if (last !== undefined) this.notify(stream, last);
   }
 
-  #retry(stream: string, watched: Watched, error: unknown): void {
-    const subscription = watched.subscription;
-    watched.subscription = undefined;
+  #retry(stream: string, subscribed: Subscribed, error: unknown): void {
+    const subscription = subscribed.subscription;
+    subscribed.subscription = undefined;
     void subscription?.unsubscribe().catch(() => undefined);
-    if (watched.stopped || this.#closed) return;
+    if (subscribed.stopped || this.#closed) return;
     if (error !== undefined) this.#options.onError?.(error);
     const { min, max } = this.#options.retryDelayMs ?? { min: 100, max: 5_000 };
-    const delay = Math.min(max, min * 2 ** watched.failures);
-    watched.failures += 1;
-    watched.retryTimer = setTimeout(() => {
-      watched.retryTimer = undefined;
-      if (!watched.stopped && !this.#closed) void this.#subscribe(stream, watched);
+    const delay = Math.min(max, min * 2 ** subscribed.failures);
+    subscribed.failures += 1;
+    subscribed.retryTimer = setTimeout(() => {
+      subscribed.retryTimer = undefined;
+      if (!subscribed.stopped && !this.#closed) void this.#subscribe(stream, subscribed);
     }, delay);
-    watched.retryTimer.unref();
+    subscribed.retryTimer.unref();
   }
 
-  async #stop(watched: Watched): Promise<void> {
-    watched.stopped = true;
-    clearTimeout(watched.retryTimer);
-    const subscription = watched.subscription;
-    watched.subscription = undefined;
+  async #stop(subscribed: Subscribed): Promise<void> {
+    subscribed.stopped = true;
+    clearTimeout(subscribed.retryTimer);
+    const subscription = subscribed.subscription;
+    subscribed.subscription = undefined;
     await subscription?.unsubscribe().catch(() => undefined);
   }
 }

@@ -36,6 +36,7 @@ interface Draft {
   revision: number;
   startedAt?: string;
   updatedAt?: string;
+  forkedFrom?: { executionId: string; revision: number };
 }
 
 export const initialExecution = (): SagaExecution =>
@@ -93,6 +94,7 @@ const apply = (draft: Draft, event: SagaEvent, recordedAt: string | undefined): 
       draft.autocommit = d.autocommit;
       draft.status = SagaStatus.Running;
       draft.startedAt = recordedAt;
+      if (d.forkedFrom) draft.forkedFrom = d.forkedFrom;
       return;
     }
     case 'StepFinished': {
@@ -260,6 +262,7 @@ const thaw = (execution: SagaExecution): Draft => ({
   revision: execution.revision,
   ...(execution.startedAt ? { startedAt: execution.startedAt } : {}),
   ...(execution.updatedAt ? { updatedAt: execution.updatedAt } : {}),
+  ...(execution.forkedFrom ? { forkedFrom: execution.forkedFrom } : {}),
 });
 
 // Steps that ran forward to the end, whatever happened to them afterwards.
@@ -289,6 +292,7 @@ const freeze = (draft: Draft): SagaExecution => {
     revision: draft.revision,
     ...(draft.startedAt ? { startedAt: draft.startedAt } : {}),
     ...(draft.updatedAt ? { updatedAt: draft.updatedAt } : {}),
+    ...(draft.forkedFrom ? { forkedFrom: draft.forkedFrom } : {}),
   };
   return Object.freeze(execution);
 };

@@ -24,14 +24,18 @@ const RequestC = t.type({ path: t.string, requestId: t.string, target: t.string,
 
 export const sagaEventCodecs = {
   /** First event of every stream: which definition (pinned by version and fingerprint), with what. */
-  SagaStarted: t.type({
-    executionId: t.string,
-    definition: t.type({ name: t.string, version: t.string, fingerprint: t.string }),
-    context: JsonObjectC,
-    user: t.union([t.string, t.null]),
-    autocommit: t.boolean,
-    service: t.string,
-  }),
+  SagaStarted: t.intersection([
+    t.type({
+      executionId: t.string,
+      definition: t.type({ name: t.string, version: t.string, fingerprint: t.string }),
+      context: JsonObjectC,
+      user: t.union([t.string, t.null]),
+      autocommit: t.boolean,
+      service: t.string,
+    }),
+    /** Set on an execution made by `fork`: the history it copied, up to which revision. */
+    t.partial({ forkedFrom: t.type({ executionId: t.string, revision: t.number }) }),
+  ]),
   /** A step completed forward; `context` is what its callback produced (absent: unchanged). */
   StepFinished: t.intersection([t.type({ path: t.string, kind: StepKindC }), t.partial({ context: JsonObjectC })]),
   /** A step failed; compensation starts. `compensate`: whether this step itself must be undone too. */

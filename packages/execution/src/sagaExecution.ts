@@ -93,4 +93,6 @@ export interface SagaExecution {
   readonly revision: number;
   readonly startedAt?: string;
   readonly updatedAt?: string;
+  /** Set when this execution was made by `fork` from another one's history. */
+  readonly forkedFrom?: { readonly executionId: string; readonly revision: number };
 }

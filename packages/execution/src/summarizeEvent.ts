@@ -20,8 +20,9 @@ export interface EventSummary {
 export const summarizeEvent = (event: SagaEvent): EventSummary => {
   switch (event.type) {
     case 'SagaStarted': {
-      const { definition, context, user } = event.data;
-      return { summary: `${definition.name}@${definition.version}${user ? ` for ${user}` : ''}, context ${short(context)}` };
+      const { definition, context, user, forkedFrom } = event.data;
+      const origin = forkedFrom ? ` (forked from ${forkedFrom.executionId} at revision ${forkedFrom.revision})` : '';
+      return { summary: `${definition.name}@${definition.version}${user ? ` for ${user}` : ''}${origin}, context ${short(context)}` };
     }
     case 'StepFinished':
       return { step: event.data.path, summary: `${event.data.kind} step done` };

@@ -4,8 +4,8 @@
  * partition and stay in order, the body is JSON text. Whatever arrives is checked here: any client
  * can produce anything to a topic.
  */
-import { Headers, SagaError, deadLetterTopic } from '@saga/core';
-import type { BrokerMessage, JsonValue } from '@saga/core';
+import { Headers, SagaError, deadLetterTopic, parseWireBody, toWireMessage } from '@saga/core';
+import type { BrokerMessage } from '@saga/core';
 import type { IHeaders, KafkaMessage, Message } from 'kafkajs';
 
 export const idHeader = 'saga-message-id';
@@ -24,25 +24,9 @@ export const checkGroup = (group: string): void => {
   if (typeof group !== 'string' || group.length === 0) throw new SagaError('A group name must be a non-empty string.');
 };
 
-export const isDeadLetterTopic = (topic: string): boolean => topic.endsWith(deadLetterTopic(''));
-
 export const encodeMessage = (topic: string, message: BrokerMessage): Message => {
-  if (typeof message.id !== 'string' || message.id.length === 0) {
-    throw new SagaError(`Cannot publish to '${topic}': the message needs a non-empty string id.`);
-  }
-  const headers: Record<string, string> = {};
-  for (const [key, value] of Object.entries(message.headers ?? {})) {
-    if (typeof value !== 'string') throw new SagaError(`Cannot publish message '${message.id}' to '${topic}': header '${key}' is not a string.`);
-    headers[key] = value;
-  }
-  let text: string | undefined;
-  try {
-    text = JSON.stringify(message.body);
-  } catch (error) {
-    throw new SagaError(`Cannot publish message '${message.id}' to '${topic}': its body is not JSON (${String(error)}).`, { cause: error });
-  }
-  if (text === undefined) throw new SagaError(`Cannot publish message '${message.id}' to '${topic}': its body is not JSON (use null for "no body").`);
-  return { key: keyOf(message.id, headers), value: text, headers: { ...headers, [idHeader]: message.id } };
+  const { id, headers, text } = toWireMessage(topic, message);
+  return { key: keyOf(id, headers), value: text, headers: { ...headers, [idHeader]: id } };
 };
 
 /** The execution id when there is one; else the message id, so a re-published copy lands beside the first. */
@@ -63,17 +47,8 @@ export const decodeMessage = (topic: string, record: Pick<KafkaMessage, 'value' 
     else headers[key] = text;
   }
   if (id === undefined) return { ok: false, reason: `message has no id (no ${idHeader} header)`, id, headers };
-  const text = record.value === null ? undefined : record.value.toString('utf8');
-  let body: JsonValue;
-  try {
-    if (text === undefined) throw new Error('no value');
-    body = JSON.parse(text) as JsonValue;
-  } catch {
-    // A dead letter keeps the bytes it was published with; its readers still get to see them.
-    if (!isDeadLetterTopic(topic)) return { ok: false, reason: 'body is not JSON', id, headers };
-    body = text ?? null;
-  }
-  return { ok: true, message: { id, headers, body } };
+  const body = parseWireBody(topic, record.value === null ? undefined : record.value.toString('utf8'));
+  return body.ok ? { ok: true, message: { id, headers, body: body.body } } : { ok: false, reason: body.reason, id, headers };
 };
 
 /** Headers are bytes in Kafka; a header sent twice keeps its last value. */

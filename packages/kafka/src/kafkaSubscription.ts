@@ -1,4 +1,4 @@
-import { deadLetterReason } from '@saga/core';
+import { deadLetterReason, abortableDelay } from '@saga/core';
 /**
  * One member of a consumer group: a kafkajs consumer in the group feeding a `Pipeline` (per-key
  * order, `concurrency` handlers at once, offsets committed only past finished messages). A failed
@@ -85,7 +85,7 @@ export class KafkaSubscription implements Subscription {
     for (const record of batch.messages) {
       while (this.#pipeline.pending >= limit) {
         if (this.#closed || !isRunning() || isStale()) return;
-        await Promise.race([this.#pipeline.below(limit), pause(this.#deps.heartbeatIntervalMs, this.#stopping.signal)]);
+        await Promise.race([this.#pipeline.below(limit), abortableDelay(this.#deps.heartbeatIntervalMs, this.#stopping.signal)]);
         // Waiting for handlers must not cost the membership; a rebalance ends the batch here.
         try {
           await heartbeat();
@@ -113,7 +113,7 @@ export class KafkaSubscription implements Subscription {
     const { topic, group, logger, consumer } = this.#deps;
     logger.error({ topic, group, partition, offset, error: deadLetterReason(error) }, 'Could not settle a message; it will be delivered again');
     this.#pipeline.reset();
-    await pause(Math.max(this.#deps.options.redeliveryDelayMs, 1_000), this.#stopping.signal);
+    await abortableDelay(Math.max(this.#deps.options.redeliveryDelayMs, 1_000), this.#stopping.signal);
     if (this.#closed) return;
     try {
       consumer.seek({ topic, partition, offset });
@@ -144,18 +144,7 @@ export class KafkaSubscription implements Subscription {
           return true;
         }
       }
-      await pause(options.redeliveryDelayMs, this.#stopping.signal);
+      await abortableDelay(options.redeliveryDelayMs, this.#stopping.signal);
     }
   }
 }
-
-const pause = (ms: number, signal: AbortSignal): Promise<void> =>
-  new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done(): void {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done);
-  });

@@ -4,11 +4,10 @@
  * as NATS headers; the body as JSON text. Whatever arrives is checked here: any client can publish
  * anything to a subject.
  */
-import { SagaError } from '@saga/core';
-import type { BrokerMessage, JsonValue } from '@saga/core';
+import { SagaError, parseWireBody, toWireMessage } from '@saga/core';
+import type { BrokerMessage } from '@saga/core';
 import { headers as natsHeaders } from '@nats-io/transport-node';
 import type { MsgHdrs } from '@nats-io/transport-node';
-import { isDeadLetterTopic } from './subjects.js';
 
 export const msgIdHeader = 'Nats-Msg-Id';
 /** Carries the id where `Nats-Msg-Id` must not (dead letters must never be dropped as duplicates). */
@@ -23,19 +22,8 @@ const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
 export const encodeMessage = (topic: string, message: BrokerMessage): EncodedMessage => {
-  if (typeof message.id !== 'string' || message.id.length === 0) {
-    throw new SagaError(`Cannot publish to '${topic}': the message needs a non-empty string id.`);
-  }
-  let text: string | undefined;
-  try {
-    text = JSON.stringify(message.body);
-  } catch (error) {
-    throw new SagaError(`Cannot publish message '${message.id}' to '${topic}': its body is not JSON (${String(error)}).`, { cause: error });
-  }
-  if (text === undefined) {
-    throw new SagaError(`Cannot publish message '${message.id}' to '${topic}': its body is not JSON (use null for "no body").`);
-  }
-  return { data: encoder.encode(text), headers: toNatsHeaders(topic, message.id, message.headers ?? {}) };
+  const { id, headers, text } = toWireMessage(topic, message);
+  return { data: encoder.encode(text), headers: toNatsHeaders(topic, id, headers) };
 };
 
 /**
@@ -78,16 +66,8 @@ export const decodeMessage = (topic: string, data: Uint8Array, raw: MsgHdrs | un
     headers[key] = value;
   }
   if (id === undefined) return { ok: false, reason: `message has no id (no ${msgIdHeader} header)`, id, headers };
-  const text = decoder.decode(data);
-  let body: JsonValue;
-  try {
-    body = JSON.parse(text) as JsonValue;
-  } catch {
-    // A dead letter keeps the bytes it was published with; its readers still get to see them.
-    if (!isDeadLetterTopic(topic)) return { ok: false, reason: 'body is not JSON', id, headers };
-    body = text;
-  }
-  return { ok: true, message: { id, headers, body } };
+  const body = parseWireBody(topic, decoder.decode(data));
+  return body.ok ? { ok: true, message: { id, headers, body: body.body } } : { ok: false, reason: body.reason, id, headers };
 };
 
 /** Header values cannot hold line breaks; a multi-line error message becomes one line. */

@@ -1,4 +1,4 @@
-import { deadLetterReason } from '@saga/core';
+import { deadLetterReason, abortableDelay } from '@saga/core';
 /**
  * One member of a consumer group: a loop that pulls from the group's durable consumer only as many
  * messages as it has free handler slots (`concurrency`), so nothing waits in a client buffer while
@@ -108,7 +108,7 @@ export class NatsSubscription implements Subscription {
         // Disconnected, or the consumer was deleted: the client reconnects by itself; pull again.
         failures += 1;
         this.#deps.logger.warn({ topic: this.#deps.topic, group: this.#deps.group, attempt: failures, error: deadLetterReason(error) }, 'Pulling from NATS failed; retrying');
-        await pause(Math.min(100 * 2 ** Math.min(failures, 6), 5_000), this.#stopping.signal);
+        await abortableDelay(Math.min(100 * 2 ** Math.min(failures, 6), 5_000), this.#stopping.signal);
       } finally {
         this.#pull = undefined;
       }
@@ -180,14 +180,3 @@ export class NatsSubscription implements Subscription {
  * same count. A delay of even 1 ms takes the other path, and counts right.
  */
 const minimumNakDelayMs = 1;
-
-const pause = (ms: number, signal: AbortSignal): Promise<void> =>
-  new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done(): void {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done);
-  });

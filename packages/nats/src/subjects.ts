@@ -8,7 +8,7 @@
  *   group `order` on `order.reply` → durable pull consumer `order_order_reply_<hash>` filtered on the subject.
  */
 import { createHash } from 'node:crypto';
-import { SagaError, deadLetterTopic } from '@saga/core';
+import { SagaError, deadLetterTopic, isDeadLetterTopic } from '@saga/core';
 
 export interface Naming {
   /** First token of every work subject. Default `saga`. */
@@ -18,8 +18,6 @@ export interface Naming {
 }
 
 const deadLetterSuffix = deadLetterTopic('');
-
-export const isDeadLetterTopic = (topic: string): boolean => topic.endsWith(deadLetterSuffix) && topic.length > deadLetterSuffix.length;
 
 /** Subject tokens cannot be empty, and `*`, `>` and whitespace would make a topic a wildcard or two. */
 export const checkTopic = (topic: string): void => {

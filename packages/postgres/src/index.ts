@@ -2,7 +2,7 @@ import { postgresEventStoreFromUrl } from './postgresUrl.js';
 
 export { PostgresEventStore } from './postgresEventStore.js';
 export type { PostgresEventStoreOptions } from './postgresEventStore.js';
-export type { RetryPolicy } from './retryPolicy.js';
+export type { TransientRetryPolicy as RetryPolicy } from '@saga/core';
 export { schemaVersion } from './migrations.js';
 export { postgresEventStoreFromUrl };
 

@@ -1,6 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
-import { ConcurrencyConflictError, SagaError, isSagaError } from '@saga/core';
+import {
+  ConcurrencyConflictError,
+  SagaError,
+  assertAppendable,
+  assertExpectedRevision,
+  assertStreamName,
+  isSagaError,
+  readFromRevision,
+  resolveListStreamsOptions,
+  resolveTransientRetry,
+  withTransientRetry,
+} from '@saga/core';
 import type {
   AppendResult,
   Clock,
@@ -14,12 +25,12 @@ import type {
   StreamListener,
   StreamPage,
   StreamSummary,
+  TransientRetryPolicy,
   Unsubscribe,
 } from '@saga/core';
 import { appendStatement, type AppendRow } from './appendStatement.js';
 import { describeTarget, redactPassword } from './connectionTarget.js';
 import { migrate } from './migrations.js';
-import { resolveRetryPolicy, withRetry, type RetryPolicy } from './retryPolicy.js';
 import { assertSchemaName, notifyChannel, quoteIdentifier } from './sqlIdentifiers.js';
 import { decodeCursor, encodeCursor } from './streamCursor.js';
 import { StreamWatchers } from './streamWatchers.js';
@@ -38,7 +49,7 @@ export interface PostgresEventStoreOptions {
   /** Sets `recordedAt`. Default: the database server's clock (`now()` of the append's transaction). */
   readonly clock?: Clock;
   /** Retries of a transient failure (lost connection, server restarting). Default 5 retries, 100 ms → 2 s. */
-  readonly retry?: RetryPolicy;
+  readonly retry?: TransientRetryPolicy;
 }
 
 interface EventRow {
@@ -68,8 +79,6 @@ interface StreamRow {
 }
 
 const defaultSchema = 'public';
-const defaultPrefix = 'saga-';
-const defaultLimit = 100;
 const defaultPool = { max: 10, connectionTimeoutMillis: 5_000 } as const;
 /** Concurrent 'any' appends race for the same next revision; the losers simply go again. */
 const maxAnyAttempts = 20;
@@ -87,8 +96,6 @@ const isPool = (pool: pg.PoolConfig | pg.Pool | undefined): pool is pg.Pool => {
   return typeof candidate?.connect === 'function' && typeof candidate.query === 'function';
 };
 
-const isPlainObject = (value: unknown): value is JsonObject => typeof value === 'object' && value !== null && !Array.isArray(value);
-
 /**
  * The EventStore port on PostgreSQL: one append-only table of events, unique on (stream, revision).
  * An append is one statement (so one transaction) that inserts after the expected revision and
@@ -102,7 +109,7 @@ export class PostgresEventStore implements EventStore {
   readonly #ownsPool: boolean;
   readonly #clientConfig: pg.ClientConfig;
   readonly #clock: Clock | undefined;
-  readonly #retry: Required<RetryPolicy>;
+  readonly #retry: Required<TransientRetryPolicy>;
   readonly #table: string;
   readonly #channel: string;
   readonly #watchers: StreamWatchers;
@@ -115,7 +122,7 @@ export class PostgresEventStore implements EventStore {
     }
     this.schema = assertSchemaName(options.schema ?? defaultSchema);
     this.#clock = options.clock;
-    this.#retry = resolveRetryPolicy(options.retry);
+    this.#retry = resolveTransientRetry('PostgresEventStore', options.retry);
     this.#table = `${quoteIdentifier(this.schema)}.saga_events`;
     this.#channel = notifyChannel(this.schema);
     if (isPool(options.pool)) {
@@ -164,12 +171,10 @@ export class PostgresEventStore implements EventStore {
   }
 
   async append(stream: string, events: readonly NewEvent[], expectedRevision: ExpectedRevision): Promise<AppendResult> {
-    assertStreamName(stream);
-    assertExpectedRevision(stream, expectedRevision);
-    if (!Array.isArray(events) || events.length === 0) {
-      throw new SagaError(`Cannot append to stream '${stream}': the list of events is empty. Append at least one event.`);
-    }
-    const rows = events.map((event, index) => toRow(stream, event, index));
+    assertAppendable(stream, events);
+    // The column is an int4: the revision after the expected one must fit too.
+    assertExpectedRevision(stream, expectedRevision, 2 ** 31 - 1);
+    const rows = events.map(toRow);
     const eventsJson = serialize(stream, rows);
     await this.setup();
     // Fixed before the first attempt: a retry after a lost reply is recognised by these ids.
@@ -181,10 +186,7 @@ export class PostgresEventStore implements EventStore {
 
   async read(stream: string, options: ReadOptions = {}): Promise<readonly RecordedEvent[]> {
     assertStreamName(stream);
-    const fromRevision = options.fromRevision ?? 0;
-    if (!Number.isSafeInteger(fromRevision) || fromRevision < 0) {
-      throw new SagaError(`Cannot read stream '${stream}' from revision ${String(fromRevision)}: use a whole number ≥ 0.`);
-    }
+    const fromRevision = readFromRevision(stream, options);
     await this.setup();
     const result = await this.#retrying(`read '${stream}'`, () =>
       this.#pool.query<EventRow>(
@@ -203,10 +205,7 @@ export class PostgresEventStore implements EventStore {
   }
 
   async listStreams(options: ListStreamsOptions = {}): Promise<StreamPage> {
-    const prefix = options.prefix ?? defaultPrefix;
-    const limit = options.limit ?? defaultLimit;
-    if (typeof prefix !== 'string') throw new SagaError(`Invalid listStreams prefix ${String(prefix)}: use a string.`);
-    if (!Number.isSafeInteger(limit) || limit < 1) throw new SagaError(`Invalid listStreams limit ${String(limit)}: use a whole number ≥ 1.`);
+    const { prefix, limit } = resolveListStreamsOptions(options);
     const after = options.after === undefined ? '0' : decodeCursor(options.after);
     await this.setup();
     // One row more than asked tells whether another page follows.
@@ -320,7 +319,7 @@ export class PostgresEventStore implements EventStore {
   async #retrying<T>(what: string, operation: () => Promise<T>): Promise<T> {
     this.#assertUsable();
     try {
-      return await withRetry(operation, this.#retry);
+      return await withTransientRetry(operation, this.#retry, isTransientError);
     } catch (error) {
       if (this.#destroyed) throw new SagaError(`Cannot ${what}: this PostgresEventStore was destroyed meanwhile.`, { cause: error });
       if (!isTransientError(error)) throw error;
@@ -339,30 +338,8 @@ export class PostgresEventStore implements EventStore {
   }
 }
 
-const assertStreamName = (stream: string): void => {
-  if (typeof stream !== 'string' || stream.length === 0) throw new SagaError('A stream name must be a non-empty string.');
-};
-
-const assertExpectedRevision = (stream: string, expected: ExpectedRevision): void => {
-  if (expected === 'no_stream' || expected === 'any') return;
-  if (!Number.isSafeInteger(expected) || expected < 0 || expected >= 2 ** 31 - 1) {
-    throw new SagaError(`Cannot append to stream '${stream}': expected revision ${String(expected)} is not 'no_stream', 'any' or a whole number ≥ 0.`);
-  }
-};
-
-const toRow = (stream: string, event: NewEvent, index: number): AppendRow => {
-  if (typeof event?.type !== 'string' || event.type.length === 0) {
-    throw new SagaError(`Cannot append to stream '${stream}': event ${index} has no type; give every event a non-empty type.`);
-  }
-  if (!isPlainObject(event.data)) {
-    throw new SagaError(`Cannot append to stream '${stream}': the data of event ${index} (${event.type}) must be a JSON object.`);
-  }
-  if (event.metadata !== undefined && !isPlainObject(event.metadata)) {
-    throw new SagaError(`Cannot append to stream '${stream}': the metadata of event ${index} (${event.type}) must be a JSON object.`);
-  }
-  // An id for every event, so a retried append can recognise its own rows.
-  return { id: event.id ?? randomUUID(), type: event.type, data: event.data, metadata: event.metadata ?? {} };
-};
+/** An id for every event, so a retried append can recognise its own rows. */
+const toRow = (event: NewEvent): AppendRow => ({ id: event.id ?? randomUUID(), type: event.type, data: event.data, metadata: event.metadata ?? {} });
 
 const serialize = (stream: string, rows: readonly AppendRow[]): string => {
   try {

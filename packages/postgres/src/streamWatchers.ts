@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { StreamListeners } from '@saga/core';
 import type { StreamListener, Unsubscribe } from '@saga/core';
 import { quoteIdentifier } from './sqlIdentifiers.js';
 
@@ -12,12 +13,6 @@ export interface StreamWatchersOptions {
   readonly onConnectionError?: (error: unknown) => void;
   /** Delay before reconnecting; doubles after each failed attempt, up to the maximum. */
   readonly reconnectDelayMs?: { readonly min: number; readonly max: number };
-}
-
-interface Watched {
-  readonly listeners: Set<StreamListener>;
-  /** The last revision the listeners were told about (-1: none yet); notices never go backwards. */
-  lastNotified: number;
 }
 
 interface NoticePayload {
@@ -34,7 +29,7 @@ interface NoticePayload {
  */
 export class StreamWatchers {
   readonly #options: StreamWatchersOptions;
-  readonly #watched = new Map<string, Watched>();
+  readonly #listeners = new StreamListeners();
   #client: pg.Client | undefined;
   #connecting = false;
   #closed = false;
@@ -53,41 +48,20 @@ export class StreamWatchers {
   }
 
   watch(stream: string, listener: StreamListener): Unsubscribe {
-    let watched = this.#watched.get(stream);
-    if (watched === undefined) {
-      watched = { listeners: new Set(), lastNotified: -1 };
-      this.#watched.set(stream, watched);
-    }
-    // A wrapper, so the same function can watch twice and each unsubscribe removes only its own.
-    const entry: StreamListener = (lastRevision) => listener(lastRevision);
-    watched.listeners.add(entry);
+    const unsubscribe = this.#listeners.add(stream, listener);
     this.#ensureListening();
-    return () => {
-      const current = this.#watched.get(stream);
-      if (current === undefined) return;
-      current.listeners.delete(entry);
-      if (current.listeners.size === 0) this.#watched.delete(stream);
-    };
+    return unsubscribe;
   }
 
   /** Tells the watchers of `stream` that it reached `lastRevision`, unless they know already. */
   notify(stream: string, lastRevision: number): void {
-    const watched = this.#watched.get(stream);
-    if (watched === undefined || lastRevision <= watched.lastNotified) return;
-    watched.lastNotified = lastRevision;
-    for (const listener of [...watched.listeners]) {
-      try {
-        listener(lastRevision);
-      } catch {
-        // The append is stored; a watcher's failure must not reach the writer or other watchers.
-      }
-    }
+    this.#listeners.notify(stream, lastRevision);
   }
 
   async close(): Promise<void> {
     this.#closed = true;
     clearTimeout(this.#reconnectTimer);
-    this.#watched.clear();
+    this.#listeners.clear();
     await this.#settled;
     const client = this.#client;
     this.#client = undefined;
@@ -142,13 +116,13 @@ export class StreamWatchers {
     this.#reconnectTimer = setTimeout(() => {
       this.#reconnectTimer = undefined;
       // Reconnect only while somebody watches; the next watch() starts listening again otherwise.
-      if (this.#watched.size > 0) this.#ensureListening();
+      if (this.#listeners.size > 0) this.#ensureListening();
     }, delay);
     this.#reconnectTimer.unref();
   }
 
   async #catchUp(): Promise<void> {
-    const streams = [...this.#watched.keys()];
+    const streams = this.#listeners.streams();
     if (streams.length === 0) return;
     try {
       const revisions = await this.#options.lastRevisions(streams);

@@ -3,8 +3,8 @@
  * header table, and the body is its JSON text. Whatever arrives is checked here, because any client
  * can publish anything to the exchange.
  */
-import { DeadLetterHeaders, SagaError, deadLetterTopic } from '@saga/core';
-import type { BrokerMessage, JsonValue } from '@saga/core';
+import { DeadLetterHeaders, deadLetterTopic, isDeadLetterTopic, parseWireBody, toWireMessage } from '@saga/core';
+import type { BrokerMessage } from '@saga/core';
 import type { ConsumeMessage, Options } from 'amqplib';
 
 /** Deliveries a message had before it was republished to the retry queue (our own count). */
@@ -31,28 +31,10 @@ export interface EncodedMessage {
 }
 
 export const encodeMessage = (topic: string, message: BrokerMessage): EncodedMessage => {
-  if (typeof message.id !== 'string' || message.id.length === 0) {
-    throw new SagaError(`Cannot publish to '${topic}': the message needs a non-empty string id.`);
-  }
-  const headers: Record<string, string> = {};
-  for (const [key, value] of Object.entries(message.headers ?? {})) {
-    if (typeof value !== 'string') {
-      throw new SagaError(`Cannot publish message '${message.id}' to '${topic}': header '${key}' is not a string.`);
-    }
-    headers[key] = value;
-  }
-  let text: string | undefined;
-  try {
-    text = JSON.stringify(message.body);
-  } catch (error) {
-    throw new SagaError(`Cannot publish message '${message.id}' to '${topic}': its body is not JSON (${String(error)}).`, { cause: error });
-  }
-  if (text === undefined) {
-    throw new SagaError(`Cannot publish message '${message.id}' to '${topic}': its body is not JSON (use null for "no body").`);
-  }
+  const { id, headers, text } = toWireMessage(topic, message);
   return {
     content: Buffer.from(text, 'utf8'),
-    options: { messageId: message.id, headers, persistent: true, contentType: jsonContentType },
+    options: { messageId: id, headers, persistent: true, contentType: jsonContentType },
   };
 };
 
@@ -70,19 +52,9 @@ export const decodeDelivery = (topic: string, delivery: ConsumeMessage): Decoded
   if (id === undefined) {
     return { ok: false, reason: 'message has no id (the AMQP message-id property is missing)', id, headers, deliveryCount };
   }
-  const text = delivery.content.toString('utf8');
-  let body: JsonValue;
-  try {
-    body = JSON.parse(text) as JsonValue;
-  } catch {
-    // A dead letter keeps the bytes it was published with; its readers still get to see them.
-    if (!isDeadLetterTopic(topic)) return { ok: false, reason: 'body is not JSON', id, headers, deliveryCount };
-    body = text;
-  }
-  return { ok: true, message: { id, headers, body }, deliveryCount };
+  const body = parseWireBody(topic, delivery.content.toString('utf8'));
+  return body.ok ? { ok: true, message: { id, headers, body: body.body }, deliveryCount } : { ok: false, reason: body.reason, id, headers, deliveryCount };
 };
-
-export const isDeadLetterTopic = (topic: string): boolean => topic.endsWith(deadLetterTopic(''));
 
 /**
  * Deliveries so far, this one included: what earlier consumers spent (our header, carried by the

@@ -1,4 +1,4 @@
-import { deadLetterReason } from '@saga/core';
+import { deadLetterReason, abortableDelay } from '@saga/core';
 /**
  * One member of a consumer group: a channel consuming the group's queue with `prefetch =
  * concurrency`, so at most that many handlers run, each message acknowledged after its handler.
@@ -175,7 +175,7 @@ export class RabbitMqSubscription implements Subscription {
       // unacknowledged; it comes back when the channel closes, and is counted again.
       this.#deps.logger.error({ topic, group, messageId: delivery.properties.messageId as unknown, error: deadLetterReason(error) }, 'Could not settle a message; it will be redelivered');
       // Not at once: whatever failed (a full disk, a blocked connection) needs time to clear.
-      await pause(Math.max(options.redeliveryDelayMs, 1_000), this.#stopping.signal);
+      await abortableDelay(Math.max(options.redeliveryDelayMs, 1_000), this.#stopping.signal);
       this.#nack(channel, delivery);
     }
   }
@@ -209,15 +209,3 @@ export class RabbitMqSubscription implements Subscription {
     }
   }
 }
-
-
-const pause = (ms: number, signal: AbortSignal): Promise<void> =>
-  new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done(): void {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done);
-  });

@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import type BetterSqlite3 from 'better-sqlite3';
-import { ConcurrencyConflictError, SagaError, systemClock } from '@saga/core';
+import { ConcurrencyConflictError, SagaError, StreamListeners, assertAppendable, readFromRevision, resolveListStreamsOptions, systemClock } from '@saga/core';
 import type {
   AppendResult,
   Clock,
@@ -45,12 +45,6 @@ interface StreamRow {
   readonly created_at: string;
 }
 
-interface Watched {
-  readonly listeners: Set<StreamListener>;
-  /** The last revision the listeners were told about (-1: none yet). */
-  lastNotified: number;
-}
-
 interface Statements {
   readonly lastRevision: BetterSqlite3.Statement<[string], { last_revision: number }>;
   readonly insertEvent: BetterSqlite3.Statement<[string, number, string, string, string, string]>;
@@ -72,8 +66,6 @@ interface SerializedEvent {
   readonly metadata: string;
 }
 
-const defaultPrefix = 'saga-';
-const defaultLimit = 100;
 const cursorTag = 'sqlite1:';
 
 const encodeCursor = (position: number): string => Buffer.from(`${cursorTag}${position}`, 'utf8').toString('base64url');
@@ -106,7 +98,17 @@ export class SqliteEventStore implements EventStore {
   private readonly busyTimeoutMs: number;
   private opened: Open | undefined;
   private destroyed = false;
-  private readonly watched = new Map<string, Watched>();
+  private readonly watched = new StreamListeners({
+    onFirstListener: (stream) => {
+      // data_version first: a commit by another process after this point changes it, so the poller
+      // rechecks even if that commit lands between the two reads.
+      if (this.poller === undefined) this.lastDataVersion = this.dataVersion();
+      return this.open().statements.lastRevision.get(stream)?.last_revision;
+    },
+    onLastListener: () => {
+      if (this.watched.size === 0) this.stopPolling();
+    },
+  });
   private poller: NodeJS.Timeout | undefined;
   private lastDataVersion = -1;
 
@@ -136,19 +138,8 @@ export class SqliteEventStore implements EventStore {
 
   async append(stream: string, events: readonly NewEvent[], expectedRevision: ExpectedRevision): Promise<AppendResult> {
     const { append } = this.open();
-    if (typeof stream !== 'string' || stream.length === 0) throw new SagaError('A stream name must be a non-empty string.');
-    if (events.length === 0) {
-      throw new SagaError(`Cannot append to stream '${stream}': the list of events is empty. Append at least one event.`);
-    }
-    const rows = events.map((event, index): SerializedEvent => {
-      if (typeof event.type !== 'string' || event.type.length === 0) {
-        throw new SagaError(`Cannot append to stream '${stream}': event ${index} has no type.`);
-      }
-      if (typeof event.data !== 'object' || event.data === null || Array.isArray(event.data)) {
-        throw new SagaError(`Cannot append to stream '${stream}': the data of event ${index} ('${event.type}') must be a JSON object.`);
-      }
-      return { type: event.type, data: JSON.stringify(event.data), metadata: JSON.stringify(event.metadata ?? {}) };
-    });
+    assertAppendable(stream, events);
+    const rows = events.map((event): SerializedEvent => ({ type: event.type, data: JSON.stringify(event.data), metadata: JSON.stringify(event.metadata ?? {}) }));
     const recordedAt = this.clock.now().toISOString();
     let lastRevision: number;
     try {
@@ -156,16 +147,13 @@ export class SqliteEventStore implements EventStore {
     } catch (error) {
       throw this.translate(error, `append to stream '${stream}'`);
     }
-    this.notify(stream, lastRevision);
+    this.watched.notify(stream, lastRevision);
     return { lastRevision, recordedAt };
   }
 
   async read(stream: string, options: ReadOptions = {}): Promise<readonly RecordedEvent[]> {
     const { statements } = this.open();
-    const fromRevision = options.fromRevision ?? 0;
-    if (!Number.isSafeInteger(fromRevision) || fromRevision < 0) {
-      throw new SagaError(`Cannot read stream '${stream}' from revision ${String(fromRevision)}: use a whole number ≥ 0.`);
-    }
+    const fromRevision = readFromRevision(stream, options);
     return statements.readEvents.all(stream, fromRevision).map((row) => ({
       stream,
       revision: row.revision,
@@ -178,11 +166,7 @@ export class SqliteEventStore implements EventStore {
 
   async listStreams(options: ListStreamsOptions = {}): Promise<StreamPage> {
     const { statements } = this.open();
-    const prefix = options.prefix ?? defaultPrefix;
-    const limit = options.limit ?? defaultLimit;
-    if (!Number.isSafeInteger(limit) || limit < 1) {
-      throw new SagaError(`Invalid listStreams limit ${String(limit)}: use a whole number ≥ 1.`);
-    }
+    const { prefix, limit } = resolveListStreamsOptions(options);
     const after = options.after === undefined ? 0 : decodeCursor(options.after);
     // One row more than asked tells whether another page follows.
     const rows = statements.listStreams.all({ after, prefix, limit: limit + 1 });
@@ -193,38 +177,10 @@ export class SqliteEventStore implements EventStore {
   }
 
   watch(stream: string, listener: StreamListener): Unsubscribe {
-    const { statements } = this.open();
-    let entry = this.watched.get(stream);
-    if (entry === undefined) {
-      // data_version first: a commit by another process after this point changes it, so the poller
-      // rechecks even if that commit lands between the two reads.
-      if (this.poller === undefined) this.lastDataVersion = this.dataVersion();
-      entry = { listeners: new Set(), lastNotified: statements.lastRevision.get(stream)?.last_revision ?? -1 };
-      this.watched.set(stream, entry);
-    }
-    const watched = entry;
-    // A wrapper, so the same function can watch twice and each unsubscribe removes only its own.
-    const own: StreamListener = (lastRevision) => listener(lastRevision);
-    watched.listeners.add(own);
+    this.open();
+    const unsubscribe = this.watched.add(stream, listener);
     this.startPolling();
-    return () => {
-      watched.listeners.delete(own);
-      if (watched.listeners.size === 0 && this.watched.get(stream) === watched) this.watched.delete(stream);
-      if (this.watched.size === 0) this.stopPolling();
-    };
-  }
-
-  private notify(stream: string, lastRevision: number): void {
-    const entry = this.watched.get(stream);
-    if (entry === undefined || lastRevision <= entry.lastNotified) return;
-    entry.lastNotified = lastRevision;
-    for (const listener of [...entry.listeners]) {
-      try {
-        listener(lastRevision);
-      } catch {
-        // The append is stored; a watcher's failure must not make the writer believe it was not.
-      }
-    }
+    return unsubscribe;
   }
 
   private startPolling(): void {
@@ -248,9 +204,9 @@ export class SqliteEventStore implements EventStore {
       // Unchanged: no other connection committed anything since the last look.
       if (version === this.lastDataVersion) return;
       this.lastDataVersion = version;
-      for (const stream of [...this.watched.keys()]) {
+      for (const stream of this.watched.streams()) {
         const lastRevision = opened.statements.lastRevision.get(stream)?.last_revision;
-        if (lastRevision !== undefined) this.notify(stream, lastRevision);
+        if (lastRevision !== undefined) this.watched.notify(stream, lastRevision);
       }
     } catch {
       // Busy or briefly unreadable: the next tick tries again.

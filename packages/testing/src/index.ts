@@ -11,3 +11,10 @@ export { sagaTestWorld, type SagaTestWorld, type RecordedCall, type HookCall, ty
 export { captureLogger, type LogEntry } from './captureLogger.js';
 export { observabilityScenario, type ObservabilityScenarioOptions } from './observability/observabilityScenario.js';
 export * from './faults/index.js';
+export { testServer, type TestServer, type TestServerOptions, type StartedTestServer } from './testServer.js';
+export { startTcpProxy, type TcpProxy } from './tcpProxy.js';
+export type { RawMessage, RawPublisher } from './rawMessage.js';
+export { badInputCases, type BadInputCase, type BadInputTargets } from './badInputCases.js';
+export { brokerTestKit, type BrokerTestKit, type Inbox } from './brokerTestKit.js';
+export { brokerAdapterSuite, type BrokerAdapterSuiteOptions, type UnreachableTarget } from './brokerAdapterSuite.js';
+export { badInputScenario, type BadInputScenarioOptions } from './badInputScenario.js';

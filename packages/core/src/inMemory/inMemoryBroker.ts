@@ -5,6 +5,7 @@ import type { Broker, BrokerMessage, DeliveredMessage, MessageHandler, Subscribe
 import { systemClock } from '../ports/clock.js';
 import type { Clock } from '../ports/clock.js';
 import { isPoisonMessageError } from '../ports/poisonMessageError.js';
+import { toWireMessage } from '../ports/wireMessage.js';
 
 export interface InMemoryBrokerOptions {
   /** Schedules `delayMs` and redelivery delays. Default: the system clock. */
@@ -384,24 +385,6 @@ const assertName = (what: string, name: string): void => {
 
 /** Validates and copies, so later changes by the publisher cannot reach a consumer. */
 const toStoredMessage = (topic: string, message: BrokerMessage): BrokerMessage => {
-  if (typeof message.id !== 'string' || message.id.length === 0) {
-    throw new SagaError(`Cannot publish to '${topic}': the message needs a non-empty string id.`);
-  }
-  const headers: Record<string, string> = {};
-  for (const [key, value] of Object.entries(message.headers ?? {})) {
-    if (typeof value !== 'string') {
-      throw new SagaError(`Cannot publish message '${message.id}' to '${topic}': header '${key}' is not a string.`);
-    }
-    headers[key] = value;
-  }
-  let body: string | undefined;
-  try {
-    body = JSON.stringify(message.body);
-  } catch (error) {
-    throw new SagaError(`Cannot publish message '${message.id}' to '${topic}': its body is not JSON (${deadLetterReason(error)}).`, { cause: error });
-  }
-  if (body === undefined) {
-    throw new SagaError(`Cannot publish message '${message.id}' to '${topic}': its body is not JSON (use null for "no body").`);
-  }
-  return { id: message.id, headers, body: JSON.parse(body) as BrokerMessage['body'] };
+  const { id, headers, text } = toWireMessage(topic, message);
+  return { id, headers, body: JSON.parse(text) as BrokerMessage['body'] };
 };

@@ -16,6 +16,8 @@ import type {
   StreamSummary,
   Unsubscribe,
 } from '../ports/eventStore.js';
+import { assertAppendable, readFromRevision, resolveListStreamsOptions } from '../ports/eventStoreInput.js';
+import { StreamListeners } from '../ports/streamListeners.js';
 
 export interface InMemoryEventStoreOptions {
   /** Sets `recordedAt`. Default: the system clock. */
@@ -28,8 +30,6 @@ interface StoredStream {
   readonly events: RecordedEvent[];
 }
 
-const defaultPrefix = 'saga-';
-const defaultLimit = 100;
 const cursorTag = 'mem1:';
 
 /**
@@ -58,7 +58,7 @@ export class InMemoryEventStore implements EventStore {
   private readonly streams = new Map<string, StoredStream>();
   /** Creation order, which is what listStreams pages over. */
   private readonly creationOrder: StoredStream[] = [];
-  private readonly listeners = new Map<string, Set<StreamListener>>();
+  private readonly listeners = new StreamListeners();
   private destroyed = false;
 
   constructor(options: InMemoryEventStoreOptions = {}) {
@@ -76,10 +76,7 @@ export class InMemoryEventStore implements EventStore {
 
   async append(stream: string, events: readonly NewEvent[], expectedRevision: ExpectedRevision): Promise<AppendResult> {
     this.assertUsable();
-    assertStreamName(stream);
-    if (events.length === 0) {
-      throw new SagaError(`Cannot append to stream '${stream}': the list of events is empty. Append at least one event.`);
-    }
+    assertAppendable(stream, events);
     // Copy before the concurrency check so a payload that is not JSON fails without writing anything.
     const copies = events.map((event) => ({
       type: event.type,
@@ -103,27 +100,20 @@ export class InMemoryEventStore implements EventStore {
       target.events.push({ stream, revision: target.events.length, recordedAt, ...copy });
     }
     const lastRevision = target.events.length - 1;
-    this.notify(stream, lastRevision);
+    this.listeners.notify(stream, lastRevision);
     return { lastRevision, recordedAt };
   }
 
   async read(stream: string, options: ReadOptions = {}): Promise<readonly RecordedEvent[]> {
     this.assertUsable();
-    const fromRevision = options.fromRevision ?? 0;
-    if (!Number.isSafeInteger(fromRevision) || fromRevision < 0) {
-      throw new SagaError(`Cannot read stream '${stream}' from revision ${String(fromRevision)}: use a whole number ≥ 0.`);
-    }
+    const fromRevision = readFromRevision(stream, options);
     const found = this.streams.get(stream);
     return found === undefined ? [] : found.events.slice(fromRevision).map(copyEvent);
   }
 
   async listStreams(options: ListStreamsOptions = {}): Promise<StreamPage> {
     this.assertUsable();
-    const prefix = options.prefix ?? defaultPrefix;
-    const limit = options.limit ?? defaultLimit;
-    if (!Number.isSafeInteger(limit) || limit < 1) {
-      throw new SagaError(`Invalid listStreams limit ${String(limit)}: use a whole number ≥ 1.`);
-    }
+    const { prefix, limit } = resolveListStreamsOptions(options);
     const start = options.after === undefined ? 0 : decodeCursor(options.after) + 1;
 
     const streams: StreamSummary[] = [];
@@ -143,32 +133,7 @@ export class InMemoryEventStore implements EventStore {
 
   watch(stream: string, listener: StreamListener): Unsubscribe {
     this.assertUsable();
-    let set = this.listeners.get(stream);
-    if (set === undefined) {
-      set = new Set();
-      this.listeners.set(stream, set);
-    }
-    // A wrapper, so the same function can watch twice and each unsubscribe removes only its own.
-    const entry: StreamListener = (lastRevision) => listener(lastRevision);
-    set.add(entry);
-    return () => {
-      const current = this.listeners.get(stream);
-      if (current === undefined) return;
-      current.delete(entry);
-      if (current.size === 0) this.listeners.delete(stream);
-    };
-  }
-
-  private notify(stream: string, lastRevision: number): void {
-    const set = this.listeners.get(stream);
-    if (set === undefined) return;
-    for (const listener of [...set]) {
-      try {
-        listener(lastRevision);
-      } catch {
-        // The append is stored; a watcher's failure must not make the writer believe it was not.
-      }
-    }
+    return this.listeners.add(stream, listener);
   }
 
   private assertUsable(): void {
@@ -180,12 +145,6 @@ export class InMemoryEventStore implements EventStore {
 
 const revisionMatches = (expected: ExpectedRevision, actual: number | 'no_stream'): boolean =>
   expected === 'any' || expected === actual;
-
-const assertStreamName = (stream: string): void => {
-  if (typeof stream !== 'string' || stream.length === 0) {
-    throw new SagaError('A stream name must be a non-empty string.');
-  }
-};
 
 const copyEvent = (event: RecordedEvent): RecordedEvent => ({
   stream: event.stream,

@@ -9,7 +9,7 @@
  */
 import pRetry from 'p-retry';
 import type { Saga } from '@saga/definitions';
-import { decodeHistory, evolve, fold, initialExecution, type SagaEvent, type SagaExecution, type RecordedSagaEvent } from '@saga/execution';
+import { decodeHistory, fold, initialExecution, type SagaEvent, type SagaExecution, type RecordedSagaEvent } from '@saga/execution';
 import type { Broker } from '../ports/broker.js';
 import type { Clock } from '../ports/clock.js';
 import { isConcurrencyConflictError } from '../ports/concurrencyConflictError.js';
@@ -67,13 +67,16 @@ export class ExecutionDriver {
     return { execution: fold(events), events };
   }
 
-  /** Starts a new execution: `started` plus whatever the first steps decide, in one append. */
-  async start(definition: Saga, started: Extract<SagaEvent, { type: 'SagaStarted' }>): Promise<SagaExecution> {
-    const id = started.data.executionId;
+  /**
+   * Starts a new execution: its first events (`SagaStarted`, or a forked history's copy) plus
+   * whatever the next steps decide, in one append.
+   */
+  async start(definition: Saga, initial: readonly [Extract<SagaEvent, { type: 'SagaStarted' }>, ...SagaEvent[]]): Promise<SagaExecution> {
+    const id = initial[0].data.executionId;
     return this.#mutex.run(id, async () => {
-      const execution = evolve(initialExecution(), started);
+      const execution = fold(initial);
       const decision = await decide(definition, execution, { kind: 'start' }, this.deps.decideOptions);
-      const events = [started, ...decision.events];
+      const events = [...initial, ...decision.events];
       const recordedAt = await this.#append(id, events, 'no_stream');
       return this.#stored(id, { ...decision, events }, this.#asStored(initialExecution(), events, recordedAt));
     });

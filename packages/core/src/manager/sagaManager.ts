@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { SagaContext, type JsonObject, type Saga, type SagaResponse } from '@saga/definitions';
-import { replay as replayEvents, sagaEvent, SagaStatus, type RecordedSagaEvent, type SagaEventType, type SagaExecution } from '@saga/execution';
+import { replay as replayEvents, sagaEvent, SagaStatus, type RecordedSagaEvent, type SagaEvent, type SagaEventType, type SagaExecution } from '@saga/execution';
 import type { Broker, Subscription } from '../ports/broker.js';
 import { systemClock, type Clock } from '../ports/clock.js';
 import type { EventStore } from '../ports/eventStore.js';
@@ -289,6 +289,43 @@ export class SagaManager implements AsyncDisposable {
   }
 
   /**
+   * A new execution that copies this one's history up to `fromRevision` and continues from there:
+   * "retry from step N" after fixing what made step N fail. The copy must end at a step boundary
+   * (no request pending, still running forward); timers are not copied (the fork gets its own).
+   * Its `SagaStarted` records where it came from (`forkedFrom`).
+   */
+  async fork(
+    executionId: string,
+    options: { readonly fromRevision: number; readonly pauseOnDisk?: boolean; readonly raiseOnError?: boolean },
+  ): Promise<SagaExecution> {
+    this.#assertReady('fork');
+    const { events } = await this.#driver.load(executionId);
+    const { fromRevision } = options;
+    if (!Number.isInteger(fromRevision) || fromRevision < 0 || fromRevision >= events.length) {
+      throw new InvalidRunOptionsError(`fork(${executionId}, { fromRevision: ${fromRevision} }): fromRevision must be a revision from 0 to ${events.length - 1}.`);
+    }
+    const prefix = events.filter((e) => e.revision <= fromRevision && e.type !== 'TimerScheduled' && e.type !== 'TimerFired');
+    const state = replayEvents(prefix);
+    if (state.phase !== 'forward' || state.pendingRequest) {
+      const why = state.pendingRequest
+        ? `request ${state.pendingRequest.requestId} of step ${state.pendingRequest.path} is pending there; fork from the revision before it was sent`
+        : `the execution is ${state.phase === 'compensating' ? 'compensating' : 'over'} there; fork from a revision before its first failure`;
+      throw new InvalidRunOptionsError(`Cannot fork ${executionId} at revision ${fromRevision}: ${why}.`);
+    }
+    const definition = this.#registry.resolve(state);
+    const forkId = randomUUID();
+    const [first, ...rest] = prefix;
+    if (first?.type !== 'SagaStarted') throw new InvalidRunOptionsError(`Execution ${executionId} does not start with SagaStarted.`);
+    const started = sagaEvent('SagaStarted', { ...first.data, executionId: forkId, forkedFrom: { executionId, revision: fromRevision } });
+    const copied = rest.map((e) => ({ type: e.type, data: e.data }) as SagaEvent);
+    this.#logger.info({ executionId: forkId, forkedFrom: executionId, revision: fromRevision }, 'Saga forked');
+    let forked = await this.#driver.start(definition, [started, ...copied]);
+    if (!options.pauseOnDisk) forked = await this.#waitUntilSettled(forked);
+    if (forked.status === SagaStatus.Errored && (options.raiseOnError ?? true)) throw failureOf(forked);
+    return forked;
+  }
+
+  /**
    * Retries the compensation that failed (an operator's action, once its cause is fixed): the
    * execution goes on compensating from the step that failed, in reverse order as before.
    */
@@ -433,7 +470,7 @@ export class SagaManager implements AsyncDisposable {
       service: this.service,
     });
     this.#logger.info({ executionId, definition: `${definition.name}@${definition.version}` }, 'Saga started');
-    return this.#driver.start(definition, started);
+    return this.#driver.start(definition, [started]);
   }
 
   async #continue(response: SagaResponse): Promise<SagaExecution> {

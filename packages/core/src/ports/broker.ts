@@ -56,6 +56,9 @@ export interface Broker {
 /** Where the dead letters of `topic` go. */
 export const deadLetterTopic = (topic: string): string => `${topic}.dead-letter`;
 
+/** Whether `topic` is the dead-letter topic of another topic. */
+export const isDeadLetterTopic = (topic: string): boolean => topic.endsWith(deadLetterTopic('')) && topic.length > deadLetterTopic('').length;
+
 export const DeadLetterHeaders = {
   reason: 'x-dead-letter-reason',
   originalTopic: 'x-original-topic',

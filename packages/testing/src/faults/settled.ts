@@ -28,19 +28,21 @@ export const loadHistory = async (store: EventStore, executionId: string): Promi
 /** Waits until every execution is settled; fails naming those that are not (and why). */
 export const waitUntilSettled = async (store: EventStore, executionIds: readonly string[], timeoutMs: number): Promise<Map<string, SagaExecution>> => {
   const settled = new Map<string, SagaExecution>();
+  // What the last complete pass found (a pass cut short by the deadline does not count).
   let unsettled: string[] = [];
   try {
     await waitFor(
       async () => {
-        unsettled = [];
+        const waiting: string[] = [];
         for (const id of executionIds) {
           if (settled.has(id)) continue;
           const { execution } = await loadHistory(store, id);
           const problem = settledProblem(execution);
           if (problem === undefined) settled.set(id, execution);
-          else unsettled.push(`${id} ${problem}`);
+          else waiting.push(`${id} ${problem}`);
         }
-        return unsettled.length === 0;
+        unsettled = waiting;
+        return waiting.length === 0;
       },
       { timeoutMs, intervalMs: 25, message: 'every execution to settle' },
     );

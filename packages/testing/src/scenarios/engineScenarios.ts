@@ -802,6 +802,42 @@ export const engineScenarios = (name: string, makeStore: () => Promise<EventStor
         await expect(manager.replay(execution.id, { upTo: 99 })).rejects.toBeInstanceOf(InvalidRunOptionsError);
       });
 
+      it('fork retries from step N: a new execution copies the history up to a revision and continues from there', async () => {
+        let declining = true;
+        await stock();
+        await world.participant('payment', {
+          'payment.charge': () => {
+            if (declining) throw new SagaBusinessError('card declined');
+            return { charged: true };
+          },
+        });
+        const manager = await world.manager();
+        const saga = new Saga('forkable')
+          .remoteStep()
+          .onExecute(() => new SagaRequest('stock.reserve', {}))
+          .onSuccess((ctx, reply) => ctx.with({ reservation: reply.payload }))
+          .onFailure(() => new SagaRequest('stock.release', {}))
+          .remoteStep()
+          .onExecute(() => new SagaRequest('payment.charge', {}))
+          .commit();
+        const failed = await manager.run({ definition: saga, raiseOnError: false });
+        expect(failed.status).toBe(SagaStatus.Errored);
+        const history = await manager.history(failed.id);
+        const beforePayment = history.find((e) => e.type === 'RequestSent' && (e.data as JsonObject).path === '1')!.revision - 1;
+        await expect(manager.fork(failed.id, { fromRevision: beforePayment + 1 })).rejects.toThrow(/is pending there; fork from the revision before it was sent/);
+        declining = false;
+        const forked = await manager.fork(failed.id, { fromRevision: beforePayment });
+        expect(forked.status).toBe(SagaStatus.Finished);
+        expect(forked.id).not.toBe(failed.id);
+        expect(forked.forkedFrom).toEqual({ executionId: failed.id, revision: beforePayment });
+        expect(forked.context.reservation).toEqual({ reserved: {} });
+        // The stock step was copied, not run again; the original is untouched.
+        expect(world.calls('stock.reserve')).toHaveLength(1);
+        expect((await manager.get(failed.id)).revision).toBe(failed.revision);
+        const copied = (await manager.history(forked.id)).map((e) => e.type);
+        expect(copied.slice(0, 4)).toEqual(['SagaStarted', 'RequestSent', 'ReplyReceived', 'StepFinished']);
+      });
+
       it('unknown ids fail with SagaNotFoundError', async () => {
         const manager = await world.manager();
         await expect(manager.get('missing')).rejects.toBeInstanceOf(SagaNotFoundError);

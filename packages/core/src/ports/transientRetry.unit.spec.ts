@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest';
+import { resolveTransientRetry, withTransientRetry } from './transientRetry.js';
+
+const transient = (error: unknown): boolean => error instanceof Error && error.message.startsWith('transient');
+
+describe('resolveTransientRetry', () => {
+  it('fills the defaults', () => {
+    expect(resolveTransientRetry('SomeStore')).toEqual({ retries: 5, minDelayMs: 100, maxDelayMs: 2_000 });
+    expect(resolveTransientRetry('SomeStore', { retries: 0 })).toEqual({ retries: 0, minDelayMs: 100, maxDelayMs: 2_000 });
+  });
+
+  it('refuses nonsense, naming the owner and the option', () => {
+    expect(() => resolveTransientRetry('SomeStore', { retries: -1 })).toThrow('SomeStore option retry.retries must be a whole number ≥ 0, got -1.');
+    expect(() => resolveTransientRetry('SomeStore', { minDelayMs: 1.5 })).toThrow(/retry\.minDelayMs must be a whole number/);
+    expect(() => resolveTransientRetry('SomeStore', { minDelayMs: 10, maxDelayMs: 5 })).toThrow(/retry\.maxDelayMs \(5\) must not be below retry\.minDelayMs \(10\)/);
+  });
+});
+
+describe('withTransientRetry', () => {
+  const policy = resolveTransientRetry('SomeStore', { retries: 2, minDelayMs: 1, maxDelayMs: 2 });
+
+  it('retries what the adapter calls transient, then gives up with the last error', async () => {
+    let attempts = 0;
+    await expect(
+      withTransientRetry(async () => {
+        attempts += 1;
+        throw new Error(`transient ${attempts}`);
+      }, policy, transient),
+    ).rejects.toThrow('transient 3');
+    expect(attempts).toBe(3);
+  });
+
+  it('fails at once on anything else', async () => {
+    let attempts = 0;
+    await expect(
+      withTransientRetry(async () => {
+        attempts += 1;
+        throw new Error('conflict');
+      }, policy, transient),
+    ).rejects.toThrow('conflict');
+    expect(attempts).toBe(1);
+  });
+});
