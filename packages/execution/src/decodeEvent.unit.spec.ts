@@ -45,6 +45,7 @@ const examples: { [K in SagaEventType]: SagaEventData[K] } = {
   RequestResent: { path: '1', requestId: 'r-1', attempt: 2 },
   CompensationAttemptFailed: { path: '1', error: { name: 'ErrorReply', message: 'busy' }, attempt: 1 },
   CompensationResumed: { path: '1' },
+  TransactionNotified: { services: ['stock'] },
 };
 
 // The optional fields left out, and the other values of the unions.

@@ -33,6 +33,7 @@ interface Draft {
   transactionStatus: TransactionStatus;
   participants: string[];
   votes: ParticipantVote[];
+  notified: boolean;
   revision: number;
   startedAt?: string;
   updatedAt?: string;
@@ -57,6 +58,7 @@ export const initialExecution = (): SagaExecution =>
     transactionStatus: 'none',
     participants: [],
     votes: [],
+    notified: false,
     revision: -1,
   });
 
@@ -186,6 +188,9 @@ const apply = (draft: Draft, event: SagaEvent, recordedAt: string | undefined): 
     case 'TransactionRejected':
       draft.transactionStatus = 'rejected';
       return;
+    case 'TransactionNotified':
+      draft.notified = true;
+      return;
     case 'CommitFailed':
       startCompensation(draft, event.data.error, [...draft.completed].reverse());
       return;
@@ -259,6 +264,7 @@ const thaw = (execution: SagaExecution): Draft => ({
   transactionStatus: execution.transaction.status,
   participants: [...execution.transaction.participants],
   votes: [...execution.transaction.votes],
+  notified: execution.transaction.notified,
   revision: execution.revision,
   ...(execution.startedAt ? { startedAt: execution.startedAt } : {}),
   ...(execution.updatedAt ? { updatedAt: execution.updatedAt } : {}),
@@ -287,7 +293,7 @@ const freeze = (draft: Draft): SagaExecution => {
       ...(draft.failedCompensation ? { failed: draft.failedCompensation } : {}),
       attempts: draft.attempts,
     },
-    transaction: { status: draft.transactionStatus, participants: draft.participants, votes: draft.votes },
+    transaction: { status: draft.transactionStatus, participants: draft.participants, votes: draft.votes, notified: draft.notified },
     timers: [...draft.timers.values()],
     revision: draft.revision,
     ...(draft.startedAt ? { startedAt: draft.startedAt } : {}),

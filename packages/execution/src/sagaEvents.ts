@@ -90,6 +90,11 @@ export const sagaEventCodecs = {
   RequestResent: t.type({ path: t.string, requestId: t.string, attempt: t.number }),
   /** A remote compensation failed; it will be tried again (a `retry` timer says when). */
   CompensationAttemptFailed: t.type({ path: t.string, error: ErrorInfoC, attempt: t.number }),
+  /**
+   * The commit or reject commands of the decided transaction were published. Until this is
+   * stored, recovery sends them again (participants apply each at most once per saga).
+   */
+  TransactionNotified: t.type({ services: t.array(t.string) }),
   /** An operator resumed a compensation that had failed (`manager.resume`). */
   CompensationResumed: t.type({ path: t.string }),
 } as const;

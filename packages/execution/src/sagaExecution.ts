@@ -56,6 +56,8 @@ export interface TransactionState {
   /** Services that answered this execution's requests, in the order they first answered. */
   readonly participants: readonly string[];
   readonly votes: readonly ParticipantVote[];
+  /** The commit/reject commands of a decided transaction were published (`TransactionNotified`). */
+  readonly notified: boolean;
 }
 
 export interface CompensationState {

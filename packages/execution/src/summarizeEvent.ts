@@ -68,6 +68,8 @@ export const summarizeEvent = (event: SagaEvent): EventSummary => {
       return { step: event.data.path, summary: `request re-sent (attempt ${event.data.attempt}, same id)` };
     case 'CompensationAttemptFailed':
       return { step: event.data.path, summary: `compensation attempt ${event.data.attempt} failed: ${event.data.error.message}` };
+    case 'TransactionNotified':
+      return { summary: `outcome sent to ${event.data.services.join(', ')}` };
     case 'CompensationResumed':
       return { step: event.data.path, summary: 'compensation resumed by an operator' };
   }

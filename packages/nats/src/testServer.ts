@@ -1,64 +1,48 @@
 /**
  * Where this package's integration tests find NATS with JetStream (not exported; excluded from the
- * build): SAGA_TEST_NATS_URL, else a Testcontainers container when a container runtime answers,
- * else the suites are skipped with one line saying how to run them.
+ * build): `testServer` from @saga/testing on SAGA_TEST_NATS_URL, plus prefixes unique to the spec
+ * file. Call it once per spec file, at the top level (`await natsTestServer()`), and `stop()` in
+ * afterAll.
  */
 import { randomUUID } from 'node:crypto';
 import { connect } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
-import { GenericContainer, Wait, getContainerRuntimeClient } from 'testcontainers';
-import type { StartedTestContainer } from 'testcontainers';
+import { GenericContainer, Wait } from 'testcontainers';
+import { testServer, type TestServer } from '@saga/testing';
 import { parseNatsUrl } from './natsConnection.js';
 
-export interface TestServer {
-  /** Set when the suites can run. */
-  readonly url: string | undefined;
-  /** Set when they cannot: why, and what to set. */
-  readonly skip: string | undefined;
+export interface NatsTestServer extends TestServer {
   /**
    * Prefixes unique to this spec file, so its streams never meet another run's on a shared server;
    * `stop()` deletes the streams it made.
    */
   readonly naming: { readonly subjectPrefix: string; readonly streamPrefix: string };
-  stop(): Promise<void>;
 }
 
-const variable = 'SAGA_TEST_NATS_URL';
-const image = 'nats:2.10-alpine';
-
-/** Call once per spec file, at the top level (`await natsTestServer()`), and `stop()` in afterAll. */
-export const natsTestServer = async (): Promise<TestServer> => {
+export const natsTestServer = async (): Promise<NatsTestServer> => {
   const run = randomUUID().replaceAll('-', '').slice(0, 10);
   const naming = { subjectPrefix: `sagatest-${run}`, streamPrefix: `SAGATEST_${run}` };
-  const explicit = process.env[variable];
-  if (explicit !== undefined && explicit !== '') {
-    return { url: explicit, skip: undefined, naming, stop: () => deleteStreams(explicit, naming.streamPrefix) };
-  }
-  try {
-    await getContainerRuntimeClient();
-  } catch {
-    const skip = `no NATS: set ${variable} (e.g. nats://127.0.0.1:4222, JetStream on) or start a container runtime for Testcontainers`;
-    // One line, whatever the reporter: the suite did not run, and this is how to run it.
-    console.warn(`@saga/nats integration tests skipped: ${skip}`);
-    return {
-      url: undefined,
-      skip,
-      naming,
-      stop: async () => {},
-    };
-  }
-  const container: StartedTestContainer = await new GenericContainer(image)
-    .withCommand(['-js'])
-    .withExposedPorts(4222)
-    .withWaitStrategy(Wait.forLogMessage(/Server is ready/))
-    .withStartupTimeout(60_000)
-    .start();
+  const server = await testServer({
+    name: 'NATS',
+    variable: 'SAGA_TEST_NATS_URL',
+    example: 'nats://127.0.0.1:4222, JetStream on',
+    start: async () => {
+      const container = await new GenericContainer('nats:2.10-alpine')
+        .withCommand(['-js'])
+        .withExposedPorts(4222)
+        .withWaitStrategy(Wait.forLogMessage(/Server is ready/))
+        .withStartupTimeout(60_000)
+        .start();
+      return { url: `nats://${container.getHost()}:${container.getMappedPort(4222)}`, stop: () => container.stop() };
+    },
+  });
   return {
-    url: `nats://${container.getHost()}:${container.getMappedPort(4222)}`,
-    skip: undefined,
+    ...server,
     naming,
     stop: async () => {
-      await container.stop();
+      // A shared server keeps what a run made; a container goes with its streams.
+      if (server.source === 'environment' && server.url !== undefined) await deleteStreams(server.url, naming.streamPrefix);
+      await server.stop();
     },
   };
 };

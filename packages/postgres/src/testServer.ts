@@ -1,7 +1,7 @@
 /**
  * How this package's integration tests find a PostgreSQL server (not part of the public API, not
- * built into dist): SAGA_TEST_POSTGRES_URL, else a Testcontainers PostgreSQL when a container
- * runtime answers, else the suites are skipped with one line saying what to set.
+ * built into dist): `testServer` from @saga/testing on SAGA_TEST_POSTGRES_URL, plus a fresh schema
+ * per test that `stop()` drops.
  *
  *   const server = await postgresTestServer();          // once per test file, at the top level
  *   eventStoreContract('…', makeStore, { skip: server.skip });
@@ -10,20 +10,14 @@
 import { randomUUID } from 'node:crypto';
 import { PostgreSqlContainer } from '@testcontainers/postgresql';
 import pg from 'pg';
-import { getContainerRuntimeClient } from 'testcontainers';
+import { testServer, type TestServer } from '@saga/testing';
 import { quoteIdentifier } from './sqlIdentifiers.js';
 
 export const urlVariable = 'SAGA_TEST_POSTGRES_URL';
 const imageVariable = 'SAGA_TEST_POSTGRES_IMAGE';
 const defaultImage = 'postgres:16-alpine';
 
-export interface PostgresTestServer {
-  /** The server's URL; undefined when the suites are skipped. */
-  readonly url: string | undefined;
-  /** Why the suites are skipped, naming the variable to set; undefined when they run. */
-  readonly skip: string | undefined;
-  /** Where the server came from. */
-  readonly source: 'environment' | 'testcontainers' | 'none';
+export interface PostgresTestServer extends TestServer {
   /** A schema name no other test uses; `stop()` drops every schema it handed out. */
   freshSchema(label?: string): string;
   /** Drops the schemas handed out, and stops the container if one was started. */
@@ -41,35 +35,27 @@ const dropSchemas = async (url: string, schemas: readonly string[]): Promise<voi
   }
 };
 
-const serverAt = (url: string | undefined, source: PostgresTestServer['source'], skip: string | undefined, stopContainer: () => Promise<unknown>): PostgresTestServer => {
+export const postgresTestServer = async (): Promise<PostgresTestServer> => {
+  const server = await testServer({
+    name: 'PostgreSQL',
+    variable: urlVariable,
+    example: 'postgres://user@host:5432/database',
+    start: async () => {
+      const container = await new PostgreSqlContainer(process.env[imageVariable] ?? defaultImage).start();
+      return { url: container.getConnectionUri(), stop: () => container.stop() };
+    },
+  });
   const schemas: string[] = [];
   return {
-    url,
-    skip,
-    source,
+    ...server,
     freshSchema: (label = 'test') => {
       const schema = `saga_${label}_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
       schemas.push(schema);
       return schema;
     },
     stop: async () => {
-      if (url !== undefined) await dropSchemas(url, schemas.splice(0));
-      await stopContainer();
+      if (server.url !== undefined) await dropSchemas(server.url, schemas.splice(0));
+      await server.stop();
     },
   };
-};
-
-export const postgresTestServer = async (): Promise<PostgresTestServer> => {
-  const explicit = process.env[urlVariable]?.trim();
-  if (explicit) return serverAt(explicit, 'environment', undefined, async () => undefined);
-  try {
-    // Throws when no Docker/Podman answers; asked once per test file.
-    await getContainerRuntimeClient();
-  } catch {
-    const skip = `no PostgreSQL: set ${urlVariable}=postgres://user@host:5432/database, or start a container runtime for Testcontainers`;
-    console.warn(`[@saga/postgres] integration tests skipped: ${skip}`);
-    return serverAt(undefined, 'none', skip, async () => undefined);
-  }
-  const container = await new PostgreSqlContainer(process.env[imageVariable] ?? defaultImage).start();
-  return serverAt(container.getConnectionUri(), 'testcontainers', undefined, () => container.stop());
 };

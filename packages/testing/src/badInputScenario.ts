@@ -42,15 +42,18 @@ export const badInputScenario = (name: string, options: BadInputScenarioOptions)
     const stock = uniqueName('stock');
     const logger = captureLogger();
     const store = new InMemoryEventStore();
-    const broker = options.broker(logger);
-    const manager = new SagaManager({ store, broker, service: order, logger });
-    const participant = new SagaParticipant({ broker, service: stock, logger }).handle(`${stock}.reserve`, () => ({ reserved: true }));
     const dead: DeliveredMessage[] = [];
     const subscriptions: Subscription[] = [];
+    let broker: Broker;
+    let manager: SagaManager;
+    let participant: SagaParticipant;
     let raw: RawPublisher | undefined;
     let paused: SagaExecution;
 
     beforeAll(async () => {
+      broker = options.broker(logger);
+      manager = new SagaManager({ store, broker, service: order, logger });
+      participant = new SagaParticipant({ broker, service: stock, logger }).handle(`${stock}.reserve`, () => ({ reserved: true }));
       await manager.setup();
       await participant.setup();
       for (const topic of [replyTopic(order), `${stock}.reserve`, transactionTopic(stock)]) {
@@ -69,9 +72,9 @@ export const badInputScenario = (name: string, options: BadInputScenarioOptions)
     afterAll(async () => {
       await raw?.close().catch(() => {});
       await Promise.allSettled(subscriptions.map((s) => s.close()));
-      await participant.destroy();
-      await manager.destroy();
-      await broker.destroy();
+      await participant?.destroy();
+      await manager?.destroy();
+      await broker?.destroy();
     });
 
     it('dead-letters every malformed message with its reason, logs it, and changes no execution', async () => {

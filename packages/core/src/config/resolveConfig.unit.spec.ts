@@ -132,3 +132,21 @@ describe('resolveConfig', () => {
     expect((await resolveConfig({ store: 'memory:' })).options.broker).toBeInstanceOf(InMemoryBroker);
   });
 });
+
+describe('loadAdapter', () => {
+  it('a package that is installed nowhere: AdapterNotAvailableError naming it and the command to install it', async () => {
+    const { loadAdapter } = await import('./loadAdapter.js');
+    const error = await loadAdapter('@saga/no-such-adapter', "SAGA_BROKER_URL 'x://y'").catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AdapterNotAvailableError);
+    expect((error as Error).message).toBe(
+      "SAGA_BROKER_URL 'x://y' needs the package @saga/no-such-adapter, which is not installed here: run `pnpm add @saga/no-such-adapter` (or npm install @saga/no-such-adapter).",
+    );
+  });
+
+  it('imports through the caller’s own lookup first', async () => {
+    const { loadAdapter } = await import('./loadAdapter.js');
+    const adapter = { createBroker: () => 'mine' };
+    const loaded = await loadAdapter<typeof adapter>('@saga/no-such-adapter', 'test', async () => adapter);
+    expect(loaded).toBe(adapter);
+  });
+});

@@ -503,14 +503,21 @@ export const decide = async (definition: Saga, execution: SagaExecution, input: 
 };
 
 /**
- * The messages an execution is waiting on, rebuilt from its state: its pending request (same id)
- * and the reserve commands of missing votes. Recovery publishes them again, since a crash between
- * the append and the publish would otherwise lose them (the stream is the outbox).
+ * The messages an execution still owes, rebuilt from its state: its pending request (same
+ * requestId), the reserve commands of missing votes, and the commit/reject commands of a decided
+ * transaction not yet marked `TransactionNotified`. Recovery publishes them again, since a crash
+ * between the append and the publish would otherwise lose them (the stream is the outbox).
  */
 export const pendingOutbox = (execution: SagaExecution): Outgoing[] => {
   const outbox: Outgoing[] = [];
   const pending = execution.pendingRequest;
   if (pending) outbox.push({ topic: pending.target, message: requestMessage(execution, pending.requestId, pending, pending.purpose) });
+  const { status, participants, notified } = execution.transaction;
+  if ((status === 'committed' || status === 'rejected') && !notified) {
+    for (const service of participants) {
+      outbox.push({ topic: transactionTopic(service), message: encodeTransactionCommand(status === 'committed' ? 'commit' : 'reject', execution.id) });
+    }
+  }
   if (execution.transaction.status === 'reserving') {
     for (const vote of execution.transaction.votes.filter((v) => v.vote === undefined)) {
       outbox.push({
@@ -521,3 +528,7 @@ export const pendingOutbox = (execution: SagaExecution): Outgoing[] => {
   }
   return outbox;
 };
+
+/** Services an outbox tells a transaction's outcome (commit or reject), for `TransactionNotified`. */
+export const notifiedServices = (outbox: readonly Outgoing[]): string[] =>
+  outbox.filter((o) => ['commit', 'reject'].includes(o.message.headers.transactionAction ?? '')).map((o) => o.topic.replace(/\.transaction$/, ''));

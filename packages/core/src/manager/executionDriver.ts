@@ -9,14 +9,14 @@
  */
 import pRetry from 'p-retry';
 import type { Saga } from '@saga/definitions';
-import { decodeHistory, fold, initialExecution, type SagaEvent, type SagaExecution, type RecordedSagaEvent } from '@saga/execution';
+import { decodeHistory, fold, initialExecution, sagaEvent, type SagaEvent, type SagaExecution, type RecordedSagaEvent } from '@saga/execution';
 import type { Broker } from '../ports/broker.js';
 import type { Clock } from '../ports/clock.js';
 import { isConcurrencyConflictError } from '../ports/concurrencyConflictError.js';
 import type { EventStore, NewEvent } from '../ports/eventStore.js';
 import type { Logger } from '../ports/logger.js';
 import { SagaNotFoundError } from '../errors/runErrors.js';
-import { decide, type DecideInput, type Decision, type DecideOptions } from './decide.js';
+import { decide, notifiedServices, type DecideInput, type Decision, type DecideOptions } from './decide.js';
 import type { DefinitionRegistry } from './definitionRegistry.js';
 import { randomUUID } from 'node:crypto';
 import { executionStream } from './executionStream.js';
@@ -112,8 +112,26 @@ export class ExecutionDriver {
   async #stored(executionId: string, decision: Decision, execution: SagaExecution): Promise<SagaExecution> {
     countStoredEvents(decision.events, `${execution.definition.name}@${execution.definition.version}`);
     this.deps.onStored?.(execution);
-    await this.#publish(executionId, decision);
-    return execution;
+    const published = await this.#publish(executionId, decision);
+    return this.#markNotified(executionId, execution, decision.outbox, published);
+  }
+
+  /**
+   * Once a transaction's outcome is out, says so in the stream, so recovery stops re-sending it.
+   * Best effort: if this append loses a race or fails, recovery re-sends, and participants apply
+   * an outcome once per saga.
+   */
+  async #markNotified(executionId: string, execution: SagaExecution, outbox: Decision['outbox'], published: boolean): Promise<SagaExecution> {
+    const services = notifiedServices(outbox);
+    if (services.length === 0 || !published || execution.transaction.notified) return execution;
+    const event = sagaEvent('TransactionNotified', { services });
+    try {
+      const recordedAt = await this.#append(executionId, [event], execution.revision);
+      return this.#asStored(execution, [event], recordedAt);
+    } catch (error) {
+      this.deps.logger.warn({ executionId, error: String(error) }, 'Could not record that the transaction outcome was sent; recovery will send it again');
+      return execution;
+    }
   }
 
   /** The execution exactly as a later read will fold it: stored revisions and timestamps. */
@@ -142,23 +160,31 @@ export class ExecutionDriver {
 
   /** Publishes messages of an already stored decision again (recovery: the stream is the outbox). */
   async republish(executionId: string, outbox: Decision['outbox']): Promise<void> {
-    await this.#publish(executionId, { outbox });
+    await this.#mutex.run(executionId, async () => {
+      const published = await this.#publish(executionId, { outbox });
+      const { execution } = await this.load(executionId);
+      const stored = await this.#markNotified(executionId, execution, outbox, published);
+      if (stored !== execution) this.deps.onStored?.(stored);
+    });
   }
 
   /**
    * Sends the decision's messages. Their events are stored, so a message that cannot be sent now
    * is not lost: it stays pending in the stream (and times out, or is re-sent on recovery).
    */
-  async #publish(executionId: string, decision: Pick<Decision, 'outbox'>): Promise<void> {
+  async #publish(executionId: string, decision: Pick<Decision, 'outbox'>): Promise<boolean> {
+    let all = true;
     for (const { topic, message } of decision.outbox) {
       try {
         await pRetry(() => this.deps.broker.publish(topic, message), { retries: 3, minTimeout: 50, maxTimeout: 1_000, randomize: true });
       } catch (error) {
+        all = false;
         this.deps.logger.error(
           { executionId, topic, requestId: message.id, error: error instanceof Error ? error.message : String(error) },
           'Could not publish a stored request; it stays pending in the stream',
         );
       }
     }
+    return all;
   }
 }

@@ -361,7 +361,8 @@ export class SagaManager implements AsyncDisposable {
         skipped.push({ executionId, reason: error instanceof Error ? error.message : String(error) });
         return;
       }
-      if (execution.service !== this.service || (!isAwaiting(execution) && execution.timers.length === 0)) return;
+      const owes = pendingOutbox(execution).length > 0;
+      if (execution.service !== this.service || (!isAwaiting(execution) && execution.timers.length === 0 && !owes)) return;
       try {
         this.#registry.resolve(execution);
       } catch (error) {
@@ -504,16 +505,19 @@ export class SagaManager implements AsyncDisposable {
    * this instance or another); this only watches the stream.
    */
   async #waitUntilSettled(execution: SagaExecution): Promise<SagaExecution> {
+    if (!isAwaiting(execution)) return execution;
     let current = execution;
     // The durable timers do not keep the process alive on their own; a waiting run must.
-    const keepAlive = isAwaiting(current) ? setInterval(() => undefined, 1 << 30) : undefined;
+    const keepAlive = setInterval(() => undefined, 1 << 30);
     try {
       while (isAwaiting(current)) current = await this.#waitForChange(current.id, current.revision);
+      // The decision that woke us may still be publishing its messages (and recording that it
+      // did) in this process: let it finish, then return what is stored.
       await this.#driver.quiesce(current.id);
+      return (await this.#driver.load(current.id)).execution;
     } finally {
-      if (keepAlive) clearInterval(keepAlive);
+      clearInterval(keepAlive);
     }
-    return current;
   }
 
   /** Resolves with the execution once its stream grows past `known` (whichever instance appended). */

@@ -48,8 +48,9 @@ export interface SagaParticipantOptions {
 
 interface TransactionRecord {
   vote?: Promise<boolean>;
-  committed?: boolean;
-  rejected?: boolean;
+  // The first outcome's hook call, shared by every later delivery: concurrent duplicates of a
+  // commit (or a reject racing it) must not run a hook twice.
+  outcome?: { readonly action: 'commit' | 'reject'; readonly done: Promise<void> };
 }
 
 export class SagaParticipant implements AsyncDisposable {
@@ -206,15 +207,18 @@ export class SagaParticipant implements AsyncDisposable {
         return;
       }
       case 'commit':
-        if (record.committed || record.rejected) return;
-        await this.#commit(command.sagaId);
-        record.committed = true;
+      case 'reject': {
+        const hook = command.action === 'commit' ? this.#commit : this.#reject;
+        const outcome = (record.outcome ??= { action: command.action, done: Promise.resolve().then(() => hook(command.sagaId)) });
+        try {
+          await outcome.done;
+        } catch (error) {
+          // A hook that failed may be retried by a redelivery of the same command.
+          if (record.outcome === outcome) delete record.outcome;
+          throw error;
+        }
         return;
-      case 'reject':
-        if (record.committed || record.rejected) return;
-        await this.#reject(command.sagaId);
-        record.rejected = true;
-        return;
+      }
     }
   }
 

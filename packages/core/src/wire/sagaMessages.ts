@@ -29,8 +29,11 @@ export interface ReplyEnvelope {
 
 export type TransactionAction = 'reserve' | 'commit' | 'reject';
 
+// Every send is a new message with its own id, re-sends of one request included: brokers that
+// de-duplicate by message id (NATS JetStream) would otherwise swallow a deliberate re-send. The
+// request's identity travels in the requestId header, which is what participants de-duplicate on.
 export const encodeRequest = (request: Omit<RequestEnvelope, 'headers'>): BrokerMessage => ({
-  id: request.requestId,
+  id: randomUUID(),
   headers: {
     [Headers.sagaId]: request.sagaId,
     [Headers.requestId]: request.requestId,
@@ -58,7 +61,7 @@ export const encodeTransactionCommand = (
   sagaId: string,
   reply?: { requestId: string; replyTo: string },
 ): BrokerMessage => ({
-  id: reply?.requestId ?? randomUUID(),
+  id: randomUUID(),
   headers: {
     [Headers.sagaId]: sagaId,
     [Headers.transactionAction]: action,

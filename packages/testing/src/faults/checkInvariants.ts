@@ -108,8 +108,12 @@ const step = (m: Model, event: RecordedSagaEvent): void => {
     m.sent.set(request.requestId, request);
     m.pending = request;
   };
-  if (m.transaction === 'committed') fail('nothing may follow TransactionCommitted');
-  else if (m.ending === 'failed' && event.type !== 'TransactionRejected') fail('only TransactionRejected may follow SagaFailed');
+  // TransactionNotified records that a decided outcome was sent: the one event allowed after it.
+  if (event.type === 'TransactionNotified') {
+    if (m.transaction !== 'committed' && m.transaction !== 'rejected') fail('TransactionNotified before the transaction was decided');
+    if (m.count('TransactionNotified') > 1) fail('TransactionNotified twice');
+  } else if (m.transaction === 'committed') fail('nothing but TransactionNotified may follow TransactionCommitted');
+  else if (m.ending === 'failed' && event.type !== 'TransactionRejected') fail('only TransactionRejected (then TransactionNotified) may follow SagaFailed');
 
   switch (event.type) {
     case 'SagaStarted':

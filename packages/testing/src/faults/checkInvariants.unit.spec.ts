@@ -120,7 +120,7 @@ describe('checkInvariants', () => {
 
   it('more than one terminal event, and events after the end', () => {
     expectViolation(history(...compensatedRun.slice(0, -1), sagaFailed), /a second SagaFailed|only TransactionRejected may follow SagaFailed/);
-    expectViolation(history(...committedRun, rejected), /nothing may follow TransactionCommitted/);
+    expectViolation(history(...committedRun, rejected), /nothing but TransactionNotified may follow TransactionCommitted/);
     expectViolation(history(...committedRun.slice(0, -1), rejected, committed), /committed after the transaction was rejected/);
     expectViolation(history(started, local('0'), completed, local('1')), /a forward event while the execution is ended \(completed\)/);
     expectViolation(history(started, completed, completed), /a second SagaCompleted|a forward event while the execution is ended/);

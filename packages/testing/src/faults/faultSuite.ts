@@ -129,8 +129,10 @@ export const faultSuite = (name: string, makeEnvironment: () => Promise<FaultEnv
   suite(options.skip ? `${title} (skipped: ${options.skip})` : title, () => {
     const figures = new FaultFigures(name, seed, heavy);
     let world: FaultWorld;
+    let live: FaultWorld | undefined;
 
     beforeEach(async (context) => {
+      live = undefined;
       const env = await makeEnvironment();
       const drainable = typeof (env.broker as Partial<{ drain: unknown }>).drain === 'function';
       world = await faultWorld(env, {
@@ -139,9 +141,11 @@ export const faultSuite = (name: string, makeEnvironment: () => Promise<FaultEnv
         quietMs: options.quietMs ?? (drainable ? 100 : 400),
         settleTimeoutMs: size.settleTimeoutMs,
       });
+      live = world;
     });
     afterEach(async () => {
-      await world?.destroy();
+      await live?.destroy();
+      live = undefined;
     });
     afterAll(() => {
       // The figures of the run, for the record (issue 6 asks for them).
@@ -393,15 +397,15 @@ export const faultSuite = (name: string, makeEnvironment: () => Promise<FaultEnv
             const appends = await appendsOfCleanRun(saga, { order: 0, failShipping: variant.failShipping }, participants);
             expect(appends).toBeGreaterThanOrEqual(5);
             for (let k = 1; k <= appends; k += 1) {
-              const { id, acknowledged, outcomeCrashed } = await crashAt(saga, { order: k, failShipping: variant.failShipping }, k);
+              const { id, acknowledged } = await crashAt(saga, { order: k, failShipping: variant.failShipping }, k);
               const finisher = await world.manager({ definitions: [saga] });
               const result = await world.verify([id], {
                 definition: saga,
                 participants: all(participants),
                 acknowledged,
-                // The commit/reject commands of an outcome appended just before a crash are not
-                // re-sent (the known gap of docs/guarantees.md, pinned by the test below).
-                transactionHooks: outcomeCrashed ? 'at-most-once' : 'exactly-once',
+                // An outcome appended just before a crash is re-sent by recovery until
+                // TransactionNotified is stored: participants hear it once all the same.
+                transactionHooks: 'exactly-once',
               });
               await finisher.destroy();
               expect(result.violations, `crash right after append ${k} of ${appends}`).toEqual([]);
@@ -412,27 +416,27 @@ export const faultSuite = (name: string, makeEnvironment: () => Promise<FaultEnv
         );
       }
 
-      it.fails(
-        'known gap: a crash between the append of the transaction outcome and its publish loses the commit/reject commands (participants never hear it)',
+      it(
+        'a crash between the append of the transaction outcome and its publish: recovery sends the commit/reject commands (TransactionNotified not yet stored)',
         async () => {
           const participants = await world.participants();
           const saga = orderSaga(world.services, { name: 'fault_crash_outcome' });
           const appends = await appendsOfCleanRun(saga, { order: 0 }, participants);
           const { id } = await crashAt(saga, { order: 1 }, appends);
           const finisher = await world.manager({ definitions: [saga] });
-          const result = await world.verify([id], { definition: saga, participants: all(participants), transactionHooks: 'at-most-once' });
+          const result = await world.verify([id], { definition: saga, participants: all(participants), transactionHooks: 'exactly-once' });
           await finisher.destroy();
           expect(result.violations).toEqual([]);
           expect(result.executions.get(id)?.transaction.status).toBe('committed');
-          // What should hold, and does not yet: recovery re-sends the commit.
+          // Recovery re-sent the commit the crash kept from going out.
           expect(all(participants).map((p) => p.hooks.commit.get(id) ?? 0)).toEqual([1, 1, 1]);
         },
         size.testTimeoutMs,
       );
     });
 
-    it.fails(
-      'known bug: the same commit (reject) command delivered twice at once runs onCommit (onReject) twice',
+    it(
+      'the same commit (reject) command delivered twice at once runs onCommit (onReject) once',
       async () => {
         const service = world.services.stock;
         const participant = new SagaParticipant({ broker: world.broker, service, logger: world.logger });

@@ -138,7 +138,8 @@ export const faultWorld = async (env: FaultEnvironment, options: FaultWorldOptio
         broker,
         service: services.order,
         logger,
-        replyTimeoutMs: 30_000,
+        // Longer than any scenario waits: a timeout is a fault only where a scenario injects it.
+        replyTimeoutMs: 2 * options.settleTimeoutMs,
         compensationRetry: { attempts: 4, initialDelayMs: 20, maxDelayMs: 200 },
         ...overrides,
       });

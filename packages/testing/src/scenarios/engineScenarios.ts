@@ -166,6 +166,7 @@ export const engineScenarios = (name: string, makeStore: () => Promise<EventStor
           'VoteReceived',
           'VoteReceived',
           'TransactionCommitted',
+          'TransactionNotified',
         ]);
         // Each wait has a durable timer; once the reply came, none is left active.
         expect(execution.timers).toEqual([]);
