@@ -15,6 +15,9 @@ export const settledProblem = (execution: SagaExecution): string | undefined => 
   if (execution.compensation.failed) return undefined;
   if (execution.status !== SagaStatus.Finished && execution.status !== SagaStatus.Errored) return `ended with status ${execution.status}`;
   if (execution.autocommit && execution.transaction.status === 'pending') return 'ended with its transaction neither committed nor rejected';
+  const { status, participants, notified } = execution.transaction;
+  // The outcome's commands are still owed until TransactionNotified is stored (the last write).
+  if ((status === 'committed' || status === 'rejected') && participants.length > 0 && !notified) return `owes its participants the ${status === 'committed' ? 'commit' : 'reject'}`;
   return undefined;
 };
 
