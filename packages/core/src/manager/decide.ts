@@ -53,8 +53,10 @@ export type DecideInput =
 export interface DecideOptions {
   /** How a failing compensation is retried (local: in-process; remote: durable `retry` timers). */
   readonly compensationRetry: ResolvedRetryPolicy;
-  /** The timeout of a remote step without its own `timeout()`, and of the commit votes. */
+  /** The timeout of a remote step without its own `timeout()`. */
   readonly replyTimeoutMs: number;
+  /** How long the commit waits for every participant's vote. */
+  readonly commitTimeoutMs: number;
   readonly now: () => Date;
   readonly random: () => number;
 }
@@ -64,6 +66,7 @@ export const defaultCompensationRetry: RetryPolicy = { attempts: 4, initialDelay
 export const defaultDecideOptions: DecideOptions = {
   compensationRetry: resolveRetryPolicy(defaultCompensationRetry, 'compensationRetry'),
   replyTimeoutMs: 60_000,
+  commitTimeoutMs: 60_000,
   now: () => new Date(),
   random: Math.random,
 };
@@ -230,7 +233,7 @@ const perform = async (d: DecisionBuilder, action: Action): Promise<boolean> => 
     case 'requestVotes': {
       const votes = execution.transaction.participants.map((service) => ({ service, requestId: randomUUID() }));
       d.record(sagaEvent('VotesRequested', { votes }));
-      d.schedule('votes', d.options.replyTimeoutMs);
+      d.schedule('votes', d.options.commitTimeoutMs);
       for (const { service, requestId } of votes) {
         d.send(transactionTopic(service), encodeTransactionCommand('reserve', execution.id, { requestId, replyTo: replyTopic(execution.service) }));
       }

@@ -13,6 +13,7 @@ const at = (ms: number) => new Date(NOW.getTime() + ms).toISOString();
 const options = (compensationRetry: RetryPolicy = { attempts: 1 }): DecideOptions => ({
   compensationRetry: resolveRetryPolicy(compensationRetry, 'compensationRetry'),
   replyTimeoutMs: 500,
+  commitTimeoutMs: 500,
   now: () => NOW,
   random: () => 1,
 });
@@ -89,7 +90,8 @@ describe('decide: continue', () => {
       {
         topic: 'stock.reserve',
         message: {
-          id: requestId,
+          // A fresh message id per send; the request's identity is the requestId header.
+          id: expect.not.stringMatching(requestId ?? '') as unknown as string,
           headers: { sagaId: 'exec-1', requestId, replyTo: 'orders.reply', user: 'alice', purpose: 'execute', transactions: 'exec-1' },
           body: { sku: 'A1' },
         },
@@ -254,7 +256,7 @@ describe('decide: a reply to the pending request', () => {
     expect(decision.outbox).toEqual([
       {
         topic: 'stock.transaction',
-        message: { id: votes?.[0]?.requestId, headers: { sagaId: 'exec-1', transactionAction: 'reserve', requestId: votes?.[0]?.requestId, replyTo: 'orders.reply' }, body: null },
+        message: { id: anyId, headers: { sagaId: 'exec-1', transactionAction: 'reserve', requestId: votes?.[0]?.requestId, replyTo: 'orders.reply' }, body: null },
       },
     ]);
     // The reply timer of the answered request no longer matters.
@@ -340,7 +342,7 @@ describe('decide: timers', () => {
       {
         topic: 'stock.release',
         message: {
-          id: compensationId,
+          id: anyId,
           headers: { sagaId: 'exec-1', requestId: compensationId, replyTo: 'orders.reply', user: 'alice', purpose: 'compensate', transactions: 'exec-1' },
           body: { sku: 'A1' },
         },
@@ -373,7 +375,7 @@ describe('decide: timers', () => {
       // The second backoff: 100 ms × 2.
       sagaEvent('TimerScheduled', { timerId: anyId, purpose: 'resend', dueAt: at(200), requestId: 'r-0', path: '0' }),
     ]);
-    expect(decision.outbox).toEqual([{ topic: 'stock.reserve', message: expect.objectContaining({ id: 'r-0', body: { sku: 'A1' }, headers: expect.objectContaining({ requestId: 'r-0', purpose: 'execute' }) as unknown }) as unknown }]);
+    expect(decision.outbox).toEqual([{ topic: 'stock.reserve', message: expect.objectContaining({ id: expect.not.stringMatching(/^r-0$/), body: { sku: 'A1' }, headers: expect.objectContaining({ requestId: 'r-0', purpose: 'execute' }) as unknown }) as unknown }]);
     // The last attempt schedules no further resend.
     const last = await when(saga, decision.execution, timerFires(eventOf(decision, 'TimerScheduled')?.data.timerId ?? ''));
     expect(typesOf(last)).toEqual(['TimerFired', 'RequestResent']);

@@ -39,10 +39,12 @@ export interface SagaManagerOptions {
   /** Definitions this manager can continue (e.g. executions started by another instance). */
   readonly definitions?: readonly Saga[];
   /**
-   * How long a remote step waits for its reply (unless it sets its own `timeout()`), and the commit
-   * for its votes, before compensating. A durable timer: it holds across restarts. Default 60 s.
+   * How long a remote step waits for its reply (unless it sets its own `timeout()`) before
+   * compensating. A durable timer: it holds across restarts. Default 60 s.
    */
   readonly replyTimeoutMs?: number;
+  /** How long the commit waits for every participant's vote; a missing vote counts as no. Default 60 s. */
+  readonly commitTimeoutMs?: number;
   readonly clock?: Clock;
   readonly logger?: Logger;
   /**
@@ -145,6 +147,7 @@ export class SagaManager implements AsyncDisposable {
       decideOptions: {
         compensationRetry: resolveRetryPolicy(options.compensationRetry ?? defaultCompensationRetry, 'SagaManager compensationRetry'),
         replyTimeoutMs: this.replyTimeoutMs,
+        commitTimeoutMs: options.commitTimeoutMs ?? 60_000,
         now: () => clock.now(),
         random: Math.random,
       },

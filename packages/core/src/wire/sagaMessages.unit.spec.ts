@@ -58,7 +58,9 @@ describe('topics', () => {
 describe('requests', () => {
   it('round-trip: what is encoded decodes to the same request, with the headers it travelled with', () => {
     const message = encodeRequest(request);
-    expect(message.id).toBe('req-1');
+    // Each send is its own message (a re-send must not be de-duplicated by the broker).
+    expect(message.id).not.toBe('req-1');
+    expect(encodeRequest(request).id).not.toBe(message.id);
     expect(decodeRequest(message)).toEqual({ ...request, headers: message.headers });
     expect(message.headers).toEqual({ sagaId: 'exec-1', requestId: 'req-1', replyTo: 'orders.reply', transactions: 'exec-1', purpose: 'execute', user: 'alice' });
   });
@@ -78,14 +80,16 @@ describe('requests', () => {
 
   it.each(['sagaId', 'requestId', 'replyTo'])('without %s (absent or empty) is poison, naming the header', (header) => {
     for (const value of [undefined, '']) {
-      const error = poison(() => decodeRequest(withHeaders(encodeRequest(request), { [header]: value })));
-      expect(error.message).toMatch(new RegExp(`^Request req-1 has no '${header}' header; (it cannot be matched to a (saga execution|request)|there is nowhere to send the reply)\\.$`));
+      const message = withHeaders(encodeRequest(request), { [header]: value });
+      const error = poison(() => decodeRequest(message));
+      expect(error.message).toMatch(new RegExp(`^Request ${message.id} has no '${header}' header; (it cannot be matched to a (saga execution|request)|there is nowhere to send the reply)\\.$`));
     }
   });
 
   it.each(['undo', 'reserve', 'EXECUTE'])('with purpose %j is poison, saying which purposes are expected', (purpose) => {
-    const error = poison(() => decodeRequest(withHeaders(encodeRequest(request), { purpose })));
-    expect(error.message).toBe(`Request req-1 has purpose '${purpose}'; expected 'execute' or 'compensate'.`);
+    const message = withHeaders(encodeRequest(request), { purpose });
+    const error = poison(() => decodeRequest(message));
+    expect(error.message).toBe(`Request ${message.id} has purpose '${purpose}'; expected 'execute' or 'compensate'.`);
   });
 });
 
@@ -131,7 +135,8 @@ describe('replies', () => {
 describe('transaction commands', () => {
   it('reserve round-trips with the id and topic its vote must come back with', () => {
     const message = encodeTransactionCommand('reserve', 'exec-1', { requestId: 'vote-1', replyTo: 'orders.reply' });
-    expect(message).toMatchObject({ id: 'vote-1', body: null });
+    expect(message.body).toBeNull();
+    expect(message.id).not.toBe('vote-1');
     expect(decodeTransactionCommand(message)).toEqual({ action: 'reserve', sagaId: 'exec-1', requestId: 'vote-1', replyTo: 'orders.reply' });
   });
 
@@ -155,6 +160,6 @@ describe('transaction commands', () => {
 
   it.each(['requestId', 'replyTo'])('a reserve without %s is poison (the vote could not be answered)', (header) => {
     const message = withHeaders(encodeTransactionCommand('reserve', 'exec-1', { requestId: 'vote-1', replyTo: 'orders.reply' }), { [header]: undefined });
-    expect(poison(() => decodeTransactionCommand(message)).message).toMatch(new RegExp(`^Reserve command vote-1 has no '${header}' header`));
+    expect(poison(() => decodeTransactionCommand(message)).message).toMatch(new RegExp(`^Reserve command ${message.id} has no '${header}' header`));
   });
 });

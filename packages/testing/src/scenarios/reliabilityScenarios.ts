@@ -238,7 +238,7 @@ export const reliabilityScenarios = (getWorld: () => SagaTestWorld): void => {
     it('a participant that does not vote in time counts as a no', async () => {
       const world = getWorld();
       await world.participant('stock', { 'stock.reserve': () => null }, { onReserve: () => new Promise<boolean>(() => undefined) });
-      const manager = await world.manager({ replyTimeoutMs: 200 });
+      const manager = await world.manager({ commitTimeoutMs: 200 });
       const saga = new Saga('silent_voter').remoteStep().onExecute(() => new SagaRequest('stock.reserve', {})).commit();
       const error = await manager.run({ definition: saga }).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(CommitFailedError);
