@@ -372,13 +372,19 @@ export class SagaManager implements AsyncDisposable {
         skipped.push({ executionId, reason: error instanceof Error ? error.message : String(error) });
         return;
       }
-      if (republish) {
-        const outbox = pendingOutbox(execution);
-        await this.#driver.republish(executionId, outbox);
-        republished += outbox.length;
+      // One execution that cannot be recovered now (the store hiccups, the broker is down) must
+      // not keep the manager from starting: it is reported, and the next sweep tries again.
+      try {
+        if (republish) {
+          const outbox = pendingOutbox(execution);
+          await this.#driver.republish(executionId, outbox);
+          republished += outbox.length;
+        }
+        this.#timers.sync(execution);
+        recovered += 1;
+      } catch (error) {
+        skipped.push({ executionId, reason: error instanceof Error ? error.message : String(error) });
       }
-      this.#timers.sync(execution);
-      recovered += 1;
     });
     return { scanned, recovered, republished, skipped };
   }
