@@ -90,7 +90,8 @@ export class ExecutionDriver {
         const definition = this.deps.registry.resolve(execution);
         const decision = await decide(definition, execution, input, this.deps.decideOptions);
         if (decision.events.length === 0) {
-          if (decision.ignored) this.deps.logger.warn({ executionId, input: input.kind }, `Ignored: ${decision.ignored}`);
+          // A timer another manager also armed, firing after the execution moved on, is routine.
+          if (decision.ignored) this.deps.logger[input.kind === 'timer' ? 'debug' : 'warn']({ executionId, input: input.kind }, `Ignored: ${decision.ignored}`);
           return execution;
         }
         let recordedAt: string;
