@@ -82,6 +82,7 @@ const happyWithCommit = [
   timer('t-votes', 'votes'),
   sagaEvent('VoteReceived', { service: 'stock', requestId: 'vote-stock', vote: true }),
   sagaEvent('TransactionCommitted', { services: ['stock'] }),
+  sagaEvent('TransactionNotified', { services: ['stock'] }),
 ];
 const timeoutThenRollback = [
   started(),
@@ -395,7 +396,7 @@ describe('evolve, event by event', () => {
 
     it('leaves the transaction pending when participants answered (they must be told to reject)', () => {
       const execution = given(started(), sent('0'), replied('0', 'req-0'), finished('0', 'remote'), failed('1'), sagaEvent('StepCompensated', { path: '0' }), sagaEvent('SagaFailed', { error: boom }));
-      expect(execution.transaction).toEqual({ status: 'pending', participants: ['stock'], votes: [] });
+      expect(execution.transaction).toEqual({ status: 'pending', participants: ['stock'], votes: [], notified: false });
     });
 
     it('does not reopen a transaction already rejected (the commit failed first)', () => {
@@ -417,7 +418,7 @@ describe('evolve, event by event', () => {
 
     it('leaves the transaction pending when participants answered', () => {
       const execution = given(started(), sent('0'), replied('0', 'req-0'), finished('0', 'remote'), sagaEvent('SagaCompleted', { context: {} }));
-      expect(execution.transaction).toEqual({ status: 'pending', participants: ['stock'], votes: [] });
+      expect(execution.transaction).toEqual({ status: 'pending', participants: ['stock'], votes: [], notified: false });
     });
   });
 
@@ -443,6 +444,7 @@ describe('evolve, event by event', () => {
           { service: 'stock', requestId: 'v-s' },
           { service: 'payment', requestId: 'v-p' },
         ],
+        notified: false,
       });
     });
 
@@ -641,9 +643,9 @@ describe('whole histories', () => {
 
   it('ends each history where its story says', () => {
     const [happy, rollback, stuck] = [happyWithCommit, timeoutThenRollback, commitFailedThenStuck].map((events) => given(...events));
-    expect(happy).toMatchObject({ status: SagaStatus.Finished, transaction: { status: 'committed' }, context: { express: true } });
+    expect(happy).toMatchObject({ status: SagaStatus.Finished, transaction: { status: 'committed', notified: true }, context: { express: true } });
     expect(rollback).toMatchObject({ status: SagaStatus.Errored, error: { name: 'ReplyTimeoutError' }, compensation: { plan: ['2', '1', '0'], done: ['2', '1', '0'] } });
-    expect(rollback?.transaction).toEqual({ status: 'rejected', participants: ['stock', 'payment'], votes: [] });
+    expect(rollback?.transaction).toEqual({ status: 'rejected', participants: ['stock', 'payment'], votes: [], notified: false });
     expect(stuck).toMatchObject({ status: SagaStatus.Errored, phase: 'ended', error: { name: 'CommitFailedError' }, compensation: { plan: ['2', '1', '0'], done: [], failed: { path: '1' } } });
     const resumed = given(...retriedThenResumed);
     expect(resumed).toMatchObject({ status: SagaStatus.Errored, phase: 'ended', error: boom, compensation: { plan: ['1', '0'], done: ['1', '0'], attempts: {} } });
