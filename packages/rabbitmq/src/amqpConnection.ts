@@ -129,6 +129,9 @@ export class AmqpConnection {
     try {
       model = await connect(withDefaults(this.#options.url), {
         timeout: this.#options.connectTimeoutMs,
+        // Saga messages are small and latency-bound: Nagle's algorithm held each one back ~40 ms
+        // (bench W3: 2.4 → 18.4 sagas/s with it off).
+        noDelay: true,
         clientProperties: { connection_name: this.#options.connectionName },
       });
     } catch (error) {

@@ -1,0 +1,116 @@
+import { describe, expect, it } from 'vitest';
+import { formatNumber, formatRatio, formatSummary, markdownTable, ratioToPeer, replayRow, sagaHeaders, sagaRow } from './format.js';
+import type { ReplayCaseResult, SagaCaseResult } from './results.js';
+import { summarize } from './stats.js';
+
+const ok = (engine: string, store: string, rates: number[], extra: Partial<SagaCaseResult> = {}): SagaCaseResult => ({
+  kind: 'sagas',
+  id: `W1/${engine}/${store}/sequential`,
+  workload: 'W1',
+  engine,
+  store,
+  mode: 'sequential',
+  inFlight: 1,
+  status: 'ok',
+  sagasPerRound: 1000,
+  rounds: rates.length,
+  throughput: summarize(rates),
+  cpuMsPerSaga: summarize([0.5, 0.6, 0.55]),
+  ...extra,
+});
+
+describe('formatNumber', () => {
+  it('keeps about three significant digits, with thousands separators', () => {
+    expect(formatNumber(12_345.6)).toBe('12,346');
+    expect(formatNumber(123.4)).toBe('123');
+    expect(formatNumber(12.34)).toBe('12.3');
+    expect(formatNumber(1.234)).toBe('1.23');
+    expect(formatNumber(0.1234)).toBe('0.123');
+    expect(formatNumber(0)).toBe('0');
+  });
+
+  it('shows a dash for a missing figure', () => {
+    expect(formatNumber(undefined)).toBe('–');
+    expect(formatNumber(Number.NaN)).toBe('–');
+  });
+});
+
+describe('formatSummary and formatRatio', () => {
+  it('shows the median and, when the rounds differ, their range', () => {
+    expect(formatSummary(summarize([900, 1_000, 1_100]))).toBe('1,000 (900–1,100)');
+    expect(formatSummary(summarize([5, 5]))).toBe('5.00');
+    expect(formatSummary(undefined)).toBe('–');
+  });
+
+  it('writes ratios with two decimals below ten', () => {
+    expect(formatRatio(3.14159)).toBe('3.14×');
+    expect(formatRatio(12.6)).toBe('13×');
+    expect(formatRatio(Number.NaN)).toBe('–');
+  });
+});
+
+describe('sagaRow', () => {
+  const ours = ok('saga-engine', 'postgres', [290, 300, 310], { appendsPerSaga: 1, readsPerSaga: 0, serverCpuMsPerSaga: summarize([0.7, 0.7, 0.8]) });
+  const dbos = ok('dbos', 'postgres', [95, 100, 105]);
+  const restate = ok('restate', 'restate', [110, 120, 130]);
+  const cases = [ours, dbos, restate];
+
+  it('has one cell per header, with the ratios to each peer in the same workload and mode', () => {
+    const row = sagaRow(ours, cases);
+    expect(row).toHaveLength(sagaHeaders.length);
+    expect(row.slice(0, 5)).toEqual(['W1', 'saga-engine', 'postgres', 'sequential', '300 (290–310)']);
+    expect(row.slice(-2)).toEqual(['3.00×', '2.50×']);
+    expect(row[7]).toBe('1.00 / 0');
+  });
+
+  it('shows no ratio of a peer to itself, nor to a peer that did not run', () => {
+    expect(ratioToPeer(dbos, cases, 'dbos')).toBeNaN();
+    expect(ratioToPeer(ours, [ours], 'dbos')).toBeNaN();
+    expect(ratioToPeer({ ...ours, mode: 'concurrent' }, cases, 'dbos')).toBeNaN();
+  });
+
+  it('puts the reason in place of the figures of a case that did not run', () => {
+    const skipped: SagaCaseResult = { ...ours, status: 'skipped', reason: '@saga/nats is not built yet' };
+    delete (skipped as { throughput?: unknown }).throughput;
+    expect(sagaRow(skipped, cases)).toEqual(['W1', 'saga-engine', 'postgres', 'sequential', 'skipped: @saga/nats is not built yet']);
+  });
+});
+
+describe('replayRow', () => {
+  it('shows the rates (full, decode + fold, JSON.parse), both cost ratios and the phase shares', () => {
+    const replay: ReplayCaseResult = {
+      kind: 'replay',
+      id: 'W4/1000',
+      workload: 'W4',
+      events: 1000,
+      streams: 94,
+      bytes: 300 * 1024,
+      status: 'ok',
+      rounds: 3,
+      eventsPerSecond: summarize([1_000_000, 1_100_000, 1_200_000]),
+      decodeFoldEventsPerSecond: summarize([3_000_000]),
+      jsonParseEventsPerSecond: summarize([2_000_000]),
+      costVsJsonParse: summarize([1.8, 1.9, 2.0]),
+      decodeFoldVsJsonParse: summarize([0.7, 0.9, 0.8]),
+      phases: { parse: 0.5, decode: 0.2, fold: 0.3 },
+    };
+    expect(replayRow(replay)).toEqual([
+      'W4',
+      '1,000',
+      '94',
+      '300 KiB',
+      '1,100,000 (1,000,000–1,200,000)',
+      '3,000,000',
+      '2,000,000',
+      '1.90× (1.80×–2.00×)',
+      '0.80× (0.70×–0.90×)',
+      '50 % / 20 % / 30 %',
+    ]);
+  });
+});
+
+describe('markdownTable', () => {
+  it('renders a header, a separator and rows, padding short rows and escaping pipes', () => {
+    expect(markdownTable(['a', 'b', 'c'], [['1', '2', '3'], ['x|y']])).toBe(['| a | b | c |', '| --- | --- | --- |', '| 1 | 2 | 3 |', '| x\\|y |  |  |'].join('\n'));
+  });
+});

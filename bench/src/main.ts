@@ -1,0 +1,477 @@
+/**
+ * `pnpm bench`: this engine on memory, SQLite and PostgreSQL (and over RabbitMQ and NATS), against
+ * DBOS and Restate on the same machine in the same run. Prints a table, writes
+ * bench/results/latest.json and docs/benchmarks.md (a `--quick` run writes bench/results/quick.json
+ * only). See options.ts for the flags and report.ts for how each figure is measured.
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { join } from 'node:path';
+import Table from 'cli-table3';
+import { replayHeaders, replayRow, sagaHeaders, sagaRow, sweepHeaders, sweepRow } from './format.js';
+import { machineInfo } from './machine.js';
+import { parseOptions, usage, UsageError, type BenchOptions, type ModeName } from './options.js';
+import { docPath, resultsDir } from './paths.js';
+import { inclusiveTimes, Profiler, summarizeProfile, type CpuProfile } from './profile.js';
+import { renderDocument } from './report.js';
+import type { BenchReport, CaseResult, ReplayCaseResult, SagaCaseResult, SweepCaseResult } from './results.js';
+import { measureRound, reasonOf, runPool, type RoundMeasure } from './runner.js';
+import { percentiles, summarize } from './stats.js';
+import { openDbosSubject } from './subjects/dbos.js';
+import { engineName, openEngineSubject } from './subjects/engine.js';
+import { openRestateSubject } from './subjects/restate.js';
+import { SubjectUnavailable, type SagaWorkload, type Subject } from './subjects/subject.js';
+import { checkTargets } from './targets.js';
+import { buildHistories, measureReplay, recordTemplates, replayFor, replaySink } from './workloads/replay.js';
+
+const log = (line: string): void => console.log(line);
+
+/** No colours: the output goes to CI logs and files as often as to a terminal. */
+const plain = { head: [], border: [] };
+
+/** Decision points per saga (its start, each reply, each vote): the most appends it should take. */
+const boundaries: Record<SagaWorkload, number> = { W1: 1, W2: 1, W3: 7 };
+
+interface Planned {
+  readonly id: string;
+  readonly workload: SagaWorkload;
+  readonly mode: ModeName;
+  readonly inFlight: number;
+  readonly sagas: number;
+  readonly subject: Subject;
+  readonly run: (index: number) => Promise<void>;
+  readonly rounds: (RoundMeasure & { appends?: number; conflicts?: number; reads?: number; listings?: number })[];
+  readonly sagaLatencies: number[];
+  readonly stepLatencies: number[];
+  failure?: string;
+}
+
+const caseId = (workload: string, engine: string, store: string, broker: string | undefined, mode: string): string =>
+  [workload, engine, store, broker, mode].filter((part) => part !== undefined).join('/');
+
+const notRun = (
+  workload: SagaWorkload,
+  engine: string,
+  store: string,
+  broker: string | undefined,
+  mode: ModeName,
+  options: BenchOptions,
+  status: 'skipped' | 'unavailable',
+  reason: string,
+): SagaCaseResult => ({
+  kind: 'sagas',
+  id: caseId(workload, engine, store, broker, mode),
+  workload,
+  engine,
+  store,
+  ...(broker !== undefined ? { broker } : {}),
+  mode,
+  inFlight: mode === 'sequential' ? 1 : options.inFlight,
+  status,
+  reason,
+});
+
+/** Per-step latencies of W3 from the times of each stream's appends: step k = append k − append k−1, k = 1…3. */
+const stepLatenciesOf = (appendTimes: ReadonlyMap<string, number[]>): number[] => {
+  const latencies: number[] = [];
+  for (const times of appendTimes.values()) {
+    for (let step = 1; step <= 3 && step < times.length; step += 1) latencies.push((times[step] as number) - (times[step - 1] as number));
+  }
+  return latencies;
+};
+
+const writeProfile = (name: string, profile: CpuProfile): void => {
+  const file = join(resultsDir, `${name.replaceAll('/', '-')}.cpuprofile`);
+  writeFileSync(file, JSON.stringify(profile));
+  const summary = summarizeProfile(profile, 15);
+  log(`\nCPU profile of ${name} (${summary.total.toFixed(0)} ms busy) → ${file}`);
+  const table = new Table({ head: ['self ms', 'share', 'function', 'where', 'group'], style: plain });
+  for (const entry of summary.functions) table.push([entry.selfMs.toFixed(1), `${(entry.share * 100).toFixed(1)} %`, entry.functionName, entry.location, entry.group]);
+  log(table.toString());
+  log(`by group: ${summary.groups.slice(0, 10).map((g) => `${g.group} ${(g.share * 100).toFixed(1)} %`).join(' · ')}`);
+  const inclusive = new Table({ head: ['incl. ms', 'share', 'function (this engine, with all it calls)', 'where'], style: plain });
+  for (const entry of inclusiveTimes(profile, (group) => group.startsWith('@saga/') && group !== '@saga/bench', 15)) {
+    inclusive.push([entry.selfMs.toFixed(1), `${(entry.share * 100).toFixed(1)} %`, entry.functionName, entry.location]);
+  }
+  log(inclusive.toString());
+};
+
+/**
+ * Runs planned cases round-robin: a warm-up of each, then round r of every case before round r+1
+ * of any, so that background load on the machine falls on all of them alike.
+ */
+const runInterleaved = async (planned: Planned[], options: BenchOptions, rounds: number, profiler: Profiler | undefined): Promise<void> => {
+  for (const item of planned) {
+    try {
+      await runPool(Math.min(options.warmup, item.workload === 'W3' ? Math.ceil(item.sagas / 2) : item.sagas), item.inFlight, item.run);
+    } catch (error) {
+      item.failure = `failed in the warm-up: ${reasonOf(error)}`;
+      log(`  ${item.id}: ${item.failure}`);
+    }
+  }
+  // --profile: one more round of each case, profiled and not counted (the profiler slows it down).
+  for (const item of profiler ? planned : []) {
+    if (item.failure !== undefined || !profiler) continue;
+    try {
+      await profiler.start();
+      await runPool(item.sagas, item.inFlight, item.run);
+      writeProfile(item.id, await profiler.stop());
+    } catch (error) {
+      await profiler.stop().catch(() => undefined);
+      log(`  ${item.id}: profiling failed: ${reasonOf(error)}`);
+    }
+  }
+  for (let round = 0; round < rounds; round += 1) {
+    for (const item of planned) {
+      if (item.failure !== undefined) continue;
+      const counting = item.subject.counting;
+      counting?.reset();
+      if (counting) counting.trackTimes = item.workload === 'W3';
+      const latencies: number[] = [];
+      const offset = (round + 1) * 1_000_000;
+      try {
+        const measure = await measureRound(
+          () =>
+            runPool(item.sagas, item.inFlight, async (index) => {
+              const started = performance.now();
+              await item.run(offset + index);
+              latencies.push(performance.now() - started);
+            }),
+          item.subject.serverCpu,
+        );
+        item.rounds.push({ ...measure, ...(counting ? { appends: counting.appends, conflicts: counting.conflicts, reads: counting.reads, listings: counting.listings } : {}) });
+        item.sagaLatencies.push(...latencies);
+        if (counting && item.workload === 'W3') item.stepLatencies.push(...stepLatenciesOf(counting.appendTimes));
+        log(`  ${item.id} round ${round + 1}/${rounds}: ${((item.sagas * 1_000) / measure.wallMs).toFixed(0)} sagas/s`);
+      } catch (error) {
+        item.failure = `failed in round ${round + 1}: ${reasonOf(error)}`;
+        log(`  ${item.id}: ${item.failure}`);
+      }
+    }
+  }
+};
+
+const resultOf = (item: Planned): SagaCaseResult => {
+  const { subject } = item;
+  const base = {
+    kind: 'sagas' as const,
+    id: item.id,
+    workload: item.workload,
+    engine: subject.engine,
+    store: subject.store,
+    ...(item.workload === 'W3' && subject.broker !== undefined ? { broker: subject.broker } : {}),
+    mode: item.mode,
+    inFlight: item.inFlight,
+  };
+  if (item.failure !== undefined || item.rounds.length === 0) return { ...base, status: 'unavailable', reason: item.failure ?? 'no round completed' };
+  const sagas = item.sagas * item.rounds.length;
+  const server = item.rounds.every((round) => round.serverCpuMs !== undefined);
+  const counted = item.rounds.every((round) => round.appends !== undefined);
+  return {
+    ...base,
+    status: 'ok',
+    sagasPerRound: item.sagas,
+    rounds: item.rounds.length,
+    throughput: summarize(item.rounds.map((round) => (item.sagas * 1_000) / round.wallMs)),
+    cpuMsPerSaga: summarize(item.rounds.map((round) => round.cpuMs / item.sagas)),
+    ...(server && subject.serverCpu
+      ? { serverCpuMsPerSaga: summarize(item.rounds.map((round) => (round.serverCpuMs as number) / item.sagas)), serverCpuOf: subject.serverCpu.of }
+      : {}),
+    ...(counted
+      ? {
+          appendsPerSaga: item.rounds.reduce((sum, round) => sum + (round.appends ?? 0), 0) / sagas,
+          conflictsPerSaga: item.rounds.reduce((sum, round) => sum + (round.conflicts ?? 0), 0) / sagas,
+          readsPerSaga: item.rounds.reduce((sum, round) => sum + (round.reads ?? 0), 0) / sagas,
+          listingsPerSaga: item.rounds.reduce((sum, round) => sum + (round.listings ?? 0), 0) / sagas,
+          boundariesPerSaga: boundaries[item.workload],
+        }
+      : {}),
+    sagaLatencyMs: percentiles(item.sagaLatencies),
+    ...(item.workload === 'W3' ? { stepLatencyMs: percentiles(item.stepLatencies) } : {}),
+  };
+};
+
+/** One recovery sweep of this engine over the store as the rounds left it. */
+const measureSweep = async (subject: Subject): Promise<SweepCaseResult> => {
+  const id = `sweep/${subject.store}`;
+  const counting = subject.counting;
+  counting?.reset();
+  try {
+    let scanned = 0;
+    const measure = await measureRound(async () => {
+      scanned = (await subject.sweep?.()) ?? 0;
+    }, subject.serverCpu);
+    log(`  recovery sweep on ${subject.store}: ${scanned} executions in ${(measure.wallMs / 1_000).toFixed(2)} s`);
+    return {
+      kind: 'sweep',
+      id,
+      store: subject.store,
+      status: 'ok',
+      scanned,
+      wallMs: measure.wallMs,
+      cpuMs: measure.cpuMs,
+      ...(measure.serverCpuMs !== undefined ? { serverCpuMs: measure.serverCpuMs } : {}),
+      ...(counting ? { reads: counting.reads, listings: counting.listings } : {}),
+    };
+  } catch (error) {
+    return { kind: 'sweep', id, store: subject.store, status: 'unavailable', reason: reasonOf(error) };
+  }
+};
+
+/** Opens a subject, or records why its cases cannot run. */
+const open = async (
+  what: { engine: string; store: string; broker?: string },
+  workloads: readonly SagaWorkload[],
+  options: BenchOptions,
+  results: CaseResult[],
+  opener: () => Promise<Subject>,
+): Promise<Subject | undefined> => {
+  log(`Setting up ${what.engine} on ${what.store}${what.broker ? ` / ${what.broker}` : ''}…`);
+  try {
+    const subject = await opener();
+    if (subject.setupMs !== undefined) log(`  ready in ${(subject.setupMs / 1_000).toFixed(2)} s`);
+    return subject;
+  } catch (error) {
+    const status = error instanceof SubjectUnavailable ? error.status : 'unavailable';
+    const reason = reasonOf(error);
+    log(`  ${status}: ${reason}`);
+    for (const workload of workloads) {
+      for (const mode of options.modes) results.push(notRun(workload, what.engine, what.store, what.broker, mode, options, status, reason));
+    }
+    return undefined;
+  }
+};
+
+const plan = (subject: Subject, workload: SagaWorkload, options: BenchOptions, sagas: number): Planned[] =>
+  options.modes.map((mode) => ({
+    id: caseId(workload, subject.engine, subject.store, workload === 'W3' ? subject.broker : undefined, mode),
+    workload,
+    mode,
+    inFlight: mode === 'sequential' ? 1 : options.inFlight,
+    sagas,
+    subject,
+    run: subject.runner(workload),
+    rounds: [],
+    sagaLatencies: [],
+    stepLatencies: [],
+  }));
+
+const runLocalWorkloads = async (options: BenchOptions, results: CaseResult[], profiler: Profiler | undefined): Promise<void> => {
+  const workloads = (['W1', 'W2'] as const).filter((w) => options.workloads.includes(w.toLowerCase() as 'w1' | 'w2'));
+  if (workloads.length === 0) return;
+  log(`\n== W1/W2: ${options.rounds} rounds × ${options.sagas} sagas, interleaved`);
+  const subjects: Subject[] = [];
+  for (const store of options.stores) {
+    const subject = await open({ engine: engineName, store }, workloads, options, results, () =>
+      openEngineSubject({ store, broker: 'memory', postgresUrl: options.postgresUrl, amqpUrl: options.amqpUrl, natsUrl: options.natsUrl, withParticipants: false }),
+    );
+    if (subject) subjects.push(subject);
+  }
+  if (options.peers.includes('dbos')) {
+    const subject = await open({ engine: 'dbos', store: 'postgres' }, workloads, options, results, () => openDbosSubject({ postgresUrl: options.postgresUrl, log }));
+    if (subject) subjects.push(subject);
+  }
+  if (options.peers.includes('restate')) {
+    const subject = await open({ engine: 'restate', store: 'restate' }, workloads, options, results, () => openRestateSubject({ log }));
+    if (subject) subjects.push(subject);
+  }
+  const planned = workloads.flatMap((workload) => subjects.flatMap((subject) => plan(subject, workload, options, options.sagas)));
+  try {
+    await runInterleaved(planned, options, options.rounds, profiler);
+    for (const subject of subjects) {
+      if (subject.sweep) results.push(await measureSweep(subject));
+    }
+  } finally {
+    for (const subject of subjects) await subject.close().catch((error: unknown) => log(`  closing ${subject.engine}/${subject.store}: ${reasonOf(error)}`));
+  }
+  results.push(...planned.map((item) => resultOf(item)));
+};
+
+const runRemoteWorkload = async (options: BenchOptions, results: CaseResult[], profiler: Profiler | undefined): Promise<void> => {
+  if (!options.workloads.includes('w3')) return;
+  log(`\n== W3: ${options.remoteRounds} rounds × ${options.remoteSagas} sagas`);
+  for (const broker of options.brokers) {
+    for (const store of options.stores) {
+      const subject = await open({ engine: engineName, store, broker }, ['W3'], options, results, () =>
+        openEngineSubject({ store, broker, postgresUrl: options.postgresUrl, amqpUrl: options.amqpUrl, natsUrl: options.natsUrl, withParticipants: true }),
+      );
+      if (!subject) continue;
+      const planned = plan(subject, 'W3', options, options.remoteSagas);
+      try {
+        await runInterleaved(planned, options, options.remoteRounds, profiler);
+      } finally {
+        await subject.close().catch((error: unknown) => log(`  closing ${store}/${broker}: ${reasonOf(error)}`));
+      }
+      results.push(...planned.map((item) => resultOf(item)));
+    }
+  }
+};
+
+const runReplay = async (options: BenchOptions, results: CaseResult[], profiler: Profiler | undefined): Promise<void> => {
+  if (!options.workloads.includes('w4')) return;
+  log(`\n== W4: replay of ${options.replaySizes.map((size) => size.toLocaleString('en-US')).join(', ')} events`);
+  let templates;
+  try {
+    templates = await recordTemplates();
+  } catch (error) {
+    for (const events of options.replaySizes) {
+      results.push({ kind: 'replay', id: `W4/${events}`, workload: 'W4', events, streams: 0, bytes: 0, status: 'unavailable', reason: `recording the template histories failed: ${reasonOf(error)}` });
+    }
+    return;
+  }
+  for (const size of options.replaySizes) {
+    const set = buildHistories(templates, size);
+    const id = `W4/${size}`;
+    try {
+      const measure = measureReplay(set, options.rounds, options.replayMinMs);
+      if (profiler) {
+        await profiler.start();
+        replayFor(set, options.replayMinMs * 2);
+        writeProfile(id, await profiler.stop());
+      }
+      const result: ReplayCaseResult = {
+        kind: 'replay',
+        id,
+        workload: 'W4',
+        events: set.events,
+        streams: set.histories.length,
+        bytes: set.bytes,
+        status: 'ok',
+        rounds: options.rounds,
+        ...measure,
+      };
+      results.push(result);
+      log(`  ${id}: ${Math.round(measure.eventsPerSecond.median).toLocaleString('en-US')} events/s, ${measure.costVsJsonParse.median.toFixed(2)}× JSON.parse`);
+    } catch (error) {
+      results.push({ kind: 'replay', id, workload: 'W4', events: set.events, streams: set.histories.length, bytes: set.bytes, status: 'unavailable', reason: reasonOf(error) });
+    }
+  }
+  if (replaySink() === -1) log('');
+};
+
+const printTables = (report: BenchReport): void => {
+  // Cases that did not run are listed under their table, one line each, so the table stays narrow.
+  const notRunLines: string[] = [];
+  const saga = report.cases.filter((c): c is SagaCaseResult => c.kind === 'sagas');
+  if (saga.length > 0) {
+    const table = new Table({ head: [...sagaHeaders], style: plain });
+    for (const result of saga) {
+      const row = sagaRow(result, report.cases);
+      if (row.length === sagaHeaders.length) table.push(row);
+      else notRunLines.push(`${row.slice(0, 4).join(' ')}: ${row[4] ?? ''}`);
+    }
+    if (table.length > 0) log(table.toString());
+    for (const line of notRunLines.splice(0)) log(`  ${line}`);
+  }
+  const replay = report.cases.filter((c): c is ReplayCaseResult => c.kind === 'replay');
+  if (replay.length > 0) {
+    const table = new Table({ head: [...replayHeaders], style: plain });
+    for (const result of replay) {
+      const row = replayRow(result);
+      if (row.length === replayHeaders.length) table.push(row);
+      else notRunLines.push(`${row.slice(0, 2).join(' ')} events: ${row[4] ?? ''}`);
+    }
+    if (table.length > 0) log(table.toString());
+    for (const line of notRunLines.splice(0)) log(`  ${line}`);
+  }
+  const sweeps = report.cases.filter((c): c is SweepCaseResult => c.kind === 'sweep');
+  if (sweeps.length > 0) {
+    const table = new Table({ head: [...sweepHeaders], style: plain });
+    for (const sweep of sweeps) table.push(sweepRow(sweep, sweepHeaders.length));
+    log(table.toString());
+  }
+  if (report.targets.length > 0) {
+    const table = new Table({ head: ['', 'target', 'measured'], style: plain });
+    for (const target of report.targets) table.push([target.met === undefined ? '–' : target.met ? 'met' : 'MISSED', target.target, target.measured]);
+    log(table.toString());
+  }
+};
+
+const main = async (): Promise<number> => {
+  let options: BenchOptions;
+  try {
+    options = parseOptions(process.argv.slice(2), process.env);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      if (error.message === 'help') {
+        log(usage);
+        return 0;
+      }
+      console.error(`${error.message}\n\n${usage}`);
+      return 2;
+    }
+    throw error;
+  }
+  const started = performance.now();
+  mkdirSync(resultsDir, { recursive: true });
+  const needsServers = options.stores.includes('postgres') || options.brokers.some((b) => b !== 'memory') || options.peers.includes('dbos');
+  const machine = await machineInfo({ postgres: options.postgresUrl, amqp: options.amqpUrl, nats: options.natsUrl }, needsServers);
+  log(`saga-engine benchmark (${options.quick ? 'quick' : 'full'}): ${machine.cpu} × ${machine.cores}, ${machine.memoryGiB} GiB, Node ${machine.node}, load ${machine.loadAverageAtStart.join(' ')}`);
+  if (options.peers.length === 0) log(options.quick ? 'Peers (DBOS, Restate): skipped in a --quick run.' : 'Peers: skipped (--no-peers).');
+
+  const results: CaseResult[] = [];
+  const profiler = options.profile ? new Profiler() : undefined;
+  const timed = async (name: string, section: () => Promise<void>): Promise<void> => {
+    const at = performance.now();
+    await section();
+    log(`  (${name}: ${((performance.now() - at) / 1_000).toFixed(1)} s)`);
+  };
+  try {
+    await timed('W1/W2', () => runLocalWorkloads(options, results, profiler));
+    await timed('W3', () => runRemoteWorkload(options, results, profiler));
+    await timed('W4', () => runReplay(options, results, profiler));
+  } finally {
+    profiler?.close();
+  }
+
+  const notes: string[] = [];
+  if (options.peers.length === 0) notes.push(options.quick ? 'Peers (DBOS, Restate) are not run by --quick.' : 'Peers were not run (--no-peers).');
+  const busy = machine.loadAverageAtStart[0] ?? 0;
+  if (busy > machine.cores * 0.5) notes.push(`The machine was busy at the start (load average ${busy} on ${machine.cores} cores): figures are lower and noisier than on an idle machine; ratios within the run stay comparable.`);
+  const report: BenchReport = {
+    kind: options.quick ? 'quick' : 'full',
+    options: {
+      rounds: options.rounds,
+      sagas: options.sagas,
+      remoteRounds: options.remoteRounds,
+      remoteSagas: options.remoteSagas,
+      warmup: options.warmup,
+      inFlight: options.inFlight,
+      workloads: options.workloads,
+      stores: options.stores,
+      brokers: options.brokers,
+      peers: options.peers,
+      modes: options.modes,
+      replaySizes: options.replaySizes,
+    },
+    machine: { ...machine, loadAverageAtEnd: os.loadavg().map((value) => Math.round(value * 100) / 100) },
+    durationSeconds: (performance.now() - started) / 1_000,
+    cases: results,
+    targets: checkTargets(results),
+    notes,
+  };
+  log('');
+  printTables(report);
+  for (const note of notes) log(`Note: ${note}`);
+
+  if (options.write) {
+    const json = join(resultsDir, options.quick ? 'quick.json' : 'latest.json');
+    writeFileSync(json, `${JSON.stringify(report, null, 2)}\n`);
+    log(`\nWrote ${json}`);
+    if (!options.quick) {
+      const existing = existsSync(docPath) ? readFileSync(docPath, 'utf8') : undefined;
+      writeFileSync(docPath, renderDocument(report, existing));
+      log(`Wrote ${docPath}`);
+    }
+  }
+  log(`Done in ${report.durationSeconds.toFixed(0)} s.`);
+  return 0;
+};
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import { parseOptions, UsageError } from './options.js';
+
+describe('parseOptions', () => {
+  it('runs everything, peers included, by default', () => {
+    const options = parseOptions([]);
+    expect(options).toMatchObject({ quick: false, rounds: 5, sagas: 1000, inFlight: 50, peers: ['dbos', 'restate'], write: true });
+    expect(options.workloads).toEqual(['w1', 'w2', 'w3', 'w4']);
+    expect(options.stores).toEqual(['memory', 'sqlite', 'postgres']);
+    expect(options.replaySizes).toEqual([1_000, 10_000, 100_000]);
+  });
+
+  it('makes --quick small and peerless, still overridable', () => {
+    expect(parseOptions(['--quick'])).toMatchObject({ quick: true, rounds: 3, sagas: 100, peers: [] });
+    expect(parseOptions(['--quick', '--rounds', '2', '--peers=dbos']).rounds).toBe(2);
+    expect(parseOptions(['--quick', '--peers=dbos']).peers).toEqual(['dbos']);
+  });
+
+  it('accepts the `--` that pnpm passes through, and --name=value or --name value', () => {
+    expect(parseOptions(['--', '--quick', '--stores=sqlite,memory', '--modes', 'sequential'])).toMatchObject({
+      quick: true,
+      stores: ['sqlite', 'memory'],
+      modes: ['sequential'],
+    });
+  });
+
+  it('reads server URLs from the environment', () => {
+    expect(parseOptions([], { SAGA_TEST_POSTGRES_URL: 'postgres://x@h/db' }).postgresUrl).toBe('postgres://x@h/db');
+    expect(parseOptions([], { SAGA_BENCH_POSTGRES_URL: 'postgres://b@h/db', SAGA_TEST_POSTGRES_URL: 'postgres://x@h/db' }).postgresUrl).toBe('postgres://b@h/db');
+  });
+
+  it('says what is wrong with a bad option', () => {
+    expect(() => parseOptions(['--stores=mysql'])).toThrow(/'mysql' is not one of memory, sqlite, postgres/);
+    expect(() => parseOptions(['--rounds=0'])).toThrow(UsageError);
+    expect(() => parseOptions(['--fast'])).toThrow(/Unknown option --fast/);
+    expect(() => parseOptions(['--rounds'])).toThrow(/needs a value/);
+  });
+});

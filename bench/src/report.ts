@@ -1,0 +1,147 @@
+/**
+ * docs/benchmarks.md, rendered from a run's results. Everything is regenerated except the notes
+ * between the `notes:start` / `notes:end` markers (profile findings, what changed which figure),
+ * which are kept from the file as it was.
+ */
+import { formatNumber, formatRatio, markdownTable, ratioToPeer, replayHeaders, replayRow, sagaHeaders, sagaRow, sweepHeaders, sweepRow } from './format.js';
+import type { BenchReport, ReplayCaseResult, SagaCaseResult, SweepCaseResult } from './results.js';
+import { engineName } from './subjects/engine.js';
+
+export const notesStart = '<!-- notes:start -->';
+export const notesEnd = '<!-- notes:end -->';
+
+/** The notes of an existing document (with their markers), or a placeholder. */
+export const keptNotes = (existing: string | undefined): string => {
+  if (existing !== undefined) {
+    const start = existing.indexOf(notesStart);
+    const end = existing.indexOf(notesEnd);
+    if (start >= 0 && end > start) return existing.slice(start, end + notesEnd.length);
+  }
+  return `${notesStart}\n_No notes yet._\n${notesEnd}`;
+};
+
+const method = `## How it is measured
+
+- **Rounds.** Every case runs a warm-up (not counted), then the same number of sagas in each of several
+  rounds; a figure is the **median of the rounds**, with the **min–max** of the rounds in brackets.
+  W1 and W2 run **interleaved**: round 1 of every engine and store, then round 2 of every one, … so that
+  background load on the machine falls on all of them alike. Sequential = one saga at a time; concurrent =
+  a fixed number of sagas in flight (a new one starts when one ends).
+- **sagas/s**: sagas completed in the round ÷ wall time of the round. Every saga's outcome is checked
+  (W1 finished; W2 errored with steps 2 and 1 compensated; W3 finished and committed); a wrong outcome
+  stops the case with the reason.
+- **CPU ms/saga, bench process**: \`process.cpuUsage()\` delta (user + system, all threads) over the round ÷
+  sagas. It holds this engine, or the DBOS library, or the Restate SDK endpoint *and* the HTTP client
+  calling Restate's ingress.
+- **CPU ms/saga, servers**: what the case's server processes used over the same round, from
+  \`/proc/<pid>/stat\` (utime + stime): for PostgreSQL, the **backends serving this process's own
+  connections** (matched by client port; other clients of the server and its shared background writers are
+  not counted); for Restate, the \`restate-server\` process. SQLite and the in-memory store run inside the
+  bench process.
+- **appends/saga**: the engine's store is wrapped in a decorator implementing the \`EventStore\` port that
+  counts \`append\` calls. **Decision points** are the inputs a saga gets (its start, each reply, each vote);
+  one append per decision point is the most there should be.
+- **W3 step latency**: from the append that sends a remote step's request to the append that records its
+  reply (request published → participant → reply consumed → decided → stored), per step, p50/p99 over all
+  steps of all rounds. Participants run in the same process on the same broker.
+- **W4**: histories recorded from real runs of W1, W2 and W3 (in-memory store) are copied with fresh ids up
+  to 1k / 10k / 100k events and serialized per stream as a store returns them (a JSON array of recorded
+  events). *Replay* = \`JSON.parse\` → \`decodeHistory\` (io-ts) → \`fold\`, what \`manager.get()\` does after the
+  read; it is compared with \`JSON.parse\` alone of the same bytes. Each round repeats the work for a fixed
+  time and reports events/s.
+- **Peers.** DBOS Transact runs in this process with its system database on the same PostgreSQL (a fresh
+  database each run); each step is a \`DBOS.runStep\` checkpoint. Restate runs as its own server (RocksDB,
+  loopback, telemetry off, temporary data directory) with the service in this process behind
+  \`http2Handler()\`; each saga is one HTTP call to its ingress, each step a \`ctx.run\`. W2 on both: two steps,
+  a third that throws, then the two compensating steps in reverse order, each durable. Their packages are
+  pinned by \`bench/peers/package-lock.json\` and installed on first use (\`npm ci --ignore-scripts\`).
+- Adapters that are not built (or a server that does not answer) turn their cases into one line saying so;
+  nothing else is affected. \`pnpm bench --quick\` is a smoke run (small rounds, no peers) that writes
+  \`bench/results/quick.json\` only.`;
+
+export const renderDocument = (report: BenchReport, existing: string | undefined): string => {
+  const { machine } = report;
+  const sagaCases = report.cases.filter((c): c is SagaCaseResult => c.kind === 'sagas');
+  const replayCases = report.cases.filter((c): c is ReplayCaseResult => c.kind === 'replay');
+  const sweeps = report.cases.filter((c): c is SweepCaseResult => c.kind === 'sweep');
+  const w12 = sagaCases.filter((c) => c.workload !== 'W3');
+  const w3 = sagaCases.filter((c) => c.workload === 'W3');
+
+  const versions = Object.entries(machine.versions).map(([name, version]) => [name, version]);
+  const machineRows = [
+    ['date', machine.date],
+    ['commit', machine.commit ?? 'unknown'],
+    ['OS', machine.os],
+    ['CPU', `${machine.cpu} × ${machine.cores}`],
+    ['memory', `${machine.memoryGiB} GiB`],
+    ['Node.js', machine.node],
+    ['load average (1, 5, 15 min) at start / end', `${machine.loadAverageAtStart.join(', ')} / ${machine.loadAverageAtEnd?.join(', ') ?? '?'}`],
+    ['run', `${report.kind}, ${Math.round(report.durationSeconds)} s; options ${JSON.stringify(report.options)}`],
+    ...versions,
+  ];
+
+  const ratioRows = w12
+    .filter((c) => c.engine === engineName && c.status === 'ok')
+    .map((c) => {
+      const dbos = ratioToPeer(c, report.cases, 'dbos');
+      const restate = ratioToPeer(c, report.cases, 'restate');
+      return [c.workload, c.store, c.mode === 'sequential' ? 'sequential' : `${c.inFlight} in flight`, formatNumber(c.throughput?.median), formatRatio(dbos), formatRatio(restate)];
+    });
+
+  const targetRows = report.targets.map((t) => [t.met === undefined ? '–' : t.met ? 'met' : '**missed**', t.target, t.measured]);
+
+  return `# Benchmarks
+
+<!-- Generated by \`pnpm bench\` (bench/src/report.ts) from bench/results/latest.json. Edit only the notes section at the end: the rest is rewritten by every full run. -->
+
+This engine against two peers people would use instead, **DBOS Transact** and **Restate**, on the same machine
+in the same run. Run it with \`pnpm bench\` (full: five rounds, peers installed on first use; about a quarter of an
+hour) or \`pnpm bench --quick\` (smoke run, under a minute). \`pnpm bench --help\` lists the options.
+
+Figures are **median (min–max) over the rounds**. **× DBOS** and **× Restate** are this engine's sagas/s over the
+peer's in the same workload and mode. The workloads:
+
+- **W1**: three local steps. **W2**: the compensation path (step 3 fails, steps 2 and 1 are compensated).
+- **W3**: three remote steps, the participants in the same process, over a broker, and the two-phase commit.
+- **W4**: replay: decode + fold histories of 1k, 10k and 100k events.
+
+## Machine and versions
+
+${markdownTable(['', ''], machineRows)}
+
+## W1 and W2: local steps, and compensation
+
+${w12.length > 0 ? markdownTable(sagaHeaders, w12.map((c) => sagaRow(c, report.cases))) : '_Not run._'}
+
+### Ratios to the peers
+
+${ratioRows.length > 0 ? markdownTable(['workload', 'this engine on', 'mode', 'sagas/s', '× DBOS', '× Restate'], ratioRows) : '_Not run._'}
+
+## W3: remote steps over a broker
+
+${w3.length > 0 ? markdownTable(sagaHeaders.filter((h) => !h.startsWith('×')), w3.map((c) => sagaRow(c, report.cases).slice(0, sagaHeaders.length - 2))) : '_Not run._'}
+
+## W4: replay
+
+${replayCases.length > 0 ? markdownTable(replayHeaders, replayCases.map(replayRow)) : '_Not run._'}
+
+## Recovery sweep
+
+One \`manager.recover()\` on each store as W1 and W2 left it. A manager runs one in \`setup()\` and then every
+\`recoveryIntervalMs\` (30 s by default); its cost is paid whatever the workload, and grows with the executions kept.
+
+${sweeps.length > 0 ? markdownTable(sweepHeaders, sweeps.map((sweep) => sweepRow(sweep))) : '_Not run._'}
+
+## Targets
+
+The issue's goals for this engine: reported here, never asserted by tests.
+
+${targetRows.length > 0 ? markdownTable(['', 'target', 'measured'], targetRows) : '_None checked._'}
+${report.notes.length > 0 ? `\n## Run notes\n\n${report.notes.map((note) => `- ${note}`).join('\n')}\n` : ''}
+${method}
+
+## Profile findings and what changed which figure
+
+${keptNotes(existing)}
+`;
+};

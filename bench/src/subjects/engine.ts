@@ -1,0 +1,136 @@
+/**
+ * This engine as a subject: a SagaManager on one store (memory, SQLite or PostgreSQL) and one
+ * broker (memory for W1/W2; memory, RabbitMQ or NATS for W3), the store wrapped in a CountingStore.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { InMemoryBroker, InMemoryEventStore, SagaManager, SagaStatus, type Broker, type EventStore, type SagaExecution } from '@saga/core';
+import { SqliteEventStore } from '@saga/sqlite';
+import { AdapterMissing, createBroker, createPostgresStore, pgQuery, redact, withSchema } from '../adapters.js';
+import { CountingStore } from '../countingStore.js';
+import { postgresServerCpu } from '../cpu.js';
+import type { BrokerName, StoreName } from '../options.js';
+import { reasonOf } from '../runner.js';
+import { orderContext, startW3Participants, w1Saga, w2Saga, w3Saga } from '../sagas.js';
+import { SubjectUnavailable, type SagaWorkload, type Subject } from './subject.js';
+
+export const engineName = 'saga-engine';
+const postgresSchema = 'saga_bench';
+
+export interface EngineSubjectOptions {
+  readonly store: StoreName;
+  readonly broker: BrokerName;
+  readonly postgresUrl: string;
+  readonly amqpUrl: string;
+  readonly natsUrl: string;
+  /** W3 needs the participants. */
+  readonly withParticipants: boolean;
+}
+
+let postgresReset: Promise<void> | undefined;
+
+/** Drops the benchmark's schema once per run, so every run starts from an empty table. */
+const resetPostgres = (url: string): Promise<void> =>
+  (postgresReset ??= pgQuery(url, [`DROP SCHEMA IF EXISTS ${postgresSchema} CASCADE`]).then(() => undefined));
+
+const openStore = async (options: EngineSubjectOptions): Promise<{ store: EventStore; cleanup: () => void }> => {
+  switch (options.store) {
+    case 'memory':
+      return { store: new InMemoryEventStore(), cleanup: () => undefined };
+    case 'sqlite': {
+      // A file, as users run it (WAL, synchronous=NORMAL): not ':memory:'.
+      const dir = mkdtempSync(join(tmpdir(), 'saga-bench-sqlite-'));
+      return { store: new SqliteEventStore({ filename: join(dir, 'saga.db') }), cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+    }
+    case 'postgres': {
+      const store = await createPostgresStore(withSchema(options.postgresUrl, postgresSchema));
+      try {
+        await resetPostgres(options.postgresUrl);
+      } catch (error) {
+        throw new SubjectUnavailable(`PostgreSQL at ${redact(options.postgresUrl)} is unreachable: ${reasonOf(error)}`);
+      }
+      return { store, cleanup: () => undefined };
+    }
+  }
+};
+
+const openBroker = async (options: EngineSubjectOptions): Promise<Broker> => {
+  switch (options.broker) {
+    case 'memory':
+      return new InMemoryBroker();
+    case 'rabbitmq':
+      return createBroker('rabbitmq', options.amqpUrl);
+    case 'nats':
+      return createBroker('nats', options.natsUrl);
+  }
+};
+
+const expect = (execution: SagaExecution, workload: SagaWorkload): void => {
+  const ok =
+    workload === 'W2'
+      ? execution.status === SagaStatus.Errored && execution.compensation.done.length === 2 && execution.compensation.failed === undefined
+      : execution.status === SagaStatus.Finished && (workload !== 'W3' || execution.transaction.status === 'committed');
+  if (!ok) {
+    throw new Error(
+      `${workload} execution ${execution.id} ended ${execution.status} (transaction ${execution.transaction.status})` +
+        `${execution.error ? ` (${execution.error.name}: ${execution.error.message})` : ''}; the benchmark expected ${workload === 'W2' ? 'errored, with 2 steps compensated' : workload === 'W3' ? 'finished, its transaction committed' : 'finished'}.`,
+    );
+  }
+};
+
+export const openEngineSubject = async (options: EngineSubjectOptions): Promise<Subject> => {
+  let opened: { store: EventStore; cleanup: () => void };
+  let broker: Broker;
+  try {
+    opened = await openStore(options);
+    broker = await openBroker(options);
+  } catch (error) {
+    if (error instanceof SubjectUnavailable) throw error;
+    if (error instanceof AdapterMissing) throw error.built ? new SubjectUnavailable(error.message) : new SubjectUnavailable(error.message, 'skipped');
+    throw new SubjectUnavailable(reasonOf(error));
+  }
+  const counting = new CountingStore(opened.store);
+  const manager = new SagaManager({ store: counting, broker, service: 'sagabench-order', definitions: [w1Saga, w2Saga, w3Saga] });
+  let participants: { destroy(): Promise<void> } | undefined;
+  const setupStarted = performance.now();
+  try {
+    await manager.setup();
+    if (options.withParticipants) participants = await startW3Participants(broker);
+  } catch (error) {
+    await manager.destroy().catch(() => undefined);
+    await Promise.allSettled([broker.destroy(), counting.destroy()]);
+    opened.cleanup();
+    const where = options.store === 'postgres' ? ` (PostgreSQL ${redact(options.postgresUrl)})` : '';
+    const via = options.broker === 'rabbitmq' ? ` (RabbitMQ ${redact(options.amqpUrl)})` : options.broker === 'nats' ? ` (NATS ${options.natsUrl})` : '';
+    throw new SubjectUnavailable(`setup failed${where}${via}: ${reasonOf(error)}`);
+  }
+  const setupMs = performance.now() - setupStarted;
+  counting.reset();
+
+  return {
+    engine: engineName,
+    store: options.store,
+    broker: options.broker,
+    counting,
+    setupMs,
+    ...(options.store === 'postgres' ? { serverCpu: postgresServerCpu(options.postgresUrl) } : {}),
+    runner(workload) {
+      const definition = workload === 'W1' ? w1Saga : workload === 'W2' ? w2Saga : w3Saga;
+      return async (index) => {
+        const execution = await manager.run({ definition, context: orderContext(index), raiseOnError: false });
+        expect(execution, workload);
+      };
+    },
+    async sweep() {
+      return (await manager.recover({ republish: false })).scanned;
+    },
+    async close() {
+      await participants?.destroy();
+      await manager.destroy();
+      await broker.destroy();
+      await counting.destroy();
+      opened.cleanup();
+    },
+  };
+};

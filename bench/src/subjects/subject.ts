@@ -1,0 +1,33 @@
+import type { CountingStore } from '../countingStore.js';
+import type { ServerCpu } from '../cpu.js';
+
+export type SagaWorkload = 'W1' | 'W2' | 'W3';
+
+/** Something that runs sagas: this engine on a store (and broker), or a peer engine. */
+export interface Subject {
+  /** `saga-engine`, `dbos` or `restate`. */
+  readonly engine: string;
+  readonly store: string;
+  readonly broker?: string;
+  /** CPU of the servers it relies on, when they are separate processes. */
+  readonly serverCpu?: ServerCpu;
+  /** This engine's store, wrapped to count appends and reads. */
+  readonly counting?: CountingStore;
+  /** Runs saga number `index` of `workload` to its end, and checks it ended as it must. */
+  runner(workload: SagaWorkload): (index: number) => Promise<void>;
+  /** This engine: one recovery sweep over the whole store; resolves with the executions it scanned. */
+  sweep?(): Promise<number>;
+  /** How long opening it took (ms): for this engine, `manager.setup()`, which includes a recovery sweep. */
+  readonly setupMs?: number;
+  close(): Promise<void>;
+}
+
+/** A subject that could not be set up: `skipped` when on purpose or not built yet, else `unavailable`. */
+export class SubjectUnavailable extends Error {
+  constructor(
+    message: string,
+    readonly status: 'skipped' | 'unavailable' = 'unavailable',
+  ) {
+    super(message);
+  }
+}

@@ -1,0 +1,92 @@
+/**
+ * The issue's targets for this engine, checked against a run's figures. Reported, never asserted:
+ * a missed target is a line in the report, not a failure of the run.
+ */
+import { engineName } from './subjects/engine.js';
+import { formatNumber, formatRatio } from './format.js';
+import type { CaseResult, ReplayCaseResult, SagaCaseResult, TargetCheck } from './results.js';
+
+const sagaCase = (cases: readonly CaseResult[], engine: string, workload: string, store: string, mode: string): SagaCaseResult | undefined =>
+  cases.find(
+    (c): c is SagaCaseResult => c.kind === 'sagas' && c.status === 'ok' && c.engine === engine && c.workload === workload && c.store === store && c.mode === mode,
+  );
+
+/** CPU per saga everywhere: this process plus the servers it relies on. */
+const totalCpu = (result: SagaCaseResult): number | undefined =>
+  result.cpuMsPerSaga === undefined ? undefined : result.cpuMsPerSaga.median + (result.serverCpuMsPerSaga?.median ?? 0);
+
+export const checkTargets = (cases: readonly CaseResult[]): TargetCheck[] => {
+  const checks: TargetCheck[] = [];
+  for (const workload of ['W1', 'W2']) {
+    for (const mode of ['sequential', 'concurrent']) {
+      const ours = sagaCase(cases, engineName, workload, 'postgres', mode);
+      const dbos = sagaCase(cases, 'dbos', workload, 'postgres', mode);
+      const restate = sagaCase(cases, 'restate', workload, 'restate', mode);
+      const label = `${workload} ${mode} on PostgreSQL`;
+      const oursRate = ours?.throughput?.median;
+      if (oursRate === undefined) {
+        checks.push({ target: `${label}: ≥ 3× DBOS and ahead of Restate`, measured: 'not measured in this run' });
+        continue;
+      }
+      const dbosRate = dbos?.throughput?.median;
+      checks.push({
+        target: `${label}: ≥ 3× DBOS`,
+        measured: dbosRate === undefined ? `${formatNumber(oursRate)}/s; DBOS not measured` : `${formatNumber(oursRate)}/s vs ${formatNumber(dbosRate)}/s = ${formatRatio(oursRate / dbosRate)}`,
+        ...(dbosRate === undefined ? {} : { met: oursRate >= 3 * dbosRate }),
+      });
+      const restateRate = restate?.throughput?.median;
+      checks.push({
+        target: `${label}: ahead of Restate`,
+        measured:
+          restateRate === undefined ? `${formatNumber(oursRate)}/s; Restate not measured` : `${formatNumber(oursRate)}/s vs ${formatNumber(restateRate)}/s = ${formatRatio(oursRate / restateRate)}`,
+        ...(restateRate === undefined ? {} : { met: oursRate > restateRate }),
+      });
+      const oursCpu = ours ? totalCpu(ours) : undefined;
+      const peerCpus = [dbos, restate].filter((peer): peer is SagaCaseResult => peer !== undefined).map((peer) => ({ engine: peer.engine, cpu: totalCpu(peer) }));
+      if (oursCpu !== undefined && peerCpus.length > 0) {
+        checks.push({
+          target: `${label}: less CPU per saga than the peers (process + servers)`,
+          measured: `${formatNumber(oursCpu)} ms vs ${peerCpus.map((peer) => `${peer.engine} ${formatNumber(peer.cpu)} ms`).join(', ')}`,
+          met: peerCpus.every((peer) => peer.cpu !== undefined && oursCpu < peer.cpu),
+        });
+      }
+    }
+  }
+
+  const sqlite = sagaCase(cases, engineName, 'W1', 'sqlite', 'sequential');
+  checks.push({
+    target: 'W1 on SQLite, sequential: ≥ 2,000 sagas/s',
+    measured: sqlite?.throughput ? `${formatNumber(sqlite.throughput.median)}/s` : 'not measured in this run',
+    ...(sqlite?.throughput ? { met: sqlite.throughput.median >= 2_000 } : {}),
+  });
+
+  const replays = cases.filter((c): c is ReplayCaseResult => c.kind === 'replay' && c.status === 'ok');
+  if (replays.length === 0) {
+    checks.push({ target: 'W4: ≥ 1M events/s and ≤ 2× JSON.parse', measured: 'not measured in this run' });
+  }
+  for (const replay of replays) {
+    const size = `W4 ${replay.events.toLocaleString('en-US')} events`;
+    const full = replay.eventsPerSecond?.median ?? Number.NaN;
+    const engine = replay.decodeFoldEventsPerSecond?.median ?? Number.NaN;
+    const fullCost = replay.costVsJsonParse?.median ?? Number.NaN;
+    const engineCost = replay.decodeFoldVsJsonParse?.median ?? Number.NaN;
+    // Read strictly (from the bytes, JSON.parse included) and as the engine's own work (decode + fold).
+    checks.push({ target: `${size}: ≥ 1,000,000 events/s, bytes → execution`, measured: `${formatNumber(full)}/s`, met: full >= 1_000_000 });
+    checks.push({ target: `${size}: ≥ 1,000,000 events/s, decode + fold`, measured: `${formatNumber(engine)}/s`, met: engine >= 1_000_000 });
+    checks.push({ target: `${size}: ≤ 2× the cost of JSON.parse, bytes → execution`, measured: `${fullCost.toFixed(2)}×`, met: fullCost <= 2 });
+    checks.push({ target: `${size}: decode + fold ≤ 2× the cost of JSON.parse`, measured: `${engineCost.toFixed(2)}×`, met: engineCost <= 2 });
+  }
+
+  const counted = cases.filter(
+    (c): c is SagaCaseResult => c.kind === 'sagas' && c.status === 'ok' && c.engine === engineName && c.appendsPerSaga !== undefined && c.boundariesPerSaga !== undefined,
+  );
+  if (counted.length > 0) {
+    const worst = counted.reduce((a, b) => ((a.appendsPerSaga as number) / (a.boundariesPerSaga as number) >= (b.appendsPerSaga as number) / (b.boundariesPerSaga as number) ? a : b));
+    checks.push({
+      target: 'At most one append per step boundary (decision point), every case',
+      measured: `worst: ${worst.id} ${formatNumber(worst.appendsPerSaga)} appends for ${worst.boundariesPerSaga} decision points`,
+      met: counted.every((c) => (c.appendsPerSaga as number) <= (c.boundariesPerSaga as number) + 1e-9),
+    });
+  }
+  return checks;
+};
