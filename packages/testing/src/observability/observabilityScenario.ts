@@ -89,7 +89,9 @@ export const observabilityScenario = (name: string, makeBroker: () => Promise<Br
       const handler = named(`saga.participant ${reserve}`)[0];
       const reply = named('saga.reply')[0];
       expect([run, local, remote, handler, reply].every(Boolean)).toBe(true);
-      expect(new Set(all.map((s) => s.spanContext().traceId)).size).toBe(1);
+      // Spans of an earlier test's saga (e.g. its commit, delivered late) may arrive too: look at this one's.
+      const mine = all.filter((s) => s.attributes['saga.execution_id'] === execution.id);
+      expect(new Set(mine.map((s) => s.spanContext().traceId)).size).toBe(1);
       expect(parentOf(local!)).toBe(run!.spanContext().spanId);
       expect(parentOf(remote!)).toBe(run!.spanContext().spanId);
       // The handler joined the trace through the request's headers, the reply through the reply's.
@@ -108,7 +110,9 @@ export const observabilityScenario = (name: string, makeBroker: () => Promise<Br
       const all = spans.getFinishedSpans();
       const compensation = all.find((s) => s.name === 'saga.compensate local');
       expect(compensation?.attributes).toMatchObject({ 'saga.execution_id': execution.id, 'saga.step.path': '0', 'saga.outcome': 'compensated' });
-      expect(new Set(all.map((s) => s.spanContext().traceId)).size).toBe(1);
+      const mine = all.filter((s) => s.attributes['saga.execution_id'] === execution.id);
+      expect(mine.length).toBeGreaterThan(3);
+      expect(new Set(mine.map((s) => s.spanContext().traceId)).size).toBe(1);
     });
 
     it('metrics count what ran', async () => {
