@@ -60,8 +60,26 @@ export {
   defaultListStreams,
   readFromRevision,
   resolveListStreamsOptions,
+  defaultReadAll,
+  resolveReadAllOptions,
+  parseIntegerPosition,
 } from './ports/eventStoreInput.js';
-export { StreamListeners, type StreamListenersOptions } from './ports/streamListeners.js';
+export {
+  assertIndexEntry,
+  decodeIndexCursor,
+  encodeIndexCursor,
+  matchesExecutionQuery,
+  maxIndexPage,
+  newestFirst,
+  resolveClaimOptions,
+  resolveExecutionQuery,
+  type IndexCursor,
+  type ResolvedExecutionQuery,
+} from './ports/executionQuery.js';
+
+// The execution index and the store feed.
+export { indexEntryOf, isOpen } from './executionIndex/indexEntryOf.js';
+export { StoreFeed, type FeedListener, type StoreFeedOptions } from './feed/storeFeed.js';
 export { defaultTransientRetry, resolveTransientRetry, withTransientRetry, type TransientRetryPolicy } from './ports/transientRetry.js';
 export { parseWireBody, toWireMessage, type WireBody, type WireMessage } from './ports/wireMessage.js';
 export { abortableDelay } from './ports/abortableDelay.js';

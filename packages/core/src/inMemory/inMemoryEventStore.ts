@@ -3,21 +3,38 @@ import { systemClock } from '../ports/clock.js';
 import type { Clock } from '../ports/clock.js';
 import { ConcurrencyConflictError } from '../ports/concurrencyConflictError.js';
 import type {
+  AppendListener,
+  AppendOptions,
   AppendResult,
+  ClaimOptions,
   EventStore,
+  ExecutionIndex,
+  ExecutionIndexEntry,
+  ExecutionPage,
+  ExecutionQuery,
+  GlobalEvent,
+  GlobalPage,
+  GlobalPosition,
+  ReadAllOptions,
   ExpectedRevision,
   JsonObject,
   ListStreamsOptions,
   NewEvent,
   ReadOptions,
   RecordedEvent,
-  StreamListener,
   StreamPage,
   StreamSummary,
   Unsubscribe,
 } from '../ports/eventStore.js';
-import { assertAppendable, readFromRevision, resolveListStreamsOptions } from '../ports/eventStoreInput.js';
-import { StreamListeners } from '../ports/streamListeners.js';
+import { assertAppendable, parseIntegerPosition, readFromRevision, resolveListStreamsOptions, resolveReadAllOptions } from '../ports/eventStoreInput.js';
+import {
+  assertIndexEntry,
+  encodeIndexCursor,
+  matchesExecutionQuery,
+  newestFirst,
+  resolveClaimOptions,
+  resolveExecutionQuery,
+} from '../ports/executionQuery.js';
 
 export interface InMemoryEventStoreOptions {
   /** Sets `recordedAt`. Default: the system clock. */
@@ -58,11 +75,17 @@ export class InMemoryEventStore implements EventStore {
   private readonly streams = new Map<string, StoredStream>();
   /** Creation order, which is what listStreams pages over. */
   private readonly creationOrder: StoredStream[] = [];
-  private readonly listeners = new StreamListeners();
+  /** Every event in append order: the global order. An event's position is its index + 1. */
+  private readonly log: RecordedEvent[] = [];
+  private readonly appendListeners = new Set<AppendListener>();
+  private readonly entries = new Map<string, ExecutionIndexEntry>();
+  private readonly leases = new Map<string, { owner: string; until: number }>();
   private destroyed = false;
+  readonly index: ExecutionIndex;
 
   constructor(options: InMemoryEventStoreOptions = {}) {
     this.clock = options.clock ?? systemClock;
+    this.index = this.makeIndex();
   }
 
   async setup(): Promise<void> {
@@ -71,12 +94,13 @@ export class InMemoryEventStore implements EventStore {
 
   async destroy(): Promise<void> {
     this.destroyed = true;
-    this.listeners.clear();
+    this.appendListeners.clear();
   }
 
-  async append(stream: string, events: readonly NewEvent[], expectedRevision: ExpectedRevision): Promise<AppendResult> {
+  async append(stream: string, events: readonly NewEvent[], expectedRevision: ExpectedRevision, options: AppendOptions = {}): Promise<AppendResult> {
     this.assertUsable();
     assertAppendable(stream, events);
+    if (options.index) assertIndexEntry(options.index);
     // Copy before the concurrency check so a payload that is not JSON fails without writing anything.
     const copies = events.map((event) => ({
       type: event.type,
@@ -97,10 +121,20 @@ export class InMemoryEventStore implements EventStore {
       this.creationOrder.push(target);
     }
     for (const copy of copies) {
-      target.events.push({ stream, revision: target.events.length, recordedAt, ...copy });
+      const recorded = { stream, revision: target.events.length, recordedAt, ...copy };
+      target.events.push(recorded);
+      this.log.push(recorded);
     }
+    if (options.index) this.entries.set(options.index.executionId, jsonCopy(options.index));
     const lastRevision = target.events.length - 1;
-    this.listeners.notify(stream, lastRevision);
+    // After the append resolved, as a server's notice arrives; a listener's bug is not the writer's.
+    for (const listener of [...this.appendListeners]) queueMicrotask(() => {
+      try {
+        listener();
+      } catch {
+        // ignored: see above
+      }
+    });
     return { lastRevision, recordedAt };
   }
 
@@ -131,9 +165,91 @@ export class InMemoryEventStore implements EventStore {
     return { streams };
   }
 
-  watch(stream: string, listener: StreamListener): Unsubscribe {
+  async readAll(options: ReadAllOptions = {}): Promise<GlobalPage> {
     this.assertUsable();
-    return this.listeners.add(stream, listener);
+    const { prefix, limit, after } = resolveReadAllOptions(options);
+    let index = after === undefined ? 0 : parseIntegerPosition('InMemoryEventStore', after, this.log.length);
+    const events: GlobalEvent[] = [];
+    while (index < this.log.length && events.length < limit) {
+      const event = this.log[index] as RecordedEvent;
+      index += 1;
+      if (event.stream.startsWith(prefix)) events.push({ ...copyEvent(event), position: String(index) });
+    }
+    return index === 0 ? { events } : { events, position: String(index) };
+  }
+
+  async headPosition(): Promise<GlobalPosition | undefined> {
+    this.assertUsable();
+    return this.log.length === 0 ? undefined : String(this.log.length);
+  }
+
+  onAppended(listener: AppendListener): Unsubscribe {
+    this.assertUsable();
+    const entry: AppendListener = () => listener();
+    this.appendListeners.add(entry);
+    return () => void this.appendListeners.delete(entry);
+  }
+
+  private makeIndex(): ExecutionIndex {
+    const entries = this.entries;
+    const leases = this.leases;
+    const clock = () => this.clock.now().getTime();
+    const usable = () => this.assertUsable();
+    const sorted = (): ExecutionIndexEntry[] => [...entries.values()].sort((a, b) => newestFirst(a, b));
+    return {
+      consistency: 'inline',
+      async get(executionId: string) {
+        usable();
+        const entry = entries.get(executionId);
+        return entry && jsonCopy(entry);
+      },
+      async query(query: ExecutionQuery = {}): Promise<ExecutionPage> {
+        usable();
+        const resolved = resolveExecutionQuery(query);
+        const matching: ExecutionIndexEntry[] = [];
+        for (const entry of sorted()) {
+          if (!matchesExecutionQuery(resolved, entry)) continue;
+          if (matching.length === resolved.limit) {
+            const last = matching[matching.length - 1] as ExecutionIndexEntry;
+            return { entries: matching.map(jsonCopy), nextCursor: encodeIndexCursor(last) };
+          }
+          matching.push(entry);
+        }
+        return { entries: matching.map(jsonCopy) };
+      },
+      async claim(options: ClaimOptions) {
+        usable();
+        const { service, owner, leaseMs, limit, dueBefore } = resolveClaimOptions(options);
+        const now = clock();
+        const claimed: ExecutionIndexEntry[] = [];
+        const due = [...entries.values()]
+          .filter((e) => e.open && e.service === service && (dueBefore === undefined || (e.nextDueAt !== null && Date.parse(e.nextDueAt) <= Date.parse(dueBefore))))
+          .sort((a, b) => Date.parse(a.nextDueAt ?? a.startedAt) - Date.parse(b.nextDueAt ?? b.startedAt));
+        for (const entry of due) {
+          if (claimed.length === limit) break;
+          const lease = leases.get(entry.executionId);
+          if (lease && lease.owner !== owner && lease.until > now) continue;
+          leases.set(entry.executionId, { owner, until: now + leaseMs });
+          claimed.push(jsonCopy(entry));
+        }
+        return claimed;
+      },
+      async put(given: readonly ExecutionIndexEntry[]) {
+        usable();
+        for (const entry of given) assertIndexEntry(entry);
+        for (const entry of given) entries.set(entry.executionId, jsonCopy(entry));
+      },
+      async remove(executionIds: readonly string[]) {
+        usable();
+        for (const id of executionIds) {
+          entries.delete(id);
+          leases.delete(id);
+        }
+      },
+      async lag() {
+        return { events: 0 };
+      },
+    };
   }
 
   private assertUsable(): void {

@@ -22,6 +22,7 @@ import { randomUUID } from 'node:crypto';
 import { executionStream } from './executionStream.js';
 import { KeyedMutex } from './keyedMutex.js';
 import { countStoredEvents, instruments } from '../observability/telemetry.js';
+import { indexEntryOf } from '../executionIndex/indexEntryOf.js';
 
 export interface DriverDeps {
   readonly store: EventStore;
@@ -77,7 +78,7 @@ export class ExecutionDriver {
       const execution = fold(initial);
       const decision = await decide(definition, execution, { kind: 'start' }, this.deps.decideOptions);
       const events = [...initial, ...decision.events];
-      const recordedAt = await this.#append(id, events, 'no_stream');
+      const recordedAt = await this.#append(id, events, 'no_stream', initialExecution());
       return this.#stored(id, { ...decision, events }, this.#asStored(initialExecution(), events, recordedAt));
     });
   }
@@ -96,7 +97,7 @@ export class ExecutionDriver {
         }
         let recordedAt: string;
         try {
-          recordedAt = await this.#append(executionId, decision.events, execution.revision);
+          recordedAt = await this.#append(executionId, decision.events, execution.revision, execution);
         } catch (error) {
           if (isConcurrencyConflictError(error) && attempt < this.deps.maxConflictRetries) {
             instruments().conflicts.add(1);
@@ -127,7 +128,7 @@ export class ExecutionDriver {
     if (services.length === 0 || !published || execution.transaction.notified) return execution;
     const event = sagaEvent('TransactionNotified', { services });
     try {
-      const recordedAt = await this.#append(executionId, [event], execution.revision);
+      const recordedAt = await this.#append(executionId, [event], execution.revision, execution);
       return this.#asStored(execution, [event], recordedAt);
     } catch (error) {
       this.deps.logger.warn({ executionId, error: String(error) }, 'Could not record that the transaction outcome was sent; recovery will send it again');
@@ -144,7 +145,7 @@ export class ExecutionDriver {
   }
 
   /** Appends with the expected revision; returns the timestamp the store recorded. */
-  async #append(executionId: string, events: readonly SagaEvent[], expected: number | 'no_stream'): Promise<string> {
+  async #append(executionId: string, events: readonly SagaEvent[], expected: number | 'no_stream', before: SagaExecution): Promise<string> {
     const stream = executionStream(executionId);
     // One id per event of this decision, made once: an adapter that retries this very append sends
     // the same ids (stores that de-duplicate by id, like EventStoreDB, write it once), while any
@@ -155,7 +156,7 @@ export class ExecutionDriver {
       data: event.data as NewEvent['data'],
       metadata: { executionId, $correlationId: executionId },
     }));
-    const result = await this.deps.store.append(stream, newEvents, expected);
+    const result = await this.deps.store.append(stream, newEvents, expected, { index: indexEntryOf(this.#asStored(before, events, this.deps.clock.now().toISOString())) });
     return result.recordedAt ?? this.deps.clock.now().toISOString();
   }
 

@@ -30,6 +30,7 @@ import { ExecutionDriver } from './executionDriver.js';
 import { executionIdOf, executionStream } from './executionStream.js';
 import { isAwaiting } from './nextAction.js';
 import { resolveConfig, type SagaManagerConfig } from '../config/resolveConfig.js';
+import { StoreFeed } from '../feed/storeFeed.js';
 
 export interface SagaManagerOptions {
   readonly store: EventStore;
@@ -562,9 +563,15 @@ export class SagaManager implements AsyncDisposable {
         }
       };
       const onAbort = () => finish(undefined, new ManagerNotReadyError(`The manager was destroyed while waiting for execution ${executionId}; it stays in the store and can be continued.`));
-      const unwatch = this.store.watch(executionStream(executionId), () => void check());
+      let unwatch: () => void = () => undefined;
       this.#stopping.signal.addEventListener('abort', onAbort);
-      void check();
+      StoreFeed.of(this.store)
+        .subscribe(executionStream(executionId), () => void check())
+        .then((stop) => {
+          if (done) stop();
+          else unwatch = stop;
+          void check();
+        }, (error: unknown) => finish(undefined, error));
     });
   }
 

@@ -71,9 +71,129 @@ export interface StreamPage {
   readonly nextCursor?: string;
 }
 
-/** Called after new events were appended to a watched stream (by this or another process). */
-export type StreamListener = (lastRevision: number) => void;
+/**
+ * Where an event stands in the store's global order (PostgreSQL: a sequence; SQLite: the rowid;
+ * EventStoreDB: commit/prepare positions; in memory: the log index). Opaque: only the store that
+ * gave it reads it. Positions only grow: an event appended later has a later position.
+ */
+export type GlobalPosition = string;
+
+/** An event read from the store's global order. */
+export interface GlobalEvent extends RecordedEvent {
+  readonly position: GlobalPosition;
+}
+
+export interface ReadAllOptions {
+  /** Events after this position (exclusive); omit to start at the beginning. */
+  readonly after?: GlobalPosition;
+  /** At most this many events. Default 500. */
+  readonly limit?: number;
+  /** Only streams whose name starts with this prefix. Default `'saga-'`. */
+  readonly prefix?: string;
+}
+
+export interface GlobalPage {
+  /** In global order; events of one append are contiguous and in revision order. */
+  readonly events: readonly GlobalEvent[];
+  /**
+   * Where the next read continues (pass as `after`): the last event's position, or further when the
+   * store skipped events that did not match the prefix; equal to `after` when nothing was found.
+   */
+  readonly position?: GlobalPosition;
+}
+
+/** Called after events were appended anywhere in the store (coalesced; may lag; may be spurious). */
+export type AppendListener = () => void;
 export type Unsubscribe = () => void;
+
+/**
+ * One row per execution, kept by the store beside the streams so that recovery, sweeps and listings
+ * cost what the open executions cost, not what the history holds. The engine computes it from the
+ * folded execution (`indexEntryOf`) and hands it to `append`; stores with transactions write it in
+ * the append's transaction (never out of step), others project it (and say how far behind they are).
+ */
+export interface ExecutionIndexEntry {
+  readonly executionId: string;
+  readonly service: string;
+  readonly definitionName: string;
+  readonly definitionVersion: string;
+  /** A `SagaStatus`: created, running, paused, finished, errored. */
+  readonly status: string;
+  readonly phase: 'forward' | 'compensating' | 'ended';
+  /** The engine still owes it something: a reply or vote awaited, a timer, a message to (re)send, an operator's resume. */
+  readonly open: boolean;
+  readonly startedAt: string;
+  readonly updatedAt: string;
+  readonly user: string | null;
+  /** When its earliest timer is due (ISO-8601), if it has one. */
+  readonly nextDueAt: string | null;
+  /** What it waits for, in words ("reply to stock.reserve", "votes", "operator: resume"), if anything. */
+  readonly waitingFor: string | null;
+  /** The revision of the last event the entry reflects. */
+  readonly revision: number;
+}
+
+export interface ExecutionQuery {
+  readonly service?: string;
+  /** One status or any of several. */
+  readonly status?: string | readonly string[];
+  readonly definitionName?: string;
+  readonly definitionVersion?: string;
+  readonly user?: string;
+  /** Started at or after (inclusive, ISO-8601). */
+  readonly startedFrom?: string;
+  /** Started before (exclusive, ISO-8601). */
+  readonly startedTo?: string;
+  readonly open?: boolean;
+  /** Only entries whose `nextDueAt` is at or before this time. */
+  readonly dueBefore?: string;
+  /** The cursor of the previous page. */
+  readonly after?: string;
+  /** Page size, 1 to 1000. Default 100. */
+  readonly limit?: number;
+}
+
+export interface ExecutionPage {
+  /** Newest first (by `startedAt`, then `executionId`). */
+  readonly entries: readonly ExecutionIndexEntry[];
+  readonly nextCursor?: string;
+}
+
+export interface ClaimOptions {
+  readonly service: string;
+  /** Who claims (a worker's id); a claim lasts `leaseMs` and keeps other owners away from the entry. */
+  readonly owner: string;
+  readonly leaseMs: number;
+  /** Only open entries whose `nextDueAt` is at or before this time; omit for every open entry. */
+  readonly dueBefore?: string;
+  /** At most this many. Default 100. */
+  readonly limit?: number;
+}
+
+/** The execution index of a store (see `ExecutionIndexEntry`). */
+export interface ExecutionIndex {
+  /** `'inline'`: written in the append's transaction; `'projected'`: follows the global order, with `lag()`. */
+  readonly consistency: 'inline' | 'projected';
+  get(executionId: string): Promise<ExecutionIndexEntry | undefined>;
+  query(query?: ExecutionQuery): Promise<ExecutionPage>;
+  /**
+   * Takes a lease on open entries of a service that no other owner holds (leases expire), so that
+   * several workers of one service share recovery and timers instead of each doing all of it. A store
+   * that cannot lease returns every matching entry (first append wins, as everywhere).
+   */
+  claim(options: ClaimOptions): Promise<readonly ExecutionIndexEntry[]>;
+  /** Writes entries as given (rebuilding or repairing the index; the engine's appends do not need it). */
+  put(entries: readonly ExecutionIndexEntry[]): Promise<void>;
+  /** Removes entries (an entry whose stream does not exist). */
+  remove(executionIds: readonly string[]): Promise<void>;
+  /** How far the index is behind the global order (`'projected'` only; 0 for `'inline'`). */
+  lag(): Promise<{ readonly events: number; readonly position?: GlobalPosition }>;
+}
+
+export interface AppendOptions {
+  /** The execution's index entry after this append; written atomically with the events. */
+  readonly index?: ExecutionIndexEntry;
+}
 
 export interface EventStore {
   /** Creates tables/connections. Safe to call more than once. */
@@ -82,16 +202,27 @@ export interface EventStore {
   destroy(): Promise<void>;
   /**
    * Appends `events` atomically (all or none). Throws `ConcurrencyConflictError` when the stream's
-   * last revision is not `expectedRevision`. An empty `events` list is an error.
+   * last revision is not `expectedRevision`. An empty `events` list is an error. With
+   * `options.index`, the execution's index entry is written with the events (or projected from them).
    */
-  append(stream: string, events: readonly NewEvent[], expectedRevision: ExpectedRevision): Promise<AppendResult>;
+  append(stream: string, events: readonly NewEvent[], expectedRevision: ExpectedRevision, options?: AppendOptions): Promise<AppendResult>;
   /** Events of `stream` in revision order from `fromRevision`; `[]` for a stream that does not exist. */
   read(stream: string, options?: ReadOptions): Promise<readonly RecordedEvent[]>;
-  /** Lists streams with a cursor; recovery and the CLI page through all executions with it. */
+  /** Lists streams with a cursor (the CLI's raw listing; recovery reads the index instead). */
   listStreams(options?: ListStreamsOptions): Promise<StreamPage>;
   /**
-   * Notifies `listener` whenever `stream` grows. Delivery may be coalesced (one call for several
-   * appends) and may lag; listeners re-read the stream to learn what changed.
+   * Events of every stream in the store's global order, after a position. A position this store
+   * never gave (malformed, or past its end) is refused with a message naming it.
    */
-  watch(stream: string, listener: StreamListener): Unsubscribe;
+  readAll(options?: ReadAllOptions): Promise<GlobalPage>;
+  /** The position of the last event stored now; `undefined` when the store is empty. */
+  headPosition(): Promise<GlobalPosition | undefined>;
+  /**
+   * Tells `listener` that events were appended (by this process, or by another where the store can
+   * tell: PostgreSQL LISTEN, an EventStoreDB subscription). Readers then `readAll` from where they
+   * were. One process needs one such listener per store: `storeFeed` fans it out.
+   */
+  onAppended(listener: AppendListener): Unsubscribe;
+  /** The execution index. */
+  readonly index: ExecutionIndex;
 }

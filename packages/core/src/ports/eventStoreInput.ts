@@ -3,7 +3,7 @@
  * bad call fails the same way, with the same message, on every store.
  */
 import { SagaError } from '@saga/definitions';
-import type { ExpectedRevision, JsonObject, ListStreamsOptions, NewEvent, ReadOptions } from './eventStore.js';
+import type { ExpectedRevision, GlobalPosition, JsonObject, ListStreamsOptions, NewEvent, ReadAllOptions, ReadOptions } from './eventStore.js';
 
 /** The defaults of `listStreams`, as the port documents them. */
 export const defaultListStreams = { prefix: 'saga-', limit: 100 } as const;
@@ -60,4 +60,35 @@ export const resolveListStreamsOptions = (options: ListStreamsOptions): { readon
   if (typeof prefix !== 'string') throw new SagaError(`Invalid listStreams prefix ${String(prefix)}: use a string.`);
   if (!Number.isSafeInteger(limit) || limit < 1) throw new SagaError(`Invalid listStreams limit ${String(limit)}: use a whole number ≥ 1.`);
   return { prefix, limit };
+};
+
+/** The defaults of `readAll`, as the port documents them. */
+export const defaultReadAll = { prefix: 'saga-', limit: 500 } as const;
+
+export const resolveReadAllOptions = (options: ReadAllOptions = {}): { readonly prefix: string; readonly limit: number; readonly after?: GlobalPosition } => {
+  const prefix = options.prefix ?? defaultReadAll.prefix;
+  const limit = options.limit ?? defaultReadAll.limit;
+  if (typeof prefix !== 'string') throw new SagaError(`Invalid readAll prefix ${String(prefix)}: use a string.`);
+  if (!Number.isSafeInteger(limit) || limit < 1 || limit > 10_000) throw new SagaError(`Invalid readAll limit ${String(limit)}: use a whole number from 1 to 10000.`);
+  if (options.after !== undefined && (typeof options.after !== 'string' || options.after.length === 0)) {
+    throw new SagaError(`Invalid readAll position ${String(options.after)}: pass a position this store returned, or omit it.`);
+  }
+  return options.after === undefined ? { prefix, limit } : { prefix, limit, after: options.after };
+};
+
+/**
+ * A position of a store whose global order is a whole number (PostgreSQL, SQLite, in memory), as the
+ * decimal string it gave out. `head` is the store's last position: a later one was never given.
+ */
+export const parseIntegerPosition = (store: string, position: GlobalPosition, head: number): number => {
+  const value = /^(0|[1-9]\d{0,15})$/.test(position) ? Number(position) : Number.NaN;
+  if (!Number.isSafeInteger(value)) {
+    throw new SagaError(`${store}: '${position}' is not a position of this store (a whole number it returned). Start from the beginning by omitting it.`);
+  }
+  if (value > head) {
+    throw new SagaError(
+      `${store}: position ${position} is past the end of the store (its last is ${head}). Was the store restored from an older backup, or is this position from another store? Start from the beginning by omitting it.`,
+    );
+  }
+  return value;
 };

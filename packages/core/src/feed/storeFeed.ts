@@ -1,0 +1,192 @@
+/**
+ * One subscription to a store's global order per process, fanned out in the process: every `run`
+ * waiting in memory, the CLI's `tail` and projections listen here, so 10,000 waiting runs hold one
+ * store listener and one reader, not 10,000 stream watches.
+ *
+ * The feed reads `readAll` from where it was whenever the store says something was appended
+ * (`onAppended`), and every `pollMs` as well, for appends the store cannot tell about (another
+ * process on the same SQLite file). Listeners get the events of their stream in revision order.
+ */
+import type { EventStore, GlobalEvent, GlobalPosition, Unsubscribe } from '../ports/eventStore.js';
+import type { Logger } from '../ports/logger.js';
+
+export type FeedListener = (events: readonly GlobalEvent[]) => void;
+
+export interface StoreFeedOptions {
+  /** How often to read even without a notice from the store. Default 1000 ms. */
+  readonly pollMs?: number;
+  /** Events per read. Default 500. */
+  readonly batchSize?: number;
+  readonly logger?: Logger;
+}
+
+const feeds = new WeakMap<EventStore, StoreFeed>();
+
+export class StoreFeed {
+  readonly #store: EventStore;
+  readonly #pollMs: number;
+  readonly #batchSize: number;
+  readonly #logger: Logger | undefined;
+  readonly #byStream = new Map<string, Set<FeedListener>>();
+  readonly #all = new Set<FeedListener>();
+  #position: GlobalPosition | undefined;
+  /** Resolves once the feed knows where the store's head was when it started. */
+  #started: Promise<void> | undefined;
+  #stopStore: Unsubscribe | undefined;
+  #poller: ReturnType<typeof setInterval> | undefined;
+  #reading: Promise<void> | undefined;
+  #again = false;
+
+  /** The feed of `store` in this process (made on first use). */
+  static of(store: EventStore, options: StoreFeedOptions = {}): StoreFeed {
+    let feed = feeds.get(store);
+    if (!feed) {
+      feed = new StoreFeed(store, options);
+      feeds.set(store, feed);
+    }
+    return feed;
+  }
+
+  private constructor(store: EventStore, options: StoreFeedOptions) {
+    this.#store = store;
+    this.#pollMs = options.pollMs ?? 1_000;
+    this.#batchSize = options.batchSize ?? 500;
+    this.#logger = options.logger;
+  }
+
+  /** How many listeners the feed serves now (streams and whole-store listeners). */
+  get listenerCount(): number {
+    let count = this.#all.size;
+    for (const listeners of this.#byStream.values()) count += listeners.size;
+    return count;
+  }
+
+  /** True while the feed holds its one store listener. */
+  get active(): boolean {
+    return this.#stopStore !== undefined;
+  }
+
+  /**
+   * Listens to one stream's new events. Resolves once the feed is positioned: every event appended
+   * after that is delivered (an event appended before may be too; listeners skip what they know).
+   */
+  async subscribe(stream: string, listener: FeedListener): Promise<Unsubscribe> {
+    let listeners = this.#byStream.get(stream);
+    if (!listeners) {
+      listeners = new Set();
+      this.#byStream.set(stream, listeners);
+    }
+    const entry: FeedListener = (events) => listener(events);
+    listeners.add(entry);
+    const unsubscribe = () => {
+      const current = this.#byStream.get(stream);
+      if (!current?.delete(entry)) return;
+      if (current.size === 0) this.#byStream.delete(stream);
+      this.#stopWhenIdle();
+    };
+    try {
+      await this.#start();
+    } catch (error) {
+      unsubscribe();
+      throw error;
+    }
+    return unsubscribe;
+  }
+
+  /** Listens to every event of the store from now on. */
+  async subscribeAll(listener: FeedListener): Promise<Unsubscribe> {
+    const entry: FeedListener = (events) => listener(events);
+    this.#all.add(entry);
+    const unsubscribe = () => {
+      if (this.#all.delete(entry)) this.#stopWhenIdle();
+    };
+    try {
+      await this.#start();
+    } catch (error) {
+      unsubscribe();
+      throw error;
+    }
+    return unsubscribe;
+  }
+
+  /** Reads what was appended since the last read now (tests, and callers that just appended). */
+  poke(): void {
+    if (!this.#stopStore) return;
+    if (this.#reading) {
+      this.#again = true;
+      return;
+    }
+    this.#reading = this.#readUntilCaughtUp().finally(() => {
+      this.#reading = undefined;
+      if (this.#again) {
+        this.#again = false;
+        this.poke();
+      }
+    });
+  }
+
+  #start(): Promise<void> {
+    this.#started ??= (async () => {
+      this.#stopStore = this.#store.onAppended(() => this.poke());
+      try {
+        this.#position = await this.#store.headPosition();
+      } catch (error) {
+        this.#stopStore();
+        this.#stopStore = undefined;
+        this.#started = undefined;
+        throw error;
+      }
+      if (this.#pollMs > 0) {
+        this.#poller = setInterval(() => this.poke(), this.#pollMs);
+        this.#poller.unref();
+      }
+    })();
+    return this.#started;
+  }
+
+  #stopWhenIdle(): void {
+    if (this.#byStream.size > 0 || this.#all.size > 0 || !this.#started) return;
+    this.#stopStore?.();
+    this.#stopStore = undefined;
+    if (this.#poller) clearInterval(this.#poller);
+    this.#poller = undefined;
+    this.#started = undefined;
+    this.#position = undefined;
+  }
+
+  async #readUntilCaughtUp(): Promise<void> {
+    try {
+      for (;;) {
+        const page = await this.#store.readAll({ ...(this.#position === undefined ? {} : { after: this.#position }), limit: this.#batchSize });
+        if (!this.#stopStore) return;
+        if (page.position !== undefined) this.#position = page.position;
+        if (page.events.length === 0) return;
+        this.#deliver(page.events);
+        if (page.events.length < this.#batchSize) return;
+      }
+    } catch (error) {
+      // The next notice or poll reads again from the same position: nothing is skipped.
+      this.#logger?.warn({ error: error instanceof Error ? error.message : String(error) }, 'The store feed could not read; it tries again');
+    }
+  }
+
+  #deliver(events: readonly GlobalEvent[]): void {
+    const byStream = new Map<string, GlobalEvent[]>();
+    for (const event of events) {
+      if (!this.#byStream.has(event.stream)) continue;
+      const list = byStream.get(event.stream);
+      if (list) list.push(event);
+      else byStream.set(event.stream, [event]);
+    }
+    for (const [stream, list] of byStream) for (const listener of this.#byStream.get(stream) ?? []) safely(listener, list, this.#logger);
+    for (const listener of this.#all) safely(listener, events, this.#logger);
+  }
+}
+
+const safely = (listener: FeedListener, events: readonly GlobalEvent[], logger: Logger | undefined): void => {
+  try {
+    listener(events);
+  } catch (error) {
+    logger?.error({ error: error instanceof Error ? error.message : String(error) }, 'A store feed listener threw');
+  }
+};
