@@ -17,14 +17,11 @@ export { InMemoryEventStore, type InMemoryEventStoreOptions } from './inMemory/i
 export { InMemoryBroker, type DeadLetter, type DrainOptions, type InMemoryBrokerOptions } from './inMemory/inMemoryBroker.js';
 
 // The engine.
-export {
-  SagaManager,
-  type SagaManagerOptions,
-  type RunOptions,
-  type SagaHistoryEntry,
-  type RecoveryReport,
-  type DefinitionCheckReport,
-} from './manager/sagaManager.js';
+export { SagaManager, type SagaManagerOptions } from './manager/sagaManager.js';
+export { SagaClient, type SagaClientOptions, type RunOptions, type SagaHistoryEntry } from './manager/sagaClient.js';
+export { SagaWorker, type SagaWorkerOptions, type RecoveryReport, type DefinitionCheckReport } from './manager/sagaWorker.js';
+export type { EngineOptions } from './manager/engine.js';
+export type { ExecutionCacheOptions } from './manager/executionCache.js';
 export { nextAction, isAwaiting, type Action } from './manager/nextAction.js';
 export { defaultCompensationRetry } from './manager/decide.js';
 export { executionStream, executionIdOf } from './manager/executionStream.js';
@@ -79,6 +76,7 @@ export {
 
 // The execution index and the store feed.
 export { indexEntryOf, isOpen } from './executionIndex/indexEntryOf.js';
+export * from './executionIndex/indexMaintenance.js';
 export { StoreFeed, type FeedListener, type StoreFeedOptions } from './feed/storeFeed.js';
 export { defaultTransientRetry, resolveTransientRetry, withTransientRetry, type TransientRetryPolicy } from './ports/transientRetry.js';
 export { parseWireBody, toWireMessage, type WireBody, type WireMessage } from './ports/wireMessage.js';

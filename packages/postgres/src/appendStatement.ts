@@ -1,4 +1,5 @@
 import type { ExpectedRevision } from '@saga/core';
+import { upsertEntriesSql } from './executionRow.js';
 import { quoteIdentifier } from './sqlIdentifiers.js';
 
 export interface AppendStatement {
@@ -13,52 +14,72 @@ export interface AppendRow {
   readonly metadata: unknown;
 }
 
+export interface AppendStatementInput {
+  readonly schema: string;
+  readonly stream: string;
+  /** `JSON.stringify` of the events as `AppendRow`s. */
+  readonly eventsJson: string;
+  readonly expected: ExpectedRevision;
+  readonly recordedAt: string | null;
+  /** `recordsJson([entry])`: the execution's index entry, written only when the events are. */
+  readonly indexJson?: string;
+  /**
+   * A NOTIFY in the append's own transaction. The store does not send one (it notifies after the
+   * commit, see `appendNotices.ts`); the measurement in `bench/` compares both.
+   */
+  readonly notify?: { readonly channel: string; readonly payload: string };
+}
+
 /**
  * The revision the new events follow, as a one-row relation. With a revision number the row exists
  * only when the stream has an event at exactly that revision: a stream that is behind gives no row
  * (nothing is inserted), and one that is ahead makes the insert hit the unique (stream, revision)
  * key. With 'no_stream' the first insert is revision 0, which the same key lets only one writer have.
  */
-const baseRelation = (table: string, expected: ExpectedRevision): string => {
+const baseRelation = (table: string, expected: ExpectedRevision, stream: string, revision: () => string): string => {
   if (expected === 'no_stream') return 'SELECT -1 AS revision';
-  if (expected === 'any') return `SELECT COALESCE(max(revision), -1) AS revision FROM ${table} WHERE stream_id = $1`;
-  return `SELECT revision FROM ${table} WHERE stream_id = $1 AND revision = $5::integer`;
+  if (expected === 'any') return `SELECT COALESCE(max(revision), -1) AS revision FROM ${table} WHERE stream_id = ${stream}`;
+  return `SELECT revision FROM ${table} WHERE stream_id = ${stream} AND revision = ${revision()}::integer`;
 };
 
 /**
  * One append as one statement, so it is one transaction and one round trip: insert the events
- * after the base revision, and NOTIFY watchers (delivered at commit, never for a failed append).
+ * after the base revision and, when they were inserted, upsert the execution's index entry (never out
+ * of step with the events: a conflicting or failed append writes neither). The events' transaction id
+ * (`transaction_id`, the column's default) places them in the global order.
  * Returns one row `{ last_revision, recorded_at }`, or no row when the expected revision is missing.
  */
-export const appendStatement = (
-  schema: string,
-  channel: string,
-  stream: string,
-  /** `JSON.stringify` of the events as `AppendRow`s. */
-  eventsJson: string,
-  expected: ExpectedRevision,
-  recordedAt: string | null,
-): AppendStatement => {
-  const table = `${quoteIdentifier(schema)}.saga_events`;
+export const appendStatement = (input: AppendStatementInput): AppendStatement => {
+  const quoted = quoteIdentifier(input.schema);
+  const table = `${quoted}.saga_events`;
+  const values: unknown[] = [];
+  const parameter = (value: unknown): string => {
+    values.push(value);
+    return `$${values.length}`;
+  };
+  const stream = parameter(input.stream);
+  const base = baseRelation(table, input.expected, stream, () => parameter(input.expected));
+  const upsert =
+    input.indexJson === undefined
+      ? ''
+      : `, upsert AS (${upsertEntriesSql(`${quoted}.saga_executions`, `${parameter(input.indexJson)}::text::jsonb`, 'WHERE EXISTS (SELECT 1 FROM inserted)')})`;
+  const notify = input.notify === undefined ? '' : `, pg_notify(${parameter(input.notify.channel)}, ${parameter(input.notify.payload)}) AS notified`;
   const text = `
-    WITH base AS (${baseRelation(table, expected)}),
+    WITH base AS (${base}),
     input AS (
       SELECT e.value AS event, e.n
-      FROM jsonb_array_elements($2::text::jsonb) WITH ORDINALITY AS e(value, n)
+      FROM jsonb_array_elements(${parameter(input.eventsJson)}::text::jsonb) WITH ORDINALITY AS e(value, n)
     ),
     inserted AS (
       INSERT INTO ${table} (stream_id, revision, event_id, type, data, metadata, recorded_at)
-      SELECT $1, (base.revision + input.n)::integer, input.event->>'id', input.event->>'type',
-             input.event->'data', input.event->'metadata', COALESCE($3::timestamptz, now())
+      SELECT ${stream}, (base.revision + input.n)::integer, input.event->>'id', input.event->>'type',
+             input.event->'data', input.event->'metadata', COALESCE(${parameter(input.recordedAt)}::timestamptz, now())
       FROM base CROSS JOIN input
       ORDER BY input.n
       RETURNING revision, recorded_at
-    )
-    SELECT max(revision) AS last_revision, min(recorded_at) AS recorded_at,
-           pg_notify($4, json_build_object('stream', $1::text, 'lastRevision', max(revision))::text) AS notified
+    )${upsert}
+    SELECT max(revision) AS last_revision, min(recorded_at) AS recorded_at${notify}
     FROM inserted
     HAVING count(*) > 0`;
-  const values: unknown[] = [stream, eventsJson, recordedAt, channel];
-  if (typeof expected === 'number') values.push(expected);
   return { text, values };
 };

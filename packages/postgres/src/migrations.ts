@@ -1,11 +1,24 @@
 import { SagaError } from '@saga/core';
 import type pg from 'pg';
+import { rebuildExecutionIndex, type RebuildReport } from './rebuildExecutionIndex.js';
 import { quoteIdentifier } from './sqlIdentifiers.js';
 
 interface Migration {
   readonly version: number;
   /** Statements run in one transaction; `$schema` stands for the quoted schema name. */
   readonly sql: string;
+  /** Runs after `sql`, in the same transaction: data the new tables need from the old ones. */
+  readonly fill?: (client: pg.ClientBase, quotedSchema: string) => Promise<RebuildReport>;
+  /** Statements run last, in the same transaction (what locks the events table, as briefly as can be). */
+  readonly finish?: string;
+}
+
+/** What `migrate` did. */
+export interface MigrationReport {
+  /** The versions applied now (none when the schema was up to date). */
+  readonly applied: readonly number[];
+  /** The index rebuild of version 2, when it ran now. */
+  readonly rebuild?: RebuildReport;
 }
 
 /**
@@ -31,6 +44,43 @@ const migrations: readonly Migration[] = [
       CREATE INDEX saga_events_stream_created ON $schema.saga_events (global_position) WHERE revision = 0;
     `,
   },
+  {
+    // The execution index, written by every append in the append's statement, filled from the streams
+    // a store already holds; and the global order, by (transaction_id, global_position) (see globalOrder.ts).
+    version: 2,
+    sql: `
+      CREATE TABLE $schema.saga_executions (
+        execution_id       TEXT COLLATE "C" PRIMARY KEY,
+        service            TEXT        NOT NULL,
+        definition_name    TEXT        NOT NULL,
+        definition_version TEXT        NOT NULL,
+        status             TEXT        NOT NULL,
+        phase              TEXT        NOT NULL,
+        open               BOOLEAN     NOT NULL,
+        started_at         TIMESTAMPTZ NOT NULL,
+        updated_at         TIMESTAMPTZ NOT NULL,
+        user_name          TEXT,
+        next_due_at        TIMESTAMPTZ,
+        waiting_for        TEXT,
+        revision           BIGINT      NOT NULL,
+        lease_owner        TEXT,
+        lease_until        TIMESTAMPTZ
+      );
+      -- saga list: newest first, and by status.
+      CREATE INDEX saga_executions_newest ON $schema.saga_executions (started_at DESC, execution_id DESC);
+      CREATE INDEX saga_executions_status ON $schema.saga_executions (status, started_at DESC, execution_id DESC);
+      -- Recovery and timers: the open executions of a service, earliest due first.
+      CREATE INDEX saga_executions_recovery ON $schema.saga_executions (service, next_due_at) WHERE open;
+    `,
+    fill: rebuildExecutionIndex,
+    // Rows written before have transaction id 0 (a constant default: no table rewrite), so they come
+    // first in the global order, in global_position order; new rows get their transaction's id.
+    finish: `
+      ALTER TABLE $schema.saga_events ADD COLUMN transaction_id xid8 NOT NULL DEFAULT '0';
+      ALTER TABLE $schema.saga_events ALTER COLUMN transaction_id SET DEFAULT pg_current_xact_id();
+      CREATE INDEX saga_events_global_order ON $schema.saga_events (transaction_id, global_position);
+    `,
+  },
 ];
 
 export const schemaVersion = migrations.reduce((latest, migration) => Math.max(latest, migration.version), 0);
@@ -42,8 +92,10 @@ const lockKey = (schema: string): string => `saga-event-store:${schema}`;
  * Creates the schema if needed and brings it to `schemaVersion`, in one transaction under an
  * advisory lock: processes that start together do not race, and a failed migration leaves nothing.
  */
-export const migrate = async (client: pg.ClientBase, schema: string): Promise<void> => {
+export const migrate = async (client: pg.ClientBase, schema: string): Promise<MigrationReport> => {
   const quoted = quoteIdentifier(schema);
+  const applied: number[] = [];
+  let rebuild: RebuildReport | undefined;
   await client.query('BEGIN');
   try {
     await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [lockKey(schema)]);
@@ -68,6 +120,8 @@ export const migrate = async (client: pg.ClientBase, schema: string): Promise<vo
       if (migration.version <= current) continue;
       try {
         await client.query(migration.sql.replaceAll('$schema', quoted));
+        if (migration.fill !== undefined) rebuild = await migration.fill(client, quoted);
+        if (migration.finish !== undefined) await client.query(migration.finish.replaceAll('$schema', quoted));
       } catch (error) {
         throw new SagaError(
           `Cannot create the event store tables (schema version ${migration.version}) in schema '${schema}': ${(error as Error).message}. ` +
@@ -76,8 +130,10 @@ export const migrate = async (client: pg.ClientBase, schema: string): Promise<vo
         );
       }
       await client.query(`INSERT INTO ${quoted}.saga_schema_migrations (version) VALUES ($1)`, [migration.version]);
+      applied.push(migration.version);
     }
     await client.query('COMMIT');
+    return rebuild === undefined ? { applied } : { applied, rebuild };
   } catch (error) {
     await client.query('ROLLBACK').catch(() => undefined);
     throw error;

@@ -1,9 +1,12 @@
 import { SagaError } from '@saga/core';
 import type BetterSqlite3 from 'better-sqlite3';
+import { rebuildExecutionIndex } from './rebuildExecutionIndex.js';
 
 interface Migration {
   readonly version: number;
   readonly sql: string;
+  /** Runs after `sql`, in the same transaction: data the new tables need from the old ones. */
+  readonly then?: (db: BetterSqlite3.Database) => void;
 }
 
 /**
@@ -32,6 +35,34 @@ const migrations: readonly Migration[] = [
       );
     `,
   },
+  {
+    // The execution index, written by every append in the append's transaction. On an existing file
+    // it is filled from the streams it already holds.
+    version: 2,
+    sql: `
+      CREATE TABLE saga_executions (
+        execution_id       TEXT    PRIMARY KEY NOT NULL,
+        service            TEXT    NOT NULL,
+        definition_name    TEXT    NOT NULL,
+        definition_version TEXT    NOT NULL,
+        status             TEXT    NOT NULL,
+        phase              TEXT    NOT NULL,
+        open               INTEGER NOT NULL,
+        started_at         TEXT    NOT NULL,
+        updated_at         TEXT    NOT NULL,
+        user               TEXT,
+        next_due_at        TEXT,
+        waiting_for        TEXT,
+        revision           INTEGER NOT NULL,
+        lease_owner        TEXT,
+        lease_until        TEXT
+      );
+      CREATE INDEX saga_executions_newest ON saga_executions (started_at DESC, execution_id DESC);
+      CREATE INDEX saga_executions_status ON saga_executions (status, started_at DESC, execution_id DESC);
+      CREATE INDEX saga_executions_recovery ON saga_executions (service, open, next_due_at);
+    `,
+    then: rebuildExecutionIndex,
+  },
 ];
 
 export const schemaVersion = migrations.reduce((latest, migration) => Math.max(latest, migration.version), 0);
@@ -56,6 +87,7 @@ export const migrate = (db: BetterSqlite3.Database, filename: string): void => {
       if (migration.version <= current) continue;
       try {
         db.exec(migration.sql);
+        migration.then?.(db);
       } catch (error) {
         throw new SagaError(
           `Cannot create the event store schema (version ${migration.version}) in '${filename}': ${String((error as Error).message)}. ` +

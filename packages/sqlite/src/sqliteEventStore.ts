@@ -2,30 +2,48 @@ import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import type BetterSqlite3 from 'better-sqlite3';
-import { ConcurrencyConflictError, SagaError, StreamListeners, assertAppendable, readFromRevision, resolveListStreamsOptions, systemClock } from '@saga/core';
+import {
+  ConcurrencyConflictError,
+  SagaError,
+  assertAppendable,
+  assertIndexEntry,
+  parseIntegerPosition,
+  readFromRevision,
+  resolveListStreamsOptions,
+  resolveReadAllOptions,
+  systemClock,
+} from '@saga/core';
 import type {
+  AppendListener,
+  AppendOptions,
   AppendResult,
   Clock,
   EventStore,
+  ExecutionIndex,
   ExpectedRevision,
+  GlobalPage,
+  GlobalPosition,
   JsonObject,
   ListStreamsOptions,
   NewEvent,
+  ReadAllOptions,
   ReadOptions,
   RecordedEvent,
-  StreamListener,
   StreamPage,
   Unsubscribe,
 } from '@saga/core';
+import { AppendListeners } from './appendListeners.js';
+import { toRow } from './executionRow.js';
+import type { ExecutionRow } from './executionRow.js';
 import { migrate } from './schema.js';
+import { prepareExecutionIndex, SqliteExecutionIndex } from './sqliteExecutionIndex.js';
+import type { PreparedExecutionIndex } from './sqliteExecutionIndex.js';
 
 export interface SqliteEventStoreOptions {
   /** Path of the database file (its directory is created if missing), or `':memory:'`. */
   readonly filename: string;
   /** Sets `recordedAt`. Default: the system clock. */
   readonly clock?: Clock;
-  /** How often watched streams are checked for appends made by other processes. Default 200 ms. */
-  readonly watchPollMs?: number;
   /** How long a write waits for another process's write lock before failing. Default 5 000 ms. */
   readonly busyTimeoutMs?: number;
 }
@@ -36,6 +54,17 @@ interface EventRow {
   readonly data: string;
   readonly metadata: string;
   readonly recorded_at: string;
+}
+
+interface GlobalRow extends EventRow {
+  readonly global_position: number;
+  readonly stream: string;
+}
+
+interface ReadAllParams {
+  readonly after: number;
+  readonly prefix: string;
+  readonly limit: number;
 }
 
 interface StreamRow {
@@ -52,12 +81,17 @@ interface Statements {
   readonly updateStream: BetterSqlite3.Statement<[number, string]>;
   readonly readEvents: BetterSqlite3.Statement<[string, number], EventRow>;
   readonly listStreams: BetterSqlite3.Statement<[{ after: number; prefix: string; limit: number }], StreamRow>;
+  readonly head: BetterSqlite3.Statement<[], { head: number | null }>;
+  readonly readAll: BetterSqlite3.Statement<[ReadAllParams], GlobalRow>;
 }
 
 interface Open {
   readonly db: BetterSqlite3.Database;
   readonly statements: Statements;
-  readonly append: (stream: string, rows: readonly SerializedEvent[], expected: ExpectedRevision, recordedAt: string) => number;
+  readonly index: PreparedExecutionIndex;
+  readonly append: (stream: string, rows: readonly SerializedEvent[], expected: ExpectedRevision, recordedAt: string, entry: ExecutionRow | undefined) => number;
+  /** The head and the page read in one snapshot, so the page's end position is exact. */
+  readonly readAll: (after: GlobalPosition | undefined, prefix: string, limit: number) => { readonly head: number; readonly after: number; readonly rows: readonly GlobalRow[] };
 }
 
 interface SerializedEvent {
@@ -89,28 +123,20 @@ const sqliteCode = (error: unknown): string | undefined =>
 /**
  * The EventStore port on one SQLite file (better-sqlite3, WAL): durable, embedded, no server. Several
  * processes may share the file; appends are serialised by SQLite's write lock and checked against
- * the `streams` table, and watchers poll for appends made by the other processes.
+ * the `streams` table, and each writes its execution's index entry in the same transaction.
+ *
+ * The global order is the `events` table's autoincrement key: SQLite lets one writer commit at a
+ * time, so commit order is insert order and a reader never finds a gap filled later. A position is
+ * that key as a decimal string.
  */
 export class SqliteEventStore implements EventStore {
   readonly filename: string;
+  readonly index: ExecutionIndex;
   private readonly clock: Clock;
-  private readonly watchPollMs: number;
   private readonly busyTimeoutMs: number;
   private opened: Open | undefined;
   private destroyed = false;
-  private readonly watched = new StreamListeners({
-    onFirstListener: (stream) => {
-      // data_version first: a commit by another process after this point changes it, so the poller
-      // rechecks even if that commit lands between the two reads.
-      if (this.poller === undefined) this.lastDataVersion = this.dataVersion();
-      return this.open().statements.lastRevision.get(stream)?.last_revision;
-    },
-    onLastListener: () => {
-      if (this.watched.size === 0) this.stopPolling();
-    },
-  });
-  private poller: NodeJS.Timeout | undefined;
-  private lastDataVersion = -1;
+  private readonly appendListeners = new AppendListeners();
 
   constructor(options: SqliteEventStoreOptions) {
     if (typeof options.filename !== 'string') {
@@ -118,8 +144,12 @@ export class SqliteEventStore implements EventStore {
     }
     this.filename = options.filename;
     this.clock = options.clock ?? systemClock;
-    this.watchPollMs = positive('watchPollMs', options.watchPollMs ?? 200);
     this.busyTimeoutMs = positive('busyTimeoutMs', options.busyTimeoutMs ?? 5_000, true);
+    this.index = new SqliteExecutionIndex({
+      prepared: () => this.open().index,
+      clock: this.clock,
+      translate: (error, action) => this.translate(error, action),
+    });
   }
 
   /** Opens the file (creating it and its directory if needed) and migrates the schema. Idempotent. */
@@ -130,24 +160,25 @@ export class SqliteEventStore implements EventStore {
   async destroy(): Promise<void> {
     if (this.destroyed) return;
     this.destroyed = true;
-    this.stopPolling();
-    this.watched.clear();
+    this.appendListeners.clear();
     this.opened?.db.close();
     this.opened = undefined;
   }
 
-  async append(stream: string, events: readonly NewEvent[], expectedRevision: ExpectedRevision): Promise<AppendResult> {
+  async append(stream: string, events: readonly NewEvent[], expectedRevision: ExpectedRevision, options: AppendOptions = {}): Promise<AppendResult> {
     const { append } = this.open();
     assertAppendable(stream, events);
+    if (options.index !== undefined) assertIndexEntry(options.index);
+    const entry = options.index === undefined ? undefined : toRow(options.index);
     const rows = events.map((event): SerializedEvent => ({ type: event.type, data: JSON.stringify(event.data), metadata: JSON.stringify(event.metadata ?? {}) }));
     const recordedAt = this.clock.now().toISOString();
     let lastRevision: number;
     try {
-      lastRevision = append(stream, rows, expectedRevision, recordedAt);
+      lastRevision = append(stream, rows, expectedRevision, recordedAt, entry);
     } catch (error) {
-      throw this.translate(error, `append to stream '${stream}'`);
+      throw this.translate(error, `append to stream '${stream}' in`);
     }
-    this.watched.notify(stream, lastRevision);
+    this.appendListeners.notify();
     return { lastRevision, recordedAt };
   }
 
@@ -176,51 +207,55 @@ export class SqliteEventStore implements EventStore {
     return rows.length > limit && last !== undefined ? { streams, nextCursor: encodeCursor(last.created_position) } : { streams };
   }
 
-  watch(stream: string, listener: StreamListener): Unsubscribe {
-    this.open();
-    const unsubscribe = this.watched.add(stream, listener);
-    this.startPolling();
-    return unsubscribe;
-  }
-
-  private startPolling(): void {
-    if (this.poller !== undefined) return;
-    this.poller = setInterval(() => this.poll(), this.watchPollMs);
-    // A forgotten watcher must not keep the process alive; the engine's own timers do that.
-    this.poller.unref();
-  }
-
-  private stopPolling(): void {
-    if (this.poller === undefined) return;
-    clearInterval(this.poller);
-    this.poller = undefined;
-  }
-
-  private poll(): void {
-    const opened = this.opened;
-    if (opened === undefined || this.watched.size === 0) return;
+  async readAll(options: ReadAllOptions = {}): Promise<GlobalPage> {
+    const { readAll } = this.open();
+    const { prefix, limit, after } = resolveReadAllOptions(options);
+    let page: ReturnType<Open['readAll']>;
     try {
-      const version = this.dataVersion();
-      // Unchanged: no other connection committed anything since the last look.
-      if (version === this.lastDataVersion) return;
-      this.lastDataVersion = version;
-      for (const stream of this.watched.streams()) {
-        const lastRevision = opened.statements.lastRevision.get(stream)?.last_revision;
-        if (lastRevision !== undefined) this.watched.notify(stream, lastRevision);
-      }
-    } catch {
-      // Busy or briefly unreadable: the next tick tries again.
+      page = readAll(after, prefix, limit);
+    } catch (error) {
+      throw this.translate(error, 'read the global order of');
     }
+    const events = page.rows.map((row) => ({
+      stream: row.stream,
+      revision: row.revision,
+      type: row.type,
+      data: JSON.parse(row.data) as JsonObject,
+      metadata: JSON.parse(row.metadata) as JsonObject,
+      recordedAt: row.recorded_at,
+      position: String(row.global_position),
+    }));
+    // A full page ends at its last event; a short one read everything up to the head (events of
+    // other prefixes included), so the next read starts there.
+    const last = page.rows.at(-1);
+    const reached = page.rows.length === limit && last !== undefined ? last.global_position : Math.max(page.after, page.head);
+    return reached === 0 ? { events } : { events, position: String(reached) };
   }
 
-  private dataVersion(): number {
-    return (this.opened?.db.pragma('data_version', { simple: true }) as number | undefined) ?? -1;
+  async headPosition(): Promise<GlobalPosition | undefined> {
+    const { statements } = this.open();
+    const head = statements.head.get()?.head ?? null;
+    return head === null ? undefined : String(head);
   }
 
-  private open(): Open {
+  /**
+   * Tells `listener` after every append made through this store (this process). Appends that other
+   * processes make to the same file are not announced here, since SQLite has no notifications:
+   * the core's `StoreFeed` finds them by polling `readAll` every `pollMs`.
+   */
+  onAppended(listener: AppendListener): Unsubscribe {
+    this.assertUsable();
+    return this.appendListeners.add(listener);
+  }
+
+  private assertUsable(): void {
     if (this.destroyed) {
       throw new SagaError(`This SqliteEventStore ('${this.filename}') was destroyed: create a new one to use the file again.`);
     }
+  }
+
+  private open(): Open {
+    this.assertUsable();
     if (this.opened !== undefined) return this.opened;
 
     if (!isMemory(this.filename)) {
@@ -242,7 +277,7 @@ export class SqliteEventStore implements EventStore {
       db.pragma('synchronous = NORMAL');
       db.pragma(`busy_timeout = ${this.busyTimeoutMs}`);
       migrate(db, this.filename);
-      this.opened = prepare(db);
+      this.opened = prepare(db, `SqliteEventStore '${this.filename}'`);
       return this.opened;
     } catch (error) {
       db?.close();
@@ -278,7 +313,8 @@ export class SqliteEventStore implements EventStore {
   }
 }
 
-const prepare = (db: BetterSqlite3.Database): Open => {
+/** `label` names the store in the errors of positions it never gave. */
+const prepare = (db: BetterSqlite3.Database, label: string): Open => {
   const statements: Statements = {
     lastRevision: db.prepare<[string], { last_revision: number }>('SELECT last_revision FROM streams WHERE stream = ?'),
     insertEvent: db.prepare<[string, number, string, string, string, string]>(
@@ -296,9 +332,15 @@ const prepare = (db: BetterSqlite3.Database): Open => {
       'SELECT stream, created_position, last_revision, created_at FROM streams ' +
         'WHERE created_position > @after AND substr(stream, 1, length(@prefix)) = @prefix ORDER BY created_position LIMIT @limit',
     ),
+    head: db.prepare<[], { head: number | null }>('SELECT max(global_position) AS head FROM events'),
+    readAll: db.prepare<[ReadAllParams], GlobalRow>(
+      'SELECT global_position, stream, revision, type, data, metadata, recorded_at FROM events ' +
+        'WHERE global_position > @after AND substr(stream, 1, length(@prefix)) = @prefix ORDER BY global_position LIMIT @limit',
+    ),
   };
+  const index = prepareExecutionIndex(db);
   const appendTransaction = db.transaction(
-    (stream: string, rows: readonly SerializedEvent[], expected: ExpectedRevision, recordedAt: string): number => {
+    (stream: string, rows: readonly SerializedEvent[], expected: ExpectedRevision, recordedAt: string, entry: ExecutionRow | undefined): number => {
       const current = statements.lastRevision.get(stream)?.last_revision;
       const actual = current ?? 'no_stream';
       if (expected !== 'any' && expected !== actual) throw new ConcurrencyConflictError(stream, expected, actual);
@@ -311,12 +353,27 @@ const prepare = (db: BetterSqlite3.Database): Open => {
       }
       if (current === undefined) statements.insertStream.run(stream, firstPosition ?? 0, revision, recordedAt);
       else statements.updateStream.run(revision, stream);
+      // In the same transaction: the index never shows an append that did not happen, nor misses one.
+      if (entry !== undefined) index.upsert(entry);
       return revision;
     },
   );
-  // IMMEDIATE: the write lock is taken before the revision is read, so the check and the insert
-  // cannot interleave with another process's append.
-  return { db, statements, append: (...args) => appendTransaction.immediate(...args) };
+  // A deferred (read) transaction: the head and the rows come from one snapshot, even while other
+  // processes append.
+  const readAllTransaction = db.transaction((after: GlobalPosition | undefined, prefix: string, limit: number) => {
+    const head = statements.head.get()?.head ?? 0;
+    const from = after === undefined ? 0 : parseIntegerPosition(label, after, head);
+    return { head, after: from, rows: statements.readAll.all({ after: from, prefix, limit }) };
+  });
+  return {
+    db,
+    statements,
+    index,
+    // IMMEDIATE: the write lock is taken before the revision is read, so the check and the insert
+    // cannot interleave with another process's append.
+    append: (...args) => appendTransaction.immediate(...args),
+    readAll: (...args) => readAllTransaction(...args),
+  };
 };
 
 const positive = (name: string, value: number, allowZero = false): number => {

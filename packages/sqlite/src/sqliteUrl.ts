@@ -5,9 +5,9 @@ import type { SqliteEventStoreOptions } from './sqliteEventStore.js';
 
 const accepted =
   'use sqlite:///absolute/path.db, sqlite:relative/path.db, sqlite::memory:, file:///absolute/path.db or file:relative/path.db ' +
-  '(optionally followed by ?watchPollMs=200&busyTimeoutMs=5000)';
+  '(optionally followed by ?busyTimeoutMs=5000)';
 
-const numericParameters = ['watchPollMs', 'busyTimeoutMs'] as const;
+const numericParameters = ['busyTimeoutMs'] as const;
 type NumericParameter = (typeof numericParameters)[number];
 
 const invalid = (url: string, why: string): SagaError => new SagaError(`Invalid SQLite store URL '${url}': ${why}; ${accepted}.`);
@@ -56,6 +56,12 @@ export const parseSqliteUrl = (url: string): SqliteEventStoreOptions => {
   const numbers: Partial<Record<NumericParameter, number>> = {};
   if (queryAt !== -1) {
     for (const [key, raw] of new URLSearchParams(url.slice(queryAt + 1))) {
+      if (key === 'watchPollMs') {
+        throw invalid(
+          url,
+          'watchPollMs is no longer a store setting (the store no longer watches streams; the engine\'s store feed polls for appends of other processes): remove it',
+        );
+      }
       if (!(numericParameters as readonly string[]).includes(key)) {
         throw invalid(url, `unknown parameter '${key}' (known: ${numericParameters.join(', ')})`);
       }

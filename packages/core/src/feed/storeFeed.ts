@@ -17,6 +17,11 @@ export interface StoreFeedOptions {
   readonly pollMs?: number;
   /** Events per read. Default 500. */
   readonly batchSize?: number;
+  /**
+   * How long the feed keeps its store listener after its last listener left, so that runs one
+   * after another do not each start and stop it. Default 5000 ms.
+   */
+  readonly lingerMs?: number;
   readonly logger?: Logger;
 }
 
@@ -26,6 +31,8 @@ export class StoreFeed {
   readonly #store: EventStore;
   readonly #pollMs: number;
   readonly #batchSize: number;
+  readonly #lingerMs: number;
+  #lingering: ReturnType<typeof setTimeout> | undefined;
   readonly #logger: Logger | undefined;
   readonly #byStream = new Map<string, Set<FeedListener>>();
   readonly #all = new Set<FeedListener>();
@@ -51,6 +58,7 @@ export class StoreFeed {
     this.#store = store;
     this.#pollMs = options.pollMs ?? 1_000;
     this.#batchSize = options.batchSize ?? 500;
+    this.#lingerMs = options.lingerMs ?? 5_000;
     this.#logger = options.logger;
   }
 
@@ -126,6 +134,8 @@ export class StoreFeed {
   }
 
   #start(): Promise<void> {
+    if (this.#lingering) clearTimeout(this.#lingering);
+    this.#lingering = undefined;
     this.#started ??= (async () => {
       this.#stopStore = this.#store.onAppended(() => this.poke());
       try {
@@ -145,7 +155,18 @@ export class StoreFeed {
   }
 
   #stopWhenIdle(): void {
-    if (this.#byStream.size > 0 || this.#all.size > 0 || !this.#started) return;
+    if (this.#byStream.size > 0 || this.#all.size > 0 || !this.#started || this.#lingering) return;
+    this.#lingering = setTimeout(() => {
+      this.#lingering = undefined;
+      if (this.#byStream.size === 0 && this.#all.size === 0) this.stop();
+    }, this.#lingerMs);
+    this.#lingering.unref();
+  }
+
+  /** Lets go of the store now (its owner is closing it); a later subscribe starts again. */
+  stop(): void {
+    if (this.#lingering) clearTimeout(this.#lingering);
+    this.#lingering = undefined;
     this.#stopStore?.();
     this.#stopStore = undefined;
     if (this.#poller) clearInterval(this.#poller);
@@ -165,6 +186,8 @@ export class StoreFeed {
         if (page.events.length < this.#batchSize) return;
       }
     } catch (error) {
+      // Nobody listens (the store may be closed under a lingering feed): let go quietly.
+      if (this.#byStream.size === 0 && this.#all.size === 0) return this.stop();
       // The next notice or poll reads again from the same position: nothing is skipped.
       this.#logger?.warn({ error: error instanceof Error ? error.message : String(error) }, 'The store feed could not read; it tries again');
     }

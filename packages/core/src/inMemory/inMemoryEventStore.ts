@@ -228,7 +228,7 @@ export class InMemoryEventStore implements EventStore {
         for (const entry of due) {
           if (claimed.length === limit) break;
           const lease = leases.get(entry.executionId);
-          if (lease && lease.owner !== owner && lease.until > now) continue;
+          if (lease && lease.until > now) continue;
           leases.set(entry.executionId, { owner, until: now + leaseMs });
           claimed.push(jsonCopy(entry));
         }

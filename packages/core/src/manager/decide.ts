@@ -25,6 +25,7 @@ import { encodeRequest, encodeTransactionCommand as encodeCommand, type ReplyEnv
 import { replyTopic, transactionTopic } from '../wire/headers.js';
 import { attempt, contextOutcome, type Outcome } from './callUserCode.js';
 import { nextAction, type Action } from './nextAction.js';
+import { refuseCommit, refuseReject, refuseResume } from './preconditions.js';
 import { SagaAttributes, inSpan, instruments, traceHeaders } from '../observability/telemetry.js';
 
 export interface Outgoing {
@@ -481,22 +482,26 @@ export const decide = async (definition: Saga, execution: SagaExecution, input: 
     case 'timer':
       ignored = applyTimer(d, definition, input.timerId);
       break;
-    case 'commit':
-      if (execution.transaction.status === 'pending' && execution.status === 'finished') {
-        await perform(d, { type: 'requestVotes' });
-      } else if (execution.transaction.status === 'none' && execution.status === 'finished') {
-        ignored = 'nothing to commit: no participant took part';
-      }
-      return d.done(ignored);
-    case 'reject':
+    case 'commit': {
+      const refused = refuseCommit(execution);
+      if (refused) return d.done(refused.reason);
+      if (execution.transaction.status === 'none') return d.done('nothing to commit: no participant took part');
+      await perform(d, { type: 'requestVotes' });
+      return d.done();
+    }
+    case 'reject': {
       // Rejecting before the end would be undone by the commit that follows completion.
-      if (execution.phase !== 'ended') return d.done('cannot reject while the execution is still running');
+      const refused = refuseReject(execution);
+      if (refused) return d.done(refused.reason);
       rejectParticipants(d, 'rejected by an operator');
       return d.done(d.events.length === 0 ? 'nothing to reject' : undefined);
-    case 'resume':
-      if (!execution.compensation.failed) return d.done('nothing to resume: no compensation has failed');
+    }
+    case 'resume': {
+      const refused = refuseResume(execution);
+      if (refused || !execution.compensation.failed) return d.done(refused?.reason ?? 'nothing to resume');
       d.record(sagaEvent('CompensationResumed', { path: execution.compensation.failed.path }));
       break;
+    }
     case 'continue':
       break;
   }

@@ -596,7 +596,7 @@ describe('decide: votes', () => {
     it('reject after the transaction was decided has nothing to reject', async () => {
       const committed = [...completed, sagaEvent('TransactionCommitted', { services: ['stock', 'payment'] })];
       const decision = await when(twoRemote, manual(committed), { kind: 'reject' });
-      expect(decision).toMatchObject({ events: [], outbox: [], ignored: 'nothing to reject' });
+      expect(decision).toMatchObject({ events: [], outbox: [], ignored: 'the transaction is already committed' });
     });
 
     // A reject before the end would be undone by the commit after completion, so it is refused.

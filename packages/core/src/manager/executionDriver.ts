@@ -1,7 +1,8 @@
 /**
- * Decide, append, publish: the one loop that moves executions forward.
+ * Decide, append, publish: the one loop that moves executions forward, and the only writer.
  *
- * 1. read the stream and fold it (never a snapshot);
+ * 1. start from the execution this driver last stored or loaded (its cache); read the stream and
+ *    fold it only when it is not kept (a miss) or when an append found it stale (a conflict);
  * 2. decide what the input does (user callbacks run here);
  * 3. append the decision's events in one append, expecting the revision that was folded;
  *    on a conflict another writer moved first: re-read, re-fold, decide again;
@@ -23,6 +24,10 @@ import { executionStream } from './executionStream.js';
 import { KeyedMutex } from './keyedMutex.js';
 import { countStoredEvents, instruments } from '../observability/telemetry.js';
 import { indexEntryOf } from '../executionIndex/indexEntryOf.js';
+import type { ExecutionCache } from './executionCache.js';
+
+/** Told of every execution state a driver stored (timers are armed, waiting runs woken, from it). */
+export type StoredListener = (execution: SagaExecution) => void;
 
 export interface DriverDeps {
   readonly store: EventStore;
@@ -31,8 +36,8 @@ export interface DriverDeps {
   readonly logger: Logger;
   readonly clock: Clock;
   readonly decideOptions: DecideOptions;
-  /** Told of every execution state this driver stored (the manager arms its timers from it). */
-  readonly onStored?: (execution: SagaExecution) => void;
+  /** The executions the driver keeps between decisions. */
+  readonly cache: ExecutionCache;
   /** Re-reads after conflicts before giving up (each one means another writer made progress). */
   readonly maxConflictRetries: number;
 }
@@ -44,7 +49,33 @@ export interface Loaded {
 
 export class ExecutionDriver {
   readonly #mutex = new KeyedMutex();
+  readonly #listeners = new Set<StoredListener>();
+  readonly #byExecution = new Map<string, Set<StoredListener>>();
   constructor(private readonly deps: DriverDeps) {}
+
+  /**
+   * Calls `listener` with every execution state this driver stores from now on: of one execution,
+   * or of all when `executionId` is omitted (keyed, so 10,000 waiting runs cost one lookup per store).
+   */
+  onStored(listener: StoredListener, executionId?: string): () => void {
+    const entry: StoredListener = (execution) => listener(execution);
+    if (executionId === undefined) {
+      this.#listeners.add(entry);
+      return () => void this.#listeners.delete(entry);
+    }
+    let listeners = this.#byExecution.get(executionId);
+    if (!listeners) this.#byExecution.set(executionId, (listeners = new Set()));
+    listeners.add(entry);
+    return () => {
+      const current = this.#byExecution.get(executionId);
+      if (current?.delete(entry) && current.size === 0) this.#byExecution.delete(executionId);
+    };
+  }
+
+  /** The execution as this driver last stored or loaded it, if it still keeps it. */
+  cached(executionId: string): SagaExecution | undefined {
+    return this.deps.cache.get(executionId);
+  }
 
   /**
    * Resolves once this process's work on the execution (a decision being stored and its messages
@@ -60,12 +91,20 @@ export class ExecutionDriver {
     await this.#mutex.idle();
   }
 
+  /** Reads and folds the whole stream (history, replay, and a decision on a cache miss). */
   async load(executionId: string): Promise<Loaded> {
     const stream = executionStream(executionId);
     const stored = await this.deps.store.read(stream);
     if (stored.length === 0) throw new SagaNotFoundError(executionId);
     const events = decodeHistory(stored, stream);
-    return { execution: fold(events), events };
+    const execution = fold(events);
+    this.deps.cache.set(execution);
+    return { execution, events };
+  }
+
+  /** The execution to decide from: kept, or read. */
+  async #current(executionId: string): Promise<SagaExecution> {
+    return this.deps.cache.get(executionId) ?? (await this.load(executionId)).execution;
   }
 
   /**
@@ -87,7 +126,7 @@ export class ExecutionDriver {
   async drive(executionId: string, input: DecideInput): Promise<SagaExecution> {
     return this.#mutex.run(executionId, async () => {
       for (let attempt = 0; ; attempt++) {
-        const { execution } = await this.load(executionId);
+        const execution = await this.#current(executionId);
         const definition = this.deps.registry.resolve(execution);
         const decision = await decide(definition, execution, input, this.deps.decideOptions);
         if (decision.events.length === 0) {
@@ -99,6 +138,8 @@ export class ExecutionDriver {
         try {
           recordedAt = await this.#append(executionId, decision.events, execution.revision, execution);
         } catch (error) {
+          // What was kept is stale (or the stream is gone): the next attempt reads.
+          this.deps.cache.delete(executionId);
           if (isConcurrencyConflictError(error) && attempt < this.deps.maxConflictRetries) {
             instruments().conflicts.add(1);
             this.deps.logger.debug({ executionId, attempt }, 'Append conflict: another writer moved first; re-reading and deciding again');
@@ -113,9 +154,22 @@ export class ExecutionDriver {
 
   async #stored(executionId: string, decision: Decision, execution: SagaExecution): Promise<SagaExecution> {
     countStoredEvents(decision.events, `${execution.definition.name}@${execution.definition.version}`);
-    this.deps.onStored?.(execution);
+    this.#tell(execution);
     const published = await this.#publish(executionId, decision);
-    return this.#markNotified(executionId, execution, decision.outbox, published);
+    const notified = await this.#markNotified(executionId, execution, decision.outbox, published);
+    if (notified !== execution) this.#tell(notified);
+    return notified;
+  }
+
+  #tell(execution: SagaExecution): void {
+    this.deps.cache.set(execution);
+    for (const listener of [...this.#listeners, ...(this.#byExecution.get(execution.id) ?? [])]) {
+      try {
+        listener(execution);
+      } catch (error) {
+        this.deps.logger.error({ executionId: execution.id, error: String(error) }, 'A listener of stored executions threw');
+      }
+    }
   }
 
   /**
@@ -131,6 +185,7 @@ export class ExecutionDriver {
       const recordedAt = await this.#append(executionId, [event], execution.revision, execution);
       return this.#asStored(execution, [event], recordedAt);
     } catch (error) {
+      this.deps.cache.delete(executionId);
       this.deps.logger.warn({ executionId, error: String(error) }, 'Could not record that the transaction outcome was sent; recovery will send it again');
       return execution;
     }
@@ -164,9 +219,9 @@ export class ExecutionDriver {
   async republish(executionId: string, outbox: Decision['outbox']): Promise<void> {
     await this.#mutex.run(executionId, async () => {
       const published = await this.#publish(executionId, { outbox });
-      const { execution } = await this.load(executionId);
+      const execution = await this.#current(executionId);
       const stored = await this.#markNotified(executionId, execution, outbox, published);
-      if (stored !== execution) this.deps.onStored?.(stored);
+      if (stored !== execution) this.#tell(stored);
     });
   }
 

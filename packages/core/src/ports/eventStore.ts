@@ -177,9 +177,11 @@ export interface ExecutionIndex {
   get(executionId: string): Promise<ExecutionIndexEntry | undefined>;
   query(query?: ExecutionQuery): Promise<ExecutionPage>;
   /**
-   * Takes a lease on open entries of a service that no other owner holds (leases expire), so that
-   * several workers of one service share recovery and timers instead of each doing all of it. A store
-   * that cannot lease returns every matching entry (first append wins, as everywhere).
+   * Takes a lease on open entries of a service that nobody holds a live lease on (the caller
+   * included: claiming again gives the next entries, not the same ones), so that several workers of
+   * one service share recovery and timers instead of each doing all of it. Leases expire after
+   * `leaseMs`; an entry whose worker died is claimed by another then. A store that cannot lease
+   * returns every matching entry (first append wins, as everywhere).
    */
   claim(options: ClaimOptions): Promise<readonly ExecutionIndexEntry[]>;
   /** Writes entries as given (rebuilding or repairing the index; the engine's appends do not need it). */

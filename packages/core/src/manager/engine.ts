@@ -1,0 +1,79 @@
+/**
+ * What a client and a worker of one service share in a process: the definitions, the execution
+ * driver (the only writer) with its cache, and the options decisions are made with. A `SagaManager`
+ * gives one engine to both; a client or worker made alone makes its own.
+ */
+import { resolveRetryPolicy, type RetryPolicy, type Saga } from '@saga/definitions';
+import type { Broker } from '../ports/broker.js';
+import { systemClock, type Clock } from '../ports/clock.js';
+import type { EventStore } from '../ports/eventStore.js';
+import { defaultLogger, type Logger } from '../ports/logger.js';
+import { defaultCompensationRetry } from './decide.js';
+import { DefinitionRegistry } from './definitionRegistry.js';
+import { ExecutionCache, type ExecutionCacheOptions } from './executionCache.js';
+import { ExecutionDriver } from './executionDriver.js';
+
+export interface EngineOptions {
+  readonly store: EventStore;
+  readonly broker: Broker;
+  /** This service's name: replies come back on `<service>.reply`. Default `'saga'`. */
+  readonly service?: string;
+  /** Definitions this process can run and continue (e.g. executions started by another instance). */
+  readonly definitions?: readonly Saga[];
+  /**
+   * How long a remote step waits for its reply (unless it sets its own `timeout()`) before
+   * compensating. A durable timer: it holds across restarts. Default 60 s.
+   */
+  readonly replyTimeoutMs?: number;
+  /** How long the commit waits for every participant's vote; a missing vote counts as no. Default 60 s. */
+  readonly commitTimeoutMs?: number;
+  readonly clock?: Clock;
+  readonly logger?: Logger;
+  /**
+   * How a failing compensation is retried: a local one in-process, a remote one with a new request
+   * after a durable backoff timer. Then the execution stops, visibly, for `resume`. Default: 4
+   * attempts, 50 ms → 2 s, with jitter.
+   */
+  readonly compensationRetry?: RetryPolicy;
+  /**
+   * The executions kept in memory between decisions, so that a decision reads nothing: at most
+   * `maxEntries` (default 10,000) and about `maxBytes` of folded state (default 64 MiB).
+   */
+  readonly cache?: ExecutionCacheOptions;
+}
+
+export interface Engine {
+  readonly store: EventStore;
+  readonly broker: Broker;
+  readonly service: string;
+  readonly replyTimeoutMs: number;
+  readonly registry: DefinitionRegistry;
+  readonly driver: ExecutionDriver;
+  readonly logger: Logger;
+  readonly clock: Clock;
+}
+
+export const createEngine = (options: EngineOptions): Engine => {
+  const clock = options.clock ?? systemClock;
+  const logger = options.logger ?? defaultLogger();
+  const replyTimeoutMs = options.replyTimeoutMs ?? 60_000;
+  const registry = new DefinitionRegistry();
+  for (const definition of options.definitions ?? []) registry.register(definition);
+  const driver = new ExecutionDriver({
+    store: options.store,
+    broker: options.broker,
+    registry,
+    logger,
+    clock,
+    cache: new ExecutionCache(options.cache),
+    decideOptions: {
+      compensationRetry: resolveRetryPolicy(options.compensationRetry ?? defaultCompensationRetry, 'compensationRetry'),
+      replyTimeoutMs,
+      commitTimeoutMs: options.commitTimeoutMs ?? 60_000,
+      now: () => clock.now(),
+      random: Math.random,
+    },
+    maxConflictRetries: 20,
+  });
+  return { store: options.store, broker: options.broker, service: options.service ?? 'saga', replyTimeoutMs, registry, driver, logger, clock };
+};

@@ -1,0 +1,97 @@
+/**
+ * Follows one execution until it no longer waits, from what this process's driver stores and from
+ * the store's global order (`StoreFeed`) for what other processes append. It folds the events it is
+ * given onto the state it knows, so following an execution reads its stream only to fill a gap.
+ */
+import { decodeEvent, evolve, type SagaExecution } from '@saga/execution';
+import type { GlobalEvent } from '../ports/eventStore.js';
+import { StoreFeed } from '../feed/storeFeed.js';
+import { ManagerNotReadyError } from '../errors/runErrors.js';
+import type { Engine } from './engine.js';
+import { executionStream } from './executionStream.js';
+import { isAwaiting } from './nextAction.js';
+
+export class ExecutionWatcher {
+  readonly #engine: Engine;
+  readonly #executionId: string;
+  #latest: SagaExecution | undefined;
+  #stops: Array<() => void> = [];
+  #queue: Promise<void> = Promise.resolve();
+  #settle: ((execution: SagaExecution) => void) | undefined;
+  #fail: ((error: unknown) => void) | undefined;
+  #settled: Promise<SagaExecution>;
+
+  /** Starts following before anything is appended, so nothing appended later is missed. */
+  static async open(engine: Engine, executionId: string, signal: AbortSignal): Promise<ExecutionWatcher> {
+    const watcher = new ExecutionWatcher(engine, executionId);
+    watcher.#stops.push(engine.driver.onStored((execution) => watcher.offer(execution), executionId));
+    const onAbort = () =>
+      watcher.#fail?.(new ManagerNotReadyError(`The manager was destroyed while waiting for execution ${executionId}; it stays in the store and can be continued.`));
+    signal.addEventListener('abort', onAbort);
+    watcher.#stops.push(() => signal.removeEventListener('abort', onAbort));
+    if (signal.aborted) onAbort();
+    try {
+      watcher.#stops.push(await StoreFeed.of(engine.store, { logger: engine.logger }).subscribe(executionStream(executionId), (events) => watcher.#onEvents(events)));
+    } catch (error) {
+      watcher.close();
+      throw error;
+    }
+    return watcher;
+  }
+
+  private constructor(engine: Engine, executionId: string) {
+    this.#engine = engine;
+    this.#executionId = executionId;
+    this.#settled = new Promise((resolve, reject) => {
+      this.#settle = resolve;
+      this.#fail = reject;
+    });
+    this.#settled.catch(() => undefined);
+  }
+
+  /** A state of the execution known some other way (what `start` or `drive` returned). */
+  offer(execution: SagaExecution): void {
+    if (this.#latest && this.#latest.revision >= execution.revision) return;
+    this.#latest = execution;
+    if (!isAwaiting(execution)) this.#settle?.(execution);
+  }
+
+  /**
+   * The execution once it no longer waits. The decision that ended the wait may still be
+   * publishing its messages in this process (and recording that it did): that is let finish first.
+   */
+  async settled(): Promise<SagaExecution> {
+    const keepAlive = setInterval(() => undefined, 1 << 30); // durable timers do not keep a process alive; a waiting run must
+    try {
+      const execution = await this.#settled;
+      await this.#engine.driver.quiesce(this.#executionId);
+      const kept = this.#engine.driver.cached(this.#executionId);
+      return kept && kept.revision >= execution.revision ? kept : execution;
+    } finally {
+      clearInterval(keepAlive);
+    }
+  }
+
+  close(): void {
+    for (const stop of this.#stops) stop();
+    this.#stops = [];
+  }
+
+  #onEvents(events: readonly GlobalEvent[]): void {
+    this.#queue = this.#queue.then(() => this.#apply(events)).catch((error: unknown) => this.#fail?.(error));
+  }
+
+  async #apply(events: readonly GlobalEvent[]): Promise<void> {
+    const stream = executionStream(this.#executionId);
+    for (const event of events) {
+      const known = this.#latest?.revision ?? -1;
+      if (event.revision <= known) continue;
+      if (!this.#latest || event.revision > known + 1) {
+        // A gap (events appended before this watcher knew the execution): read it whole, once.
+        this.offer((await this.#engine.driver.load(this.#executionId)).execution);
+        continue;
+      }
+      this.offer(evolve(this.#latest, decodeEvent(event, stream)));
+    }
+  }
+}

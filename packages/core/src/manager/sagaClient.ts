@@ -1,0 +1,301 @@
+/**
+ * The client side: starts executions and answers what happened to them (get, history, replay,
+ * fork, list), and commits, rejects or resumes them. It waits for results through the store (its
+ * one feed per process), so it needs no reply subscription: a worker of the service, in this process
+ * or another, takes the replies.
+ */
+import { randomUUID } from 'node:crypto';
+import { SagaContext, type JsonObject, type Saga, type SagaResponse } from '@saga/definitions';
+import { replay as replayEvents, sagaEvent, SagaStatus, type RecordedSagaEvent, type SagaEvent, type SagaEventType, type SagaExecution } from '@saga/execution';
+import type { ExecutionPage, ExecutionQuery } from '../ports/eventStore.js';
+import {
+  CommitFailedError,
+  InvalidRunOptionsError,
+  ManagerNotReadyError,
+  SagaFailedError,
+  SagaRollbackError,
+  UnexpectedResponseError,
+} from '../errors/runErrors.js';
+import type { ReplyEnvelope } from '../wire/sagaMessages.js';
+import { SagaAttributes, inSpan } from '../observability/telemetry.js';
+import { createEngine, type Engine, type EngineOptions } from './engine.js';
+import { ExecutionWatcher } from './executionWatcher.js';
+import { isAwaiting } from './nextAction.js';
+import { refuseCommit, refuseContinue, refuseReject, refuseResume } from './preconditions.js';
+import type { DecideInput } from './decide.js';
+
+export type SagaClientOptions = EngineOptions;
+
+export interface RunOptions {
+  /** Starts a new execution of this definition (and registers it). */
+  readonly definition?: Saga;
+  /** The initial context of a new execution. */
+  readonly context?: SagaContext | JsonObject;
+  /** Continues the paused execution this reply belongs to. */
+  readonly response?: SagaResponse;
+  /** Who started it; sent to participants in the `user` header. */
+  readonly user?: string;
+  /** Commit (or reject) the participants' transactions when the execution ends. Default true. */
+  readonly autocommit?: boolean;
+  /** Return as soon as the execution waits for a reply (true), or wait for it to end (false, default). */
+  readonly pauseOnDisk?: boolean;
+  /** Throw `SagaFailedError` when the execution ends errored. Default true. */
+  readonly raiseOnError?: boolean;
+  /** Return the execution (default) or only its id. */
+  readonly returnExecution?: boolean;
+}
+
+/** One recorded event of an execution's history. */
+export interface SagaHistoryEntry {
+  readonly revision: number;
+  readonly type: SagaEventType;
+  readonly data: JsonObject;
+  readonly recordedAt: string;
+}
+
+export class SagaClient implements AsyncDisposable {
+  readonly #engine: Engine;
+  readonly #stopping = new AbortController();
+  #setup = false;
+  #destroyed = false;
+
+  /** A client of its own, or (from `SagaManager`) one that shares an engine with a worker. */
+  constructor(options: SagaClientOptions, engine: Engine = createEngine(options)) {
+    this.#engine = engine;
+  }
+
+  get service(): string {
+    return this.#engine.service;
+  }
+
+  get alreadySetup(): boolean {
+    return this.#setup;
+  }
+
+  get alreadyDestroyed(): boolean {
+    return this.#destroyed;
+  }
+
+  register(...definitions: Saga[]): this {
+    for (const definition of definitions) this.#engine.registry.register(definition);
+    return this;
+  }
+
+  async setup(): Promise<void> {
+    if (this.#destroyed) throw new ManagerNotReadyError('This SagaClient was destroyed; create a new one.');
+    if (this.#setup) return;
+    await this.#engine.store.setup();
+    await this.#engine.broker.setup();
+    this.#setup = true;
+  }
+
+  /** Stops waiting runs (they reject; their executions go on in the store) and lets stored decisions publish. */
+  async destroy(): Promise<void> {
+    if (this.#destroyed) return;
+    this.#destroyed = true;
+    this.#stopping.abort();
+    await this.#engine.driver.drain();
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.destroy();
+  }
+
+  run(options: RunOptions & { readonly returnExecution: false }): Promise<string>;
+  run(options: RunOptions & { readonly returnExecution?: true }): Promise<SagaExecution>;
+  run(options: RunOptions): Promise<SagaExecution | string>;
+  async run(options: RunOptions): Promise<SagaExecution | string> {
+    this.#assertReady('run');
+    const { pauseOnDisk = false, raiseOnError = true, returnExecution = true } = options;
+    const attributes = {
+      [SagaAttributes.service]: this.service,
+      ...(options.definition ? { [SagaAttributes.definition]: options.definition.name, [SagaAttributes.version]: options.definition.version } : {}),
+      ...(options.response ? { [SagaAttributes.executionId]: options.response.sagaId, [SagaAttributes.requestId]: options.response.requestId } : {}),
+    };
+    const execution = await inSpan('saga.run', attributes, async (span) => {
+      const result = options.response ? await this.#continue(options.response, pauseOnDisk) : await this.#start(options, pauseOnDisk);
+      span.setAttribute(SagaAttributes.executionId, result.id);
+      span.setAttribute(SagaAttributes.status, result.status);
+      return result;
+    });
+    if (execution.status === SagaStatus.Errored && raiseOnError) throw failureOf(execution);
+    return returnExecution ? execution : execution.id;
+  }
+
+  /** The execution now, folded from its stream. */
+  async get(executionId: string): Promise<SagaExecution> {
+    return (await this.#engine.driver.load(executionId)).execution;
+  }
+
+  /** Every recorded event of the execution, in order. */
+  async history(executionId: string): Promise<SagaHistoryEntry[]> {
+    const { events } = await this.#engine.driver.load(executionId);
+    return events.map((e) => ({ revision: e.revision, type: e.type, data: e.data as JsonObject, recordedAt: e.recordedAt }));
+  }
+
+  /** The execution as it was right after the event at revision `upTo` (default: the last). */
+  async replay(executionId: string, options: { readonly upTo?: number } = {}): Promise<SagaExecution> {
+    const { events } = await this.#engine.driver.load(executionId);
+    const last = events.length - 1;
+    if (options.upTo !== undefined && (!Number.isInteger(options.upTo) || options.upTo < 0 || options.upTo > last)) {
+      throw new InvalidRunOptionsError(`replay(${executionId}, { upTo: ${options.upTo} }): upTo must be a revision from 0 to ${last}.`);
+    }
+    return replayEvents(events, options.upTo);
+  }
+
+  /** Executions from the store's index: newest first, filtered, a page at a time. */
+  async list(query: ExecutionQuery = {}): Promise<ExecutionPage> {
+    return this.#engine.store.index.query(query);
+  }
+
+  /**
+   * Commits the participants' transactions of a finished execution run with `autocommit: false`:
+   * asks each to reserve, commits all on a unanimous yes, else rejects all and compensates.
+   */
+  async commit(executionId: string, options: { readonly raiseOnError?: boolean } = {}): Promise<SagaExecution> {
+    this.#assertReady('commit');
+    const settled = await this.#operate(executionId, { kind: 'commit' }, refuseCommit, false);
+    if (settled.status === SagaStatus.Errored && (options.raiseOnError ?? true)) throw failureOf(settled);
+    return settled;
+  }
+
+  /** Tells every participant of an execution run with `autocommit: false` to reject its changes. */
+  async reject(executionId: string): Promise<SagaExecution> {
+    this.#assertReady('reject');
+    return this.#operate(executionId, { kind: 'reject' }, refuseReject, true);
+  }
+
+  /**
+   * Retries the compensation that failed (an operator's action, once its cause is fixed): the
+   * execution goes on compensating from the step that failed, in reverse order as before.
+   */
+  async resume(executionId: string, options: { readonly pauseOnDisk?: boolean; readonly raiseOnError?: boolean } = {}): Promise<SagaExecution> {
+    this.#assertReady('resume');
+    const resumed = await this.#operate(executionId, { kind: 'resume' }, refuseResume, options.pauseOnDisk ?? false);
+    if (resumed.status === SagaStatus.Errored && resumed.compensation.failed && (options.raiseOnError ?? true)) throw failureOf(resumed);
+    return resumed;
+  }
+
+  /**
+   * A new execution that copies this one's history up to `fromRevision` and continues from there:
+   * "retry from step N" after fixing what made step N fail. The copy must end at a step boundary
+   * (no request pending, still running forward); timers are not copied (the fork gets its own).
+   * Its `SagaStarted` records where it came from (`forkedFrom`).
+   */
+  async fork(
+    executionId: string,
+    options: { readonly fromRevision: number; readonly pauseOnDisk?: boolean; readonly raiseOnError?: boolean },
+  ): Promise<SagaExecution> {
+    this.#assertReady('fork');
+    const { events } = await this.#engine.driver.load(executionId);
+    const { fromRevision } = options;
+    if (!Number.isInteger(fromRevision) || fromRevision < 0 || fromRevision >= events.length) {
+      throw new InvalidRunOptionsError(`fork(${executionId}, { fromRevision: ${fromRevision} }): fromRevision must be a revision from 0 to ${events.length - 1}.`);
+    }
+    const prefix = events.filter((e) => e.revision <= fromRevision && e.type !== 'TimerScheduled' && e.type !== 'TimerFired');
+    const state = replayEvents(prefix);
+    if (state.phase !== 'forward' || state.pendingRequest) {
+      const why = state.pendingRequest
+        ? `request ${state.pendingRequest.requestId} of step ${state.pendingRequest.path} is pending there; fork from the revision before it was sent`
+        : `the execution is ${state.phase === 'compensating' ? 'compensating' : 'over'} there; fork from a revision before its first failure`;
+      throw new InvalidRunOptionsError(`Cannot fork ${executionId} at revision ${fromRevision}: ${why}.`);
+    }
+    const definition = this.#engine.registry.resolve(state);
+    const forkId = randomUUID();
+    const [first, ...rest] = prefix;
+    if (first?.type !== 'SagaStarted') throw new InvalidRunOptionsError(`Execution ${executionId} does not start with SagaStarted.`);
+    const started = sagaEvent('SagaStarted', { ...first.data, executionId: forkId, forkedFrom: { executionId, revision: fromRevision } });
+    const copied = rest.map((e) => ({ type: e.type, data: e.data }) as SagaEvent);
+    this.#engine.logger.info({ executionId: forkId, forkedFrom: executionId, revision: fromRevision }, 'Saga forked');
+    const forked = await this.#following(forkId, options.pauseOnDisk ?? false, () => this.#engine.driver.start(definition, [started, ...copied]));
+    if (forked.status === SagaStatus.Errored && (options.raiseOnError ?? true)) throw failureOf(forked);
+    return forked;
+  }
+
+  async #start(options: RunOptions, pauseOnDisk: boolean): Promise<SagaExecution> {
+    const { definition } = options;
+    if (!definition) {
+      throw new InvalidRunOptionsError('run() needs `definition` to start an execution, or `response` to continue one.');
+    }
+    this.#engine.registry.register(definition);
+    const executionId = randomUUID();
+    const started = sagaEvent('SagaStarted', {
+      executionId,
+      definition: { name: definition.name, version: definition.version, fingerprint: definition.fingerprint },
+      context: SagaContext.from(options.context).toJSON(),
+      user: options.user ?? null,
+      autocommit: options.autocommit ?? true,
+      service: this.service,
+    });
+    this.#engine.logger.info({ executionId, definition: `${definition.name}@${definition.version}` }, 'Saga started');
+    return this.#following(executionId, pauseOnDisk, () => this.#engine.driver.start(definition, [started]));
+  }
+
+  async #continue(response: SagaResponse, pauseOnDisk: boolean): Promise<SagaExecution> {
+    const { execution, events } = await this.#engine.driver.load(response.sagaId);
+    const refused = refuseContinue(execution);
+    if (refused) throw refused.error;
+    // A reply to an earlier request of this execution is a duplicate (a no-op); an id it never
+    // sent is a caller's mistake, and says so.
+    if (!requestIdsOf(events).has(response.requestId)) {
+      throw new UnexpectedResponseError(execution.id, response.requestId, execution.pendingRequest?.requestId);
+    }
+    return this.#following(response.sagaId, pauseOnDisk, () => this.#engine.driver.drive(response.sagaId, { kind: 'reply', reply: envelopeOf(response) }));
+  }
+
+  /** Checks the operation's precondition on the stored execution, applies it, and follows it. */
+  async #operate(executionId: string, input: DecideInput, refuse: (execution: SagaExecution) => { readonly error: Error } | undefined, pauseOnDisk: boolean): Promise<SagaExecution> {
+    const { execution } = await this.#engine.driver.load(executionId);
+    const refused = refuse(execution);
+    if (refused) throw refused.error;
+    return this.#following(executionId, pauseOnDisk, () => this.#engine.driver.drive(executionId, input));
+  }
+
+  /**
+   * Runs `step` (which stores a decision) and, unless `pauseOnDisk`, follows the execution until it
+   * no longer waits. The watcher opens first, so nothing appended after the decision is missed.
+   */
+  async #following(executionId: string, pauseOnDisk: boolean, step: () => Promise<SagaExecution>): Promise<SagaExecution> {
+    if (pauseOnDisk) return step();
+    const watcher = await ExecutionWatcher.open(this.#engine, executionId, this.#stopping.signal);
+    try {
+      const execution = await step();
+      if (!isAwaiting(execution)) return execution;
+      watcher.offer(execution);
+      return await watcher.settled();
+    } finally {
+      watcher.close();
+    }
+  }
+
+  #assertReady(method: string): void {
+    if (this.#destroyed) throw new ManagerNotReadyError(`${method}() was called after destroy(); create a new client or manager.`);
+    if (!this.#setup) throw new ManagerNotReadyError(`${method}() was called before setup(): await setup() first.`);
+  }
+}
+
+/** Every request id an execution has sent: forward and compensation requests, and votes. */
+const requestIdsOf = (events: readonly RecordedSagaEvent[]): Set<string> => {
+  const ids = new Set<string>();
+  for (const event of events) {
+    if (event.type === 'RequestSent' || event.type === 'CompensationRequestSent') ids.add(event.data.requestId);
+    if (event.type === 'VotesRequested') for (const vote of event.data.votes) ids.add(vote.requestId);
+  }
+  return ids;
+};
+
+const envelopeOf = (response: SagaResponse): ReplyEnvelope => ({
+  sagaId: response.sagaId,
+  requestId: response.requestId,
+  status: response.status,
+  relatedServices: [...response.relatedServices],
+  payload: response.payload,
+});
+
+/** The error that says how an errored execution failed. */
+export const failureOf = (execution: SagaExecution): SagaFailedError =>
+  execution.compensation.failed
+    ? new SagaRollbackError(execution)
+    : execution.error?.name === 'CommitFailedError'
+      ? new CommitFailedError(execution)
+      : new SagaFailedError(execution);

@@ -1,0 +1,259 @@
+/**
+ * The worker side of a service: takes replies, fires timers and recovers what a dead process left.
+ * Its driver is the only writer. Several workers of one service share recovery and timers through
+ * leases on the execution index, so each open execution is looked after by one of them.
+ */
+import { randomUUID } from 'node:crypto';
+import { stepAtPath, type Saga } from '@saga/definitions';
+import type { SagaExecution } from '@saga/execution';
+import type { Subscription } from '../ports/broker.js';
+import type { ExecutionIndexEntry } from '../ports/eventStore.js';
+import { ManagerNotReadyError, SagaNotFoundError } from '../errors/runErrors.js';
+import { decodeReply, type ReplyEnvelope } from '../wire/sagaMessages.js';
+import { replyTopic } from '../wire/headers.js';
+import { SagaAttributes, SpanKind, inSpan, instruments, traceContextOf } from '../observability/telemetry.js';
+import { pendingOutbox } from './decide.js';
+import { createEngine, type Engine, type EngineOptions } from './engine.js';
+import { TimerScheduler } from './timerScheduler.js';
+
+export interface SagaWorkerOptions extends EngineOptions {
+  /** On `setup()`, re-send what waiting executions wait on and re-arm their timers. Default true. */
+  readonly recoverOnSetup?: boolean;
+  /**
+   * How often to claim executions with timers due soon that no worker holds (e.g. started by an
+   * instance that died). 0 turns it off. Default 30 s.
+   */
+  readonly recoveryIntervalMs?: number;
+  /** This worker's name in the index's leases. Default `<service>-<random id>`. */
+  readonly workerId?: string;
+  /** How long a claim on an execution lasts. Default twice the recovery interval, at least 60 s. */
+  readonly leaseMs?: number;
+}
+
+/** What `recover()` found and did. */
+export interface RecoveryReport {
+  /** Open executions of this service claimed from the index (not every execution ever stored). */
+  readonly scanned: number;
+  /** Waiting executions of this service whose requests were re-sent and timers armed. */
+  readonly recovered: number;
+  /** Messages published again (same request ids: participants de-duplicate them). */
+  readonly republished: number;
+  /** Waiting executions this worker cannot continue, and why. */
+  readonly skipped: readonly { readonly executionId: string; readonly reason: string }[];
+}
+
+/** What `checkDefinitions()` found: the executions that would not resume with the registered definitions. */
+export interface DefinitionCheckReport {
+  readonly checked: number;
+  readonly wouldNotResume: readonly { readonly executionId: string; readonly definition: string; readonly reason: string }[];
+}
+
+const claimPage = 100;
+
+export class SagaWorker implements AsyncDisposable {
+  readonly workerId: string;
+  readonly #engine: Engine;
+  readonly #timers: TimerScheduler;
+  readonly #recoverOnSetup: boolean;
+  readonly #recoveryIntervalMs: number;
+  readonly #leaseMs: number;
+  readonly #stopping = new AbortController();
+  #stopTimers: (() => void) | undefined;
+  #cancelSweep?: () => void;
+  #subscription?: Subscription;
+  #setup = false;
+  #destroyed = false;
+
+  /** A worker of its own, or (from `SagaManager`) one that shares an engine with a client. */
+  constructor(options: SagaWorkerOptions, engine: Engine = createEngine(options)) {
+    this.#engine = engine;
+    this.workerId = options.workerId ?? `${engine.service}-${randomUUID()}`;
+    this.#recoverOnSetup = options.recoverOnSetup ?? true;
+    this.#recoveryIntervalMs = options.recoveryIntervalMs ?? 30_000;
+    this.#leaseMs = options.leaseMs ?? Math.max(60_000, 2 * this.#recoveryIntervalMs);
+    this.#timers = new TimerScheduler(engine.clock, (executionId, timerId) => void this.#fireTimer(executionId, timerId));
+  }
+
+  get service(): string {
+    return this.#engine.service;
+  }
+
+  get alreadySetup(): boolean {
+    return this.#setup;
+  }
+
+  get alreadyDestroyed(): boolean {
+    return this.#destroyed;
+  }
+
+  /** Makes definitions available for continuing executions started elsewhere. */
+  register(...definitions: Saga[]): this {
+    for (const definition of definitions) this.#engine.registry.register(definition);
+    return this;
+  }
+
+  async setup(): Promise<void> {
+    if (this.#destroyed) throw new ManagerNotReadyError('This SagaWorker was destroyed; create a new one.');
+    if (this.#setup) return;
+    const { store, broker, service, logger } = this.#engine;
+    if (!broker) throw new ManagerNotReadyError(`The saga worker of '${service}' needs a broker to take replies: pass \`broker\` (e.g. new InMemoryBroker()).`);
+    await store.setup();
+    await broker.setup();
+    this.#stopTimers = this.#engine.driver.onStored((execution) => this.#timers.sync(execution));
+    this.#subscription = await broker.subscribe(replyTopic(service), service, async (message) => {
+      let reply: ReplyEnvelope;
+      try {
+        reply = decodeReply(message);
+      } catch (error) {
+        instruments().deadLettered.add(1, { [SagaAttributes.service]: service });
+        logger.warn({ topic: message.topic, messageId: message.id, reason: String(error) }, 'Malformed reply: dead-lettering it');
+        throw error;
+      }
+      await inSpan(
+        'saga.reply',
+        { [SagaAttributes.executionId]: reply.sagaId, [SagaAttributes.requestId]: reply.requestId, [SagaAttributes.service]: service },
+        () => this.#onReply(reply),
+        { kind: SpanKind.CONSUMER, parent: traceContextOf(message.headers) },
+      );
+    });
+    this.#setup = true;
+    if (this.#recoverOnSetup) {
+      const report = await this.recover();
+      if (report.recovered > 0 || report.skipped.length > 0) logger.info({ ...report, skipped: report.skipped.length }, 'Recovered waiting executions');
+    }
+    this.#scheduleSweep();
+  }
+
+  /** Stops taking replies and firing timers; decisions already stored get their messages out first. */
+  async destroy(): Promise<void> {
+    if (this.#destroyed) return;
+    this.#destroyed = true;
+    this.#stopping.abort();
+    this.#cancelSweep?.();
+    this.#stopTimers?.();
+    this.#timers.stop();
+    await this.#subscription?.close();
+    await this.#engine.driver.drain();
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.destroy();
+  }
+
+  /**
+   * Claims this service's open executions that no other worker holds, publishes again what they
+   * wait on (same request ids; the stream is the outbox) and arms their timers. Reads the index,
+   * so it costs what the open executions cost, however much history the store keeps.
+   */
+  async recover(options: { readonly republish?: boolean } = {}): Promise<RecoveryReport> {
+    return this.#recoverClaimed(undefined, options.republish ?? true);
+  }
+
+  /** Arms the timers due before the next sweep of executions no worker holds (and takes them on). */
+  async sweep(): Promise<RecoveryReport> {
+    const dueBefore = new Date(this.#engine.clock.now().getTime() + this.#recoveryIntervalMs + 1_000).toISOString();
+    return this.#recoverClaimed(dueBefore, false);
+  }
+
+  async #recoverClaimed(dueBefore: string | undefined, republish: boolean): Promise<RecoveryReport> {
+    let scanned = 0;
+    let recovered = 0;
+    let republished = 0;
+    const skipped: { executionId: string; reason: string }[] = [];
+    await this.#forEachClaimed(dueBefore, async (entry) => {
+      scanned += 1;
+      // One execution that cannot be recovered now (the store hiccups, the broker is down, its
+      // definition is not registered here) must not keep the worker from starting: it is reported.
+      try {
+        const execution = await this.#load(entry.executionId);
+        this.#engine.registry.resolve(execution);
+        if (republish) {
+          const outbox = pendingOutbox(execution);
+          await this.#engine.driver.republish(execution.id, outbox);
+          republished += outbox.length;
+        }
+        this.#timers.sync(this.#engine.driver.cached(execution.id) ?? execution);
+        recovered += 1;
+      } catch (error) {
+        skipped.push({ executionId: entry.executionId, reason: error instanceof Error ? error.message : String(error) });
+      }
+    });
+    return { scanned, recovered, republished, skipped };
+  }
+
+  async #forEachClaimed(dueBefore: string | undefined, visit: (entry: ExecutionIndexEntry) => Promise<void>): Promise<void> {
+    const { store, service } = this.#engine;
+    const seen = new Set<string>();
+    for (;;) {
+      const claimed = await store.index.claim({ service, owner: this.workerId, leaseMs: this.#leaseMs, limit: claimPage, ...(dueBefore ? { dueBefore } : {}) });
+      const fresh = claimed.filter((entry) => !seen.has(entry.executionId));
+      for (const entry of fresh) {
+        seen.add(entry.executionId);
+        await visit(entry);
+      }
+      if (claimed.length < claimPage || fresh.length === 0 || this.#destroyed) return;
+    }
+  }
+
+  /**
+   * Replays every open execution of this service against the registered definitions and lists
+   * those that would not resume (definition missing, or a different shape under the same version).
+   */
+  async checkDefinitions(): Promise<DefinitionCheckReport> {
+    let checked = 0;
+    const wouldNotResume: { executionId: string; definition: string; reason: string }[] = [];
+    let after: string | undefined;
+    do {
+      const page = await this.#engine.store.index.query({ service: this.service, open: true, limit: 500, ...(after ? { after } : {}) });
+      for (const entry of page.entries) {
+        checked += 1;
+        const label = `${entry.definitionName}@${entry.definitionVersion}`;
+        try {
+          const execution = await this.#load(entry.executionId);
+          const definition = this.#engine.registry.resolve(execution);
+          const missing = execution.steps.find((step) => stepAtPath(definition, step.path)?.kind !== step.kind);
+          if (missing) wouldNotResume.push({ executionId: entry.executionId, definition: label, reason: `recorded step ${missing.path} (${missing.kind}) is not in the definition` });
+        } catch (error) {
+          wouldNotResume.push({ executionId: entry.executionId, definition: label, reason: error instanceof Error ? error.message : String(error) });
+        }
+      }
+      after = page.nextCursor;
+    } while (after && !this.#destroyed);
+    return { checked, wouldNotResume };
+  }
+
+  async #load(executionId: string): Promise<SagaExecution> {
+    return this.#engine.driver.cached(executionId) ?? (await this.#engine.driver.load(executionId)).execution;
+  }
+
+  #scheduleSweep(): void {
+    if (this.#recoveryIntervalMs <= 0 || this.#destroyed) return;
+    this.#cancelSweep = this.#engine.clock.setTimeout(() => {
+      this.sweep()
+        .catch((error: unknown) => this.#engine.logger.error({ error: String(error) }, 'Periodic recovery failed; will try again'))
+        .finally(() => this.#scheduleSweep());
+    }, this.#recoveryIntervalMs);
+  }
+
+  async #fireTimer(executionId: string, timerId: string): Promise<void> {
+    if (this.#destroyed) return;
+    try {
+      await inSpan('saga.timer', { [SagaAttributes.executionId]: executionId }, () => this.#engine.driver.drive(executionId, { kind: 'timer', timerId }));
+    } catch (error) {
+      this.#engine.logger.error({ executionId, timerId, error: String(error) }, 'A timer could not be applied; the next recovery sweep re-arms it');
+    }
+  }
+
+  async #onReply(reply: ReplyEnvelope): Promise<void> {
+    try {
+      await this.#engine.driver.drive(reply.sagaId, { kind: 'reply', reply });
+    } catch (error) {
+      if (error instanceof SagaNotFoundError) {
+        this.#engine.logger.warn({ executionId: reply.sagaId, requestId: reply.requestId }, 'Ignored a reply for an execution this store does not have');
+        return;
+      }
+      this.#engine.logger.error({ executionId: reply.sagaId, requestId: reply.requestId, error: String(error) }, 'Could not apply a reply; the broker will redeliver it');
+      throw error;
+    }
+  }
+}
