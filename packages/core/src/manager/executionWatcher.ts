@@ -81,17 +81,20 @@ export class ExecutionWatcher {
     this.#queue = this.#queue.then(() => this.#apply(events)).catch((error: unknown) => this.#fail?.(error));
   }
 
+  /** Folds a delivered batch, then looks at the state: an append's events are one decision, not steps of one. */
   async #apply(events: readonly GlobalEvent[]): Promise<void> {
     const stream = executionStream(this.#executionId);
+    let state = this.#latest;
     for (const event of events) {
-      const known = this.#latest?.revision ?? -1;
+      const known = state?.revision ?? -1;
       if (event.revision <= known) continue;
-      if (!this.#latest || event.revision > known + 1) {
+      if (!state || event.revision > known + 1) {
         // A gap (events appended before this watcher knew the execution): read it whole, once.
-        this.offer((await this.#engine.driver.load(this.#executionId)).execution);
+        state = (await this.#engine.driver.load(this.#executionId)).execution;
         continue;
       }
-      this.offer(evolve(this.#latest, decodeEvent(event, stream)));
+      state = evolve(state, decodeEvent(event, stream));
     }
+    if (state) this.offer(state);
   }
 }

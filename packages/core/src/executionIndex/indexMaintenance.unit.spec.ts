@@ -1,9 +1,53 @@
+/**
+ * checkIndex and rebuildIndex against an in-memory store whose executions are written by hand, with
+ * or without their index entry, and whose entries are then corrupted.
+ */
 import { describe, expect, it } from 'vitest';
+import { decodeHistory, fold, sagaEvent, type SagaEvent } from '@saga/execution';
 import { InMemoryEventStore } from '../inMemory/inMemoryEventStore.js';
 import { executionStream } from '../manager/executionStream.js';
-import type { EventStore, ExecutionIndexEntry } from '../ports/eventStore.js';
+import type { EventStore, ExecutionIndexEntry, NewEvent } from '../ports/eventStore.js';
 import { checkIndex, type IndexProgress } from './checkIndex.js';
-import { completed, entryOf, requestSent, started, stepFinished, write, writeRaw } from './indexFixtures.js';
+import { indexEntryOf } from './indexEntryOf.js';
+import { rebuildIndex } from './rebuildIndex.js';
+
+const started = (executionId: string, user: string | null = 'alice'): SagaEvent =>
+  sagaEvent('SagaStarted', {
+    executionId,
+    definition: { name: 'order', version: '2', fingerprint: 'f00d' },
+    context: { sku: 'A1' },
+    user,
+    autocommit: true,
+    service: 'orders',
+  });
+const stepFinished = (path: string): SagaEvent => sagaEvent('StepFinished', { path, kind: 'local' });
+const requestSent = (path: string): SagaEvent => sagaEvent('RequestSent', { path, requestId: `req-${path}`, target: 'stock.reserve', payload: {} });
+const completed = (): SagaEvent => sagaEvent('SagaCompleted', { context: { sku: 'A1' } });
+
+const asNew = (event: SagaEvent): NewEvent => ({ type: event.type, data: event.data as NewEvent['data'] });
+
+/** The entry the stream gives now. */
+const entryOf = async (store: EventStore, executionId: string): Promise<ExecutionIndexEntry> => {
+  const stream = executionStream(executionId);
+  return indexEntryOf(fold(decodeHistory(await store.read(stream), stream)));
+};
+
+/** Appends as the engine does: the events and, unless `index` is false, the entry they give. */
+const write = async (store: EventStore, executionId: string, events: readonly SagaEvent[], options: { readonly index?: boolean } = {}): Promise<void> => {
+  const stream = executionStream(executionId);
+  const before = await store.read(stream);
+  const expected = before.length === 0 ? 'no_stream' : before.length - 1;
+  await store.append(stream, events.map(asNew), expected);
+  if (options.index !== false) await store.index.put([await entryOf(store, executionId)]);
+};
+
+/** Appends events that are not what the engine writes (a hand-made repair gone wrong). */
+const writeRaw = async (store: EventStore, executionId: string, events: readonly NewEvent[]): Promise<void> => {
+  await store.append(executionStream(executionId), events, 'any');
+};
+
+/** The whole global order, to see that a tool wrote nothing to the streams. */
+const everything = async (store: EventStore): Promise<unknown[]> => (await store.readAll({ limit: 10_000 })).events.map((e) => ({ ...e }));
 
 const storeWith = async (...ids: string[]): Promise<InMemoryEventStore> => {
   const store = new InMemoryEventStore();
@@ -40,7 +84,7 @@ describe('checkIndex', () => {
           { field: 'revision', indexed: 7, computed: 2 },
         ],
         message:
-          'the index entry of execution b differs from its stream (index ≠ stream): status "finished" ≠ "running", waitingFor null ≠ "reply from stock.reserve", revision 7 ≠ 2',
+          'the index entry of execution b differs from its stream (index ≠ stream): status "finished" ≠ "paused", waitingFor null ≠ "reply from stock.reserve", revision 7 ≠ 2',
       },
     ]);
   });
@@ -142,5 +186,69 @@ describe('checkIndex', () => {
     const store = await storeWith();
     await expect(checkIndex(store, { pageSize: 0 })).rejects.toThrow(/pageSize 0 must be from 1 to 1000/);
     await expect(checkIndex(store, { concurrency: 1.5 })).rejects.toThrow(/concurrency 1.5/);
+  });
+});
+
+describe('rebuildIndex', () => {
+  it('writes what the streams give, removes entries without a stream, and writes nothing to the streams', async () => {
+    const store = await storeWith('fine', 'stale', 'gone');
+    await write(store, 'unindexed', [started('unindexed'), completed()], { index: false });
+    const stale = (await store.index.get('stale')) as ExecutionIndexEntry;
+    await store.index.put([{ ...stale, status: 'finished', open: false }, { ...stale, executionId: 'ghost' }]);
+    const streamsBefore = await everything(store);
+
+    const report = await rebuildIndex(store);
+
+    expect(report).toEqual({ streams: 4, written: 4, added: 1, corrected: 1, removed: ['ghost'], undecodable: [] });
+    expect(await everything(store)).toEqual(streamsBefore);
+    for (const id of ['fine', 'stale', 'gone', 'unindexed']) expect(await store.index.get(id)).toEqual(await entryOf(store, id));
+    expect(await store.index.get('ghost')).toBeUndefined();
+    expect(await checkIndex(store)).toMatchObject({ ok: true, streams: 4, entries: 4 });
+  });
+
+  it('leaves the entry of a stream that does not decode as it was, and reports the stream', async () => {
+    const store = await storeWith('broken');
+    const before = await store.index.get('broken');
+    await writeRaw(store, 'broken', [{ type: 'Mystery', data: {} }]);
+    const report = await rebuildIndex(store);
+    expect(report.written).toBe(0);
+    expect(report.undecodable).toMatchObject([{ kind: 'undecodable', executionId: 'broken', stream: 'saga-broken', revision: 3, reason: "unknown event type 'Mystery'" }]);
+    expect(await store.index.get('broken')).toEqual(before);
+  });
+
+  it('tells its progress page by page', async () => {
+    const store = await storeWith('a', 'b', 'c');
+    const progress: IndexProgress[] = [];
+    await rebuildIndex(store, { pageSize: 2, onProgress: (p) => progress.push(p) });
+    expect(progress).toEqual([
+      { phase: 'streams', done: 2 },
+      { phase: 'streams', done: 3 },
+      { phase: 'entries', done: 2 },
+      { phase: 'entries', done: 3 },
+    ]);
+  });
+
+  it('writes an entry again when the engine appended (and wrote a newer entry) before the rebuild wrote its own', async () => {
+    const store = await storeWith('busy');
+    await store.index.remove(['busy']);
+    let raced = false;
+    const put = store.index.put.bind(store.index);
+    const racing: EventStore = Object.create(store) as EventStore;
+    Object.defineProperty(racing, 'index', {
+      value: {
+        ...store.index,
+        put: async (entries: readonly ExecutionIndexEntry[]) => {
+          if (!raced) {
+            raced = true;
+            await write(store, 'busy', [stepFinished('1'), completed()]);
+          }
+          return put(entries);
+        },
+      },
+    });
+    await rebuildIndex(racing);
+    expect(raced).toBe(true);
+    expect(await store.index.get('busy')).toMatchObject({ revision: 4, status: 'finished' });
+    expect(await checkIndex(store)).toMatchObject({ ok: true });
   });
 });

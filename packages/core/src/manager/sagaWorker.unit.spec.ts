@@ -1,0 +1,92 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { Saga, SagaRequest } from '@saga/definitions';
+import { InMemoryBroker } from '../inMemory/inMemoryBroker.js';
+import { InMemoryEventStore } from '../inMemory/inMemoryEventStore.js';
+import type { EventStore } from '../ports/eventStore.js';
+import { silentLogger } from '../ports/logger.js';
+import { SagaManager } from './sagaManager.js';
+import { SagaWorker } from './sagaWorker.js';
+
+const waiting = new Saga('waits', { version: '1' })
+  .remoteStep()
+  .onExecute(() => new SagaRequest('nobody.listens', {}))
+  .commit();
+
+const toClose: Array<{ destroy(): Promise<void> }> = [];
+afterEach(async () => {
+  for (const closing of toClose.splice(0)) await closing.destroy();
+});
+
+/** A store that counts stream reads, and what recovery asks of the index. */
+const counting = (inner: EventStore) => {
+  const counts = { reads: 0, listings: 0 };
+  const store: EventStore = Object.assign(Object.create(inner) as EventStore, {
+    read: (...args: Parameters<EventStore['read']>) => {
+      counts.reads += 1;
+      return inner.read(...args);
+    },
+    listStreams: (...args: Parameters<EventStore['listStreams']>) => {
+      counts.listings += 1;
+      return inner.listStreams(...args);
+    },
+  });
+  return { store, counts };
+};
+
+describe('SagaWorker', () => {
+  it('4 workers of one service share recovery: every open execution recovered exactly once', async () => {
+    const store = new InMemoryEventStore();
+    const broker = new InMemoryBroker();
+    const starter = new SagaManager({ store, broker, service: 'orders', logger: silentLogger, recoveryIntervalMs: 0 });
+    await starter.setup();
+    const ids = await Promise.all(Array.from({ length: 250 }, () => starter.run({ definition: waiting, pauseOnDisk: true, returnExecution: false })));
+    await starter.destroy();
+
+    const workers = Array.from({ length: 4 }, (_, i) => new SagaWorker({ store, broker, service: 'orders', definitions: [waiting], logger: silentLogger, recoverOnSetup: false, recoveryIntervalMs: 0, workerId: `w${i}` }));
+    toClose.push(...workers);
+    await Promise.all(workers.map((w) => w.setup()));
+    const reports = await Promise.all(workers.map((w) => w.recover()));
+    const recovered = reports.map((r) => r.recovered);
+    expect(recovered.reduce((a, b) => a + b, 0)).toBe(ids.length);
+    expect(reports.reduce((a, r) => a + r.republished, 0)).toBe(ids.length);
+    // Shared, not all done by whoever came first and not each doing all of it.
+    expect(Math.max(...recovered)).toBeLessThan(ids.length);
+  });
+
+  it('recovery reads the index, not the history: finished executions are never read', async () => {
+    const inner = new InMemoryEventStore();
+    const { store, counts } = counting(inner);
+    const broker = new InMemoryBroker();
+    const quick = new Saga('quick').localStep().onExecute((ctx) => ctx.with({ done: true })).commit();
+    const starter = new SagaManager({ store, broker, service: 'orders', logger: silentLogger, recoveryIntervalMs: 0 });
+    await starter.setup();
+    for (let i = 0; i < 300; i += 1) await starter.run({ definition: quick });
+    const open = await Promise.all(Array.from({ length: 5 }, () => starter.run({ definition: waiting, pauseOnDisk: true, returnExecution: false })));
+    await starter.destroy();
+
+    counts.reads = 0;
+    const worker = new SagaWorker({ store, broker, service: 'orders', definitions: [waiting, quick], logger: silentLogger, recoveryIntervalMs: 0 });
+    toClose.push(worker);
+    await worker.setup();
+    expect(counts.reads).toBe(open.length);
+    expect(counts.listings).toBe(0);
+  });
+
+  it('the sweep takes on timers due soon of executions nobody holds, once leases have expired', async () => {
+    const store = new InMemoryEventStore();
+    const broker = new InMemoryBroker();
+    const dying = new SagaManager({ store, broker, service: 'orders', logger: silentLogger, recoveryIntervalMs: 0, replyTimeoutMs: 200 });
+    await dying.setup();
+    const id = await dying.run({ definition: waiting, pauseOnDisk: true, returnExecution: false });
+    // The process dies: its in-memory timer is gone with it (no destroy that would drain anything).
+    await dying.worker.destroy();
+
+    const heir = new SagaManager({ store, broker, service: 'orders', definitions: [waiting], logger: silentLogger, recoverOnSetup: false, recoveryIntervalMs: 100, leaseMs: 50 });
+    toClose.push(heir);
+    await heir.setup();
+    for (let i = 0; i < 100 && (await heir.get(id)).status !== 'errored'; i += 1) await new Promise((resolve) => setTimeout(resolve, 20));
+    const execution = await heir.get(id);
+    expect(execution.status).toBe('errored');
+    expect(execution.error?.name).toBe('ReplyTimeoutError');
+  });
+});
