@@ -7,8 +7,32 @@
  *
  * The manager on it is then destroyed and a new one, on the real store, recovers. `appended` is the
  * ground truth for "no event lost": every event the store acknowledged must be in the final stream.
+ *
+ * Everything else forwards to the real store while the process lives: `readAll`, `headPosition`,
+ * the execution index (an index entry given to `append` is written with the events, so it is as
+ * durable as they are). A dead process hears no more `onAppended` notices.
  */
-import type { AppendResult, EventStore, ExpectedRevision, ListStreamsOptions, NewEvent, ReadOptions, RecordedEvent, StreamListener, StreamPage, Unsubscribe } from '@saga/core';
+import type {
+  AppendListener,
+  AppendOptions,
+  AppendResult,
+  ClaimOptions,
+  EventStore,
+  ExecutionIndex,
+  ExecutionIndexEntry,
+  ExecutionPage,
+  ExecutionQuery,
+  ExpectedRevision,
+  GlobalPage,
+  GlobalPosition,
+  ListStreamsOptions,
+  NewEvent,
+  ReadAllOptions,
+  ReadOptions,
+  RecordedEvent,
+  StreamPage,
+  Unsubscribe,
+} from '@saga/core';
 
 export class SimulatedCrashError extends Error {
   override readonly name = 'SimulatedCrashError';
@@ -71,9 +95,9 @@ export const crashingStore = (inner: EventStore, options: CrashingStoreOptions =
     },
     // The store is shared with the manager that recovers: the dead process does not close it.
     destroy: async () => undefined,
-    append: async (stream: string, events: readonly NewEvent[], expectedRevision: ExpectedRevision): Promise<AppendResult> => {
+    append: async (stream: string, events: readonly NewEvent[], expectedRevision: ExpectedRevision, appendOptions?: AppendOptions): Promise<AppendResult> => {
       alive('append');
-      const result = await inner.append(stream, events, expectedRevision);
+      const result = await (appendOptions === undefined ? inner.append(stream, events, expectedRevision) : inner.append(stream, events, expectedRevision, appendOptions));
       appended.push({ stream, firstRevision: result.lastRevision - events.length + 1, events: events.map((e) => ({ type: e.type, data: e.data })) });
       if (appended.length >= limit && !crash) {
         crash = { stream, append: appended.length, lastRevision: result.lastRevision };
@@ -90,14 +114,61 @@ export const crashingStore = (inner: EventStore, options: CrashingStoreOptions =
       alive('listStreams');
       return inner.listStreams(listOptions);
     },
-    watch: (stream: string, listener: StreamListener): Unsubscribe => {
-      // A dead process hears nothing.
-      return inner.watch(stream, (revision) => {
-        if (!crash) listener(revision);
-      });
+    readAll: async (readAllOptions?: ReadAllOptions): Promise<GlobalPage> => {
+      alive('readAll');
+      return inner.readAll(readAllOptions);
     },
+    headPosition: async (): Promise<GlobalPosition | undefined> => {
+      alive('headPosition');
+      return inner.headPosition();
+    },
+    onAppended: (listener: AppendListener): Unsubscribe => {
+      let stopInner: Unsubscribe | undefined;
+      const stop = (): void => {
+        stopInner?.();
+        stopInner = undefined;
+      };
+      stopInner = inner.onAppended(() => {
+        // A dead process hears nothing; its listener lets go of the real store at the first notice.
+        if (crash) stop();
+        else listener();
+      });
+      return stop;
+    },
+    index: crashingIndex(inner.index, alive),
   };
 };
+
+/** The real store's index, while the process lives. */
+const crashingIndex = (inner: ExecutionIndex, alive: (what: string) => void): ExecutionIndex => ({
+  get consistency() {
+    return inner.consistency;
+  },
+  get: async (executionId: string): Promise<ExecutionIndexEntry | undefined> => {
+    alive('index.get');
+    return inner.get(executionId);
+  },
+  query: async (query?: ExecutionQuery): Promise<ExecutionPage> => {
+    alive('index.query');
+    return inner.query(query);
+  },
+  claim: async (claimOptions: ClaimOptions): Promise<readonly ExecutionIndexEntry[]> => {
+    alive('index.claim');
+    return inner.claim(claimOptions);
+  },
+  put: async (entries: readonly ExecutionIndexEntry[]): Promise<void> => {
+    alive('index.put');
+    await inner.put(entries);
+  },
+  remove: async (executionIds: readonly string[]): Promise<void> => {
+    alive('index.remove');
+    await inner.remove(executionIds);
+  },
+  lag: async () => {
+    alive('index.lag');
+    return inner.lag();
+  },
+});
 
 /**
  * "No event lost": every append the store acknowledged is in `events` at its revisions, with the

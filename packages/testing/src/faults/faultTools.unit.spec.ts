@@ -39,19 +39,73 @@ describe('crashingStore', () => {
     ]);
   });
 
-  it('without a crash point it only records; a dead store hears no watch notice after its death', async () => {
+  it('without a crash point it only records; a dead store hears no append notice after its death', async () => {
     const inner = new InMemoryEventStore();
     const recording = crashingStore(inner);
     await recording.append('saga-b', [event('A')], 'no_stream');
     expect(recording.appends).toBe(1);
     expect(recording.crash).toBeUndefined();
-    const dying = crashingStore(inner, { crashAfterAppends: 1 });
-    const heard: number[] = [];
-    dying.watch('saga-b', (revision) => void heard.push(revision));
-    await expect(dying.append('saga-b', [event('B')], 0)).rejects.toBeInstanceOf(SimulatedCrashError);
-    await inner.append('saga-b', [event('C')], 1);
-    // Its own last append (revision 1) was notified while it was still alive; nothing after.
-    expect(heard).toEqual([1]);
+    const dying = crashingStore(inner, { crashAfterAppends: 2 });
+    let heard = 0;
+    let witnessed = 0;
+    dying.onAppended(() => void (heard += 1));
+    inner.onAppended(() => void (witnessed += 1));
+    await dying.append('saga-b', [event('B')], 0);
+    await waitFor(() => heard === 1 && witnessed === 1, { timeoutMs: 1_000, message: 'the living store to hear its append' });
+    await expect(dying.append('saga-b', [event('C')], 1)).rejects.toBeInstanceOf(SimulatedCrashError);
+    await waitFor(() => witnessed === 2, { timeoutMs: 1_000, message: 'the notice of the append that killed it' });
+    // Whether the notice of its own last append came before its death is a race; nothing after it.
+    const atDeath = heard;
+    expect(atDeath).toBeLessThanOrEqual(2);
+    await inner.append('saga-b', [event('D')], 2);
+    await inner.append('saga-b', [event('E')], 3);
+    await waitFor(() => witnessed === 4, { timeoutMs: 1_000, message: 'the notices of two appends after its death' });
+    expect(heard).toBe(atDeath);
+  });
+
+  it('forwards the global order and the execution index while alive, and refuses them once dead', async () => {
+    const inner = new InMemoryEventStore();
+    const store = crashingStore(inner, { crashAfterAppends: 2 });
+    const entry = {
+      executionId: 'e-1',
+      service: 'svc',
+      definitionName: 'order',
+      definitionVersion: '1',
+      status: 'running',
+      phase: 'forward' as const,
+      open: true,
+      startedAt: '2026-01-01T00:00:00.000Z',
+      updatedAt: '2026-01-01T00:00:00.000Z',
+      user: null,
+      nextDueAt: null,
+      waitingFor: null,
+      revision: 0,
+    };
+    await store.append('saga-e-1', [event('A')], 'no_stream', { index: entry });
+    expect(store.index.consistency).toBe('inline');
+    expect(await inner.index.get('e-1')).toEqual(entry);
+    expect(await store.index.get('e-1')).toEqual(entry);
+    expect((await store.index.query({ service: 'svc' })).entries).toEqual([entry]);
+    expect(await store.index.claim({ service: 'svc', owner: 'w', leaseMs: 1_000 })).toEqual([entry]);
+    await store.index.put([{ ...entry, executionId: 'e-2' }]);
+    await store.index.remove(['e-2']);
+    expect(await inner.index.get('e-2')).toBeUndefined();
+    expect(await store.index.lag()).toEqual({ events: 0 });
+    expect(await store.headPosition()).toBe(await inner.headPosition());
+    expect((await store.readAll()).events.map((e) => [e.stream, e.type])).toEqual([['saga-e-1', 'A']]);
+    const closed = { ...entry, status: 'finished', phase: 'ended' as const, open: false, revision: 1 };
+    await expect(store.append('saga-e-1', [event('B')], 0, { index: closed })).rejects.toBeInstanceOf(SimulatedCrashError);
+    // The append that killed it is durable, index entry included.
+    expect(await inner.index.get('e-1')).toEqual(closed);
+    await expect(store.readAll()).rejects.toBeInstanceOf(SimulatedCrashError);
+    await expect(store.headPosition()).rejects.toBeInstanceOf(SimulatedCrashError);
+    await expect(store.index.get('e-1')).rejects.toBeInstanceOf(SimulatedCrashError);
+    await expect(store.index.query()).rejects.toBeInstanceOf(SimulatedCrashError);
+    await expect(store.index.claim({ service: 'svc', owner: 'w', leaseMs: 1_000 })).rejects.toBeInstanceOf(SimulatedCrashError);
+    await expect(store.index.put([entry])).rejects.toBeInstanceOf(SimulatedCrashError);
+    await expect(store.index.remove(['e-1'])).rejects.toBeInstanceOf(SimulatedCrashError);
+    await expect(store.index.lag()).rejects.toBeInstanceOf(SimulatedCrashError);
+    expect(await inner.index.get('e-1')).toEqual(closed);
   });
 
   it('lostEvents finds acknowledged events that are missing or different, whatever the key order', async () => {
