@@ -86,7 +86,10 @@ export interface GlobalEvent extends RecordedEvent {
 export interface ReadAllOptions {
   /** Events after this position (exclusive); omit to start at the beginning. */
   readonly after?: GlobalPosition;
-  /** At most this many events. Default 500. */
+  /**
+   * At most this many events. Default 500. A page holds fewer only when fewer matching events are
+   * readable now: readers take a short page to mean they have caught up.
+   */
   readonly limit?: number;
   /** Only streams whose name starts with this prefix. Default `'saga-'`. */
   readonly prefix?: string;
