@@ -11,7 +11,7 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 let count = 0;
 // A fresh file per scenario: the scenarios check what the store lists.
-engineScenarios('SqliteEventStore', async () => new SqliteEventStore({ filename: join(root, `scenario-${++count}.db`), watchPollMs: 20 }));
+engineScenarios('SqliteEventStore', async () => new SqliteEventStore({ filename: join(root, `scenario-${++count}.db`) }));
 
 describe('SagaManager.fromConfig() with the embedded default', () => {
   const saved = { home: process.env.SAGA_HOME, store: process.env.SAGA_STORE_URL, broker: process.env.SAGA_BROKER_URL };

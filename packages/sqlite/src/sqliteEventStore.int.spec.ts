@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
-import { isConcurrencyConflictError, isSagaError } from '@saga/core';
+import { isConcurrencyConflictError, isSagaError, StoreFeed } from '@saga/core';
 import type { EventStore } from '@saga/core';
 import { eventStoreContract, FakeClock, waitFor } from '@saga/testing';
 import { SqliteEventStore } from './sqliteEventStore.js';
@@ -15,12 +15,12 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 // One file for the whole suite, in a directory that does not exist yet: every test reopens it, as
 // successive processes would, and streams of earlier tests are still there.
 const sharedFile = join(root, 'contract', 'nested', 'events.db');
-eventStoreContract('SqliteEventStore (file)', async () => new SqliteEventStore({ filename: sharedFile, watchPollMs: 20 }));
+eventStoreContract('SqliteEventStore (file)', async () => new SqliteEventStore({ filename: sharedFile }));
 eventStoreContract('SqliteEventStore (:memory:)', async () => new SqliteEventStore({ filename: ':memory:' }));
 
 describe('SqliteEventStore', () => {
   const opened: EventStore[] = [];
-  const open = async (filename: string, options: { watchPollMs?: number; clock?: FakeClock } = {}): Promise<SqliteEventStore> => {
+  const open = async (filename: string, options: { clock?: FakeClock } = {}): Promise<SqliteEventStore> => {
     const store = new SqliteEventStore({ filename, ...options });
     opened.push(store);
     await store.setup();
@@ -41,9 +41,11 @@ describe('SqliteEventStore', () => {
     const raw = new Database(filename, { readonly: true });
     try {
       expect(raw.pragma('journal_mode', { simple: true })).toBe('wal');
-      expect(raw.pragma('user_version', { simple: true })).toBe(1);
+      expect(raw.pragma('user_version', { simple: true })).toBe(2);
       const tables = raw.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").pluck().all();
-      expect(tables).toEqual(expect.arrayContaining(['events', 'streams']));
+      expect(tables).toEqual(expect.arrayContaining(['events', 'streams', 'saga_executions']));
+      const indexes = raw.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'saga_executions' AND sql IS NOT NULL").pluck().all();
+      expect(indexes).toEqual(expect.arrayContaining(['saga_executions_newest', 'saga_executions_status', 'saga_executions_recovery']));
     } finally {
       raw.close();
     }
@@ -83,43 +85,54 @@ describe('SqliteEventStore', () => {
     expect(await a.read('saga-shared')).toHaveLength(3);
   });
 
-  it("notifies a watcher of another store's append by polling", async () => {
-    const filename = freshFile();
-    const watcher = await open(filename, { watchPollMs: 20 });
-    const writer = await open(filename, { watchPollMs: 20 });
-    await writer.append('saga-watched', [{ type: 'A', data: {} }], 'no_stream');
-    const seen: number[] = [];
-    watcher.watch('saga-watched', (revision) => seen.push(revision));
-    await writer.append('saga-watched', [{ type: 'B', data: {} }, { type: 'C', data: {} }], 0);
-    await waitFor(() => seen.includes(2), { timeoutMs: 5_000, message: 'the polled notice of revision 2' });
-    // Existing revision 0 was there before watching: no notice for it.
-    expect(seen).toEqual([2]);
-
-    // A stream created by the other store after the watch began is noticed too.
-    const created: number[] = [];
-    watcher.watch('saga-later', (revision) => created.push(revision));
-    await writer.append('saga-later', [{ type: 'A', data: {} }], 'no_stream');
-    await waitFor(() => created.includes(0), { timeoutMs: 5_000, message: 'the polled notice of a new stream' });
+  it('tells onAppended listeners after its own appends only, once the append resolved', async () => {
+    const store = await open(freshFile());
+    let told = 0;
+    const stop = store.onAppended(() => void (told += 1));
+    await store.append('saga-told', [{ type: 'A', data: {} }], 'no_stream');
+    await Promise.resolve();
+    expect(told).toBe(1);
+    // A conflicting append appended nothing: nobody is told.
+    await expect(store.append('saga-told', [{ type: 'B', data: {} }], 'no_stream')).rejects.toSatisfy(isConcurrencyConflictError);
+    await Promise.resolve();
+    expect(told).toBe(1);
+    stop();
+    stop(); // twice is harmless
+    await store.append('saga-told', [{ type: 'C', data: {} }], 0);
+    await Promise.resolve();
+    expect(told).toBe(1);
   });
 
-  it('polls only while some listener is registered, and stops on destroy', async () => {
-    const setIntervalSpy = vi.spyOn(globalThis, 'setInterval');
-    const clearIntervalSpy = vi.spyOn(globalThis, 'clearInterval');
-    const store = await open(freshFile(), { watchPollMs: 15 });
-    expect(setIntervalSpy).not.toHaveBeenCalled();
+  it('keeps telling other listeners when one throws, and the append still succeeds', async () => {
+    const store = await open(':memory:');
+    let told = 0;
+    store.onAppended(() => {
+      throw new Error('listener bug');
+    });
+    store.onAppended(() => void (told += 1));
+    await expect(store.append('saga-x', [{ type: 'A', data: {} }], 'no_stream')).resolves.toMatchObject({ lastRevision: 0 });
+    await Promise.resolve();
+    expect(told).toBe(1);
+  });
 
-    const stopOne = store.watch('saga-x', () => {});
-    const stopTwo = store.watch('saga-y', () => {});
-    expect(setIntervalSpy).toHaveBeenCalledTimes(1);
-    stopOne();
-    expect(clearIntervalSpy).not.toHaveBeenCalled();
-    stopTwo();
-    expect(clearIntervalSpy).toHaveBeenCalledTimes(1);
-
-    store.watch('saga-z', () => {});
-    expect(setIntervalSpy).toHaveBeenCalledTimes(2);
-    await store.destroy();
-    expect(clearIntervalSpy).toHaveBeenCalledTimes(2);
+  it("leaves another process's appends to the StoreFeed, which finds them by polling readAll", async () => {
+    const filename = freshFile();
+    const reader = await open(filename);
+    const writer = await open(filename);
+    let told = 0;
+    reader.onAppended(() => void (told += 1));
+    const feed = StoreFeed.of(reader, { pollMs: 20 });
+    const seen: string[] = [];
+    const stop = await feed.subscribe('saga-fed', (events) => seen.push(...events.map((e) => `${e.revision}:${e.type}:${e.position}`)));
+    try {
+      await writer.append('saga-fed', [{ type: 'A', data: {} }, { type: 'B', data: {} }], 'no_stream');
+      await waitFor(() => seen.length === 2, { timeoutMs: 5_000, message: "the feed to deliver the other store's append" });
+      const page = await reader.readAll();
+      expect(seen).toEqual(page.events.map((e) => `${e.revision}:${e.type}:${e.position}`));
+      expect(told).toBe(0);
+    } finally {
+      stop();
+    }
   });
 
   it('takes recordedAt from the injected clock', async () => {
@@ -167,7 +180,9 @@ describe('SqliteEventStore', () => {
     await store.destroy();
     await store.destroy();
     await expect(store.read('saga-lazy')).rejects.toThrow(/was destroyed/);
-    expect(() => store.watch('saga-lazy', () => {})).toThrow(/was destroyed/);
+    await expect(store.readAll()).rejects.toThrow(/was destroyed/);
+    await expect(store.index.get('lazy')).rejects.toThrow(/was destroyed/);
+    expect(() => store.onAppended(() => {})).toThrow(/was destroyed/);
   });
 
   it('rejects an invalid cursor and an event without an object payload', async () => {
@@ -175,5 +190,53 @@ describe('SqliteEventStore', () => {
     await expect(store.listStreams({ after: 'garbage' })).rejects.toThrow(/Invalid listStreams cursor/);
     await expect(store.append('saga-bad', [{ type: 'A', data: [] as never }], 'no_stream')).rejects.toThrow(/must be a JSON object/);
     expect(await store.read('saga-bad')).toEqual([]);
+  });
+  describe('global order', () => {
+    it('gives the events table key as the position, in commit order across streams', async () => {
+      const store = await open(freshFile());
+      expect(await store.headPosition()).toBeUndefined();
+      expect(await store.readAll()).toEqual({ events: [] });
+      await store.append('saga-1', [{ type: 'A', data: { n: 1 } }, { type: 'B', data: {} }], 'no_stream');
+      await store.append('saga-2', [{ type: 'C', data: {} }], 'no_stream');
+      await store.append('saga-1', [{ type: 'D', data: {} }], 1);
+      const page = await store.readAll();
+      expect(page.events.map((e) => [e.position, e.stream, e.revision, e.type])).toEqual([
+        ['1', 'saga-1', 0, 'A'],
+        ['2', 'saga-1', 1, 'B'],
+        ['3', 'saga-2', 0, 'C'],
+        ['4', 'saga-1', 2, 'D'],
+      ]);
+      expect(page.events[0]).toMatchObject({ data: { n: 1 }, metadata: {} });
+      expect(page.position).toBe('4');
+      expect(await store.headPosition()).toBe('4');
+      expect(await store.readAll({ after: '4' })).toEqual({ events: [], position: '4' });
+      expect((await store.readAll({ after: '2', limit: 1 })).events.map((e) => e.type)).toEqual(['C']);
+    });
+
+    it('moves past events of other prefixes, so the next read does not scan them again', async () => {
+      const store = await open(':memory:');
+      await store.append('saga-a', [{ type: 'A', data: {} }], 'no_stream');
+      await store.append('other-b', [{ type: 'B', data: {} }, { type: 'B', data: {} }], 'no_stream');
+      const page = await store.readAll();
+      expect(page.events.map((e) => e.stream)).toEqual(['saga-a']);
+      expect(page.position).toBe('3');
+      // A full page stops at its last event.
+      await store.append('saga-c', [{ type: 'C', data: {} }, { type: 'C', data: {} }], 'no_stream');
+      const full = await store.readAll({ after: page.position, limit: 1 });
+      expect(full).toMatchObject({ position: '4' });
+      expect((await store.readAll({ prefix: 'other-' })).events.map((e) => e.position)).toEqual(['2', '3']);
+    });
+
+    it('refuses a position it never gave, naming it and the file', async () => {
+      const filename = freshFile();
+      const store = await open(filename);
+      await store.append('saga-a', [{ type: 'A', data: {} }], 'no_stream');
+      await expect(store.readAll({ after: '2' })).rejects.toThrow(/position 2 is past the end of the store \(its last is 1\)/);
+      await expect(store.readAll({ after: '2' })).rejects.toThrow(filename);
+      for (const bad of ['-1', '01', '1.5', 'abc', ' 1']) {
+        await expect(store.readAll({ after: bad })).rejects.toSatisfy(isSagaError);
+      }
+      await expect(store.readAll({ limit: 0 })).rejects.toThrow(/limit/);
+    });
   });
 });

@@ -42,7 +42,7 @@ import type { PreparedExecutionIndex } from './sqliteExecutionIndex.js';
 export interface SqliteEventStoreOptions {
   /** Path of the database file (its directory is created if missing), or `':memory:'`. */
   readonly filename: string;
-  /** Sets `recordedAt`. Default: the system clock. */
+  /** Sets `recordedAt`, and times the leases of `index.claim`. Default: the system clock. */
   readonly clock?: Clock;
   /** How long a write waits for another process's write lock before failing. Default 5 000 ms. */
   readonly busyTimeoutMs?: number;

@@ -4,9 +4,9 @@
  * append changes nothing in it).
  *
  * Leases: `claim` takes, in one `BEGIN IMMEDIATE` transaction (SQLite's write lock, so processes on
- * the same file claim one after the other), the open entries of a service that no other owner holds,
- * and records `lease_owner` and `lease_until` on them. A lease held by another owner keeps the entry
- * out of that owner's claims until it expires; the holder may claim it again (which extends it).
+ * the same file claim one after the other), the open entries of a service whose lease is absent or
+ * expired, and records `lease_owner` and `lease_until` on them. A live lease keeps the entry out of
+ * every claim, its holder's included (claiming again gives the next entries), until it expires.
  */
 import type BetterSqlite3 from 'better-sqlite3';
 import { assertIndexEntry, encodeIndexCursor, resolveClaimOptions, resolveExecutionQuery } from '@saga/core';
@@ -17,7 +17,6 @@ import { executionQuerySql } from './executionQuerySql.js';
 
 interface ClaimParams {
   readonly service: string;
-  readonly owner: string;
   readonly now: string;
   readonly dueBefore?: string;
   readonly limit: number;
@@ -29,7 +28,7 @@ export interface PreparedExecutionIndex {
   readonly upsert: (row: ExecutionRow) => void;
   readonly get: (executionId: string) => ExecutionIndexEntry | undefined;
   readonly query: (query: ExecutionQuery) => ExecutionPage;
-  readonly claim: (params: ClaimParams, leaseUntil: string) => readonly ExecutionIndexEntry[];
+  readonly claim: (params: ClaimParams, owner: string, leaseUntil: string) => readonly ExecutionIndexEntry[];
   readonly put: (rows: readonly ExecutionRow[]) => void;
   readonly remove: (executionIds: readonly string[]) => void;
 }
@@ -41,21 +40,24 @@ export const prepareExecutionIndex = (db: BetterSqlite3.Database): PreparedExecu
   const upsert = prepareUpsert(db);
   const get = db.prepare<[string], ExecutionRow>(`SELECT ${entryColumns} FROM saga_executions WHERE execution_id = ?`);
   const remove = db.prepare<[string]>('DELETE FROM saga_executions WHERE execution_id = ?');
-  // A free entry: never leased, leased by the claimer, or its lease ran out.
-  const claimable = (dueFilter: string): BetterSqlite3.Statement<[ClaimParams], ExecutionRow> =>
+  // A free entry: never leased, or its lease ran out (a live lease keeps even its holder away, so
+  // that claiming again gives the next entries).
+  // Soonest due first (an entry without a timer counts from its start).
+  const claimable = (dueFilter: string, order: string): BetterSqlite3.Statement<[ClaimParams], ExecutionRow> =>
     db.prepare<[ClaimParams], ExecutionRow>(
       `SELECT ${entryColumns} FROM saga_executions WHERE service = @service AND open = 1${dueFilter} ` +
-        'AND (lease_owner IS NULL OR lease_owner = @owner OR lease_until IS NULL OR lease_until <= @now) ' +
-        'ORDER BY coalesce(next_due_at, started_at), execution_id LIMIT @limit',
+        'AND (lease_until IS NULL OR lease_until <= @now) ' +
+        `ORDER BY ${order}, execution_id LIMIT @limit`,
     );
-  const claimAll = claimable('');
-  const claimDue = claimable(' AND next_due_at IS NOT NULL AND next_due_at <= @dueBefore');
+  const claimAll = claimable('', 'coalesce(next_due_at, started_at)');
+  // Every candidate has a due time here: ordered by it, the recovery index gives the order.
+  const claimDue = claimable(' AND next_due_at IS NOT NULL AND next_due_at <= @dueBefore', 'next_due_at');
   const lease = db.prepare<[string, string, string]>('UPDATE saga_executions SET lease_owner = ?, lease_until = ? WHERE execution_id = ?');
   const queries = new Map<string, BetterSqlite3.Statement<[Record<string, string | number>], ExecutionRow>>();
 
-  const claim = db.transaction((params: ClaimParams, leaseUntil: string): ExecutionIndexEntry[] => {
+  const claim = db.transaction((params: ClaimParams, owner: string, leaseUntil: string): ExecutionIndexEntry[] => {
     const rows = (params.dueBefore === undefined ? claimAll : claimDue).all(params);
-    for (const row of rows) lease.run(params.owner, leaseUntil, row.execution_id);
+    for (const row of rows) lease.run(owner, leaseUntil, row.execution_id);
     return rows.map(fromRow);
   });
   const put = db.transaction((rows: readonly ExecutionRow[]) => {
@@ -87,7 +89,7 @@ export const prepareExecutionIndex = (db: BetterSqlite3.Database): PreparedExecu
     },
     // IMMEDIATE: the write lock is taken before the free entries are read, so two processes never
     // lease the same entry.
-    claim: (params, leaseUntil) => claim.immediate(params, leaseUntil),
+    claim: (params, owner, leaseUntil) => claim.immediate(params, owner, leaseUntil),
     put: (rows) => put.immediate(rows),
     remove: (executionIds) => removeAll.immediate(executionIds),
   };
@@ -120,8 +122,8 @@ export class SqliteExecutionIndex implements ExecutionIndex {
     const { service, owner, leaseMs, limit, dueBefore } = resolveClaimOptions(options);
     return this.#run('claim executions in', (index) => {
       const now = this.#host.clock.now().getTime();
-      const params: ClaimParams = { service, owner, now: new Date(now).toISOString(), limit, ...(dueBefore === undefined ? {} : { dueBefore: storedTime(dueBefore) }) };
-      return index.claim(params, new Date(now + leaseMs).toISOString());
+      const params: ClaimParams = { service, now: new Date(now).toISOString(), limit, ...(dueBefore === undefined ? {} : { dueBefore: storedTime(dueBefore) }) };
+      return index.claim(params, owner, new Date(now + leaseMs).toISOString());
     });
   }
 

@@ -20,9 +20,9 @@ describe('parseSqliteUrl', () => {
     expect(parseSqliteUrl(url)).toEqual({ filename });
   });
 
-  it('reads watchPollMs and busyTimeoutMs from the query', () => {
-    expect(parseSqliteUrl('sqlite:///a/b.db?watchPollMs=50&busyTimeoutMs=0')).toEqual({ filename: '/a/b.db', watchPollMs: 50, busyTimeoutMs: 0 });
-    expect(parseSqliteUrl('sqlite::memory:?watchPollMs=10')).toEqual({ filename: ':memory:', watchPollMs: 10 });
+  it('reads busyTimeoutMs from the query', () => {
+    expect(parseSqliteUrl('sqlite:///a/b.db?busyTimeoutMs=0')).toEqual({ filename: '/a/b.db', busyTimeoutMs: 0 });
+    expect(parseSqliteUrl('sqlite::memory:?busyTimeoutMs=10')).toEqual({ filename: ':memory:', busyTimeoutMs: 10 });
   });
 
   it.each([
@@ -32,7 +32,8 @@ describe('parseSqliteUrl', () => {
     ['sqlite:', /names no file/],
     ['', /empty/],
     ['sqlite:///a.db?poll=1', /unknown parameter 'poll'/],
-    ['sqlite:///a.db?watchPollMs=soon', /watchPollMs must be a number/],
+    ['sqlite:///a.db?busyTimeoutMs=soon', /busyTimeoutMs must be a number/],
+    ['sqlite:///a.db?watchPollMs=200', /watchPollMs is no longer a store setting.*remove it/],
     ['sqlite:///bad%zz.db', /malformed %-escape/],
   ])('rejects %s with a message saying what to use', (url, reason) => {
     let caught: unknown;
@@ -60,6 +61,6 @@ describe('sqliteEventStoreFromUrl / createEventStore', () => {
   });
 
   it('rejects invalid options at construction', () => {
-    expect(() => sqliteEventStoreFromUrl('sqlite::memory:?watchPollMs=0')).toThrow(/watchPollMs must be a number > 0/);
+    expect(() => new SqliteEventStore({ filename: ':memory:', busyTimeoutMs: -1 })).toThrow(/busyTimeoutMs must be a number ≥ 0/);
   });
 });
