@@ -41,52 +41,92 @@ const revisionOf = (history: Exported, type: string, path?: string): number => {
 /** The execution ids in the order a table lists them. */
 const idsIn = (text: string): string[] => [...text.matchAll(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g)].map((m) => m[0]);
 
+/** The cursor `saga list` prints under a page that has a next one. */
+const nextCursorIn = (text: string): string | undefined => /Next page: --after (\S+)/.exec(text)?.[1];
+
 describe('saga list', () => {
-  it('lists every execution, newest first, with its status', async () => {
+  it('lists every execution from the index, newest first, with its status and what it waits for', async () => {
     const { code, stdout } = await saga('list');
     expect(code).toBe(0);
     const { finished, compensated, paused, corrupted } = recorded.ids;
     expect(idsIn(stdout)).toEqual([corrupted, paused, compensated, finished]);
-    for (const status of ['CORRUPTED', 'PAUSED', 'ERRORED', 'FINISHED']) expect(stdout).toContain(status);
-    expect(stdout).toContain('waiting for stock.reserve (step 1)');
-    expect(stdout).toContain('revision 1: StepFinished does not decode');
-    expect(stdout).toContain('Executions 1–4 of 4, newest first.');
+    for (const status of ['PAUSED', 'ERRORED', 'FINISHED']) expect(stdout).toContain(status);
+    expect(stdout).toMatch(/│ service\s+│/);
+    expect(stdout).toContain('waiting for reply from stock.reserve');
+    expect(stdout).toContain('4 executions, newest first.');
+    expect(nextCursorIn(stdout)).toBeUndefined();
   });
 
-  it('filters by status and definition, and pages', async () => {
-    const paused = await saga('list', '--status', 'paused');
-    expect(idsIn(paused.stdout)).toEqual([recorded.ids.paused]);
+  it('filters by status, definition, service, user and open executions', async () => {
+    const { finished, compensated, paused, corrupted } = recorded.ids;
+    expect(idsIn((await saga('list', '--status', 'paused')).stdout)).toEqual([paused]);
     const ended = await saga('list', '--status', 'errored,finished', '--definition', 'create_order@1');
-    expect(idsIn(ended.stdout)).toEqual([recorded.ids.compensated, recorded.ids.finished]);
+    expect(idsIn(ended.stdout)).toEqual([compensated, finished]);
+    expect(ended.stdout).toContain('2 executions matching status errored,finished, definition create_order@1, newest first.');
+    expect(idsIn((await saga('list', '--status', 'errored', '--status', 'finished', '--definition', 'create_order')).stdout)).toEqual([compensated, finished]);
+    const otherVersion = await saga('list', '--definition', 'create_order@2');
+    expect(otherVersion.code).toBe(0);
+    expect(otherVersion.stdout).toContain(`No execution matching definition create_order@2 in the store ${recorded.url} (from SAGA_STORE_URL).`);
+    expect(idsIn((await saga('list', '--user', 'alice')).stdout)).toEqual([finished]);
+    expect(idsIn((await saga('list', '--service', 'order')).stdout)).toHaveLength(4);
+    expect(idsIn((await saga('list', '--service', 'billing')).stdout)).toEqual([]);
+    expect(idsIn((await saga('list', '--open')).stdout)).toEqual([corrupted, paused]);
+  });
+
+  it('pages with the cursor it prints', async () => {
     const first = await saga('list', '--limit', '3');
-    expect(idsIn(first.stdout)).toHaveLength(3);
-    expect(first.stdout).toContain('Next page: --page 2.');
-    const second = await saga('list', '--limit', '3', '--page', '2');
+    expect(idsIn(first.stdout)).toEqual([recorded.ids.corrupted, recorded.ids.paused, recorded.ids.compensated]);
+    const cursor = nextCursorIn(first.stdout);
+    expect(cursor).toBeDefined();
+    const second = await saga('list', '--limit', '3', '--after', cursor ?? '');
     expect(idsIn(second.stdout)).toEqual([recorded.ids.finished]);
+    expect(nextCursorIn(second.stdout)).toBeUndefined();
+    const bad = await saga('list', '--after', 'page-2');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain("--after 'page-2' is not a cursor of `saga list`");
+    const tooMany = await saga('list', '--limit', '5000');
+    expect(tooMany.code).toBe(2);
+    expect(tooMany.stderr).toContain('--limit must be at most 1000');
   });
 
-  it('finds executions by a value of their context', async () => {
-    expect(idsIn((await saga('list', '--context', 'orderId=order-1002')).stdout)).toEqual([recorded.ids.compensated]);
+  it('finds executions by a value of their context, reading only the candidates the index gives', async () => {
+    const byOrder = await saga('list', '--context', 'orderId=order-1002');
+    expect(idsIn(byOrder.stdout)).toEqual([recorded.ids.compensated]);
+    expect(byOrder.stdout).toContain('newest first. --context is not indexed: 4 streams read.');
     expect(idsIn((await saga('list', '--context', 'amount=5000', '--context', 'reservation.sku=B7')).stdout)).toEqual([recorded.ids.compensated]);
+    const narrowed = await saga('list', '--status', 'finished', '--context', 'sku=A1');
+    expect(idsIn(narrowed.stdout)).toEqual([recorded.ids.finished]);
+    expect(narrowed.stdout).toContain('newest first. --context is not indexed: 1 stream read.');
+    const paged = await saga('list', '--context', 'state=pending', '--limit', '1');
+    expect(idsIn(paged.stdout)).toHaveLength(1);
+    const rest = await saga('list', '--context', 'state=pending', '--limit', '1', '--after', nextCursorIn(paged.stdout) ?? '');
+    expect(idsIn(rest.stdout)).not.toContain(idsIn(paged.stdout)[0]);
     const none = await saga('list', '--context', 'orderId=order-9999');
-    expect(none.stdout).toContain('No execution matches context orderId=order-9999 on page 1.');
+    expect(none.stdout).toContain('No execution matching context orderId=order-9999 in the store');
     expect((await saga('list', '--context', 'orderId')).code).toBe(2);
+    const help = (await saga('list', '--help')).stdout.replace(/\s+/g, ' ');
+    expect(help).toContain('Not indexed: reads the stream of every execution the other filters leave');
   });
 
-  it('takes --since as a duration or a date', async () => {
+  it('takes --since and --until as a duration or a date', async () => {
     expect(idsIn((await saga('list', '--since', '1h')).stdout)).toHaveLength(4);
+    expect(idsIn((await saga('list', '--since', '1h', '--until', '2999-01-01')).stdout)).toHaveLength(4);
     const future = await saga('list', '--since', '2999-01-01');
     expect(future.code).toBe(0);
-    expect(future.stdout).toContain('No executions since 2999-01-01 00:00:00Z');
+    expect(future.stdout).toContain('No execution matching since 2999-01-01 00:00:00Z in the store');
+    expect(idsIn((await saga('list', '--until', '1h')).stdout)).toEqual([]);
     const bad = await saga('list', '--since', 'yesterday');
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain("--since 'yesterday' is neither a date nor a duration");
+    expect((await saga('list', '--until', 'later')).stderr).toContain("--until 'later' is neither a date nor a duration");
+    expect((await saga('list', '--since', '2026-03-02', '--until', '2026-03-01')).stderr).toContain('is not before --until');
   });
 
   it('rejects an unknown status as a usage error', async () => {
     const { code, stderr } = await saga('list', '--status', 'done');
     expect(code).toBe(2);
     expect(stderr).toContain('unknown status done');
+    expect((await saga('list', '--status', 'corrupted')).stderr).toContain('streams that do not decode are found by `saga verify --all`');
   });
 });
 
@@ -210,12 +250,22 @@ describe('saga verify', () => {
     expect(bad.stdout).toContain('revision 1: StepFinished does not decode: kind must be "local" | "remote" | "conditional", got undefined');
   });
 
-  it('verifies every stream with --all and exits 1 on any problem', async () => {
+  it('verifies every stream and the index with --all, and exits 1 on any problem', async () => {
     const { code, stdout } = await saga('verify', '--all', '--definition', fixture);
     expect(code).toBe(1);
     expect(stdout).toContain('✗ 1 of 4 executions with problems (1 do not decode)');
     expect(stdout).toContain('4 checked against their definition');
+    expect(stdout).toContain('✓ index: 4 entries as their streams give them (1 stream that does not decode not compared).');
     expect(stdout).not.toContain(recorded.ids.finished);
+  });
+
+  it('checks the index entry of one execution', async () => {
+    const { code, stdout } = await saga('verify', recorded.ids.paused);
+    expect(code).toBe(0);
+    expect(stdout).toContain('; index entry matches');
+    const rebuild = await saga('verify', recorded.ids.paused, '--rebuild-index');
+    expect(rebuild.code).toBe(2);
+    expect(rebuild.stderr).toContain('--rebuild-index rewrites the whole index: use it with --all.');
   });
 
   it('catches a definition whose shape changed without a new version', async () => {
@@ -232,6 +282,8 @@ describe('saga verify', () => {
     expect(stdout).toContain('verifying');
     expect(stdout).toContain('4/4 executions | 1 with problems');
     expect(stdout).toContain('✗ 1 of 4 executions with problems');
+    expect(stdout).toContain('checking the index');
+    expect(stdout).toContain('✓ index: 4 entries');
   });
 
   it('needs an id or --all', async () => {

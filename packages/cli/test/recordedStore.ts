@@ -1,11 +1,11 @@
 /**
  * A SQLite store holding the executions the CLI tests read: one finished, one compensated (the
  * card is declined), one paused (nobody answers its request), and one whose stream does not
- * decode at revision 1.
+ * decode at revision 1 (its index entry is the one the engine wrote before the stream was broken).
  */
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import { InMemoryBroker, SagaManager, executionStream } from '@saga/core';
+import { InMemoryBroker, SagaManager, decodeHistory, executionStream, fold, indexEntryOf } from '@saga/core';
 import { SqliteEventStore } from '@saga/sqlite';
 import { createOrder, startParticipants } from './fixtures/orderSaga.mjs';
 
@@ -14,6 +14,9 @@ export interface RecordedStore {
   readonly file: string;
   readonly ids: { readonly finished: string; readonly compensated: string; readonly paused: string; readonly corrupted: string };
 }
+
+/** `saga list` orders by start time (to the millisecond): executions recorded in the same one would come in any order. */
+const nextMillisecond = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 5));
 
 export const recordStore = async (dir: string): Promise<RecordedStore> => {
   const file = join(dir, 'saga.db');
@@ -27,13 +30,16 @@ export const recordStore = async (dir: string): Promise<RecordedStore> => {
   await silent.setup();
   try {
     const finished = await manager.run({ definition: createOrder, context: { orderId: 'order-1001', sku: 'A1', amount: 42, express: true }, user: 'alice' });
+    await nextMillisecond();
     const compensated = await manager.run({
       definition: createOrder,
       context: { orderId: 'order-1002', sku: 'B7', amount: 5000, express: false },
       user: 'bob',
       raiseOnError: false,
     });
+    await nextMillisecond();
     const paused = await silent.run({ definition: createOrder, context: { orderId: 'order-1003', sku: 'C3', amount: 10 }, pauseOnDisk: true });
+    await nextMillisecond();
     const corrupted = randomUUID();
     await store.append(
       executionStream(corrupted),
@@ -48,6 +54,10 @@ export const recordStore = async (dir: string): Promise<RecordedStore> => {
       ],
       'no_stream',
     );
+    // The entry the engine wrote with SagaStarted; the events after it were written by hand.
+    const stream = executionStream(corrupted);
+    const first = await store.read(stream);
+    await store.index.put([indexEntryOf(fold(decodeHistory(first.slice(0, 1), stream)))]);
     return { url: `sqlite:${file}`, file, ids: { finished: finished.id, compensated: compensated.id, paused: paused.id, corrupted } };
   } finally {
     await participants.destroy();

@@ -35,4 +35,17 @@ describe('event metadata', () => {
       expect(fromStoredMetadata(stored)).toEqual({ metadata: {}, recordedAt: undefined });
     }
   });
+
+  it('carries the index entry of an append as $sagaIndex, gives it to the projection and takes it away on read', () => {
+    const index = { executionId: 'e-1', revision: 3 };
+    const stored = withSystemMetadata({ user: 'u-1' }, { ...system, index });
+    expect(stored).toMatchObject({ $sagaIndex: index, sagaStore: { added: ['$correlationId', '$causationId', '$sagaIndex'] } });
+    expect(fromStoredMetadata(stored)).toEqual({ metadata: { user: 'u-1' }, recordedAt: system.recordedAt, index });
+  });
+
+  it("does not take a $sagaIndex the store did not add for an index entry", () => {
+    const stored = withSystemMetadata({ $sagaIndex: 'mine' }, system);
+    expect(fromStoredMetadata(stored)).toEqual({ metadata: { $sagaIndex: 'mine' }, recordedAt: system.recordedAt });
+    expect(fromStoredMetadata({ $sagaIndex: { executionId: 'x' } })).toEqual({ metadata: { $sagaIndex: { executionId: 'x' } }, recordedAt: undefined });
+  });
 });

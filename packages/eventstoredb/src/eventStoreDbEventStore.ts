@@ -8,8 +8,10 @@ import {
   NO_STREAM,
   isCommandError,
   jsonEvent,
+  streamNameFilter,
   type AppendExpectedRevision,
   type JSONEventType,
+  type Position,
   type ResolvedEvent,
 } from '@eventstore/db-client';
 import {
@@ -17,37 +19,51 @@ import {
   SagaError,
   assertAppendable,
   assertExpectedRevision,
+  assertIndexEntry,
   assertStreamName,
+  defaultLogger,
+  executionStream,
   readFromRevision,
   resolveListStreamsOptions,
+  resolveReadAllOptions,
   resolveTransientRetry,
   systemClock,
   withTransientRetry,
 } from '@saga/core';
 import type {
+  AppendListener,
+  AppendOptions,
   AppendResult,
   Clock,
   EventStore,
+  ExecutionIndexEntry,
   ExpectedRevision,
+  GlobalPage,
+  GlobalPosition,
   JsonObject,
   ListStreamsOptions,
+  Logger,
   NewEvent,
+  ReadAllOptions,
   ReadOptions,
   RecordedEvent,
-  StreamListener,
   StreamPage,
   StreamSummary,
   TransientRetryPolicy,
   Unsubscribe,
 } from '@saga/core';
 import { decodeCursor, encodeCursor } from './allCursor.js';
+import { headOfAll, scanAll } from './allReader.js';
+import { AppendNotices } from './appendNotices.js';
 import { describeHosts, invalidConnectionString, normalizeConnectionString } from './connectionString.js';
 import type { EsdbClient } from './esdbClient.js';
 import { eventUuid } from './eventIds.js';
-import { fromStoredMetadata, withSystemMetadata } from './eventMetadata.js';
+import { fromStoredMetadata, indexKey, storeKey, withSystemMetadata } from './eventMetadata.js';
+import { comparePositions, formatPosition, parsePosition, pastTheEnd } from './globalPosition.js';
+import { IndexSnapshots } from './indexSnapshots.js';
 import { LastEvents } from './lastEvents.js';
+import { ProjectedIndex, type EventStoreDbExecutionIndex, type ProjectedIndexOptions } from './projectedIndex.js';
 import { scanStreamCreations } from './streamListing.js';
-import { StreamWatchers } from './streamWatchers.js';
 import { isTransientError } from './transientErrors.js';
 
 export interface EventStoreDbEventStoreOptions {
@@ -66,19 +82,32 @@ export interface EventStoreDbEventStoreOptions {
   readonly retry?: TransientRetryPolicy;
   /** Longest a `listStreams` page may scan `$all`. Default 30 000 ms. */
   readonly listTimeoutMs?: number;
+  /** The projected execution index: how often it snapshots, how often it reads without a notice. */
+  readonly index?: ProjectedIndexOptions;
+  /** Where background failures (subscription, index projection) are reported. Default: the core's default logger. */
+  readonly logger?: Logger;
 }
 
 /** Streams whose last revision is looked up at once while a page is listed. */
 const listConcurrency = 8;
 /** Read by setup() to prove the server answers; it never exists, and is never written. */
 const probeStream = 'saga-store-connectivity-probe';
+/** The store's own streams (namespaced like the others), never listed nor read by readAll. */
+const internalPrefix = 'saga_index-';
+/** Snapshots of the projected execution index: its checkpoint and its open entries. */
+export const indexCheckpointStream = `${internalPrefix}checkpoint`;
+/** `index.put` and `index.remove`, as events, projected with the saga streams. */
+export const indexChangesStream = `${internalPrefix}changes`;
+/** Events of any stream one `readAll` call looks at, at most (client 6.x reads $all unfiltered). */
+const readAllScanFloor = 10_000;
 
 const isErrorOfType = (error: unknown, type: ErrorType): boolean => error instanceof Error && isCommandError(error) && error.type === type;
 
 /**
  * The EventStore port on EventStoreDB / KurrentDB (`@eventstore/db-client` 6.x): one server stream
  * per execution, appends with the expected revision, reads forward, listings by a filtered read
- * of `$all` (no projections needed), watching by stream subscriptions.
+ * of `$all` (no projections needed), the global order from `$all`, ONE `$all` subscription per store
+ * for `onAppended`, and an execution index projected from `$all` (`ProjectedIndex`).
  */
 export class EventStoreDbEventStore implements EventStore {
   readonly namespace: string;
@@ -90,7 +119,10 @@ export class EventStoreDbEventStore implements EventStore {
   readonly #retry: Required<TransientRetryPolicy>;
   readonly #listTimeoutMs: number;
   readonly #lastEvents = new LastEvents(10_000);
-  readonly #watchers: StreamWatchers;
+  readonly #notices: AppendNotices;
+  readonly #index: ProjectedIndex;
+  readonly #logger: Logger | undefined;
+  #defaultLogger: Logger | undefined;
   #ready: Promise<void> | undefined;
   #destroyed = false;
 
@@ -124,10 +156,57 @@ export class EventStoreDbEventStore implements EventStore {
       }
       this.#ownsClient = true;
     }
-    this.#watchers = new StreamWatchers({
-      subscribe: (stream, fromRevision) => this.#client.subscribeToStream(this.#physical(stream), { fromRevision }),
-      lastRevision: (stream) => this.#lastRevision(this.#physical(stream)),
+    this.#logger = options.logger;
+    const sagaStreams = this.#physical('saga-');
+    const changesStream = this.#physical(indexChangesStream);
+    this.#notices = new AppendNotices({
+      // Server-side filtered: the saga streams and the index changes of this namespace only.
+      subscribe: (from) => this.#client.subscribeToAll({ fromPosition: from, filter: streamNameFilter({ prefixes: [sagaStreams, changesStream] }) }),
+      onError: (error) => this.#log.warn({ error: error instanceof Error ? error.message : String(error) }, 'The $all subscription of the store failed; it is re-opened'),
     });
+    const snapshots = new IndexSnapshots(this.#client, this.#physical(indexCheckpointStream));
+    const projected = (streamId: string): boolean => streamId.startsWith(sagaStreams) || streamId === changesStream;
+    this.#index = new ProjectedIndex(
+      {
+        scan: (after, limit) => scanAll(this.#client, { after, matches: projected, limit, maxScanned: readAllScanFloor }),
+        head: () => headOfAll(this.#client),
+        loadSnapshot: () => snapshots.load(),
+        saveSnapshot: (snapshot) => snapshots.save(snapshot),
+        appendChanges: (events) => this.#appendChanges(changesStream, events),
+        latestOfStream: (executionId) => this.#latestIndexEntry(this.#physical(executionStream(executionId))),
+        changesStream,
+        listen: (listener) => this.#notices.add(listener),
+        retrying: async (what, operation) => {
+          await this.setup();
+          return this.#retrying(what, operation);
+        },
+        logger: {
+          debug: (fields, message) => this.#log.debug(fields, message),
+          info: (fields, message) => this.#log.info(fields, message),
+          warn: (fields, message) => this.#log.warn(fields, message),
+          error: (fields, message) => this.#log.error(fields, message),
+        },
+      },
+      options.index,
+    );
+  }
+
+  /** The execution index: projected from `$all` (see the README: it follows with a lag). */
+  get index(): EventStoreDbExecutionIndex {
+    return this.#index;
+  }
+
+  /**
+   * Resolves once the index also lists the executions that finished before this store's snapshot
+   * (rebuilt in the background after a restart; see the README), and starts that rebuild.
+   */
+  whenIndexComplete(): Promise<void> {
+    return this.#index.whenComplete();
+  }
+
+  /** Whether the store's one `$all` subscription is open now (diagnostics, tests). */
+  get subscribed(): boolean {
+    return this.#notices.subscribed;
   }
 
   /** Checks that the server answers (idempotent; the other methods call it when needed). */
@@ -143,16 +222,21 @@ export class EventStoreDbEventStore implements EventStore {
   async destroy(): Promise<void> {
     if (this.#destroyed) return;
     this.#destroyed = true;
-    await this.#watchers.close();
+    await this.#index.close();
+    await this.#notices.close();
     await this.#ready?.catch(() => undefined);
     if (this.#ownsClient) await this.#client.dispose();
   }
 
-  async append(stream: string, events: readonly NewEvent[], expectedRevision: ExpectedRevision): Promise<AppendResult> {
+  async append(stream: string, events: readonly NewEvent[], expectedRevision: ExpectedRevision, options: AppendOptions = {}): Promise<AppendResult> {
     assertAppendable(stream, events);
     assertExpectedRevision(stream, expectedRevision);
+    const entry = options.index === undefined ? undefined : copyIndexEntry(options.index);
     // Copied through JSON: what is sent is what was passed, whatever the caller does with it later.
     const copies = events.map((event, index) => copyEvent(stream, event, index));
+    if (entry !== undefined && copies.at(-1)?.metadata?.[indexKey] !== undefined) {
+      throw new SagaError(`Cannot append to stream '${stream}': the metadata key ${indexKey} is the store's (it carries the index entry); use another key.`);
+    }
     await this.setup();
     const physical = this.#physical(stream);
     // Fixed before the first attempt: the server recognises a retried append by these ids.
@@ -160,7 +244,8 @@ export class EventStoreDbEventStore implements EventStore {
     const recordedAt = this.#clock.now().toISOString();
     let cause = await this.#causeOf(physical, expectedRevision);
     const eventData = copies.map((event, index) => {
-      const metadata = withSystemMetadata(event.metadata, { correlationId: physical, causationId: cause, recordedAt });
+      const withIndex = entry !== undefined && index === copies.length - 1 ? { index: entry as unknown as JsonObject } : {};
+      const metadata = withSystemMetadata(event.metadata, { correlationId: physical, causationId: cause, recordedAt, ...withIndex });
       cause = ids[index];
       return jsonEvent<JSONEventType<string, JsonObject, JsonObject>>({ id: ids[index] ?? eventUuid(undefined), type: event.type, data: event.data, metadata });
     });
@@ -171,7 +256,8 @@ export class EventStoreDbEventStore implements EventStore {
       const lastRevision = Number(result.nextExpectedRevision);
       const lastId = ids.at(-1);
       if (lastId !== undefined) this.#lastEvents.remember(physical, lastRevision, lastId);
-      this.#watchers.notify(stream, lastRevision);
+      if (entry !== undefined) this.#index.applyLocal(entry, result.position);
+      this.#notices.notify();
       return { lastRevision, recordedAt };
     } catch (error) {
       if (error instanceof Error && isCommandError(error) && error.type === ErrorType.WRONG_EXPECTED_VERSION) {
@@ -200,12 +286,14 @@ export class EventStoreDbEventStore implements EventStore {
     const creations = await this.#retrying('list streams', () =>
       scanStreamCreations(this.#client, { prefix: this.namespace + prefix, after, limit, timeoutMs: this.#listTimeoutMs }),
     );
+    const internal = this.#physical(internalPrefix);
     const page = creations.slice(0, limit);
     const summaries: Array<StreamSummary | undefined> = new Array(page.length);
     // The last revision of each stream is one small backward read; a few at a time.
     for (let start = 0; start < page.length; start += listConcurrency) {
       await Promise.all(
         page.slice(start, start + listConcurrency).map(async ({ event }, offset) => {
+          if (event.streamId.startsWith(internal)) return; // The store's own.
           const lastRevision = await this.#retrying('list streams', () => this.#lastRevision(event.streamId));
           if (lastRevision === undefined) return; // Deleted since it was created.
           summaries[start + offset] = {
@@ -221,10 +309,100 @@ export class EventStoreDbEventStore implements EventStore {
     return creations.length > limit && last !== undefined ? { streams, nextCursor: encodeCursor(last.position) } : { streams };
   }
 
-  watch(stream: string, listener: StreamListener): Unsubscribe {
+  /**
+   * `$all` in order after a position, the stream-name prefix applied here: client 6.x reads `$all`
+   * without a filter, so a call looks at up to max(10 × limit, 10 000) events of any stream and, if it
+   * found fewer than `limit`, says how far it got (`position`), where the next call goes on.
+   */
+  async readAll(options: ReadAllOptions = {}): Promise<GlobalPage> {
+    const { prefix, limit, after } = resolveReadAllOptions(options);
+    const from = after === undefined ? undefined : parsePosition(after);
+    await this.setup();
+    const physicalPrefix = this.#physical(prefix);
+    const internal = this.#physical(internalPrefix);
+    // The server's own streams ('$…') never, the store's own neither.
+    const matches = (streamId: string): boolean => streamId.startsWith(physicalPrefix) && !streamId.startsWith('$') && !streamId.startsWith(internal);
+    const refuseIfPastTheEnd = async (): Promise<void> => {
+      if (from === undefined || after === undefined) return;
+      const head = await this.#retrying('read $all', () => headOfAll(this.#client));
+      if (head === undefined || comparePositions(from, head) > 0) throw pastTheEnd(after, head);
+    };
+    let page;
+    try {
+      page = await this.#retrying('read $all', () => scanAll(this.#client, { after: from, matches, limit, maxScanned: Math.max(10 * limit, readAllScanFloor) }));
+    } catch (error) {
+      // A server may refuse a read from a position it never had: said in the store's words. (An
+      // unreachable server, or a destroyed store, is a SagaError already.)
+      if (!(error instanceof SagaError)) await refuseIfPastTheEnd().catch((refusal: unknown) => {
+        if (refusal instanceof SagaError && refusal.message.includes('past the end')) throw refusal;
+      });
+      throw error;
+    }
+    if (page.nothingFrom) await refuseIfPastTheEnd();
+    const events = page.events.map((event) => ({ ...toRecordedEvent(event.streamId.slice(this.namespace.length), event), position: formatPosition(event.position) }));
+    return page.last === undefined ? { events } : { events, position: formatPosition(page.last) };
+  }
+
+  /** The position of the last event of `$all`, of any stream (a server always has its own events). */
+  async headPosition(): Promise<GlobalPosition | undefined> {
+    await this.setup();
+    const head = await this.#retrying('read the head of $all', () => headOfAll(this.#client));
+    return head === undefined ? undefined : formatPosition(head);
+  }
+
+  /**
+   * Appends of this process notify at once; those of other processes through the store's one `$all`
+   * subscription (saga streams of this namespace), opened with the first listener and closed with
+   * the last one.
+   */
+  onAppended(listener: AppendListener): Unsubscribe {
     this.#assertUsable();
-    assertStreamName(stream);
-    return this.#watchers.watch(stream, listener);
+    if (typeof listener !== 'function') throw new SagaError('onAppended needs a function.');
+    return this.#notices.add(listener);
+  }
+
+  /** Made on first use: most stores never log. */
+  get #log(): Logger {
+    return this.#logger ?? (this.#defaultLogger ??= defaultLogger());
+  }
+
+  /** Appends events to the index changes stream (ids fixed first: a retried append is written once). */
+  async #appendChanges(physical: string, events: ReadonlyArray<{ readonly type: string; readonly data: JsonObject }>): Promise<Position | undefined> {
+    await this.setup();
+    const recordedAt = this.#clock.now().toISOString();
+    const eventData = events.map((event) =>
+      jsonEvent<JSONEventType<string, JsonObject, JsonObject>>({ id: eventUuid(undefined), type: event.type, data: event.data, metadata: { [storeKey]: { recordedAt, added: [] } } }),
+    );
+    let position: Position | undefined;
+    // One append when it is small enough to be atomic; an append must stay under the server's maximum size.
+    for (const batch of eventData.length === 1 ? [eventData] : eventData.map((one) => [one])) {
+      const result = await this.#retrying('write to the execution index', () => this.#client.appendToStream(physical, batch, { expectedRevision: ANY }));
+      position = result.position ?? position;
+    }
+    return position;
+  }
+
+  /** The newest index entry in the last events of a stream (an append without an entry leaves the one before). */
+  async #latestIndexEntry(physical: string): Promise<ExecutionIndexEntry | undefined> {
+    const newestFirst: unknown[] = [];
+    try {
+      // Read to the end (a few events): leaving a read early does not end the server's stream.
+      for await (const resolved of this.#client.readStream(physical, { direction: BACKWARDS, fromRevision: END, maxCount: 50 })) newestFirst.push(resolved.event?.metadata);
+    } catch (error) {
+      if (isErrorOfType(error, ErrorType.STREAM_NOT_FOUND) || isErrorOfType(error, ErrorType.STREAM_DELETED)) return undefined;
+      throw error;
+    }
+    for (const metadata of newestFirst) {
+      const { index } = fromStoredMetadata(metadata);
+      if (index === undefined) continue;
+      try {
+        assertIndexEntry(index as ExecutionIndexEntry);
+        return index as ExecutionIndexEntry;
+      } catch {
+        return undefined;
+      }
+    }
+    return undefined;
   }
 
   #physical(stream: string): string {
@@ -316,8 +494,17 @@ export class EventStoreDbEventStore implements EventStore {
 const toExpected = (expected: ExpectedRevision): AppendExpectedRevision =>
   expected === 'no_stream' ? NO_STREAM : expected === 'any' ? ANY : BigInt(expected);
 
+/** The index entry of an append, checked and copied before anything is written. */
+const copyIndexEntry = (entry: ExecutionIndexEntry): ExecutionIndexEntry => {
+  assertIndexEntry(entry);
+  return JSON.parse(JSON.stringify(entry)) as ExecutionIndexEntry;
+};
+
+/** What `toRecordedEvent` reads of a stream's or of `$all`'s event. */
+type StoredEvent = Pick<NonNullable<ResolvedEvent['event']>, 'revision' | 'type' | 'isJson' | 'metadata' | 'created'> & { readonly data: unknown };
+
 /** An event as the port returns it: the caller's metadata only, and the append's timestamp. */
-const toRecordedEvent = (stream: string, event: NonNullable<ResolvedEvent['event']>): RecordedEvent => {
+const toRecordedEvent = (stream: string, event: StoredEvent): RecordedEvent => {
   const { metadata, recordedAt } = fromStoredMetadata(event.metadata);
   return {
     stream,
@@ -325,7 +512,7 @@ const toRecordedEvent = (stream: string, event: NonNullable<ResolvedEvent['event
     type: event.type,
     // Whatever is stored is handed on, even when it is not a JSON object (written by another tool):
     // the engine's decoding then reports it as a CorruptedHistoryError naming the revision.
-    data: (event.isJson ? event.data : decodeBinary(event.data)) as JsonObject,
+    data: (event.isJson ? event.data : decodeBinary(event.data as Uint8Array)) as JsonObject,
     metadata,
     recordedAt: recordedAt ?? event.created.toISOString(),
   };

@@ -1,18 +1,24 @@
 /**
  * The adapter's logic against `FakeEventStoreDbClient`, an in-memory imitation of the client calls
  * it makes: runs everywhere, with no server. It proves the mapping (expected revisions, conflicts,
- * metadata, listing, watching, retries) — not the server; `eventStoreDbEventStore.int.spec.ts`
- * runs the same suites against a real EventStoreDB/KurrentDB.
+ * metadata, listing, the global order, the one subscription, the projected index, retries) — not
+ * the server; `eventStoreDbEventStore.int.spec.ts` runs the same suites against a real
+ * EventStoreDB/KurrentDB.
  */
 import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isConcurrencyConflictError, type NewEvent } from '@saga/core';
-import { engineScenarios, eventStoreContract, FakeClock, waitFor } from '@saga/testing';
+import { engineScenarios, eventStoreContract, FakeClock } from '@saga/testing';
 import { FakeEventStoreDbClient } from '../test/fakeEventStoreDbClient.js';
 import { EventStoreDbEventStore, type EventStoreDbEventStoreOptions } from './eventStoreDbEventStore.js';
+import { positionPastEnd } from './testPositions.js';
 
 const shared = new FakeEventStoreDbClient();
-eventStoreContract('EventStoreDbEventStore (imitation client)', async () => new EventStoreDbEventStore({ client: shared.asClient() }));
+eventStoreContract('EventStoreDbEventStore (imitation client)', async () => new EventStoreDbEventStore({ client: shared.asClient() }), {
+  // claim cannot lease on EventStoreDB: every matching open entry, first append wins.
+  leases: false,
+  positionPastEnd,
+});
 
 // A namespace per test gives the engine scenarios the empty store they expect on one shared server.
 engineScenarios('EventStoreDbEventStore (imitation client)', async () => new EventStoreDbEventStore({ client: shared.asClient(), namespace: `t${randomUUID().slice(0, 8)}.` }));
@@ -130,31 +136,14 @@ describe('EventStoreDbEventStore on the imitation client', () => {
     await expect(store.listStreams()).rejects.toThrow(/caught-up signal \(EventStoreDB 23.10 and later, KurrentDB\)/);
   });
 
-  it('watches with a stream subscription, and re-subscribes after it fails without losing a notice', async () => {
-    const fake = new FakeEventStoreDbClient();
-    const watcher = (await open({ fake })).store;
-    const writer = (await open({ fake })).store;
-    fake.failNext(1, 'subscribe');
-    const seen: number[] = [];
-    watcher.watch('saga-w', (revision) => seen.push(revision));
-    await writer.append('saga-w', [{ type: 'A', data: {} }], 'no_stream');
-    await waitFor(() => seen.includes(0), { message: 'the notice after re-subscribing' });
-    await writer.append('saga-w', [{ type: 'B', data: {} }, { type: 'C', data: {} }], 0);
-    await waitFor(() => seen.includes(2), { message: 'the live notices' });
-    // One notice per event or per append: both are allowed; never one that goes backwards.
-    expect(seen[0]).toBe(0);
-    expect(seen).toEqual([...seen].sort((x, y) => x - y));
-    expect(fake.calls.filter((c) => c === 'subscribeToStream')).toHaveLength(2);
-  });
-
-  it('closes a stream subscription with its last watcher, and disposes only a client it created', async () => {
+  it('disposes only a client it created, and is unusable after destroy', async () => {
     const fake = new FakeEventStoreDbClient();
     const { store } = await open({ fake });
-    const stop = store.watch('saga-s', () => {});
-    await waitFor(() => fake.calls.includes('subscribeToStream'));
-    stop();
+    store.onAppended(() => {});
     await store.destroy();
     expect(fake.disposed).toBe(false);
+    expect(fake.openSubscriptions).toBe(0);
     await expect(store.read('saga-s')).rejects.toThrow(/was destroyed/);
+    expect(() => store.onAppended(() => {})).toThrow(/was destroyed/);
   });
 });

@@ -2,6 +2,7 @@ import { eventStoreDbEventStoreFromUrl } from './eventStoreDbUrl.js';
 
 export { EventStoreDbEventStore } from './eventStoreDbEventStore.js';
 export type { EventStoreDbEventStoreOptions } from './eventStoreDbEventStore.js';
+export type { EventStoreDbExecutionIndex, ProjectedIndexOptions as EventStoreDbIndexOptions } from './projectedIndex.js';
 export type { EsdbClient } from './esdbClient.js';
 export type { TransientRetryPolicy as RetryPolicy } from '@saga/core';
 export { eventStoreDbEventStoreFromUrl };

@@ -1,6 +1,7 @@
-import { BACKWARDS, END, START, streamNameFilter, type AllStreamRecordedEvent, type Position } from '@eventstore/db-client';
+import { START, streamNameFilter, type AllStreamRecordedEvent, type Position } from '@eventstore/db-client';
 import { SagaError } from '@saga/core';
 import { comparePositions } from './allCursor.js';
+import { headOfAll } from './allReader.js';
 import type { EsdbClient } from './esdbClient.js';
 
 /** The first event of a stream, found in `$all`. */
@@ -19,14 +20,6 @@ export interface ScanOptions {
   readonly timeoutMs: number;
 }
 
-/** The position of the last event in `$all`, or undefined for an empty database. */
-const headPosition = async (client: EsdbClient): Promise<Position | undefined> => {
-  for await (const resolved of client.readAll({ direction: BACKWARDS, fromPosition: END, maxCount: 1 })) {
-    if (resolved.event?.position !== undefined) return resolved.event.position;
-  }
-  return undefined;
-};
-
 /**
  * Finds stream creations (revision 0) by a server-side filtered read of `$all` on the stream-name
  * prefix. Needs no projections. With client 6.x `readAll` takes no filter, so the read is a
@@ -35,7 +28,7 @@ const headPosition = async (client: EsdbClient): Promise<Position | undefined> =
  * that head). Returns up to `limit + 1` creations: one more than asked means another page follows.
  */
 export const scanStreamCreations = async (client: EsdbClient, options: ScanOptions): Promise<StreamCreation[]> => {
-  const head = await headPosition(client);
+  const head = await headOfAll(client);
   if (head === undefined || (options.after !== undefined && comparePositions(options.after, head) >= 0)) return [];
   return new Promise<StreamCreation[]>((resolve, reject) => {
     const found: StreamCreation[] = [];

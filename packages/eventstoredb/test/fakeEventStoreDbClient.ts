@@ -1,18 +1,33 @@
 /**
  * An in-memory imitation of the few `@eventstore/db-client` 6.x calls the store makes, for tests on
- * machines without a server. It follows the server's documented behaviour: dense 0-based revisions,
- * expected-revision checks that throw the client's own `WrongExpectedVersionError`, idempotent
- * appends by event id, `StreamNotFoundError` when reading a missing stream, catch-up subscriptions
- * that start *after* the given revision or position and then emit `caughtUp`, and server-side
- * stream-name filters on `$all`. It is a stand-in for the adapter's logic, not for the server:
- * the same suites run against a real one in `eventStoreDbEventStore.int.spec.ts`.
+ * machines without a server. It follows the server's and the client's documented behaviour:
+ * - dense 0-based revisions, expected-revision checks that throw the client's own
+ *   `WrongExpectedVersionError`, idempotent appends by event id, `StreamNotFoundError` when reading a
+ *   missing stream, an append result with the `$all` position of its last event;
+ * - `$all` positions `{ commit, prepare }` as bigints that grow with every event; the database is
+ *   never empty (the server writes its own events first);
+ * - `readAll` forwards from a position *includes* the event at that position, backwards from a
+ *   position gives the events before it; it takes **no filter** (client 6.x sends "no filter" on
+ *   every `readAll`: an unknown `filter` option is ignored, as by the real client) and returns the
+ *   events of every stream, the server's `$…` ones included; it returns a `StreamingRead` (a readable
+ *   with `cancel()`);
+ * - catch-up subscriptions that start *after* the given position (or at the end, from `END`), then
+ *   emit `caughtUp` (servers before 23.10 never do: `caughtUpSignal`), with server-side filters on the
+ *   stream name (prefixes or regex) or the event type;
+ * - `setStreamMetadata` writes a `$metadata` event to `$$<stream>` (an event of `$all`), and a
+ *   `maxCount` hides all but the stream's last events from reads of the stream (`$all` keeps them
+ *   until a scavenge, which this imitation never runs).
+ * It is a stand-in for the adapter's logic, not for the server: the same suites run against a real
+ * one in `eventStoreDbEventStore.int.spec.ts` (not run on this machine so far).
  */
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
+import { Readable } from 'node:stream';
 import {
   ANY,
   BACKWARDS,
   END,
+  EVENT_TYPE,
   NO_STREAM,
   START,
   STREAM_EXISTS,
@@ -40,6 +55,16 @@ interface StoredEvent {
   readonly isJson: true;
 }
 
+/** What the client's `readStream`/`readAll` return: a readable of resolved events, with `cancel()`. */
+const streamingRead = <T>(source: AsyncGenerator<T>): Readable & { cancel(): Promise<void> } => {
+  const readable = Readable.from(source, { objectMode: true });
+  return Object.assign(readable, {
+    cancel: async (): Promise<void> => {
+      readable.destroy();
+    },
+  });
+};
+
 class FakeSubscription extends EventEmitter {
   closed = false;
   constructor(private readonly onClose: () => void) {
@@ -61,21 +86,38 @@ const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve)
 
 export class FakeEventStoreDbClient {
   readonly #streams = new Map<string, StoredEvent[]>();
+  /** `$maxCount` of streams, from `setStreamMetadata`. */
+  readonly #maxCount = new Map<string, number>();
   readonly #all: StoredEvent[] = [];
   readonly #live = new Set<(event: StoredEvent) => void>();
+  readonly #open = new Set<FakeSubscription>();
   #failures: Array<{ readonly calls: ReadonlySet<string>; remaining: number }> = [];
   /** Servers before 23.10 never say they caught up. */
   caughtUpSignal = true;
   /** Calls made, by name: what tests look at to see retries. */
   readonly calls: string[] = [];
+  /** Events handed out by `readAll` (both directions): what a test counts to see how much was read. */
+  readAllEvents = 0;
   disposed = false;
+
+  /**
+   * HTTP/2 streams one connection may have open at once (the server's default is 100): a
+   * subscription beyond them waits for a free one, and so hears nothing (reads are short and not
+   * counted here).
+   */
+  maxConcurrentStreams = 100;
+
+  /** Subscriptions open now (opened and not unsubscribed). */
+  get openSubscriptions(): number {
+    return this.#open.size;
+  }
 
   constructor() {
     // A real database is never empty: the server writes its own events first.
     this.writeSystemEvent();
   }
 
-  /** The next `count` calls of these kinds ('appendToStream', 'readStream', 'readAll', 'subscribe'; none: any) fail with the client's UnavailableError. */
+  /** The next `count` calls of these kinds ('appendToStream', 'readStream', 'readAll', 'setStreamMetadata', 'subscribe'; none: any) fail with the client's UnavailableError. */
   failNext(count: number, ...calls: string[]): void {
     this.#failures.push({ calls: new Set(calls), remaining: count });
   }
@@ -118,43 +160,48 @@ export class FakeEventStoreDbClient {
 
   readonly readStream = (streamName: string, options: { fromRevision?: ReadRevision; direction?: string; maxCount?: number | bigint } = {}) => {
     this.calls.push('readStream');
-    return this.#readStream(streamName, options);
+    return streamingRead(this.#readStream(streamName, options));
   };
 
   async *#readStream(streamName: string, options: { fromRevision?: ReadRevision; direction?: string; maxCount?: number | bigint }) {
     await tick();
     this.#failIfAsked('readStream');
-    const stream = this.#streams.get(streamName);
-    if (stream === undefined) throw new StreamNotFoundError(undefined, streamName);
+    const stored = this.#streams.get(streamName);
+    if (stored === undefined) throw new StreamNotFoundError(undefined, streamName);
+    // `$maxCount`: only the last events are read (their revisions stay what they were).
+    const maxCount = this.#maxCount.get(streamName);
+    const firstKept = maxCount === undefined ? 0 : Math.max(0, stored.length - maxCount);
     const max = Number(options.maxCount ?? Number.MAX_SAFE_INTEGER);
     const backwards = options.direction === BACKWARDS;
     const from = options.fromRevision ?? (backwards ? END : START);
-    const start = from === START ? 0 : from === END ? stream.length - 1 : Number(from);
-    const selected = backwards ? stream.slice(0, start + 1).reverse() : stream.slice(start);
+    const start = from === START ? 0 : from === END ? stored.length - 1 : Number(from);
+    const selected = (backwards ? stored.slice(0, start + 1).reverse() : stored.slice(start)).filter((event) => event.revision >= BigInt(firstKept));
     for (const event of selected.slice(0, max)) yield { event: this.#copy(event) };
   }
 
   readonly readAll = (options: { fromPosition?: ReadPosition; direction?: string; maxCount?: number | bigint } = {}) => {
     this.calls.push('readAll');
-    return this.#readAll(options);
+    return streamingRead(this.#readAll(options));
   };
 
-  async *#readAll(options: { direction?: string; maxCount?: number | bigint }) {
+  async *#readAll(options: { fromPosition?: ReadPosition; direction?: string; maxCount?: number | bigint }) {
     await tick();
     this.#failIfAsked('readAll');
     const max = Number(options.maxCount ?? Number.MAX_SAFE_INTEGER);
-    const selected = options.direction === BACKWARDS ? [...this.#all].reverse() : this.#all;
-    for (const event of selected.slice(0, max)) yield { event: this.#copy(event), commitPosition: event.position.commit };
+    const backwards = options.direction === BACKWARDS;
+    const from = options.fromPosition ?? (backwards ? END : START);
+    let selected: StoredEvent[];
+    if (backwards) {
+      const before = from === END ? this.#all : from === START ? [] : this.#all.filter((event) => compare(event.position, from) < 0);
+      selected = [...before].reverse();
+    } else {
+      selected = from === START ? this.#all : from === END ? [] : this.#all.filter((event) => compare(event.position, from) >= 0);
+    }
+    for (const event of selected.slice(0, max)) {
+      this.readAllEvents += 1;
+      yield { event: this.#copy(event), commitPosition: event.position.commit };
+    }
   }
-
-  readonly subscribeToStream = (streamName: string, options: { fromRevision?: ReadRevision } = {}) => {
-    this.calls.push('subscribeToStream');
-    const from = options.fromRevision ?? START;
-    return this.#subscribe(
-      (event) => event.streamId === streamName && (from === START || (from !== END && event.revision > from)),
-      () => (this.#streams.get(streamName) ?? []).filter((event) => from === START || (from !== END && event.revision > from)),
-    );
-  };
 
   readonly subscribeToAll = (options: { fromPosition?: ReadPosition; filter?: Filter } = {}) => {
     this.calls.push('subscribeToAll');
@@ -162,14 +209,26 @@ export class FakeEventStoreDbClient {
     const filter = options.filter;
     const passes = (event: StoredEvent): boolean => {
       if (filter === undefined) return true;
-      if ('prefixes' in filter) return filter.prefixes.some((prefix) => event.streamId.startsWith(prefix));
-      return new RegExp(filter.regex).test(event.streamId);
+      const subject = filter.filterOn === EVENT_TYPE ? event.type : event.streamId;
+      if ('prefixes' in filter) return filter.prefixes.some((prefix) => subject.startsWith(prefix));
+      return new RegExp(filter.regex).test(subject);
     };
     const after = (event: StoredEvent): boolean => from === START || (from !== END && compare(event.position, from) > 0);
     return this.#subscribe(
       (event) => passes(event),
       () => this.#all.filter((event) => after(event) && passes(event)),
     );
+  };
+
+  readonly setStreamMetadata = async (streamName: string, metadata: { maxCount?: number | bigint }) => {
+    this.calls.push('setStreamMetadata');
+    await tick();
+    this.#failIfAsked('setStreamMetadata');
+    if (metadata.maxCount === undefined) this.#maxCount.delete(streamName);
+    else this.#maxCount.set(streamName, Number(metadata.maxCount));
+    const [written] = this.#write(`$$${streamName}`, [{ id: randomUUID(), type: '$metadata', data: json({ $maxCount: metadata.maxCount === undefined ? undefined : Number(metadata.maxCount) }), metadata: undefined }]);
+    const last = written as StoredEvent;
+    return { success: true, nextExpectedRevision: last.revision, position: last.position };
   };
 
   readonly dispose = async (): Promise<void> => {
@@ -185,11 +244,17 @@ export class FakeEventStoreDbClient {
     const live = (event: StoredEvent): void => {
       if (!subscription.closed && isLive(event)) subscription.emit('data', { event: this.#copy(event) });
     };
-    const subscription = new FakeSubscription(() => this.#live.delete(live));
+    const subscription = new FakeSubscription(() => {
+      this.#live.delete(live);
+      this.#open.delete(subscription);
+    });
+    const queued = this.#open.size >= this.maxConcurrentStreams;
+    this.#open.add(subscription);
     const failure = this.#failing('subscribe');
     setImmediate(() => {
-      if (subscription.closed) return;
+      if (subscription.closed || queued) return;
       if (failure) {
+        // The server's stream is gone; the subscription object stays until unsubscribed.
         subscription.emit('error', new UnavailableError(undefined, 'no connection (fake)'));
         return;
       }

@@ -23,5 +23,6 @@ describe('parseSince', () => {
     expect(() => parseSince('yesterday', now)).toThrow(UsageError);
     expect(() => parseSince('2026-13-45', now)).toThrow(/use an ISO date such as 2026-03-01/);
     expect(() => parseSince('10 minutes', now)).toThrow(/30m, 24h, 7d or 1h30m/);
+    expect(() => parseSince('later', now, '--until')).toThrow(/^--until 'later' is neither a date nor a duration/);
   });
 });

@@ -88,6 +88,14 @@ export const resolveExecutionId = async (store: EventStore, argument: string, lo
       `'${argument}' is the start of ${candidates.length > maxCandidates ? `more than ${maxCandidates}` : candidates.length} execution ids; type more of it:\n${shown}`,
     );
   }
+  const indexed = await store.index.get(wanted);
+  if (indexed) {
+    throw new CliError(
+      `Execution ${wanted} is in the index of the store ${describeStore(location)} (${indexed.definitionName}@${indexed.definitionVersion}, ${indexed.status}, ` +
+        `started ${indexed.startedAt}) but its stream ${executionStream(wanted)} does not exist: the index is out of step with the streams. ` +
+        '`saga verify --all` reports every such entry; `saga verify --all --rebuild-index` removes them.',
+    );
+  }
   throw new CliError(
     `No execution '${argument}' in the store ${describeStore(location)}. ` +
       '`saga list` shows the executions this store holds; if it was started elsewhere, point --store or SAGA_STORE_URL at that store.',

@@ -15,6 +15,8 @@ export interface Verification {
   readonly warnings: readonly Finding[];
   /** Undefined when no definition was given at all. */
   readonly definitionVerdict?: DefinitionVerdict;
+  /** Set when the execution's index entry was checked and is what its stream gives. */
+  readonly indexEntry?: 'matches';
 }
 
 export const verifyExecution = async (store: EventStore, id: string, definitions: readonly DefinitionLike[]): Promise<Verification> => {

@@ -13,7 +13,7 @@ import { SagaError } from '@saga/definitions';
 import type { EventStore, ExecutionIndexEntry, GlobalPosition } from '../ports/eventStore.js';
 import { executionIdOf, executionStream } from '../manager/executionStream.js';
 import { mapConcurrently } from './mapConcurrently.js';
-import { describeDifferences, diffIndexEntry, type IndexEntryDifference } from './indexEntryDiff.js';
+import { describeDifferences, diffIndexEntry, type IndexEntryDiffOptions, type IndexEntryDifference } from './indexEntryDiff.js';
 import { streamIndexEntry } from './streamIndexEntry.js';
 
 export type IndexFinding =
@@ -28,8 +28,16 @@ export type IndexFinding =
       readonly differences: readonly IndexEntryDifference[];
       readonly message: string;
     }
-  /** A stream that does not decode: no entry can be computed for it. */
-  | { readonly kind: 'undecodable'; readonly executionId: string; readonly stream: string; readonly revision: number; readonly reason: string; readonly message: string };
+  /** A stream that does not decode: no entry can be computed for it (`indexed`: whether it has one anyway). */
+  | {
+      readonly kind: 'undecodable';
+      readonly executionId: string;
+      readonly stream: string;
+      readonly revision: number;
+      readonly reason: string;
+      readonly indexed: boolean;
+      readonly message: string;
+    };
 
 export type IndexFindingKind = IndexFinding['kind'];
 
@@ -40,15 +48,13 @@ export interface IndexProgress {
   readonly done: number;
 }
 
-export interface IndexWalkOptions {
+export interface IndexWalkOptions extends IndexEntryDiffOptions {
   /** How many streams are read at once. Default 8. */
   readonly concurrency?: number;
   /** Streams (and index entries) per page. Default 100. */
   readonly pageSize?: number;
   /** Called after every page. */
   readonly onProgress?: (progress: IndexProgress) => void;
-  /** How far `startedAt`/`updatedAt` may differ (see `diffIndexEntry`). Default 60,000 ms. */
-  readonly timeToleranceMs?: number;
 }
 
 export interface IndexCheckReport {
@@ -68,8 +74,8 @@ export const missingMessage = (executionId: string): string =>
 export const orphanedMessage = (executionId: string): string => `execution ${executionId} has an index entry but no stream`;
 export const differsMessage = (executionId: string, differences: readonly IndexEntryDifference[]): string =>
   `the index entry of execution ${executionId} differs from its stream (index ≠ stream): ${describeDifferences(differences)}`;
-export const undecodableMessage = (executionId: string, revision: number, reason: string): string =>
-  `the stream of execution ${executionId} does not decode at revision ${revision}: ${reason}`;
+export const undecodableMessage = (executionId: string, revision: number, reason: string, indexed: boolean): string =>
+  `the stream of execution ${executionId} does not decode at revision ${revision}: ${reason}${indexed ? '' : ' (and it has no index entry)'}`;
 
 export const resolveWalkOptions = (options: IndexWalkOptions): { concurrency: number; pageSize: number } => {
   const concurrency = options.concurrency ?? 8;
@@ -82,8 +88,8 @@ export const resolveWalkOptions = (options: IndexWalkOptions): { concurrency: nu
 /** An append between reading the stream and reading its entry leaves the entry ahead: read both again, a few times. */
 const rereads = 3;
 
-/** The finding for one execution, or undefined when its entry is right (or it has no stream after all). */
-const checkExecution = async (store: EventStore, executionId: string, options: IndexWalkOptions): Promise<IndexFinding | undefined> => {
+/** The finding for one execution, or undefined when its entry is right (or it has neither stream nor entry). */
+export const checkExecutionIndex = async (store: EventStore, executionId: string, options: IndexEntryDiffOptions = {}): Promise<IndexFinding | undefined> => {
   const stream = executionStream(executionId);
   for (let attempt = 0; ; attempt += 1) {
     const computed = await streamIndexEntry(store, executionId);
@@ -91,11 +97,12 @@ const checkExecution = async (store: EventStore, executionId: string, options: I
       const entry = await store.index.get(executionId);
       return entry ? { kind: 'orphaned', executionId, entry, message: orphanedMessage(executionId) } : undefined;
     }
+    const indexed = await store.index.get(executionId);
     if (computed.kind === 'undecodable') {
       const { revision, reason } = computed;
-      return { kind: 'undecodable', executionId, stream, revision, reason, message: undecodableMessage(executionId, revision, reason) };
+      const has = indexed !== undefined;
+      return { kind: 'undecodable', executionId, stream, revision, reason, indexed: has, message: undecodableMessage(executionId, revision, reason, has) };
     }
-    const indexed = await store.index.get(executionId);
     if (!indexed) return { kind: 'missing', executionId, stream, message: missingMessage(executionId) };
     if (indexed.revision > computed.entry.revision && attempt < rereads) continue;
     const differences = diffIndexEntry(indexed, computed.entry, options);
@@ -117,7 +124,7 @@ export const checkIndex = async (store: EventStore, options: IndexWalkOptions = 
     const page = await store.listStreams({ prefix: 'saga-', limit: pageSize, ...(after === undefined ? {} : { after }) });
     const ids = page.streams.map((summary) => executionIdOf(summary.stream));
     for (const id of ids) seen.add(id);
-    record(await mapConcurrently(ids, concurrency, (id) => checkExecution(store, id, options)));
+    record(await mapConcurrently(ids, concurrency, (id) => checkExecutionIndex(store, id, options)));
     streams += ids.length;
     options.onProgress?.({ phase: 'streams', done: streams });
     after = page.nextCursor;
@@ -129,7 +136,7 @@ export const checkIndex = async (store: EventStore, options: IndexWalkOptions = 
   do {
     const page = await store.index.query({ limit: pageSize, ...(cursor === undefined ? {} : { after: cursor }) });
     const unseen = page.entries.filter((entry) => !seen.has(entry.executionId)).map((entry) => entry.executionId);
-    record(await mapConcurrently(unseen, concurrency, (id) => checkExecution(store, id, options)));
+    record(await mapConcurrently(unseen, concurrency, (id) => checkExecutionIndex(store, id, options)));
     entries += page.entries.length;
     options.onProgress?.({ phase: 'entries', done: entries });
     cursor = page.nextCursor;

@@ -1,6 +1,7 @@
 /** Checking and rebuilding a store's execution index from its streams (`saga verify --all` uses them). */
 export {
   checkIndex,
+  checkExecutionIndex,
   type IndexCheckReport,
   type IndexFinding,
   type IndexFindingKind,

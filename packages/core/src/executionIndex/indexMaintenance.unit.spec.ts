@@ -7,7 +7,7 @@ import { decodeHistory, fold, sagaEvent, type SagaEvent } from '@saga/execution'
 import { InMemoryEventStore } from '../inMemory/inMemoryEventStore.js';
 import { executionStream } from '../manager/executionStream.js';
 import type { EventStore, ExecutionIndexEntry, NewEvent } from '../ports/eventStore.js';
-import { checkIndex, type IndexProgress } from './checkIndex.js';
+import { checkExecutionIndex, checkIndex, type IndexProgress } from './checkIndex.js';
 import { indexEntryOf } from './indexEntryOf.js';
 import { rebuildIndex } from './rebuildIndex.js';
 
@@ -110,7 +110,9 @@ describe('checkIndex', () => {
     expect(findings[0]).toMatchObject({ kind: 'undecodable', executionId: 'a', stream: 'saga-a', revision: 3 });
     expect(findings[0]?.kind === 'undecodable' && findings[0].reason).toMatch(/^StepFinished does not decode: .*kind/);
     expect(findings[0]?.message).toMatch(/^the stream of execution a does not decode at revision 3: StepFinished does not decode/);
-    expect(findings[1]).toMatchObject({ kind: 'undecodable', executionId: 'headless', revision: 0, reason: 'the first event is StepFinished, not SagaStarted' });
+    expect(findings[0]).toMatchObject({ indexed: true });
+    expect(findings[1]).toMatchObject({ kind: 'undecodable', executionId: 'headless', revision: 0, reason: 'the first event is StepFinished, not SagaStarted', indexed: false });
+    expect(findings[1]?.message).toBe('the stream of execution headless does not decode at revision 0: the first event is StepFinished, not SagaStarted (and it has no index entry)');
   });
 
   it('reports a stream whose first event names another execution', async () => {
@@ -180,6 +182,14 @@ describe('checkIndex', () => {
     const report = await checkIndex(late);
     expect(report).toMatchObject({ ok: true, streams: 1, entries: 2 });
     expect(await store.read(executionStream('late'))).toHaveLength(1);
+  });
+
+  it('checks one execution alone', async () => {
+    const store = await storeWith('a', 'b');
+    await corrupt(store, 'b', { user: 'mallory' });
+    expect(await checkExecutionIndex(store, 'a')).toBeUndefined();
+    expect(await checkExecutionIndex(store, 'b')).toMatchObject({ kind: 'differs', differences: [{ field: 'user', indexed: 'mallory', computed: 'alice' }] });
+    expect(await checkExecutionIndex(store, 'nowhere')).toBeUndefined();
   });
 
   it('refuses options it cannot use', async () => {

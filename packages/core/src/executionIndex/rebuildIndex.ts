@@ -43,12 +43,13 @@ const resettles = 3;
 const compute = async (store: EventStore, executionId: string, options: IndexWalkOptions): Promise<Computed> => {
   const computed = await streamIndexEntry(store, executionId);
   if (computed.kind === 'absent') return { kind: 'absent', executionId };
+  const existing = await store.index.get(executionId);
   if (computed.kind === 'undecodable') {
     const { revision, reason } = computed;
     const stream = executionStream(executionId);
-    return { kind: 'undecodable', finding: { kind: 'undecodable', executionId, stream, revision, reason, message: undecodableMessage(executionId, revision, reason) } };
+    const indexed = existing !== undefined;
+    return { kind: 'undecodable', finding: { kind: 'undecodable', executionId, stream, revision, reason, indexed, message: undecodableMessage(executionId, revision, reason, indexed) } };
   }
-  const existing = await store.index.get(executionId);
   const change = !existing ? 'added' : diffIndexEntry(existing, computed.entry, options).length > 0 ? 'corrected' : 'same';
   return { kind: 'entry', entry: computed.entry, change };
 };

@@ -37,6 +37,7 @@ export class StoreFeed {
   readonly #byStream = new Map<string, Set<FeedListener>>();
   readonly #all = new Set<FeedListener>();
   #position: GlobalPosition | undefined;
+  #positioned = false;
   /** Resolves once the feed knows where the store's head was when it started. */
   #started: Promise<void> | undefined;
   #stopStore: Unsubscribe | undefined;
@@ -119,7 +120,9 @@ export class StoreFeed {
 
   /** Reads what was appended since the last read now (tests, and callers that just appended). */
   poke(): void {
-    if (!this.#stopStore) return;
+    // Before the head is known there is no position to read from (reading would start at the
+    // beginning of the store); the start reads once it is known.
+    if (!this.#stopStore || !this.#positioned) return;
     if (this.#reading) {
       this.#again = true;
       return;
@@ -140,6 +143,7 @@ export class StoreFeed {
       this.#stopStore = this.#store.onAppended(() => this.poke());
       try {
         this.#position = await this.#store.headPosition();
+        this.#positioned = true;
       } catch (error) {
         this.#stopStore();
         this.#stopStore = undefined;
@@ -173,6 +177,7 @@ export class StoreFeed {
     this.#poller = undefined;
     this.#started = undefined;
     this.#position = undefined;
+    this.#positioned = false;
   }
 
   async #readUntilCaughtUp(): Promise<void> {

@@ -191,8 +191,20 @@ export class SagaWorker implements AsyncDisposable {
         seen.add(entry.executionId);
         await visit(entry);
       }
-      if (claimed.length < claimPage || fresh.length === 0 || this.#destroyed) return;
+      if (claimed.length < claimPage || this.#destroyed) return;
+      if (fresh.length === 0) break;
     }
+    // A store that cannot lease gives the same first page again: the rest is paged from the index.
+    let after: string | undefined;
+    do {
+      const page = await store.index.query({ service, open: true, limit: claimPage, ...(dueBefore ? { dueBefore } : {}), ...(after ? { after } : {}) });
+      for (const entry of page.entries) {
+        if (seen.has(entry.executionId)) continue;
+        seen.add(entry.executionId);
+        await visit(entry);
+      }
+      after = page.nextCursor;
+    } while (after && !this.#destroyed);
   }
 
   /**
