@@ -124,7 +124,15 @@ const measure = async (driver: Driver, shape: 'statement' | 'transaction', concu
         const expected = append === 0 ? 'no_stream' : append * 3 - 1;
         const rows = rowsFor(stream, append);
         if (shape === 'statement') {
-          const statement = appendStatement(schema, notifyChannel(schema), stream, JSON.stringify(rows), expected, null);
+          const statement = appendStatement({
+            schema,
+            stream,
+            eventsJson: JSON.stringify(rows),
+            expected,
+            recordedAt: null,
+            // As the store sent it when the drivers were compared: a NOTIFY in the append's statement.
+            notify: { channel: notifyChannel(schema), payload: JSON.stringify({ stream, lastRevision: expected === 'no_stream' ? 2 : expected + 3 }) },
+          });
           if ((await driver.statement(statement.text, statement.values)) !== 1) throw new Error(`append ${append} of ${stream} wrote nothing`);
         } else {
           await driver.transaction(schema, stream, rows, expected);

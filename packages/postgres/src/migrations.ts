@@ -70,7 +70,7 @@ const migrations: readonly Migration[] = [
       CREATE INDEX saga_executions_newest ON $schema.saga_executions (started_at DESC, execution_id DESC);
       CREATE INDEX saga_executions_status ON $schema.saga_executions (status, started_at DESC, execution_id DESC);
       -- Recovery and timers: the open executions of a service, earliest due first.
-      CREATE INDEX saga_executions_recovery ON $schema.saga_executions (service, next_due_at) WHERE open;
+      CREATE INDEX saga_executions_due ON $schema.saga_executions (service, next_due_at) WHERE open;
     `,
     fill: rebuildExecutionIndex,
     // Rows written before have transaction id 0 (a constant default: no table rewrite), so they come
@@ -108,8 +108,8 @@ export const migrate = async (client: pg.ClientBase, schema: string): Promise<Mi
          applied_at TIMESTAMPTZ NOT NULL DEFAULT now()
        )`,
     );
-    const applied = await client.query<{ version: number | null }>(`SELECT max(version) AS version FROM ${quoted}.saga_schema_migrations`);
-    const current = applied.rows[0]?.version ?? 0;
+    const latest = await client.query<{ version: number | null }>(`SELECT max(version) AS version FROM ${quoted}.saga_schema_migrations`);
+    const current = latest.rows[0]?.version ?? 0;
     if (current > schemaVersion) {
       throw new SagaError(
         `The PostgreSQL event store in schema '${schema}' has schema version ${current}, but this @saga/postgres knows only up to ` +

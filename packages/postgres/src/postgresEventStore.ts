@@ -5,35 +5,49 @@ import {
   SagaError,
   assertAppendable,
   assertExpectedRevision,
+  assertIndexEntry,
   assertStreamName,
+  defaultLogger,
   isSagaError,
   readFromRevision,
   resolveListStreamsOptions,
+  resolveReadAllOptions,
   resolveTransientRetry,
   withTransientRetry,
 } from '@saga/core';
 import type {
+  AppendListener,
+  AppendOptions,
   AppendResult,
   Clock,
   EventStore,
+  ExecutionIndex,
   ExpectedRevision,
+  GlobalEvent,
+  GlobalPage,
+  GlobalPosition,
   JsonObject,
   ListStreamsOptions,
+  Logger,
   NewEvent,
+  ReadAllOptions,
   ReadOptions,
   RecordedEvent,
-  StreamListener,
   StreamPage,
   StreamSummary,
   TransientRetryPolicy,
   Unsubscribe,
 } from '@saga/core';
+import { AppendNotices } from './appendNotices.js';
 import { appendStatement, type AppendRow } from './appendStatement.js';
 import { describeTarget, redactPassword } from './connectionTarget.js';
-import { migrate } from './migrations.js';
+import { recordsJson } from './executionRow.js';
+import { headStatement, readAllStatement } from './globalOrder.js';
+import { compareGlobalPositions, decodeGlobalPosition, encodeGlobalPosition, startOfGlobalOrder, type GlobalPositionPair } from './globalPosition.js';
+import { migrate, type MigrationReport } from './migrations.js';
+import { postgresExecutionIndex } from './postgresExecutionIndex.js';
 import { assertSchemaName, notifyChannel, quoteIdentifier } from './sqlIdentifiers.js';
 import { decodeCursor, encodeCursor } from './streamCursor.js';
-import { StreamWatchers } from './streamWatchers.js';
 import { isTransientError } from './transientErrors.js';
 
 export interface PostgresEventStoreOptions {
@@ -50,6 +64,11 @@ export interface PostgresEventStoreOptions {
   readonly clock?: Clock;
   /** Retries of a transient failure (lost connection, server restarting). Default 5 retries, 100 ms → 2 s. */
   readonly retry?: TransientRetryPolicy;
+  /**
+   * Where the store reports what it cannot throw: streams the index migration could not decode, a
+   * lost LISTEN connection. Default: the core's default logger (pino at SAGA_LOG_LEVEL, silent in tests).
+   */
+  readonly logger?: Logger;
 }
 
 interface EventRow {
@@ -78,6 +97,23 @@ interface StreamRow {
   readonly last_revision: number;
 }
 
+interface HeadRow {
+  readonly head_tx: string;
+  readonly head_pos: string;
+}
+
+/** A row of `readAll`: the head, and an event unless there was none. */
+interface GlobalRow extends HeadRow {
+  readonly tx: string | null;
+  readonly pos: string | null;
+  readonly stream_id: string;
+  readonly revision: number;
+  readonly type: string;
+  readonly data: JsonObject;
+  readonly metadata: JsonObject;
+  readonly recorded_at: Date;
+}
+
 const defaultSchema = 'public';
 const defaultPool = { max: 10, connectionTimeoutMillis: 5_000 } as const;
 /** Concurrent 'any' appends race for the same next revision; the losers simply go again. */
@@ -97,22 +133,25 @@ const isPool = (pool: pg.PoolConfig | pg.Pool | undefined): pool is pg.Pool => {
 };
 
 /**
- * The EventStore port on PostgreSQL: one append-only table of events, unique on (stream, revision).
- * An append is one statement (so one transaction) that inserts after the expected revision and
- * NOTIFYs watchers; the unique key turns every lost race into `ConcurrencyConflictError`.
+ * The EventStore port on PostgreSQL: one append-only table of events, unique on (stream, revision),
+ * read in a global order that a late commit cannot break, beside an execution index table. An append
+ * is one statement (so one transaction) that inserts after the expected revision and writes the
+ * execution's index entry; the unique key turns every lost race into `ConcurrencyConflictError`.
  */
 export class PostgresEventStore implements EventStore {
   readonly schema: string;
   /** Host, port and database, for messages; never the credentials. */
   readonly target: string;
+  readonly index: ExecutionIndex;
   readonly #pool: pg.Pool;
   readonly #ownsPool: boolean;
   readonly #clientConfig: pg.ClientConfig;
   readonly #clock: Clock | undefined;
   readonly #retry: Required<TransientRetryPolicy>;
+  /** The logger given, else the default one, made when first needed. */
+  #logger: Logger | undefined;
   readonly #table: string;
-  readonly #channel: string;
-  readonly #watchers: StreamWatchers;
+  readonly #notices: AppendNotices;
   #ready: Promise<void> | undefined;
   #destroyed = false;
 
@@ -123,8 +162,8 @@ export class PostgresEventStore implements EventStore {
     this.schema = assertSchemaName(options.schema ?? defaultSchema);
     this.#clock = options.clock;
     this.#retry = resolveTransientRetry('PostgresEventStore', options.retry);
+    this.#logger = options.logger;
     this.#table = `${quoteIdentifier(this.schema)}.saga_events`;
-    this.#channel = notifyChannel(this.schema);
     if (isPool(options.pool)) {
       this.#pool = options.pool;
       this.#ownsPool = false;
@@ -145,10 +184,23 @@ export class PostgresEventStore implements EventStore {
     // process. The next query gets a new connection. (A pool that was given is its owner's to watch.)
     if (this.#ownsPool) this.#pool.on('error', () => undefined);
     const { max: _max, min: _min, idleTimeoutMillis: _idle, maxUses: _uses, ...listenConfig } = this.#clientConfig as pg.PoolConfig;
-    this.#watchers = new StreamWatchers({
+    this.#notices = new AppendNotices({
       clientConfig: { ...listenConfig, application_name: `${listenConfig.application_name ?? 'saga-event-store'} (listen)` },
-      channel: this.#channel,
-      lastRevisions: (streams) => this.#lastRevisions(streams),
+      channel: notifyChannel(this.schema),
+      notify: (channel, payload) => this.#pool.query('SELECT pg_notify($1, $2)', [channel, payload]),
+      onError: (error) =>
+        this.#log().debug(
+          { store: this.target, schema: this.schema, error: redactPassword(error instanceof Error ? error.message : String(error), this.#clientConfig) },
+          'PostgresEventStore: append notices interrupted (readers poll meanwhile)',
+        ),
+    });
+    this.index = postgresExecutionIndex({
+      table: `${quoteIdentifier(this.schema)}.saga_executions`,
+      run: async (what, operation) => {
+        await this.setup();
+        return this.#retrying(what, () => operation(this.#pool));
+      },
+      ...(this.#clock === undefined ? {} : { clock: this.#clock }),
     });
   }
 
@@ -165,22 +217,24 @@ export class PostgresEventStore implements EventStore {
   async destroy(): Promise<void> {
     if (this.#destroyed) return;
     this.#destroyed = true;
-    await this.#watchers.close();
+    await this.#notices.close();
     await this.#ready?.catch(() => undefined);
     if (this.#ownsPool) await this.#pool.end();
   }
 
-  async append(stream: string, events: readonly NewEvent[], expectedRevision: ExpectedRevision): Promise<AppendResult> {
+  async append(stream: string, events: readonly NewEvent[], expectedRevision: ExpectedRevision, options: AppendOptions = {}): Promise<AppendResult> {
     assertAppendable(stream, events);
     // The column is an int4: the revision after the expected one must fit too.
     assertExpectedRevision(stream, expectedRevision, 2 ** 31 - 1);
+    if (options.index !== undefined) assertIndexEntry(options.index);
     const rows = events.map(toRow);
     const eventsJson = serialize(stream, rows);
+    const indexJson = options.index === undefined ? undefined : recordsJson([options.index]);
     await this.setup();
     // Fixed before the first attempt: a retry after a lost reply is recognised by these ids.
     const recordedAt = this.#clock?.now().toISOString() ?? null;
-    const result = await this.#retrying(`append to '${stream}'`, () => this.#appendOnce(stream, rows, eventsJson, expectedRevision, recordedAt));
-    this.#watchers.notify(stream, result.lastRevision);
+    const result = await this.#retrying(`append to '${stream}'`, () => this.#appendOnce(stream, rows, eventsJson, expectedRevision, recordedAt, indexJson));
+    this.#notices.appended();
     return result;
   }
 
@@ -226,10 +280,52 @@ export class PostgresEventStore implements EventStore {
     return result.rows.length > limit && last !== undefined ? { streams, nextCursor: encodeCursor(last.global_position) } : { streams };
   }
 
-  watch(stream: string, listener: StreamListener): Unsubscribe {
+  async readAll(options: ReadAllOptions = {}): Promise<GlobalPage> {
+    const { prefix, limit, after } = resolveReadAllOptions(options);
+    const from = after === undefined ? startOfGlobalOrder : decodeGlobalPosition(after);
+    await this.setup();
+    const statement = readAllStatement(this.#table, from, prefix, limit);
+    const result = await this.#retrying('read the global order', () => this.#pool.query<GlobalRow>(statement.text, [...statement.values]));
+    const first = result.rows[0];
+    const head: GlobalPositionPair = first === undefined ? startOfGlobalOrder : { transactionId: first.head_tx, position: first.head_pos };
+    if (after !== undefined && compareGlobalPositions(from, head) > 0) {
+      throw new SagaError(
+        `PostgresEventStore: position ${after} is past the end of the store (its last is ${first === undefined ? 'none: it is empty' : encodeGlobalPosition(head)}). ` +
+          'Was the store restored from an older backup, or is this position from another store? Start from the beginning by omitting it.',
+      );
+    }
+    const events: GlobalEvent[] = [];
+    for (const row of result.rows) {
+      if (row.tx === null || row.pos === null) continue;
+      events.push({
+        stream: row.stream_id,
+        revision: row.revision,
+        type: row.type,
+        data: row.data,
+        metadata: row.metadata,
+        recordedAt: row.recorded_at.toISOString(),
+        position: encodeGlobalPosition({ transactionId: row.tx, position: row.pos }),
+      });
+    }
+    // A full page continues after its last event; a short one read everything visible, up to the head
+    // (rows of other prefixes included), in the same snapshot.
+    if (events.length === limit) return { events, position: (events.at(-1) as GlobalEvent).position };
+    if (first === undefined) return after === undefined ? { events } : { events, position: after };
+    return { events, position: encodeGlobalPosition(head) };
+  }
+
+  async headPosition(): Promise<GlobalPosition | undefined> {
+    await this.setup();
+    const statement = headStatement(this.#table);
+    const result = await this.#retrying('read the head of the global order', () => this.#pool.query<HeadRow>(statement.text, [...statement.values]));
+    const row = result.rows[0];
+    return row === undefined ? undefined : encodeGlobalPosition({ transactionId: row.head_tx, position: row.head_pos });
+  }
+
+  onAppended(listener: AppendListener): Unsubscribe {
     this.#assertUsable();
-    assertStreamName(stream);
-    return this.#watchers.watch(stream, listener);
+    if (typeof listener !== 'function') throw new SagaError('onAppended needs a function to call.');
+    return this.#notices.add(listener);
   }
 
   async #migrate(): Promise<void> {
@@ -246,11 +342,33 @@ export class PostgresEventStore implements EventStore {
         { cause: error },
       );
     }
+    let report: MigrationReport;
     try {
-      await migrate(client, this.schema);
+      report = await migrate(client, this.schema);
     } finally {
       client.release();
     }
+    this.#reportMigration(report);
+  }
+
+  #reportMigration(report: MigrationReport): void {
+    const { rebuild } = report;
+    if (rebuild === undefined) return;
+    const fields = { store: this.target, schema: this.schema, indexed: rebuild.indexed, skipped: rebuild.skipped.length };
+    if (rebuild.skipped.length === 0) {
+      this.#log().info(fields, 'PostgresEventStore: execution index built from the existing streams');
+      return;
+    }
+    // Not fatal: those streams get no index entry; `saga verify --all` reports them as well.
+    this.#log().warn(
+      { ...fields, streams: rebuild.skipped.slice(0, 20) },
+      `PostgresEventStore: ${rebuild.skipped.length} stream(s) could not be decoded and have no execution index entry; run \`saga verify --all\` to see them`,
+    );
+  }
+
+  #log(): Logger {
+    this.#logger ??= defaultLogger();
+    return this.#logger;
   }
 
   async #appendOnce(
@@ -259,9 +377,17 @@ export class PostgresEventStore implements EventStore {
     eventsJson: string,
     expected: ExpectedRevision,
     recordedAt: string | null,
+    indexJson: string | undefined,
   ): Promise<AppendResult> {
     for (let attempt = 1; ; attempt += 1) {
-      const statement = appendStatement(this.schema, this.#channel, stream, eventsJson, expected, recordedAt);
+      const statement = appendStatement({
+        schema: this.schema,
+        stream,
+        eventsJson,
+        expected,
+        recordedAt,
+        ...(indexJson === undefined ? {} : { indexJson }),
+      });
       try {
         const result = await this.#pool.query<AppendedRow>(statement.text, [...statement.values]);
         const row = result.rows[0];
@@ -304,15 +430,6 @@ export class PostgresEventStore implements EventStore {
   async #lastRevision(stream: string): Promise<number | 'no_stream'> {
     const result = await this.#pool.query<{ last: number | null }>(`SELECT max(revision) AS last FROM ${this.#table} WHERE stream_id = $1`, [stream]);
     return result.rows[0]?.last ?? 'no_stream';
-  }
-
-  async #lastRevisions(streams: readonly string[]): Promise<ReadonlyMap<string, number>> {
-    await this.setup();
-    const result = await this.#pool.query<{ stream_id: string; last: number }>(
-      `SELECT stream_id, max(revision) AS last FROM ${this.#table} WHERE stream_id = ANY($1::text[]) GROUP BY stream_id`,
-      [streams],
-    );
-    return new Map(result.rows.map((row) => [row.stream_id, row.last]));
   }
 
   /** Runs a query with the retry policy; a failure that outlasts it names the server, not the credentials. */
