@@ -126,9 +126,17 @@ export class ExecutionDriver {
   async drive(executionId: string, input: DecideInput): Promise<SagaExecution> {
     return this.#mutex.run(executionId, async () => {
       for (let attempt = 0; ; attempt++) {
-        const execution = await this.#current(executionId);
+        const kept = this.deps.cache.get(executionId);
+        const execution = kept ?? (await this.load(executionId)).execution;
         const definition = this.deps.registry.resolve(execution);
         const decision = await decide(definition, execution, input, this.deps.decideOptions);
+        if (decision.events.length === 0 && kept) {
+          // "Nothing to do" is a verdict on the state, and a kept state may be stale (another worker
+          // sent a new request or fired a timer): it is confirmed on the stored state before a reply
+          // or a timer is dropped. Duplicates are rare; the happy path never gets here.
+          this.deps.cache.delete(executionId);
+          continue;
+        }
         if (decision.events.length === 0) {
           // A timer another manager also armed, firing after the execution moved on, is routine.
           if (decision.ignored) this.deps.logger[input.kind === 'timer' ? 'debug' : 'warn']({ executionId, input: input.kind }, `Ignored: ${decision.ignored}`);

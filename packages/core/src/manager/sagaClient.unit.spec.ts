@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { Saga, SagaRequest } from '@saga/definitions';
+import { Saga, SagaRequest, SagaResponse } from '@saga/definitions';
 import { StoreFeed } from '../feed/storeFeed.js';
 import { InMemoryBroker } from '../inMemory/inMemoryBroker.js';
 import { InMemoryEventStore } from '../inMemory/inMemoryEventStore.js';
@@ -87,6 +87,32 @@ describe('SagaClient and SagaWorker', () => {
     const stored = await client.get(execution.id);
     expect({ ...stored, revision: execution.revision, transaction: execution.transaction, updatedAt: execution.updatedAt }).toEqual(execution);
     expect((await client.list({ service: 'orders' })).entries.map((e) => e.executionId)).toEqual([execution.id]);
+  });
+
+  it('a reply is never dropped on a stale kept state: another process moved the execution on, and its new request is answered here', async () => {
+    const store = new InMemoryEventStore();
+    const broker = new InMemoryBroker();
+    const twoSteps = new Saga('two_steps')
+      .remoteStep().onExecute(() => new SagaRequest('manual.first', {}))
+      .remoteStep().onExecute(() => new SagaRequest('auto.second', {}))
+      .commit();
+    const auto = new SagaParticipant({ broker, service: 'auto' }).handle('auto.second', () => ({ ok: true }));
+    await auto.setup();
+    toClose.push(auto);
+    // This process: keeps the execution as it was when step 1's request went out.
+    const here = new SagaManager({ store, broker, service: 'orders', logger: silentLogger, recoveryIntervalMs: 0 });
+    toClose.push(here);
+    await here.setup();
+    const paused = await here.run({ definition: twoSteps, pauseOnDisk: true });
+    // Another process (a client only: it takes no replies) applies step 1's reply and sends step 2's request.
+    const elsewhere = new SagaClient({ store, broker, service: 'orders', definitions: [twoSteps], logger: silentLogger });
+    toClose.push(elsewhere);
+    await elsewhere.setup();
+    const requestId = paused.pendingRequest?.requestId ?? '';
+    await elsewhere.run({ response: new SagaResponse({ sagaId: paused.id, requestId, payload: {} }), pauseOnDisk: true });
+    // Step 2's reply reaches this process's worker, which kept the old state.
+    for (let i = 0; i < 100 && (await here.get(paused.id)).status !== 'finished'; i += 1) await new Promise((resolve) => setTimeout(resolve, 10));
+    expect((await here.get(paused.id)).status).toBe('finished');
   });
 
   it('10,000 concurrent waiting runs hold one store listener', async () => {
