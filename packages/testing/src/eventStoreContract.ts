@@ -460,6 +460,15 @@ export const eventStoreContract = (
 
       const summary = (e: RecordedEvent): [string, number, string] => [e.stream, e.revision, e.type];
 
+      /** Reads until `count` events are readable after `after` (bounded by the suite's timeout). */
+      const readCount = async (after: GlobalPosition | undefined, prefix: string, count: number): Promise<void> => {
+        const started = Date.now();
+        while ((await readOn(after, prefix)).events.length < count) {
+          if (Date.now() - started > timeoutMs) throw new Error(`${count} events after ${String(after)} never became readable`);
+          await new Promise((resolve) => setTimeout(resolve, 10));
+        }
+      };
+
       it('reads every stream in the order of its appends: each append contiguous, in revision order', async () => {
         const prefix = allPrefix();
         const [a, b, c] = [`${prefix}a`, `${prefix}b`, `${prefix}c`];
@@ -547,12 +556,16 @@ export const eventStoreContract = (
 
       it('moves headPosition with appends: after it comes exactly what was appended later', async () => {
         const prefix = allPrefix();
+        // A store may show an append in its global order only once older transactions elsewhere
+        // have ended (PostgreSQL): each append is waited for before the head is taken.
         const before = await store.headPosition();
         await store.append(`${prefix}x`, [event('X0'), event('X1')], 'no_stream');
+        await readCount(before, prefix, 2);
         const middle = await store.headPosition();
         expect(middle).toBeDefined();
         expect(middle).not.toBe(before);
         await store.append(`${prefix}y`, [event('Y0')], 'no_stream');
+        await readCount(middle, prefix, 1);
         const after = await store.headPosition();
         expect(after).not.toBe(middle);
         expect((await readOn(middle, prefix)).events.map((e) => e.type)).toEqual(['Y0']);

@@ -3,7 +3,7 @@
  * refusal's error before doing anything, and `decide` (which may run again on a newer state after a
  * conflict) ignores the input with the same reason.
  */
-import { SagaError } from '@saga/definitions';
+import type { SagaError } from '@saga/definitions';
 import type { SagaExecution } from '@saga/execution';
 import { InvalidRunOptionsError, SagaAlreadyExecutedError } from '../errors/runErrors.js';
 import { isAwaiting } from './nextAction.js';
