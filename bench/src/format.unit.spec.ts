@@ -1,6 +1,20 @@
 import { describe, expect, it } from 'vitest';
-import { formatNumber, formatRatio, formatSummary, markdownTable, ratioToPeer, replayRow, sagaHeaders, sagaRow } from './format.js';
-import type { ReplayCaseResult, SagaCaseResult } from './results.js';
+import {
+  comparisonRows,
+  formatNumber,
+  formatRatio,
+  formatSummary,
+  keptMark,
+  markdownTable,
+  memoryRows,
+  ratioToPeer,
+  replayRow,
+  sagaHeaders,
+  sagaRow,
+  scaleHeaders,
+  scaleRow,
+} from './format.js';
+import type { MemoryCaseResult, ReplayCaseResult, SagaCaseResult, ScaleCaseResult } from './results.js';
 import { summarize } from './stats.js';
 
 const ok = (engine: string, store: string, rates: number[], extra: Partial<SagaCaseResult> = {}): SagaCaseResult => ({
@@ -50,7 +64,7 @@ describe('formatSummary and formatRatio', () => {
 });
 
 describe('sagaRow', () => {
-  const ours = ok('saga-engine', 'postgres', [290, 300, 310], { appendsPerSaga: 1, readsPerSaga: 0, serverCpuMsPerSaga: summarize([0.7, 0.7, 0.8]) });
+  const ours = ok('saga-engine', 'postgres', [290, 300, 310], { appendsPerSaga: 1, readsPerSaga: 0, readAllsPerSaga: 0, serverCpuMsPerSaga: summarize([0.7, 0.7, 0.8]) });
   const dbos = ok('dbos', 'postgres', [95, 100, 105]);
   const restate = ok('restate', 'restate', [110, 120, 130]);
   const cases = [ours, dbos, restate];
@@ -60,7 +74,7 @@ describe('sagaRow', () => {
     expect(row).toHaveLength(sagaHeaders.length);
     expect(row.slice(0, 5)).toEqual(['W1', 'saga-engine', 'postgres', 'sequential', '300 (290–310)']);
     expect(row.slice(-2)).toEqual(['3.00×', '2.50×']);
-    expect(row[7]).toBe('1.00 / 0');
+    expect(row[7]).toBe('1.00 / 0 / 0');
   });
 
   it('shows no ratio of a peer to itself, nor to a peer that did not run', () => {
@@ -112,5 +126,83 @@ describe('replayRow', () => {
 describe('markdownTable', () => {
   it('renders a header, a separator and rows, padding short rows and escaping pipes', () => {
     expect(markdownTable(['a', 'b', 'c'], [['1', '2', '3'], ['x|y']])).toBe(['| a | b | c |', '| --- | --- | --- |', '| 1 | 2 | 3 |', '| x\\|y |  |  |'].join('\n'));
+  });
+});
+
+describe('the same-guarantee comparison', () => {
+  it("sets this engine's W1, W3 and W3-no2pc on PostgreSQL beside the peers' W1, labelled", () => {
+    const cases: SagaCaseResult[] = [
+      ok('saga-engine', 'postgres', [700], { appendsPerSaga: 1 }),
+      ok('saga-engine', 'postgres', [300], { id: 'W3/saga-engine/postgres/memory/sequential', workload: 'W3', broker: 'memory', appendsPerSaga: 8 }),
+      ok('saga-engine', 'postgres', [999], { id: 'W3/saga-engine/postgres/nats/sequential', workload: 'W3', broker: 'nats', appendsPerSaga: 8 }),
+      ok('saga-engine', 'postgres', [400], { id: 'W3-no2pc/saga-engine/postgres/memory/sequential', workload: 'W3-no2pc', broker: 'memory', appendsPerSaga: 4 }),
+      ok('dbos', 'postgres', [100]),
+    ];
+    const rows = comparisonRows(cases);
+    expect(rows.map((row) => [row[0], row[2], row[4], row[6]])).toEqual([
+      ['W1', '700', 'DBOS W1', '7.00×'],
+      ['W1', '700', 'Restate W1', '–'],
+      ['W3 (two-phase commit)', '300', 'DBOS W1', '3.00×'],
+      ['W3 (two-phase commit)', '300', 'Restate W1', '–'],
+      ['W3-no2pc (no vote)', '400', 'DBOS W1', '4.00×'],
+      ['W3-no2pc (no vote)', '400', 'Restate W1', '–'],
+    ]);
+    expect(rows[0]?.[7]).toBe('one append per saga vs one checkpoint per step');
+    expect(rows[2]?.[7]).toMatch(/same per-step durability/);
+    expect(rows[1]?.[5]).toBe('not measured');
+  });
+
+  it('leaves W3 out of the W1/W2 ratios', () => {
+    const w3 = ok('saga-engine', 'postgres', [300], { workload: 'W3-no2pc', broker: 'memory' });
+    expect(ratioToPeer(w3, [ok('dbos', 'postgres', [100])], 'dbos')).toBeNaN();
+  });
+});
+
+describe('scale and memory rows', () => {
+  const scale: ScaleCaseResult = {
+    kind: 'scale',
+    id: 'scale/postgres/100000',
+    store: 'postgres',
+    executions: 100_000,
+    open: 1_000,
+    status: 'ok',
+    generation: { method: 'sql', wallMs: 12_345, events: 498_000 },
+    setupMs: 812.3,
+    setupCalls: { reads: 1_000, claims: 11, queries: 0, readAlls: 0 },
+    claimed: 1_000,
+    recovered: 1_000,
+    sweepMs: 1.25,
+    sweepScanned: 0,
+    listStatus: 'paused',
+    listMs: summarize([1.5]),
+    listed: 100,
+    getMs: summarize([0.3]),
+  };
+
+  it('fills every column of a measured size, and gives the reason of one that did not run', () => {
+    const row = scaleRow(scale);
+    expect(row).toHaveLength(scaleHeaders.length);
+    expect(row).toEqual(['postgres', '100,000 (1,000)', '12.3 (multi-row SQL)', '812', '1000 / 1000', '1000 / 11', '1.25 (0)', '1.50 (100 paused)', '0.300']);
+    expect(scaleRow({ ...scale, status: 'skipped', reason: 'not built' })).toEqual(['postgres', '100,000 (1,000)', 'skipped: not built']);
+  });
+
+  it('marks a case kept from an earlier run', () => {
+    expect(keptMark(scale)).toBe('');
+    expect(scaleRow({ ...scale, measuredAt: '2026-01-01' } as ScaleCaseResult)[0]).toBe('postgres †');
+  });
+
+  it('says how many store listeners the waiting runs held, and the warnings', () => {
+    const memory: MemoryCaseResult = {
+      kind: 'memory',
+      id: 'memory',
+      status: 'ok',
+      cacheMaxEntries: 10_000,
+      runs: [{ store: 'memory', sagas: 10_000, heapUsedMiB: 60, storeEventMiB: 20 }],
+      waiting: { runs: 10_000, waitingAtOnce: 10_000, heapUsedMiB: 90, storeListeners: 1, maxStoreListeners: 1, feedActive: true, feedListeners: 10_000, readAlls: 3, reads: 0, warnings: [], startMs: 2_000 },
+    };
+    const text = memoryRows(memory).map((row) => row.join(': '));
+    expect(text[0]).toMatch(/memory store: heap used after 10,000 W1 sagas.*60 MiB.*20 MiB/);
+    expect(text).toContain('store listeners (onAppended) held: 1 (at most 1 at once); store feed active: yes, serving 10,000 runs');
+    expect(text).toContain('process warnings while they waited: none (no MaxListenersExceededWarning)');
   });
 });

@@ -8,21 +8,36 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import Table from 'cli-table3';
-import { replayHeaders, replayRow, sagaHeaders, sagaRow, sweepHeaders, sweepRow } from './format.js';
+import {
+  comparisonHeaders,
+  comparisonRows,
+  memoryRows,
+  replayHeaders,
+  replayRow,
+  sagaHeaders,
+  sagaRow,
+  scaleHeaders,
+  scaleRow,
+  sweepHeaders,
+  sweepRow,
+} from './format.js';
 import { machineInfo } from './machine.js';
 import { parseOptions, usage, UsageError, type BenchOptions, type ModeName } from './options.js';
 import { docPath, resultsDir } from './paths.js';
 import { inclusiveTimes, Profiler, summarizeProfile, type CpuProfile } from './profile.js';
 import { renderDocument } from './report.js';
-import type { BenchReport, CaseResult, ReplayCaseResult, SagaCaseResult, SweepCaseResult } from './results.js';
+import type { BenchReport, CaseResult, MemoryCaseResult, ReplayCaseResult, SagaCaseResult, ScaleCaseResult, SweepCaseResult } from './results.js';
 import { measureRound, reasonOf, runPool, type RoundMeasure } from './runner.js';
 import { percentiles, summarize } from './stats.js';
 import { openDbosSubject } from './subjects/dbos.js';
 import { engineName, openEngineSubject } from './subjects/engine.js';
 import { openRestateSubject } from './subjects/restate.js';
-import { SubjectUnavailable, type SagaWorkload, type Subject } from './subjects/subject.js';
+import { isRemote, SubjectUnavailable, type SagaWorkload, type Subject } from './subjects/subject.js';
 import { checkTargets } from './targets.js';
+import { keptNotes, mergeCases } from './merge.js';
+import { measureMemory } from './workloads/memory.js';
 import { buildHistories, measureReplay, recordTemplates, replayFor, replaySink } from './workloads/replay.js';
+import { measureScale, openExecutions, postgresScaleStore, recordScaleTemplates, sqliteScaleStore, type ScaleStore } from './workloads/scale.js';
 
 const log = (line: string): void => console.log(line);
 
@@ -30,7 +45,7 @@ const log = (line: string): void => console.log(line);
 const plain = { head: [], border: [] };
 
 /** Decision points per saga (its start, each reply, each vote): the most appends it should take. */
-const boundaries: Record<SagaWorkload, number> = { W1: 1, W2: 1, W3: 7 };
+const boundaries: Record<SagaWorkload, number> = { W1: 1, W2: 1, W3: 7, 'W3-no2pc': 4 };
 
 interface Planned {
   readonly id: string;
@@ -40,7 +55,7 @@ interface Planned {
   readonly sagas: number;
   readonly subject: Subject;
   readonly run: (index: number) => Promise<void>;
-  readonly rounds: (RoundMeasure & { appends?: number; conflicts?: number; reads?: number; listings?: number })[];
+  readonly rounds: (RoundMeasure & { appends?: number; conflicts?: number; reads?: number; listings?: number; readAlls?: number; indexQueries?: number; indexClaims?: number })[];
   readonly sagaLatencies: number[];
   readonly stepLatencies: number[];
   failure?: string;
@@ -103,7 +118,7 @@ const writeProfile = (name: string, profile: CpuProfile): void => {
 const runInterleaved = async (planned: Planned[], options: BenchOptions, rounds: number, profiler: Profiler | undefined): Promise<void> => {
   for (const item of planned) {
     try {
-      await runPool(Math.min(options.warmup, item.workload === 'W3' ? Math.ceil(item.sagas / 2) : item.sagas), item.inFlight, item.run);
+      await runPool(Math.min(options.warmup, isRemote(item.workload) ? Math.ceil(item.sagas / 2) : item.sagas), item.inFlight, item.run);
     } catch (error) {
       item.failure = `failed in the warm-up: ${reasonOf(error)}`;
       log(`  ${item.id}: ${item.failure}`);
@@ -126,7 +141,7 @@ const runInterleaved = async (planned: Planned[], options: BenchOptions, rounds:
       if (item.failure !== undefined) continue;
       const counting = item.subject.counting;
       counting?.reset();
-      if (counting) counting.trackTimes = item.workload === 'W3';
+      if (counting) counting.trackTimes = isRemote(item.workload);
       const latencies: number[] = [];
       const offset = (round + 1) * 1_000_000;
       try {
@@ -139,9 +154,22 @@ const runInterleaved = async (planned: Planned[], options: BenchOptions, rounds:
             }),
           item.subject.serverCpu,
         );
-        item.rounds.push({ ...measure, ...(counting ? { appends: counting.appends, conflicts: counting.conflicts, reads: counting.reads, listings: counting.listings } : {}) });
+        item.rounds.push({
+          ...measure,
+          ...(counting
+            ? {
+                appends: counting.appends,
+                conflicts: counting.conflicts,
+                reads: counting.reads,
+                listings: counting.listings,
+                readAlls: counting.readAlls,
+                indexQueries: counting.indexQueries,
+                indexClaims: counting.indexClaims,
+              }
+            : {}),
+        });
         item.sagaLatencies.push(...latencies);
-        if (counting && item.workload === 'W3') item.stepLatencies.push(...stepLatenciesOf(counting.appendTimes));
+        if (counting && isRemote(item.workload)) item.stepLatencies.push(...stepLatenciesOf(counting.appendTimes));
         log(`  ${item.id} round ${round + 1}/${rounds}: ${((item.sagas * 1_000) / measure.wallMs).toFixed(0)} sagas/s`);
       } catch (error) {
         item.failure = `failed in round ${round + 1}: ${reasonOf(error)}`;
@@ -159,7 +187,7 @@ const resultOf = (item: Planned): SagaCaseResult => {
     workload: item.workload,
     engine: subject.engine,
     store: subject.store,
-    ...(item.workload === 'W3' && subject.broker !== undefined ? { broker: subject.broker } : {}),
+    ...(isRemote(item.workload) && subject.broker !== undefined ? { broker: subject.broker } : {}),
     mode: item.mode,
     inFlight: item.inFlight,
   };
@@ -183,11 +211,14 @@ const resultOf = (item: Planned): SagaCaseResult => {
           conflictsPerSaga: item.rounds.reduce((sum, round) => sum + (round.conflicts ?? 0), 0) / sagas,
           readsPerSaga: item.rounds.reduce((sum, round) => sum + (round.reads ?? 0), 0) / sagas,
           listingsPerSaga: item.rounds.reduce((sum, round) => sum + (round.listings ?? 0), 0) / sagas,
+          readAllsPerSaga: item.rounds.reduce((sum, round) => sum + (round.readAlls ?? 0), 0) / sagas,
+          indexQueriesPerSaga: item.rounds.reduce((sum, round) => sum + (round.indexQueries ?? 0), 0) / sagas,
+          indexClaimsPerSaga: item.rounds.reduce((sum, round) => sum + (round.indexClaims ?? 0), 0) / sagas,
           boundariesPerSaga: boundaries[item.workload],
         }
       : {}),
     sagaLatencyMs: percentiles(item.sagaLatencies),
-    ...(item.workload === 'W3' ? { stepLatencyMs: percentiles(item.stepLatencies) } : {}),
+    ...(isRemote(item.workload) ? { stepLatencyMs: percentiles(item.stepLatencies) } : {}),
   };
 };
 
@@ -244,7 +275,7 @@ const open = async (
 
 const plan = (subject: Subject, workload: SagaWorkload, options: BenchOptions, sagas: number): Planned[] =>
   options.modes.map((mode) => ({
-    id: caseId(workload, subject.engine, subject.store, workload === 'W3' ? subject.broker : undefined, mode),
+    id: caseId(workload, subject.engine, subject.store, isRemote(workload) ? subject.broker : undefined, mode),
     workload,
     mode,
     inFlight: mode === 'sequential' ? 1 : options.inFlight,
@@ -276,27 +307,53 @@ const runLocalWorkloads = async (options: BenchOptions, results: CaseResult[], p
     if (subject) subjects.push(subject);
   }
   const planned = workloads.flatMap((workload) => subjects.flatMap((subject) => plan(subject, workload, options, options.sagas)));
+  // The same-guarantee comparison: W3 and W3-no2pc on PostgreSQL (memory broker) in the same rounds as
+  // the peers' W1, so that the load of a shared machine falls on both sides of the ratio alike.
+  let comparison: Subject | undefined;
+  if (comparesW3(options)) {
+    log(`  with W3 and W3-no2pc on PostgreSQL / memory, ${w3ComparisonSagas(options)} sagas per round, in the same rounds`);
+    comparison = await open({ engine: engineName, store: 'postgres', broker: 'memory' }, remoteWorkloads, options, results, () =>
+      openEngineSubject({ store: 'postgres', broker: 'memory', postgresUrl: options.postgresUrl, amqpUrl: options.amqpUrl, natsUrl: options.natsUrl, withParticipants: true, schema: 'saga_bench_w3' }),
+    );
+    if (comparison) planned.push(...remoteWorkloads.flatMap((workload) => plan(comparison as Subject, workload, options, w3ComparisonSagas(options))));
+  }
   try {
     await runInterleaved(planned, options, options.rounds, profiler);
     for (const subject of subjects) {
       if (subject.sweep) results.push(await measureSweep(subject));
     }
   } finally {
-    for (const subject of subjects) await subject.close().catch((error: unknown) => log(`  closing ${subject.engine}/${subject.store}: ${reasonOf(error)}`));
+    for (const subject of [...subjects, ...(comparison ? [comparison] : [])]) {
+      await subject.close().catch((error: unknown) => log(`  closing ${subject.engine}/${subject.store}: ${reasonOf(error)}`));
+    }
   }
   results.push(...planned.map((item) => resultOf(item)));
 };
 
+const remoteWorkloads: SagaWorkload[] = ['W3', 'W3-no2pc'];
+
+/** W3 on PostgreSQL / memory runs with W1 (against the peers) when the peers run too. */
+const comparesW3 = (options: BenchOptions): boolean =>
+  options.workloads.includes('w1') && options.workloads.includes('w3') && options.stores.includes('postgres') && options.brokers.includes('memory') && options.peers.length > 0;
+
+/** Sagas per round of W3 in the comparison: more than in the W3 section, for steadier rounds. */
+const w3ComparisonSagas = (options: BenchOptions): number => options.remoteSagas * 4;
+
 const runRemoteWorkload = async (options: BenchOptions, results: CaseResult[], profiler: Profiler | undefined): Promise<void> => {
   if (!options.workloads.includes('w3')) return;
-  log(`\n== W3: ${options.remoteRounds} rounds × ${options.remoteSagas} sagas`);
+  // W3 with the two-phase commit, and W3-no2pc (autocommit off: the participants are not asked to vote).
+  const workloads = remoteWorkloads;
+  const remaining = options.brokers.flatMap((broker) => options.stores.filter((store) => !(store === 'postgres' && broker === 'memory' && comparesW3(options))));
+  if (remaining.length === 0) return;
+  log(`\n== W3 and W3-no2pc: ${options.remoteRounds} rounds × ${options.remoteSagas} sagas, interleaved`);
   for (const broker of options.brokers) {
     for (const store of options.stores) {
-      const subject = await open({ engine: engineName, store, broker }, ['W3'], options, results, () =>
+      if (store === 'postgres' && broker === 'memory' && comparesW3(options)) continue; // ran with W1, against the peers
+      const subject = await open({ engine: engineName, store, broker }, workloads, options, results, () =>
         openEngineSubject({ store, broker, postgresUrl: options.postgresUrl, amqpUrl: options.amqpUrl, natsUrl: options.natsUrl, withParticipants: true }),
       );
       if (!subject) continue;
-      const planned = plan(subject, 'W3', options, options.remoteSagas);
+      const planned = workloads.flatMap((workload) => plan(subject, workload, options, options.remoteSagas));
       try {
         await runInterleaved(planned, options, options.remoteRounds, profiler);
       } finally {
@@ -349,6 +406,44 @@ const runReplay = async (options: BenchOptions, results: CaseResult[], profiler:
   if (replaySink() === -1) log('');
 };
 
+const runScale = async (options: BenchOptions, results: CaseResult[]): Promise<void> => {
+  if (!options.workloads.includes('scale')) return;
+  const stores: ScaleStore[] = [];
+  if (options.stores.includes('sqlite')) stores.push(sqliteScaleStore());
+  if (options.stores.includes('postgres')) stores.push(postgresScaleStore(options.postgresUrl));
+  if (stores.length === 0) return;
+  const sizes = options.scaleSizes.map((size) => size.toLocaleString('en-US')).join(', ');
+  log(`\n== Scale: ${sizes} executions (${openExecutions.toLocaleString('en-US')} open) on ${stores.map((s) => s.name).join(', ')}`);
+  let templates;
+  try {
+    templates = await recordScaleTemplates();
+  } catch (error) {
+    for (const store of stores) {
+      for (const executions of options.scaleSizes) {
+        results.push({ kind: 'scale', id: `scale/${store.name}/${executions}`, store: store.name, executions, open: Math.min(openExecutions, executions), status: 'unavailable', reason: `recording the templates failed: ${reasonOf(error)}` });
+      }
+    }
+    return;
+  }
+  for (const store of stores) {
+    for (const executions of options.scaleSizes) {
+      // PostgreSQL: appends up to 100k (they are what the engine does), multi-row SQL beyond (and in a
+      // quick run, which must stay under a minute and should exercise that path too).
+      results.push(await measureScale(store, executions, templates, { log, bulkFrom: options.quick ? 0 : 100_001, repeats: options.quick ? 5 : 20 }));
+    }
+  }
+};
+
+const runMemory = async (options: BenchOptions, results: CaseResult[]): Promise<void> => {
+  if (!options.workloads.includes('memory')) return;
+  const { sagas, checkpoints, waiting } = options.memory;
+  log(`\n== Memory: ${sagas.toLocaleString('en-US')} W1 sagas on one manager (in-memory store), then ${waiting.toLocaleString('en-US')} runs waiting at once`);
+  // SQLite too, unless quick: it keeps the events on disk, so only the engine's heap remains. First,
+  // so that its heap is not measured while the in-memory store of the other series is being released.
+  const stores: ('memory' | 'sqlite')[] = options.quick || !options.stores.includes('sqlite') ? ['memory'] : ['sqlite', 'memory'];
+  results.push(await measureMemory({ sagas, checkpoints, waiting, stores, log }));
+};
+
 const printTables = (report: BenchReport): void => {
   // Cases that did not run are listed under their table, one line each, so the table stays narrow.
   const notRunLines: string[] = [];
@@ -362,6 +457,13 @@ const printTables = (report: BenchReport): void => {
     }
     if (table.length > 0) log(table.toString());
     for (const line of notRunLines.splice(0)) log(`  ${line}`);
+  }
+  const comparison = comparisonRows(report.cases);
+  if (comparison.length > 0) {
+    const table = new Table({ head: [...comparisonHeaders], style: plain });
+    for (const row of comparison) table.push(row);
+    log('Same guarantee: this engine on PostgreSQL (memory broker) against the peers, with what each side makes durable');
+    log(table.toString());
   }
   const replay = report.cases.filter((c): c is ReplayCaseResult => c.kind === 'replay');
   if (replay.length > 0) {
@@ -380,11 +482,33 @@ const printTables = (report: BenchReport): void => {
     for (const sweep of sweeps) table.push(sweepRow(sweep, sweepHeaders.length));
     log(table.toString());
   }
+  const scale = report.cases.filter((c): c is ScaleCaseResult => c.kind === 'scale');
+  if (scale.length > 0) {
+    const table = new Table({ head: [...scaleHeaders], style: plain });
+    for (const result of scale) {
+      const row = scaleRow(result);
+      if (row.length === scaleHeaders.length) table.push(row);
+      else notRunLines.push(`scale ${row.slice(0, 2).join(' ')}: ${row[2] ?? ''}`);
+    }
+    if (table.length > 0) log(table.toString());
+    for (const line of notRunLines.splice(0)) log(`  ${line}`);
+  }
+  for (const memory of report.cases.filter((c): c is MemoryCaseResult => c.kind === 'memory')) {
+    const table = new Table({ head: ['memory', 'measured'], style: plain });
+    for (const row of memoryRows(memory)) table.push(row);
+    log(table.toString());
+  }
   if (report.targets.length > 0) {
     const table = new Table({ head: ['', 'target', 'measured'], style: plain });
     for (const target of report.targets) table.push([target.met === undefined ? '–' : target.met ? 'met' : 'MISSED', target.target, target.measured]);
     log(table.toString());
   }
+};
+
+/** A run that leaves out workloads, stores, brokers, peers or modes a full run has. */
+const partial = (options: BenchOptions): boolean => {
+  const full = parseOptions([]);
+  return (['workloads', 'stores', 'brokers', 'peers', 'modes'] as const).some((key) => options[key].length < full[key].length);
 };
 
 const main = async (): Promise<number> => {
@@ -420,6 +544,8 @@ const main = async (): Promise<number> => {
     await timed('W1/W2', () => runLocalWorkloads(options, results, profiler));
     await timed('W3', () => runRemoteWorkload(options, results, profiler));
     await timed('W4', () => runReplay(options, results, profiler));
+    await timed('scale', () => runScale(options, results));
+    await timed('memory', () => runMemory(options, results));
   } finally {
     profiler?.close();
   }
@@ -443,6 +569,8 @@ const main = async (): Promise<number> => {
       peers: options.peers,
       modes: options.modes,
       replaySizes: options.replaySizes,
+      scaleSizes: options.scaleSizes,
+      memory: options.memory,
     },
     machine: { ...machine, loadAverageAtEnd: os.loadavg().map((value) => Math.round(value * 100) / 100) },
     durationSeconds: (performance.now() - started) / 1_000,
@@ -456,11 +584,18 @@ const main = async (): Promise<number> => {
 
   if (options.write) {
     const json = join(resultsDir, options.quick ? 'quick.json' : 'latest.json');
-    writeFileSync(json, `${JSON.stringify(report, null, 2)}\n`);
+    let written = report;
+    if (!options.quick && partial(options) && existsSync(json)) {
+      // A partial run keeps the other cases of the previous results (dated), rather than emptying the document.
+      const cases = mergeCases(JSON.parse(readFileSync(json, 'utf8')) as BenchReport, report);
+      written = { ...report, cases, targets: checkTargets(cases), notes: [...report.notes, ...keptNotes(cases)] };
+      for (const note of keptNotes(cases)) log(`Note: ${note}`);
+    }
+    writeFileSync(json, `${JSON.stringify(written, null, 2)}\n`);
     log(`\nWrote ${json}`);
     if (!options.quick) {
       const existing = existsSync(docPath) ? readFileSync(docPath, 'utf8') : undefined;
-      writeFileSync(docPath, renderDocument(report, existing));
+      writeFileSync(docPath, renderDocument(written, existing));
       log(`Wrote ${docPath}`);
     }
   }

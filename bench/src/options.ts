@@ -4,7 +4,8 @@
  *   pnpm bench                      the full run (installs the peers on first use)
  *   pnpm bench --quick              a smoke run under a minute, no peers
  *   --rounds=N --sagas=N            rounds per case, sagas per round of W1/W2 (--remote-sagas: W3)
- *   --workloads=w1,w2,w3,w4         which workloads
+ *   --workloads=w1,w2,w3,w4,scale,memory  which workloads (w3 runs W3 and W3-no2pc)
+ *   --scale=10000,100000,1000000    scale: executions in the store (k/M suffixes accepted)
  *   --stores=memory,sqlite,postgres which stores of this engine
  *   --brokers=memory,rabbitmq,nats  which brokers for W3
  *   --peers=dbos,restate | --no-peers
@@ -13,10 +14,12 @@
  *   --no-write                      print only; do not write results/ or docs/
  */
 
+import { parseScaleSize } from './workloads/scaleData.js';
+
 export type StoreName = 'memory' | 'sqlite' | 'postgres';
 export type BrokerName = 'memory' | 'rabbitmq' | 'nats';
 export type PeerName = 'dbos' | 'restate';
-export type WorkloadName = 'w1' | 'w2' | 'w3' | 'w4';
+export type WorkloadName = 'w1' | 'w2' | 'w3' | 'w4' | 'scale' | 'memory';
 export type ModeName = 'sequential' | 'concurrent';
 
 export interface BenchOptions {
@@ -40,6 +43,10 @@ export interface BenchOptions {
   readonly replaySizes: readonly number[];
   /** W4: a round times the same work repeatedly for at least this long (ms). */
   readonly replayMinMs: number;
+  /** Scale: executions in the store, one fresh store per size. */
+  readonly scaleSizes: readonly number[];
+  /** Memory: W1 sagas in all, where the heap is taken, and runs waiting at once. */
+  readonly memory: { readonly sagas: number; readonly checkpoints: readonly number[]; readonly waiting: number };
   readonly profile: boolean;
   readonly write: boolean;
   readonly postgresUrl: string;
@@ -49,7 +56,7 @@ export interface BenchOptions {
 
 export class UsageError extends Error {}
 
-const allWorkloads: readonly WorkloadName[] = ['w1', 'w2', 'w3', 'w4'];
+const allWorkloads: readonly WorkloadName[] = ['w1', 'w2', 'w3', 'w4', 'scale', 'memory'];
 const allStores: readonly StoreName[] = ['memory', 'sqlite', 'postgres'];
 const allBrokers: readonly BrokerName[] = ['memory', 'rabbitmq', 'nats'];
 const allPeers: readonly PeerName[] = ['dbos', 'restate'];
@@ -75,7 +82,7 @@ const positiveInteger = (name: string, value: string): number => {
 };
 
 const switches = ['quick', 'no-peers', 'profile', 'no-write', 'help'];
-const valued = ['rounds', 'sagas', 'remote-sagas', 'warmup', 'in-flight', 'workloads', 'stores', 'brokers', 'peers', 'modes', 'replay-sizes'];
+const valued = ['rounds', 'sagas', 'remote-sagas', 'warmup', 'in-flight', 'workloads', 'stores', 'brokers', 'peers', 'modes', 'replay-sizes', 'scale'];
 
 export const parseOptions = (argv: readonly string[], env: Readonly<Record<string, string | undefined>> = {}): BenchOptions => {
   const flags = new Map<string, string>();
@@ -123,6 +130,17 @@ export const parseOptions = (argv: readonly string[], env: Readonly<Record<strin
           ? [1_000, 10_000]
           : [1_000, 10_000, 100_000],
     replayMinMs: quick ? 100 : 400,
+    scaleSizes:
+      get('scale') !== undefined
+        ? (get('scale') as string).split(',').map((size) => {
+            const parsed = parseScaleSize(size);
+            if (!Number.isSafeInteger(parsed) || parsed < 1) throw new UsageError(`--scale: '${size.trim()}' is not a number of executions (e.g. 10000, 100k, 1M).`);
+            return parsed;
+          })
+        : quick
+          ? [10_000]
+          : [10_000, 100_000, 1_000_000],
+    memory: quick ? { sagas: 5_000, checkpoints: [1_000, 5_000], waiting: 1_000 } : { sagas: 100_000, checkpoints: [10_000, 50_000, 100_000], waiting: 10_000 },
     profile: flags.has('profile'),
     write: !flags.has('no-write'),
     postgresUrl: env.SAGA_BENCH_POSTGRES_URL ?? env.SAGA_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
@@ -139,10 +157,12 @@ export const usage = `Usage: pnpm bench [--quick] [options]
   --remote-sagas=N                sagas per round of W3 (default 50; quick 3, in 2 rounds)
   --warmup=N                      unmeasured sagas before each case (default 200; quick 20)
   --in-flight=N                   sagas in flight in the concurrent mode (default 50)
-  --workloads=w1,w2,w3,w4         --stores=memory,sqlite,postgres
+  --workloads=w1,w2,w3,w4,scale,memory  (w3 runs W3 and W3-no2pc)
+  --stores=memory,sqlite,postgres
   --brokers=memory,rabbitmq,nats  --modes=sequential,concurrent
   --peers=dbos,restate            --no-peers
   --replay-sizes=1000,10000,100000
+  --scale=10000,100000,1000000    scale workload: executions in the store (quick: 10000)
   --profile                       CPU-profile each case's measured rounds into bench/results/*.cpuprofile
   --no-write                      print the table only
 

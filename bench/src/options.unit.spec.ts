@@ -5,7 +5,9 @@ describe('parseOptions', () => {
   it('runs everything, peers included, by default', () => {
     const options = parseOptions([]);
     expect(options).toMatchObject({ quick: false, rounds: 5, sagas: 1000, inFlight: 50, peers: ['dbos', 'restate'], write: true });
-    expect(options.workloads).toEqual(['w1', 'w2', 'w3', 'w4']);
+    expect(options.workloads).toEqual(['w1', 'w2', 'w3', 'w4', 'scale', 'memory']);
+    expect(options.scaleSizes).toEqual([10_000, 100_000, 1_000_000]);
+    expect(options.memory).toEqual({ sagas: 100_000, checkpoints: [10_000, 50_000, 100_000], waiting: 10_000 });
     expect(options.stores).toEqual(['memory', 'sqlite', 'postgres']);
     expect(options.replaySizes).toEqual([1_000, 10_000, 100_000]);
   });
@@ -14,6 +16,7 @@ describe('parseOptions', () => {
     expect(parseOptions(['--quick'])).toMatchObject({ quick: true, rounds: 3, sagas: 100, peers: [] });
     expect(parseOptions(['--quick', '--rounds', '2', '--peers=dbos']).rounds).toBe(2);
     expect(parseOptions(['--quick', '--peers=dbos']).peers).toEqual(['dbos']);
+    expect(parseOptions(['--quick']).scaleSizes).toEqual([10_000]);
   });
 
   it('accepts the `--` that pnpm passes through, and --name=value or --name value', () => {
@@ -22,6 +25,10 @@ describe('parseOptions', () => {
       stores: ['sqlite', 'memory'],
       modes: ['sequential'],
     });
+  });
+
+  it('reads --scale sizes, with k and M', () => {
+    expect(parseOptions(['--workloads=scale', '--scale=10000,100k,1M']).scaleSizes).toEqual([10_000, 100_000, 1_000_000]);
   });
 
   it('reads server URLs from the environment', () => {
@@ -34,5 +41,6 @@ describe('parseOptions', () => {
     expect(() => parseOptions(['--rounds=0'])).toThrow(UsageError);
     expect(() => parseOptions(['--fast'])).toThrow(/Unknown option --fast/);
     expect(() => parseOptions(['--rounds'])).toThrow(/needs a value/);
+    expect(() => parseOptions(['--scale=10k,lots'])).toThrow(/--scale: 'lots'/);
   });
 });

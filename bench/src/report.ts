@@ -3,8 +3,25 @@
  * between the `notes:start` / `notes:end` markers (profile findings, what changed which figure),
  * which are kept from the file as it was.
  */
-import { formatNumber, formatRatio, markdownTable, ratioToPeer, replayHeaders, replayRow, sagaHeaders, sagaRow, sweepHeaders, sweepRow } from './format.js';
-import type { BenchReport, ReplayCaseResult, SagaCaseResult, SweepCaseResult } from './results.js';
+import {
+  comparisonHeaders,
+  comparisonRows,
+  durability,
+  formatNumber,
+  formatRatio,
+  markdownTable,
+  memoryRows,
+  ratioToPeer,
+  replayHeaders,
+  replayRow,
+  sagaHeaders,
+  sagaRow,
+  scaleHeaders,
+  scaleRow,
+  sweepHeaders,
+  sweepRow,
+} from './format.js';
+import type { BenchReport, MemoryCaseResult, ReplayCaseResult, SagaCaseResult, ScaleCaseResult, SweepCaseResult } from './results.js';
 import { engineName } from './subjects/engine.js';
 
 export const notesStart = '<!-- notes:start -->';
@@ -28,7 +45,8 @@ const method = `## How it is measured
   background load on the machine falls on all of them alike. Sequential = one saga at a time; concurrent =
   a fixed number of sagas in flight (a new one starts when one ends).
 - **sagas/s**: sagas completed in the round ÷ wall time of the round. Every saga's outcome is checked
-  (W1 finished; W2 errored with steps 2 and 1 compensated; W3 finished and committed); a wrong outcome
+  (W1 finished; W2 errored with steps 2 and 1 compensated; W3 finished and committed; W3-no2pc finished, no
+  vote asked); a wrong outcome
   stops the case with the reason.
 - **CPU ms/saga, bench process**: \`process.cpuUsage()\` delta (user + system, all threads) over the round ÷
   sagas. It holds this engine, or the DBOS library, or the Restate SDK endpoint *and* the HTTP client
@@ -38,9 +56,29 @@ const method = `## How it is measured
   connections** (matched by client port; other clients of the server and its shared background writers are
   not counted); for Restate, the \`restate-server\` process. SQLite and the in-memory store run inside the
   bench process.
-- **appends/saga**: the engine's store is wrapped in a decorator implementing the \`EventStore\` port that
-  counts \`append\` calls. **Decision points** are the inputs a saga gets (its start, each reply, each vote);
-  one append per decision point is the most there should be.
+- **appends / reads / readAll per saga**: the engine's store is wrapped in a decorator implementing the
+  \`EventStore\` port that counts, separately, \`append\` calls, stream \`read\`s, \`readAll\` calls (the
+  process's one store feed reading the global order for runs waiting in memory) and the execution index's
+  queries and claims. **Decision points** are the inputs a saga gets (its start, each reply, each vote); one
+  append per decision point is the most there should be.
+- **Same guarantee.** W3's three remote steps are each recorded before (the request) and after (the reply),
+  as DBOS checkpoints each of W1's three steps and Restate journals each \`ctx.run\`: so this engine's W3 on
+  PostgreSQL (memory broker) is set beside the peers' W1, with the two-phase commit (W3) and without it
+  (W3-no2pc: \`autocommit: false\`, the participants are not asked to vote; 4 appends). W1 against W1 compares
+  one append per saga with one checkpoint per step.
+- **Scale**: a fresh store (SQLite file / PostgreSQL schema) per size holding N executions, all finished
+  but 1,000 waiting for a reply with a timer due in an hour. They are written through the port from two
+  recorded templates (one W1, one W3 left waiting) under new ids, one \`append\` per execution with its index
+  entry (\`indexEntryOf(fold(template))\`), in parallel batches; on PostgreSQL beyond 100k by multi-row
+  \`INSERT … SELECT\` into the store's own tables (then \`ANALYZE\`). Then a new \`SagaManager\` on a new
+  store object: \`setup()\` with its recovery (claims the open executions from the index, loads them,
+  re-publishes their requests, arms their timers), one \`worker.sweep()\`, \`list({ status })\` (first page)
+  and \`get(id)\` of finished executions not in the cache (median (min–max) of repeats).
+- **Memory**: one manager on the in-memory store runs W1 sagas (50 in flight); the heap used is taken after
+  a full GC at checkpoints, beside the bytes of event JSON the in-memory store holds (which grow by design
+  of that store; the engine's own cache holds at most \`cache.maxEntries\`). Then W3 runs that nobody answers
+  wait in memory at once: the store's \`onAppended\` listeners are counted by the same decorator, and the
+  process's warnings are captured while they wait.
 - **W3 step latency**: from the append that sends a remote step's request to the append that records its
   reply (request published → participant → reply consumed → decided → stored), per step, p50/p99 over all
   steps of all rounds. Participants run in the same process on the same broker.
@@ -65,7 +103,10 @@ export const renderDocument = (report: BenchReport, existing: string | undefined
   const replayCases = report.cases.filter((c): c is ReplayCaseResult => c.kind === 'replay');
   const sweeps = report.cases.filter((c): c is SweepCaseResult => c.kind === 'sweep');
   const w12 = sagaCases.filter((c) => c.workload !== 'W3');
-  const w3 = sagaCases.filter((c) => c.workload === 'W3');
+  const w3 = sagaCases.filter((c) => c.workload.startsWith('W3'));
+  const comparison = comparisonRows(report.cases);
+  const scale = report.cases.filter((c): c is ScaleCaseResult => c.kind === 'scale');
+  const memory = report.cases.filter((c): c is MemoryCaseResult => c.kind === 'memory');
 
   const versions = Object.entries(machine.versions).map(([name, version]) => [name, version]);
   const machineRows = [
@@ -98,11 +139,16 @@ This engine against two peers people would use instead, **DBOS Transact** and **
 in the same run. Run it with \`pnpm bench\` (full: five rounds, peers installed on first use; about a quarter of an
 hour) or \`pnpm bench --quick\` (smoke run, under a minute). \`pnpm bench --help\` lists the options.
 
-Figures are **median (min–max) over the rounds**. **× DBOS** and **× Restate** are this engine's sagas/s over the
+Figures are **median (min–max) over the rounds**. A row marked **†** was not measured by the run this page
+comes from but kept from an earlier one (the run notes say which); before 2026-12 that means the engine before
+the execution index, the execution cache and the store feed. **× DBOS** and **× Restate** are this engine's sagas/s over the
 peer's in the same workload and mode. The workloads:
 
 - **W1**: three local steps. **W2**: the compensation path (step 3 fails, steps 2 and 1 are compensated).
 - **W3**: three remote steps, the participants in the same process, over a broker, and the two-phase commit.
+  **W3-no2pc**: the same without the commit (\`autocommit: false\`: the participants are not asked to vote).
+- **Scale**: recovery, sweep, listing and reads on a store holding 10k, 100k and 1M executions, 1,000 open.
+- **Memory**: one manager's heap over 100,000 W1 sagas, and 10,000 runs waiting at once on one store listener.
 - **W4**: replay: decode + fold histories of 1k, 10k and 100k events.
 
 ## Machine and versions
@@ -121,14 +167,38 @@ ${ratioRows.length > 0 ? markdownTable(['workload', 'this engine on', 'mode', 's
 
 ${w3.length > 0 ? markdownTable(sagaHeaders.filter((h) => !h.startsWith('×')), w3.map((c) => sagaRow(c, report.cases).slice(0, sagaHeaders.length - 2))) : '_Not run._'}
 
+## Same guarantee: W3 on PostgreSQL against the peers' W1
+
+W3's three remote steps are each recorded before and after; DBOS checkpoints each of W1's three steps, Restate
+journals each. What each side makes durable, per saga:
+
+- **this engine, W1**: ${durability.W1}.
+- **this engine, W3**: ${durability.W3}.
+- **this engine, W3-no2pc**: ${durability['W3-no2pc']}.
+- **DBOS, W1**: ${durability.dbos}.
+- **Restate, W1**: ${durability.restate}.
+
+${comparison.length > 0 ? markdownTable(comparisonHeaders, comparison) : '_Not run (needs W1 and W3 on PostgreSQL with the memory broker, and the peers)._'}
+
 ## W4: replay
 
 ${replayCases.length > 0 ? markdownTable(replayHeaders, replayCases.map(replayRow)) : '_Not run._'}
 
+## Scale: executions in the store
+
+Recovery, sweep, listing and reads should cost what is open (1,000 executions here), not what the store holds.
+
+${scale.length > 0 ? markdownTable(scaleHeaders, scale.map(scaleRow)) : '_Not run._'}
+
+## Memory
+
+${memory.length > 0 ? memory.map((m) => markdownTable(['', 'measured'], memoryRows(m))).join('\n\n') : '_Not run._'}
+
 ## Recovery sweep
 
-One \`manager.recover()\` on each store as W1 and W2 left it. A manager runs one in \`setup()\` and then every
-\`recoveryIntervalMs\` (30 s by default); its cost is paid whatever the workload, and grows with the executions kept.
+One \`manager.recover()\` on each store as W1 and W2 left it. A manager runs one in \`setup()\`; it claims the
+open executions of its service from the execution index (none are open here), so it should cost what is open, not
+what the store holds (see Scale).
 
 ${sweeps.length > 0 ? markdownTable(sweepHeaders, sweeps.map((sweep) => sweepRow(sweep))) : '_Not run._'}
 

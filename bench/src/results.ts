@@ -4,7 +4,7 @@
  */
 import type { Percentiles, Summary } from './stats.js';
 
-export type WorkloadId = 'W1' | 'W2' | 'W3' | 'W4';
+export type WorkloadId = 'W1' | 'W2' | 'W3' | 'W3-no2pc' | 'W4';
 export type Mode = 'sequential' | 'concurrent';
 
 /** `ok`: measured; `skipped`: not run on purpose (or an adapter not built yet); `unavailable`: tried, and failed. */
@@ -42,6 +42,11 @@ export interface SagaCaseResult {
   readonly readsPerSaga?: number;
   /** Stream listings per saga (recovery sweeps). */
   readonly listingsPerSaga?: number;
+  /** `readAll` calls per saga (the store feed reading the global order for runs waiting in memory). */
+  readonly readAllsPerSaga?: number;
+  /** Execution-index queries and claims per saga (recovery, sweeps, listings). */
+  readonly indexQueriesPerSaga?: number;
+  readonly indexClaimsPerSaga?: number;
   /** Decision points of one saga (start, and each reply or vote): the most appends it should take. */
   readonly boundariesPerSaga?: number;
   /** W3: one remote step, from the append that sends its request to the append that records its reply (ms). */
@@ -94,7 +99,74 @@ export interface SweepCaseResult {
   readonly listings?: number;
 }
 
-export type CaseResult = SagaCaseResult | ReplayCaseResult | SweepCaseResult;
+/**
+ * The scale workload at one size: a store holding `executions` executions, `open` of them waiting for
+ * a reply (a timer due in an hour), the rest finished; then a new manager's `setup()` (recovery),
+ * one `worker.sweep()`, `list({ status })` and `get(id)` on it.
+ */
+export interface ScaleCaseResult {
+  readonly kind: 'scale';
+  readonly id: string;
+  readonly store: string;
+  readonly executions: number;
+  readonly open: number;
+  readonly status: CaseStatus;
+  readonly reason?: string;
+  /** How the executions were written: `port` (append with its index entry, batches in parallel) or `sql` (multi-row INSERT … SELECT on the server). */
+  readonly generation?: { readonly method: 'port' | 'sql'; readonly wallMs: number; readonly events: number };
+  /**
+   * `new SagaManager(…).setup()` with its recovery: store setup, reply subscription, and `recover()`
+   * (what `setup()` runs when `recoverOnSetup` is on, called here so its report can be kept): the open
+   * executions claimed from the index, loaded, their requests re-published and their timers armed.
+   */
+  readonly setupMs?: number;
+  /** What setup() asked of the store: stream reads, index claims, index queries, readAll calls. */
+  readonly setupCalls?: { readonly reads: number; readonly claims: number; readonly queries: number; readonly readAlls: number };
+  /** Open executions the recovery claimed, and of those, re-armed. */
+  readonly claimed?: number;
+  readonly recovered?: number;
+  readonly sweepMs?: number;
+  readonly sweepScanned?: number;
+  /** The status the open executions have in the index (`indexEntryOf`), which `list` filters on. */
+  readonly listStatus?: string;
+  /** `manager.list({ status })`, first page, repeated. */
+  readonly listMs?: Summary;
+  readonly listed?: number;
+  /** `manager.get(id)` of finished executions not in the cache (one stream read + fold), repeated. */
+  readonly getMs?: Summary;
+}
+
+/**
+ * Memory of one SagaManager: heap after many sequential W1 runs (the execution cache is bounded), and
+ * with many runs waiting in memory at once (one store listener for all of them).
+ */
+export interface MemoryCaseResult {
+  readonly kind: 'memory';
+  readonly id: string;
+  readonly status: CaseStatus;
+  readonly reason?: string;
+  /** W1 runs: heap used (after a GC) at each checkpoint, and the bytes of event JSON the in-memory store holds then. */
+  readonly runs?: readonly { readonly store: 'memory' | 'sqlite'; readonly sagas: number; readonly heapUsedMiB: number; readonly storeEventMiB: number }[];
+  /** Per store of the W1 series: heap used before it, and once the manager is destroyed and the store kept (the store's own share). */
+  readonly series?: readonly { readonly store: 'memory' | 'sqlite'; readonly baselineHeapMiB: number; readonly storeOnlyHeapMiB: number }[];
+  readonly cacheMaxEntries?: number;
+  /** Waiting runs: how many, heap used with all of them waiting, store listeners, whether the feed was active, warnings. */
+  readonly waiting?: {
+    readonly runs: number;
+    readonly waitingAtOnce: number;
+    readonly heapUsedMiB: number;
+    readonly storeListeners: number;
+    readonly maxStoreListeners: number;
+    readonly feedActive: boolean;
+    readonly feedListeners: number;
+    readonly readAlls: number;
+    readonly reads: number;
+    readonly warnings: readonly string[];
+    readonly startMs: number;
+  };
+}
+
+export type CaseResult = SagaCaseResult | ReplayCaseResult | SweepCaseResult | ScaleCaseResult | MemoryCaseResult;
 
 export interface MachineInfo {
   readonly date: string;

@@ -101,7 +101,7 @@ export const openDbosSubject = async (options: { readonly postgresUrl: string; r
     store: 'postgres',
     serverCpu: postgresServerCpu(options.postgresUrl),
     runner(workload) {
-      if (workload === 'W3') throw new Error('DBOS runs W1 and W2 only');
+      if (workload === 'W3' || workload === 'W3-no2pc') throw new Error('DBOS runs W1 and W2 only');
       const [workflow, expected] = workload === 'W1' ? [w1, 'finished'] : [w2, 'compensated'];
       return async (index) => {
         const result = await workflow(orderContext(index));

@@ -220,7 +220,7 @@ export const openRestateSubject = async (options: { readonly log: (line: string)
       store: 'restate',
       ...(pid !== undefined ? { serverCpu: processCpu('the restate-server process', pid) } : {}),
       runner(workload) {
-        if (workload === 'W3') throw new Error('Restate runs W1 and W2 only');
+        if (workload === 'W3' || workload === 'W3-no2pc') throw new Error('Restate runs W1 and W2 only');
         const url = `${ingress}/${serviceName}/${workload === 'W1' ? 'w1' : 'w2'}`;
         const expected = workload === 'W1' ? 'finished' : 'compensated';
         return async (index) => {

@@ -1,7 +1,14 @@
 import type { CountingStore } from '../countingStore.js';
 import type { ServerCpu } from '../cpu.js';
 
-export type SagaWorkload = 'W1' | 'W2' | 'W3';
+/**
+ * W3-no2pc: W3 run with `autocommit: false`, so the participants are not asked to vote and nothing is
+ * committed: start + 3 replies, 4 appends, each step's request recorded before it and its reply after.
+ */
+export type SagaWorkload = 'W1' | 'W2' | 'W3' | 'W3-no2pc';
+
+/** The remote workloads (this engine only, over a broker). */
+export const isRemote = (workload: string): boolean => workload.startsWith('W3');
 
 /** Something that runs sagas: this engine on a store (and broker), or a peer engine. */
 export interface Subject {
