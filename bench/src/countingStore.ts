@@ -70,6 +70,11 @@ export class CountingStore implements EventStore {
         this.indexClaims += 1;
         return index.claim(options);
       },
+      renew: (options) => {
+        this.indexClaims += 1;
+        return index.renew(options);
+      },
+      release: (owner) => index.release(owner),
       put: (entries) => {
         this.indexPuts += 1;
         return index.put(entries);

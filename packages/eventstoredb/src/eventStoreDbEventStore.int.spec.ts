@@ -16,7 +16,7 @@ afterAll(() => server.stop());
 const url = server.url ?? '';
 const skip = server.skip === undefined ? {} : { skip: server.skip };
 
-eventStoreContract('EventStoreDbEventStore', async () => new EventStoreDbEventStore({ connectionString: url }), { ...skip, leases: false, positionPastEnd });
+eventStoreContract('EventStoreDbEventStore', async () => new EventStoreDbEventStore({ connectionString: url }), { ...skip, positionPastEnd });
 
 // The scenarios expect an empty store per test (they look at listStreams): a namespace each.
 engineScenarios('EventStoreDbEventStore', async () => new EventStoreDbEventStore({ connectionString: url, namespace: `t${randomUUID().slice(0, 8)}.` }), skip);

@@ -15,6 +15,7 @@ import {
   type ResolvedEvent,
 } from '@eventstore/db-client';
 import {
+  appendLease,
   ConcurrencyConflictError,
   SagaError,
   assertAppendable,
@@ -232,6 +233,7 @@ export class EventStoreDbEventStore implements EventStore {
     assertAppendable(stream, events);
     assertExpectedRevision(stream, expectedRevision);
     const entry = options.index === undefined ? undefined : copyIndexEntry(options.index);
+    const lease = appendLease(options);
     // Copied through JSON: what is sent is what was passed, whatever the caller does with it later.
     const copies = events.map((event, index) => copyEvent(stream, event, index));
     if (entry !== undefined && copies.at(-1)?.metadata?.[indexKey] !== undefined) {
@@ -257,6 +259,7 @@ export class EventStoreDbEventStore implements EventStore {
       const lastId = ids.at(-1);
       if (lastId !== undefined) this.#lastEvents.remember(physical, lastRevision, lastId);
       if (entry !== undefined) this.#index.applyLocal(entry, result.position);
+      if (entry !== undefined && lease !== undefined) this.#index.lease(entry.executionId, lease);
       this.#notices.notify();
       return { lastRevision, recordedAt };
     } catch (error) {

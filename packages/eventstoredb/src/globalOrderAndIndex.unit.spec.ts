@@ -294,14 +294,17 @@ describe('EventStoreDbEventStore: the global order, one subscription, the projec
       expect(loaded?.entries[2_999]).toEqual(entries[2_999]);
     });
 
-    it('cannot lease: claim gives every owner every matching open entry', async () => {
+    it('leases hold within one process only: another store instance (process) claims the same entries', async () => {
       const fake = new FakeEventStoreDbClient();
       const store = open(fake);
       await writeExecutions(store, 'claims', { open: 3, finished: 2 });
       const a = await store.index.claim({ service: 'claims', owner: 'a', leaseMs: 60_000 });
       const b = await store.index.claim({ service: 'claims', owner: 'b', leaseMs: 60_000 });
       expect(sortedIds(a)).toHaveLength(3);
-      expect(sortedIds(b)).toEqual(sortedIds(a));
+      expect(b).toEqual([]);
+      const elsewhere = open(fake);
+      const c = await elsewhere.index.claim({ service: 'claims', owner: 'c', leaseMs: 60_000 });
+      expect(sortedIds(c)).toEqual(sortedIds(a));
     });
   });
 });

@@ -27,8 +27,8 @@
  *   the first append wins, as everywhere.
  */
 import type { AllStreamRecordedEvent, Position } from '@eventstore/db-client';
-import { SagaError, assertIndexEntry, encodeIndexCursor, matchesExecutionQuery, newestFirst, resolveClaimOptions, resolveExecutionQuery } from '@saga/core';
-import type { ClaimOptions, ExecutionIndex, ExecutionIndexEntry, ExecutionPage, ExecutionQuery, GlobalPosition, JsonObject, Logger, Unsubscribe } from '@saga/core';
+import { SagaError, assertIndexEntry, assertOwner, encodeIndexCursor, matchesExecutionQuery, newestFirst, resolveClaimOptions, resolveExecutionQuery, resolveLeaseOptions } from '@saga/core';
+import type { ClaimOptions, ExecutionIndex, ExecutionIndexEntry, ExecutionPage, ExecutionQuery, GlobalPosition, JsonObject, LeaseOptions, Logger, Unsubscribe } from '@saga/core';
 import type { ScanResult } from './allReader.js';
 import { fromStoredMetadata } from './eventMetadata.js';
 import { comparePositions, formatPosition, laterOf } from './globalPosition.js';
@@ -112,6 +112,7 @@ const wholeNumber = (name: string, value: number | undefined, fallback: number):
 };
 
 export class ProjectedIndex implements EventStoreDbExecutionIndex {
+  readonly #leases = new Map<string, { owner: string; until: number }>();
   readonly consistency = 'projected' as const;
   readonly #deps: ProjectedIndexDeps;
   readonly #snapshotEvery: number;
@@ -190,7 +191,7 @@ export class ProjectedIndex implements EventStoreDbExecutionIndex {
   }
 
   async claim(options: ClaimOptions): Promise<readonly ExecutionIndexEntry[]> {
-    const { service, limit, dueBefore } = resolveClaimOptions(options);
+    const { service, limit, dueBefore, owner, leaseMs } = resolveClaimOptions(options);
     await this.#start();
     const due = Date.parse(dueBefore ?? '');
     const matching: ExecutionIndexEntry[] = [];
@@ -202,7 +203,40 @@ export class ProjectedIndex implements EventStoreDbExecutionIndex {
     }
     const key = (entry: ExecutionIndexEntry): number => Date.parse(entry.nextDueAt ?? entry.startedAt);
     matching.sort((a, b) => key(a) - key(b) || (a.executionId < b.executionId ? -1 : a.executionId > b.executionId ? 1 : 0));
-    return matching.slice(0, limit).map(jsonCopy);
+    // Leases live in this process only (EventStoreDB has no row to lock): workers in one process
+    // share; across processes every worker may take an execution over, and the first append wins.
+    const now = Date.now();
+    const free = matching.filter((entry) => (this.#leases.get(entry.executionId)?.until ?? 0) <= now).slice(0, limit);
+    for (const entry of free) this.#leases.set(entry.executionId, { owner, until: now + leaseMs });
+    return free.map(jsonCopy);
+  }
+
+  /** An append by `owner` (the worker driving the execution) takes its lease, in this process. */
+  lease(executionId: string, lease: { readonly owner: string; readonly leaseMs: number }): void {
+    this.#leases.set(executionId, { owner: lease.owner, until: Date.now() + lease.leaseMs });
+  }
+
+  async renew(options: LeaseOptions): Promise<number> {
+    const { service, owner, leaseMs } = resolveLeaseOptions(options);
+    let held = 0;
+    for (const [id, lease] of this.#leases) {
+      const entry = this.#slots.get(id)?.entry;
+      if (lease.owner !== owner || !entry?.open || entry.service !== service) continue;
+      lease.until = Date.now() + leaseMs;
+      held += 1;
+    }
+    return held;
+  }
+
+  async release(owner: string): Promise<number> {
+    assertOwner(owner);
+    let released = 0;
+    for (const [id, lease] of this.#leases) {
+      if (lease.owner !== owner) continue;
+      this.#leases.delete(id);
+      if (this.#slots.get(id)?.entry?.open) released += 1;
+    }
+    return released;
   }
 
   async put(entries: readonly ExecutionIndexEntry[]): Promise<void> {

@@ -23,6 +23,8 @@ export interface AppendStatementInput {
   readonly recordedAt: string | null;
   /** `recordsJson([entry])`: the execution's index entry, written only when the events are. */
   readonly indexJson?: string;
+  /** With `indexJson`: the writer takes the entry's lease (the worker driving the execution). */
+  readonly lease?: { readonly owner: string; readonly leaseMs: number };
   /**
    * A NOTIFY in the append's own transaction. The store does not send one (it notifies after the
    * commit, see `appendNotices.ts`); the measurement in `bench/` compares both.
@@ -59,10 +61,18 @@ export const appendStatement = (input: AppendStatementInput): AppendStatement =>
   };
   const stream = parameter(input.stream);
   const base = baseRelation(table, input.expected, stream, () => parameter(input.expected));
+  const recordedAt = parameter(input.recordedAt);
+  const lease =
+    input.lease === undefined
+      ? undefined
+      : {
+          owner: `${parameter(input.lease.owner)}::text`,
+          until: `COALESCE(${recordedAt}::timestamptz, now()) + ${parameter(input.lease.leaseMs)}::double precision * interval '1 millisecond'`,
+        };
   const upsert =
     input.indexJson === undefined
       ? ''
-      : `, upsert AS (${upsertEntriesSql(`${quoted}.saga_executions`, `${parameter(input.indexJson)}::text::jsonb`, 'WHERE EXISTS (SELECT 1 FROM inserted)')})`;
+      : `, upsert AS (${upsertEntriesSql(`${quoted}.saga_executions`, `${parameter(input.indexJson)}::text::jsonb`, 'WHERE EXISTS (SELECT 1 FROM inserted)', lease)})`;
   const notify = input.notify === undefined ? '' : `, pg_notify(${parameter(input.notify.channel)}, ${parameter(input.notify.payload)}) AS notified`;
   const text = `
     WITH base AS (${base}),
@@ -73,7 +83,7 @@ export const appendStatement = (input: AppendStatementInput): AppendStatement =>
     inserted AS (
       INSERT INTO ${table} (stream_id, revision, event_id, type, data, metadata, recorded_at)
       SELECT ${stream}, (base.revision + input.n)::integer, input.event->>'id', input.event->>'type',
-             input.event->'data', input.event->'metadata', COALESCE(${parameter(input.recordedAt)}::timestamptz, now())
+             input.event->'data', input.event->'metadata', COALESCE(${recordedAt}::timestamptz, now())
       FROM base CROSS JOIN input
       ORDER BY input.n
       RETURNING revision, recorded_at

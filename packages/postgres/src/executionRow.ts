@@ -98,12 +98,17 @@ export const recordsJson = (entries: readonly ExecutionIndexEntry[]): string => 
  * when its events were inserted). The lease columns are left as they were: an append by the worker
  * holding the lease does not release it, nor does a rebuild.
  */
-export const upsertEntriesSql = (executionsTable: string, recordsParameter: string, where = ''): string => `
-  INSERT INTO ${executionsTable} (${entryColumns})
-  SELECT ${entryColumns} FROM jsonb_to_recordset(${recordsParameter}) AS r(${recordColumns})
+/**
+ * Upserts entries. Without `lease` the lease columns are left as they were (a rebuild or a `put` does
+ * not release anyone's lease); with it (an append by the worker driving the execution), the writer
+ * takes the lease: `owner` and `until` are SQL expressions (parameters).
+ */
+export const upsertEntriesSql = (executionsTable: string, recordsParameter: string, where = '', lease?: { readonly owner: string; readonly until: string }): string => `
+  INSERT INTO ${executionsTable} (${entryColumns}${lease ? ', lease_owner, lease_until' : ''})
+  SELECT ${entryColumns}${lease ? `, ${lease.owner}, ${lease.until}` : ''} FROM jsonb_to_recordset(${recordsParameter}) AS r(${recordColumns})
   ${where}
   ON CONFLICT (execution_id) DO UPDATE SET
     service = EXCLUDED.service, definition_name = EXCLUDED.definition_name, definition_version = EXCLUDED.definition_version,
     status = EXCLUDED.status, phase = EXCLUDED.phase, open = EXCLUDED.open, started_at = EXCLUDED.started_at,
     updated_at = EXCLUDED.updated_at, user_name = EXCLUDED.user_name, next_due_at = EXCLUDED.next_due_at,
-    waiting_for = EXCLUDED.waiting_for, revision = EXCLUDED.revision`;
+    waiting_for = EXCLUDED.waiting_for, revision = EXCLUDED.revision${lease ? ', lease_owner = EXCLUDED.lease_owner, lease_until = EXCLUDED.lease_until' : ''}`;

@@ -5,6 +5,7 @@ import {
   SagaError,
   assertAppendable,
   assertExpectedRevision,
+  appendLease,
   assertIndexEntry,
   assertStreamName,
   defaultLogger,
@@ -230,10 +231,11 @@ export class PostgresEventStore implements EventStore {
     const rows = events.map(toRow);
     const eventsJson = serialize(stream, rows);
     const indexJson = options.index === undefined ? undefined : recordsJson([options.index]);
+    const lease = appendLease(options);
     await this.setup();
     // Fixed before the first attempt: a retry after a lost reply is recognised by these ids.
     const recordedAt = this.#clock?.now().toISOString() ?? null;
-    const result = await this.#retrying(`append to '${stream}'`, () => this.#appendOnce(stream, rows, eventsJson, expectedRevision, recordedAt, indexJson));
+    const result = await this.#retrying(`append to '${stream}'`, () => this.#appendOnce(stream, rows, eventsJson, expectedRevision, recordedAt, indexJson, lease));
     this.#notices.appended();
     return result;
   }
@@ -338,7 +340,7 @@ export class PostgresEventStore implements EventStore {
       const reason = redactPassword(error instanceof Error ? error.message : String(error), this.#clientConfig);
       throw new SagaError(
         `Cannot connect to PostgreSQL at ${this.target}: ${reason}. Check the connection string: the \`connectionString\` option, ` +
-          "or SAGA_STORE_URL when the store comes from the environment (SAGA_TEST_POSTGRES_URL for this repository's tests).",
+          'or SAGA_STORE_URL when the store comes from the environment.',
         { cause: error },
       );
     }
@@ -378,6 +380,7 @@ export class PostgresEventStore implements EventStore {
     expected: ExpectedRevision,
     recordedAt: string | null,
     indexJson: string | undefined,
+    lease: AppendOptions['lease'],
   ): Promise<AppendResult> {
     for (let attempt = 1; ; attempt += 1) {
       const statement = appendStatement({
@@ -387,6 +390,7 @@ export class PostgresEventStore implements EventStore {
         expected,
         recordedAt,
         ...(indexJson === undefined ? {} : { indexJson }),
+        ...(lease === undefined ? {} : { lease }),
       });
       try {
         const result = await this.#pool.query<AppendedRow>(statement.text, [...statement.values]);
@@ -444,7 +448,7 @@ export class PostgresEventStore implements EventStore {
       throw new SagaError(
         `Cannot ${what}: PostgreSQL at ${this.target} is unreachable (${reason}) after ${this.#retry.retries + 1} attempts. ` +
           'Is the server running, and is the connection string right? It is the `connectionString` option, or SAGA_STORE_URL when ' +
-          'the store comes from the environment (SAGA_TEST_POSTGRES_URL for this repository\'s tests).',
+          'the store comes from the environment.',
         { cause: error },
       );
     }

@@ -3,8 +3,8 @@
  * in its own statement (`consistency: 'inline'`), read by `saga list` and recovery, and leased by
  * `claim` so that the workers of one service share the open executions.
  */
-import { SagaError, assertIndexEntry, encodeIndexCursor, resolveClaimOptions, resolveExecutionQuery } from '@saga/core';
-import type { Clock, ClaimOptions, ExecutionIndex, ExecutionIndexEntry, ExecutionPage, ExecutionQuery } from '@saga/core';
+import { SagaError, assertIndexEntry, assertOwner, encodeIndexCursor, resolveClaimOptions, resolveExecutionQuery, resolveLeaseOptions } from '@saga/core';
+import type { Clock, ClaimOptions, ExecutionIndex, ExecutionIndexEntry, ExecutionPage, ExecutionQuery, LeaseOptions } from '@saga/core';
 import type pg from 'pg';
 import { executionQuerySql } from './executionQuerySql.js';
 import { entryColumns, fromRow, recordsJson, upsertEntriesSql, type ExecutionRow } from './executionRow.js';
@@ -66,6 +66,26 @@ export const postgresExecutionIndex = ({ table, run, clock }: PostgresExecutionI
       SELECT ${entryColumns} FROM claimed ORDER BY ${claimOrder}`;
     const result = await run(`claim executions of service '${service}'`, (pool) => pool.query<ExecutionRow>(text, values));
     return result.rows.map(fromRow);
+  },
+
+  async renew(options: LeaseOptions): Promise<number> {
+    const { service, owner, leaseMs } = resolveLeaseOptions(options);
+    const result = await run(`renew the leases of ${owner}`, (pool) =>
+      pool.query(
+        `UPDATE ${table} SET lease_until = COALESCE($4::timestamptz, now()) + $3::double precision * interval '1 millisecond'
+         WHERE service = $1 AND lease_owner = $2 AND open`,
+        [service, owner, leaseMs, clock?.now().toISOString() ?? null],
+      ),
+    );
+    return result.rowCount ?? 0;
+  },
+
+  async release(owner: string): Promise<number> {
+    assertOwner(owner);
+    const result = await run(`release the leases of ${owner}`, (pool) =>
+      pool.query(`UPDATE ${table} SET lease_owner = NULL, lease_until = NULL WHERE lease_owner = $1 AND open`, [owner]),
+    );
+    return result.rowCount ?? 0;
   },
 
   async put(entries: readonly ExecutionIndexEntry[]): Promise<void> {

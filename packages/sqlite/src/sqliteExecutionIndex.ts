@@ -9,8 +9,8 @@
  * every claim, its holder's included (claiming again gives the next entries), until it expires.
  */
 import type BetterSqlite3 from 'better-sqlite3';
-import { assertIndexEntry, encodeIndexCursor, resolveClaimOptions, resolveExecutionQuery } from '@saga/core';
-import type { ClaimOptions, Clock, ExecutionIndex, ExecutionIndexEntry, ExecutionPage, ExecutionQuery } from '@saga/core';
+import { assertIndexEntry, assertOwner, encodeIndexCursor, resolveClaimOptions, resolveExecutionQuery, resolveLeaseOptions } from '@saga/core';
+import type { ClaimOptions, Clock, ExecutionIndex, ExecutionIndexEntry, ExecutionPage, ExecutionQuery, LeaseOptions } from '@saga/core';
 import { entryColumns, fromRow, prepareUpsert, storedTime, toRow } from './executionRow.js';
 import type { ExecutionRow } from './executionRow.js';
 import { executionQuerySql } from './executionQuerySql.js';
@@ -31,6 +31,10 @@ export interface PreparedExecutionIndex {
   readonly claim: (params: ClaimParams, owner: string, leaseUntil: string) => readonly ExecutionIndexEntry[];
   readonly put: (rows: readonly ExecutionRow[]) => void;
   readonly remove: (executionIds: readonly string[]) => void;
+  /** Gives `owner` the lease of one entry until `until` (an append by the worker driving it). */
+  readonly lease: (executionId: string, owner: string, until: string) => void;
+  readonly renew: (service: string, owner: string, until: string) => number;
+  readonly release: (owner: string) => number;
 }
 
 /** Queries differ by which filters they set; a handful of shapes are in use, each prepared once. */
@@ -53,6 +57,8 @@ export const prepareExecutionIndex = (db: BetterSqlite3.Database): PreparedExecu
   // Every candidate has a due time here: ordered by it, the recovery index gives the order.
   const claimDue = claimable(' AND next_due_at IS NOT NULL AND next_due_at <= @dueBefore', 'next_due_at');
   const lease = db.prepare<[string, string, string]>('UPDATE saga_executions SET lease_owner = ?, lease_until = ? WHERE execution_id = ?');
+  const renew = db.prepare<[string, string, string]>('UPDATE saga_executions SET lease_until = ? WHERE service = ? AND lease_owner = ? AND open = 1');
+  const release = db.prepare<[string]>('UPDATE saga_executions SET lease_owner = NULL, lease_until = NULL WHERE lease_owner = ? AND open = 1');
   const queries = new Map<string, BetterSqlite3.Statement<[Record<string, string | number>], ExecutionRow>>();
 
   const claim = db.transaction((params: ClaimParams, owner: string, leaseUntil: string): ExecutionIndexEntry[] => {
@@ -92,6 +98,9 @@ export const prepareExecutionIndex = (db: BetterSqlite3.Database): PreparedExecu
     claim: (params, owner, leaseUntil) => claim.immediate(params, owner, leaseUntil),
     put: (rows) => put.immediate(rows),
     remove: (executionIds) => removeAll.immediate(executionIds),
+    lease: (executionId, owner, until) => void lease.run(owner, until, executionId),
+    renew: (service, owner, until) => renew.run(until, service, owner).changes,
+    release: (owner) => release.run(owner).changes,
   };
 };
 
@@ -125,6 +134,16 @@ export class SqliteExecutionIndex implements ExecutionIndex {
       const params: ClaimParams = { service, now: new Date(now).toISOString(), limit, ...(dueBefore === undefined ? {} : { dueBefore: storedTime(dueBefore) }) };
       return index.claim(params, owner, new Date(now + leaseMs).toISOString());
     });
+  }
+
+  async renew(options: LeaseOptions): Promise<number> {
+    const { service, owner, leaseMs } = resolveLeaseOptions(options);
+    return this.#run('renew leases in', (index) => index.renew(service, owner, new Date(this.#host.clock.now().getTime() + leaseMs).toISOString()));
+  }
+
+  async release(owner: string): Promise<number> {
+    assertOwner(owner);
+    return this.#run('release leases in', (index) => index.release(owner));
   }
 
   async put(entries: readonly ExecutionIndexEntry[]): Promise<void> {

@@ -1137,6 +1137,36 @@ export const eventStoreContract = (
           expect(await claimIds(of, 'owner-b', { dueBefore: at(5) })).toEqual(idsOf(due.slice(2)));
         });
 
+        it(leases ? 'an append with a lease gives its writer the entry: others cannot claim it until it expires' : 'an append with a lease is accepted (this store cannot lease)', async () => {
+          const of = service();
+          const s = stream();
+          const id = s.slice('saga-'.length);
+          await store.append(s, [event('A')], 'no_stream', { index: indexEntry(id, of), lease: { owner: 'writer', leaseMs: 60_000 } });
+          await eventually('the entry', async () => expect(await store.index.get(id)).toBeDefined());
+          expect(await claimIds(of, 'other')).toEqual(leases ? [] : [id]);
+          await store.append(s, [event('B')], 0, { index: indexEntry(id, of, { revision: 1 }), lease: { owner: 'writer', leaseMs: 1 } });
+          await eventually('the second entry', async () => expect((await store.index.get(id))?.revision).toBe(1));
+          await sleep(20);
+          expect(await claimIds(of, 'other')).toEqual([id]);
+          await expect(store.append(s, [event('C')], 1, { index: indexEntry(id, of, { revision: 2 }), lease: { owner: '', leaseMs: 5 } })).rejects.toThrow(/owner/);
+          expect(await store.read(s)).toHaveLength(2);
+        });
+
+        it(leases ? 'renew keeps an owner\'s open entries its own; release gives them up' : 'renew and release hold nothing (this store cannot lease)', async () => {
+          const { of, open } = await claimable();
+          expect(await claimIds(of, 'holder', { leaseMs: 1 })).toEqual(idsOf(open));
+          expect(await store.index.renew({ service: of, owner: 'holder', leaseMs: 60_000 })).toBe(leases ? open.length : 0);
+          expect(await store.index.renew({ service: service(), owner: 'holder', leaseMs: 60_000 })).toBe(0);
+          await sleep(20);
+          expect(await claimIds(of, 'other')).toEqual(leases ? [] : idsOf(open));
+          expect(await store.index.release('holder')).toBe(leases ? open.length : 0);
+          expect(await claimIds(of, 'taker')).toEqual(idsOf(open));
+          expect(await store.index.release('nobody')).toBe(0);
+          await expect(store.index.renew({ service: of, owner: '', leaseMs: 5 })).rejects.toThrow(/owner/);
+          await expect(store.index.renew({ service: of, owner: 'a', leaseMs: 0 })).rejects.toThrow(/leaseMs/);
+          await expect(store.index.release('')).rejects.toThrow(/owner/);
+        });
+
         it('refuses a claim without a service or owner, or with a bad lease, limit or time', async () => {
           const of = service();
           await expect(store.index.claim({ service: '', owner: 'a', leaseMs: lease })).rejects.toThrow(/service/);

@@ -15,6 +15,7 @@ import type {
   GlobalEvent,
   GlobalPage,
   GlobalPosition,
+  LeaseOptions,
   ReadAllOptions,
   ExpectedRevision,
   JsonObject,
@@ -34,6 +35,9 @@ import {
   newestFirst,
   resolveClaimOptions,
   resolveExecutionQuery,
+  resolveLeaseOptions,
+  appendLease,
+  assertOwner,
 } from '../ports/executionQuery.js';
 
 export interface InMemoryEventStoreOptions {
@@ -101,6 +105,7 @@ export class InMemoryEventStore implements EventStore {
     this.assertUsable();
     assertAppendable(stream, events);
     if (options.index) assertIndexEntry(options.index);
+    const lease = appendLease(options);
     // Copy before the concurrency check so a payload that is not JSON fails without writing anything.
     const copies = events.map((event) => ({
       type: event.type,
@@ -126,6 +131,7 @@ export class InMemoryEventStore implements EventStore {
       this.log.push(recorded);
     }
     if (options.index) this.entries.set(options.index.executionId, jsonCopy(options.index));
+    if (options.index && lease) this.leases.set(options.index.executionId, { owner: lease.owner, until: this.clock.now().getTime() + lease.leaseMs });
     const lastRevision = target.events.length - 1;
     // After the append resolved, as a server's notice arrives; a listener's bug is not the writer's.
     for (const listener of [...this.appendListeners]) queueMicrotask(() => {
@@ -233,6 +239,29 @@ export class InMemoryEventStore implements EventStore {
           claimed.push(jsonCopy(entry));
         }
         return claimed;
+      },
+      async renew(options: LeaseOptions) {
+        usable();
+        const { service, owner, leaseMs } = resolveLeaseOptions(options);
+        let held = 0;
+        for (const [id, lease] of leases) {
+          const entry = entries.get(id);
+          if (lease.owner !== owner || !entry?.open || entry.service !== service) continue;
+          lease.until = clock() + leaseMs;
+          held += 1;
+        }
+        return held;
+      },
+      async release(owner: string) {
+        usable();
+        assertOwner(owner);
+        let released = 0;
+        for (const [id, lease] of leases) {
+          if (lease.owner !== owner) continue;
+          leases.delete(id);
+          if (entries.get(id)?.open) released += 1;
+        }
+        return released;
       },
       async put(given: readonly ExecutionIndexEntry[]) {
         usable();

@@ -3,6 +3,7 @@
  * driver (the only writer) with its cache, and the options decisions are made with. A `SagaManager`
  * gives one engine to both; a client or worker made alone makes its own.
  */
+import { randomUUID } from 'node:crypto';
 import { resolveRetryPolicy, type RetryPolicy, type Saga } from '@saga/definitions';
 import type { Broker } from '../ports/broker.js';
 import { systemClock, type Clock } from '../ports/clock.js';
@@ -40,6 +41,23 @@ export interface EngineOptions {
    * `maxEntries` (default 10,000) and about `maxBytes` of folded state (default 64 MiB).
    */
   readonly cache?: ExecutionCacheOptions;
+  /**
+   * This process's name in the index's leases. Default `<service>-<random id>`. Give each worker a
+   * stable one (a pod name) and a restarted worker takes its executions back at once instead of after
+   * its old leases expire.
+   */
+  readonly workerId?: string;
+  /**
+   * How long the lease on an execution lasts after the worker last wrote it or renewed its leases
+   * (every sweep). Other workers take an execution over once its lease expired. Default twice the
+   * recovery interval, at least 60 s.
+   */
+  readonly leaseMs?: number;
+  /**
+   * How often a worker renews its leases and takes over executions whose lease expired (a dead
+   * worker's). 0 turns it off. Default 30 s.
+   */
+  readonly recoveryIntervalMs?: number;
 }
 
 export interface Engine {
@@ -51,12 +69,20 @@ export interface Engine {
   readonly driver: ExecutionDriver;
   readonly logger: Logger;
   readonly clock: Clock;
+  /** Whose leases this process's appends take, and for how long. */
+  readonly owner: string;
+  readonly leaseMs: number;
+  readonly recoveryIntervalMs: number;
 }
 
 export const createEngine = (options: EngineOptions): Engine => {
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? defaultLogger();
   const replyTimeoutMs = options.replyTimeoutMs ?? 60_000;
+  const service = options.service ?? 'saga';
+  const owner = options.workerId ?? `${service}-${randomUUID()}`;
+  const recoveryIntervalMs = options.recoveryIntervalMs ?? 30_000;
+  const leaseMs = options.leaseMs ?? Math.max(60_000, 2 * recoveryIntervalMs);
   const registry = new DefinitionRegistry();
   for (const definition of options.definitions ?? []) registry.register(definition);
   const driver = new ExecutionDriver({
@@ -66,6 +92,7 @@ export const createEngine = (options: EngineOptions): Engine => {
     logger,
     clock,
     cache: new ExecutionCache(options.cache),
+    lease: { owner, leaseMs },
     decideOptions: {
       compensationRetry: resolveRetryPolicy(options.compensationRetry ?? defaultCompensationRetry, 'compensationRetry'),
       replyTimeoutMs,
@@ -75,5 +102,5 @@ export const createEngine = (options: EngineOptions): Engine => {
     },
     maxConflictRetries: 20,
   });
-  return { store: options.store, broker: options.broker, service: options.service ?? 'saga', replyTimeoutMs, registry, driver, logger, clock };
+  return { store: options.store, broker: options.broker, service, replyTimeoutMs, registry, driver, logger, clock, owner, leaseMs, recoveryIntervalMs };
 };

@@ -3,7 +3,6 @@
  * Its driver is the only writer. Several workers of one service share recovery and timers through
  * leases on the execution index, so each open execution is looked after by one of them.
  */
-import { randomUUID } from 'node:crypto';
 import { stepAtPath, type Saga } from '@saga/definitions';
 import type { SagaExecution } from '@saga/execution';
 import type { Subscription } from '../ports/broker.js';
@@ -17,17 +16,8 @@ import { createEngine, type Engine, type EngineOptions } from './engine.js';
 import { TimerScheduler } from './timerScheduler.js';
 
 export interface SagaWorkerOptions extends EngineOptions {
-  /** On `setup()`, re-send what waiting executions wait on and re-arm their timers. Default true. */
+  /** On `setup()`, take over the open executions no live worker holds: re-send what they wait on and arm their timers. Default true. */
   readonly recoverOnSetup?: boolean;
-  /**
-   * How often to claim executions with timers due soon that no worker holds (e.g. started by an
-   * instance that died). 0 turns it off. Default 30 s.
-   */
-  readonly recoveryIntervalMs?: number;
-  /** This worker's name in the index's leases. Default `<service>-<random id>`. */
-  readonly workerId?: string;
-  /** How long a claim on an execution lasts. Default twice the recovery interval, at least 60 s. */
-  readonly leaseMs?: number;
 }
 
 /** What `recover()` found and did. */
@@ -67,10 +57,10 @@ export class SagaWorker implements AsyncDisposable {
   /** A worker of its own, or (from `SagaManager`) one that shares an engine with a client. */
   constructor(options: SagaWorkerOptions, engine: Engine = createEngine(options)) {
     this.#engine = engine;
-    this.workerId = options.workerId ?? `${engine.service}-${randomUUID()}`;
+    this.workerId = engine.owner;
     this.#recoverOnSetup = options.recoverOnSetup ?? true;
-    this.#recoveryIntervalMs = options.recoveryIntervalMs ?? 30_000;
-    this.#leaseMs = options.leaseMs ?? Math.max(60_000, 2 * this.#recoveryIntervalMs);
+    this.#recoveryIntervalMs = engine.recoveryIntervalMs;
+    this.#leaseMs = engine.leaseMs;
     this.#timers = new TimerScheduler(engine.clock, (executionId, timerId) => void this.#fireTimer(executionId, timerId));
   }
 
@@ -117,6 +107,8 @@ export class SagaWorker implements AsyncDisposable {
       );
     });
     this.#setup = true;
+    // A worker that starts holds nothing: leases under its id are its previous incarnation's.
+    await store.index.release(this.workerId);
     if (this.#recoverOnSetup) {
       const report = await this.recover();
       if (report.recovered > 0 || report.skipped.length > 0) logger.info({ ...report, skipped: report.skipped.length }, 'Recovered waiting executions');
@@ -134,6 +126,10 @@ export class SagaWorker implements AsyncDisposable {
     this.#timers.stop();
     await this.#subscription?.close();
     await this.#engine.driver.drain();
+    // Its executions are other workers' to take over now, not when the leases run out.
+    await this.#engine.store.index.release(this.workerId).catch((error: unknown) => {
+      this.#engine.logger.warn({ error: String(error) }, 'Could not release the leases of this worker; other workers take its executions over when they expire');
+    });
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
@@ -141,26 +137,30 @@ export class SagaWorker implements AsyncDisposable {
   }
 
   /**
-   * Claims this service's open executions that no other worker holds, publishes again what they
-   * wait on (same request ids; the stream is the outbox) and arms their timers. Reads the index,
-   * so it costs what the open executions cost, however much history the store keeps.
+   * Takes over this service's open executions that no live worker holds (their lease expired, or they
+   * never had one): publishes again what they wait on (same request ids; the stream is the outbox)
+   * and arms their timers. Reads the index, so it costs what the open executions cost, however much
+   * history the store keeps.
    */
   async recover(options: { readonly republish?: boolean } = {}): Promise<RecoveryReport> {
-    return this.#recoverClaimed(undefined, options.republish ?? true);
+    return this.#recoverClaimed(options.republish ?? true);
   }
 
-  /** Arms the timers due before the next sweep of executions no worker holds (and takes them on). */
+  /**
+   * Every `recoveryIntervalMs`: renews this worker's leases, then takes over what a dead worker left
+   * (as `recover`).
+   */
   async sweep(): Promise<RecoveryReport> {
-    const dueBefore = new Date(this.#engine.clock.now().getTime() + this.#recoveryIntervalMs + 1_000).toISOString();
-    return this.#recoverClaimed(dueBefore, false);
+    await this.#engine.store.index.renew({ service: this.service, owner: this.workerId, leaseMs: this.#leaseMs });
+    return this.#recoverClaimed(true);
   }
 
-  async #recoverClaimed(dueBefore: string | undefined, republish: boolean): Promise<RecoveryReport> {
+  async #recoverClaimed(republish: boolean): Promise<RecoveryReport> {
     let scanned = 0;
     let recovered = 0;
     let republished = 0;
     const skipped: { executionId: string; reason: string }[] = [];
-    await this.#forEachClaimed(dueBefore, async (entry) => {
+    await this.#forEachClaimed(async (entry) => {
       scanned += 1;
       // One execution that cannot be recovered now (the store hiccups, the broker is down, its
       // definition is not registered here) must not keep the worker from starting: it is reported.
@@ -181,11 +181,11 @@ export class SagaWorker implements AsyncDisposable {
     return { scanned, recovered, republished, skipped };
   }
 
-  async #forEachClaimed(dueBefore: string | undefined, visit: (entry: ExecutionIndexEntry) => Promise<void>): Promise<void> {
+  async #forEachClaimed(visit: (entry: ExecutionIndexEntry) => Promise<void>): Promise<void> {
     const { store, service } = this.#engine;
     const seen = new Set<string>();
     for (;;) {
-      const claimed = await store.index.claim({ service, owner: this.workerId, leaseMs: this.#leaseMs, limit: claimPage, ...(dueBefore ? { dueBefore } : {}) });
+      const claimed = await store.index.claim({ service, owner: this.workerId, leaseMs: this.#leaseMs, limit: claimPage });
       const fresh = claimed.filter((entry) => !seen.has(entry.executionId));
       for (const entry of fresh) {
         seen.add(entry.executionId);
@@ -197,7 +197,7 @@ export class SagaWorker implements AsyncDisposable {
     // A store that cannot lease gives the same first page again: the rest is paged from the index.
     let after: string | undefined;
     do {
-      const page = await store.index.query({ service, open: true, limit: claimPage, ...(dueBefore ? { dueBefore } : {}), ...(after ? { after } : {}) });
+      const page = await store.index.query({ service, open: true, limit: claimPage, ...(after ? { after } : {}) });
       for (const entry of page.entries) {
         if (seen.has(entry.executionId)) continue;
         seen.add(entry.executionId);

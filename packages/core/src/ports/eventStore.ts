@@ -187,6 +187,16 @@ export interface ExecutionIndex {
    * returns every matching entry (first append wins, as everywhere).
    */
   claim(options: ClaimOptions): Promise<readonly ExecutionIndexEntry[]>;
+  /**
+   * Extends the leases `owner` holds on open entries of `service` to `leaseMs` from now (a live
+   * worker does this every sweep, so its executions stay its own). Returns how many it holds.
+   */
+  renew(options: LeaseOptions): Promise<number>;
+  /**
+   * Gives up every lease `owner` holds (a worker shutting down, or starting again under the same id).
+   * Returns how many open entries it held.
+   */
+  release(owner: string): Promise<number>;
   /** Writes entries as given (rebuilding or repairing the index; the engine's appends do not need it). */
   put(entries: readonly ExecutionIndexEntry[]): Promise<void>;
   /** Removes entries (an entry whose stream does not exist). */
@@ -195,9 +205,21 @@ export interface ExecutionIndex {
   lag(): Promise<{ readonly events: number; readonly position?: GlobalPosition }>;
 }
 
+export interface LeaseOptions {
+  readonly service: string;
+  readonly owner: string;
+  readonly leaseMs: number;
+}
+
 export interface AppendOptions {
   /** The execution's index entry after this append; written atomically with the events. */
   readonly index?: ExecutionIndexEntry;
+  /**
+   * With `index`: the writer takes the entry's lease for `leaseMs` (the worker driving an execution
+   * holds it, so other workers' recovery leaves it alone while that worker lives). Stores that cannot
+   * lease ignore it.
+   */
+  readonly lease?: { readonly owner: string; readonly leaseMs: number };
 }
 
 export interface EventStore {

@@ -3,7 +3,7 @@
  * pages: newest first by (startedAt, executionId), so a page boundary is that pair.
  */
 import { SagaError } from '@saga/definitions';
-import type { ClaimOptions, ExecutionIndexEntry, ExecutionQuery } from './eventStore.js';
+import type { AppendOptions, ClaimOptions, ExecutionIndexEntry, ExecutionQuery, LeaseOptions } from './eventStore.js';
 
 export interface ResolvedExecutionQuery {
   readonly service?: string;
@@ -126,4 +126,27 @@ export const assertIndexEntry = (entry: ExecutionIndexEntry): void => {
   if (entry.nextDueAt !== null) timestamp(`${where} nextDueAt`, entry.nextDueAt);
   if (typeof entry.open !== 'boolean') throw new SagaError(`Invalid ${where}: open must be a boolean.`);
   if (!Number.isSafeInteger(entry.revision) || entry.revision < 0) throw new SagaError(`Invalid ${where}: revision must be a whole number ≥ 0.`);
+};
+
+const assertLease = (what: string, owner: unknown, leaseMs: unknown): void => {
+  if (typeof owner !== 'string' || owner.length === 0) throw new SagaError(`${what} needs an owner (the worker id).`);
+  if (!Number.isSafeInteger(leaseMs) || (leaseMs as number) < 1) throw new SagaError(`${what}: leaseMs ${String(leaseMs)} must be a whole number ≥ 1.`);
+};
+
+export const resolveLeaseOptions = (options: LeaseOptions): LeaseOptions => {
+  if (typeof options?.service !== 'string' || options.service.length === 0) throw new SagaError('renew() needs the service whose leases to renew.');
+  assertLease('renew()', options.owner, options.leaseMs);
+  return { service: options.service, owner: options.owner, leaseMs: options.leaseMs };
+};
+
+/** The lease an append asks for, checked; undefined when there is none (or no index entry to hold it). */
+export const appendLease = (options: AppendOptions): AppendOptions['lease'] => {
+  if (options.lease === undefined || options.index === undefined) return undefined;
+  assertLease('append({ lease })', options.lease.owner, options.lease.leaseMs);
+  return options.lease;
+};
+
+export const assertOwner = (owner: string): string => {
+  if (typeof owner !== 'string' || owner.length === 0) throw new SagaError('release() needs an owner (the worker id).');
+  return owner;
 };

@@ -22,6 +22,7 @@ import type {
   ExecutionIndexEntry,
   ExecutionPage,
   ExecutionQuery,
+  LeaseOptions,
   ExpectedRevision,
   GlobalPage,
   GlobalPosition,
@@ -155,6 +156,14 @@ const crashingIndex = (inner: ExecutionIndex, alive: (what: string) => void): Ex
   claim: async (claimOptions: ClaimOptions): Promise<readonly ExecutionIndexEntry[]> => {
     alive('index.claim');
     return inner.claim(claimOptions);
+  },
+  renew: async (leaseOptions: LeaseOptions): Promise<number> => {
+    alive('index.renew');
+    return inner.renew(leaseOptions);
+  },
+  release: async (owner: string): Promise<number> => {
+    alive('index.release');
+    return inner.release(owner);
   },
   put: async (entries: readonly ExecutionIndexEntry[]): Promise<void> => {
     alive('index.put');

@@ -141,6 +141,10 @@ export const faultWorld = async (env: FaultEnvironment, options: FaultWorldOptio
         // Longer than any scenario waits: a timeout is a fault only where a scenario injects it.
         replyTimeoutMs: 2 * options.settleTimeoutMs,
         compensationRetry: { attempts: 4, initialDelayMs: 20, maxDelayMs: 200 },
+        // A crashed manager's leases keep other managers away until they expire: short ones, renewed
+        // often, so that a crash is taken over within the scenario's time (production: 60 s / 30 s).
+        leaseMs: 400,
+        recoveryIntervalMs: 100,
         ...overrides,
       });
       cleanups.push(() => manager.destroy());
