@@ -49,8 +49,8 @@ export interface EngineOptions {
   readonly workerId?: string;
   /**
    * How long the lease on an execution lasts after the worker last wrote it or renewed its leases
-   * (every sweep). Other workers take an execution over once its lease expired. Default twice the
-   * recovery interval, at least 60 s.
+   * (every sweep). Other workers take an execution over once its lease expired. Default three
+   * recovery intervals (90 s).
    */
   readonly leaseMs?: number;
   /**
@@ -82,7 +82,8 @@ export const createEngine = (options: EngineOptions): Engine => {
   const service = options.service ?? 'saga';
   const owner = options.workerId ?? `${service}-${randomUUID()}`;
   const recoveryIntervalMs = options.recoveryIntervalMs ?? 30_000;
-  const leaseMs = options.leaseMs ?? Math.max(60_000, 2 * recoveryIntervalMs);
+  // Three sweeps: a renewal may come late (a busy event loop) without the lease running out.
+  const leaseMs = options.leaseMs ?? (recoveryIntervalMs > 0 ? 3 * recoveryIntervalMs : 90_000);
   const registry = new DefinitionRegistry();
   for (const definition of options.definitions ?? []) registry.register(definition);
   const driver = new ExecutionDriver({
