@@ -7,6 +7,7 @@ export * from '@saga/execution';
 export * from './ports/eventStore.js';
 export * from './ports/broker.js';
 export { resolveSubscribeOptions, deadLetterReason } from './ports/subscribeOptions.js';
+export { afterHandlerFailure, abandonedDelivery, type DeadLetterVerdict, type FailedDelivery } from './ports/deliveryFailure.js';
 export * from './ports/clock.js';
 export * from './ports/logger.js';
 export { ConcurrencyConflictError, isConcurrencyConflictError } from './ports/concurrencyConflictError.js';
@@ -70,6 +71,9 @@ export {
   newestFirst,
   resolveClaimOptions,
   resolveExecutionQuery,
+  resolveLeaseOptions,
+  appendLease,
+  assertOwner,
   type IndexCursor,
   type ResolvedExecutionQuery,
 } from './ports/executionQuery.js';

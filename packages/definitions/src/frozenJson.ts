@@ -21,6 +21,13 @@ export const formatJsonPath = (path: readonly JsonPathSegment[], root = ''): str
   return text;
 };
 
+/**
+ * How deeply arrays and objects may nest. Far beyond any real payload; below it, every recursive
+ * walk of the engine (this one, JSON.stringify, the stores' encoders) stays within Node's stack, so
+ * a hostile 100,000-deep reply is refused with a reason instead of "Maximum call stack size exceeded".
+ */
+export const maxJsonDepth = 1_000;
+
 const article = (word: string): string => (/^[aeiou]/i.test(word) ? `an ${word}` : `a ${word}`);
 
 const walk = (
@@ -33,6 +40,7 @@ const walk = (
     return Number.isFinite(value) ? undefined : { path, reason: `is ${value}, which JSON cannot represent` };
   }
   if (typeof value !== 'object') return { path, reason: `is ${article(typeof value)}` };
+  if (ancestors.length >= maxJsonDepth) return { path: [], reason: `nests arrays and objects more than ${maxJsonDepth} levels deep` };
   if (ancestors.includes(value)) return { path, reason: 'refers back to one of its own parents (a cycle)' };
   const parents = [...ancestors, value];
   if (Array.isArray(value)) {

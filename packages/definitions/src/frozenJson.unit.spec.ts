@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { findJsonProblem, formatJsonPath, jsonEquals, toFrozenJson } from './frozenJson.js';
+import { InvalidResponseError } from './errors/valueErrors.js';
+import { findJsonProblem, formatJsonPath, jsonEquals, maxJsonDepth, toFrozenJson } from './frozenJson.js';
+import type { JsonValue } from './json.js';
+import { SagaResponse } from './sagaResponse.js';
 import type { JsonValue } from './json.js';
 
 describe('findJsonProblem', () => {
@@ -27,6 +30,22 @@ describe('findJsonProblem', () => {
     const cyclic: Record<string, unknown> = { a: { b: {} } };
     (cyclic.a as { b: Record<string, unknown> }).b.back = cyclic;
     expect(findJsonProblem(cyclic)).toEqual({ path: ['a', 'b', 'back'], reason: 'refers back to one of its own parents (a cycle)' });
+  });
+});
+
+describe('nesting depth', () => {
+  const nested = (depth: number): unknown => {
+    let value: unknown = null;
+    for (let level = 0; level < depth; level += 1) value = level % 2 === 0 ? [value] : { v: value };
+    return value;
+  };
+
+  it(`accepts ${maxJsonDepth} levels and refuses deeper values with a reason, not a stack overflow`, () => {
+    expect(findJsonProblem(nested(maxJsonDepth))).toBeUndefined();
+    expect(findJsonProblem(nested(maxJsonDepth + 1))).toEqual({ path: [], reason: `nests arrays and objects more than ${maxJsonDepth} levels deep` });
+    expect(() => new SagaResponse({ sagaId: 's', requestId: 'r', payload: nested(100_000) as JsonValue })).toThrow(
+      new InvalidResponseError(`SagaResponse for request 'r': the value at 'payload' nests arrays and objects more than ${maxJsonDepth} levels deep, which is not JSON; reply with JSON data only.`),
+    );
   });
 });
 

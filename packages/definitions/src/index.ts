@@ -19,6 +19,7 @@ export {
 export { InvalidContextError, InvalidRequestError, InvalidResponseError } from './errors/valueErrors.js';
 
 export type { JsonObject, JsonValue, MaybePromise } from './json.js';
+export { maxJsonDepth } from './frozenJson.js';
 export { SagaContext } from './sagaContext.js';
 export { SagaRequest } from './sagaRequest.js';
 export { SagaResponse } from './sagaResponse.js';

@@ -47,6 +47,7 @@ describe('public surface', () => {
         'isSagaError',
         'isSagaErrorNamed',
         'isSagaResponseStatus',
+        'maxJsonDepth',
         'noRetry',
         'resolveRetryPolicy',
         'retryDelayMs',

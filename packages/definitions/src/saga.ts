@@ -13,6 +13,7 @@ import { showValue } from './showValue.js';
 import { ConditionalSagaStep } from './steps/conditionalSagaStep.js';
 import { LocalSagaStep } from './steps/localSagaStep.js';
 import { RemoteSagaStep } from './steps/remoteSagaStep.js';
+import type { LocalCallback, RequestBuilder } from './steps/callbacks.js';
 import { placeStep } from './steps/sagaStep.js';
 import type { SagaStep } from './steps/sagaStep.js';
 
@@ -72,12 +73,16 @@ export class Saga {
     return this.#committed;
   }
 
-  localStep(step?: LocalSagaStep): LocalSagaStep {
-    return this.#add(step ?? new LocalSagaStep(), LocalSagaStep, 'localStep');
+  /** A new local step; given a function, that is its `onExecute` (as minos's `local_step(fn)`). */
+  localStep(step?: LocalSagaStep | LocalCallback): LocalSagaStep {
+    if (typeof step !== 'function') return this.#add(step ?? new LocalSagaStep(), LocalSagaStep, 'localStep');
+    return this.#add(new LocalSagaStep(), LocalSagaStep, 'localStep').onExecute(step);
   }
 
-  remoteStep(step?: RemoteSagaStep): RemoteSagaStep {
-    return this.#add(step ?? new RemoteSagaStep(), RemoteSagaStep, 'remoteStep');
+  /** A new remote step; given a function, that is its `onExecute` (it builds the request). */
+  remoteStep(step?: RemoteSagaStep | RequestBuilder): RemoteSagaStep {
+    if (typeof step !== 'function') return this.#add(step ?? new RemoteSagaStep(), RemoteSagaStep, 'remoteStep');
+    return this.#add(new RemoteSagaStep(), RemoteSagaStep, 'remoteStep').onExecute(step);
   }
 
   conditionalStep(step?: ConditionalSagaStep): ConditionalSagaStep {
@@ -136,7 +141,7 @@ export class Saga {
     if (!(step instanceof StepClass)) {
       throw new TypeError(
         `${sagaLabel(this)}: ${method}() was given ${showValue(step)} that is not a ${StepClass.name}; ` +
-          `pass a ${StepClass.name}, or nothing to get a new one.`,
+          `pass a ${StepClass.name}, a function (its onExecute), or nothing to get a new one.`,
       );
     }
     const owner = step.saga;

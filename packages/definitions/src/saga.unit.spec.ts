@@ -5,12 +5,14 @@ import {
   EmptySagaError,
   EmptySagaStepError,
   InvalidSagaNameError,
+  MultipleOnExecuteError,
   SagaDefinitionError,
   SagaNotCommittedError,
   UndefinedOnExecuteError,
 } from './errors/definitionErrors.js';
 import { Saga } from './saga.js';
 import type { SagaOptions } from './saga.js';
+import { SagaContext } from './sagaContext.js';
 import { SagaRequest } from './sagaRequest.js';
 import type { Condition } from './steps/callbacks.js';
 import { ConditionalSagaStep } from './steps/conditionalSagaStep.js';
@@ -88,6 +90,23 @@ describe('Saga steps', () => {
     expect(saga.remoteStep(step)).toBe(step);
     expect(step.saga).toBe(saga);
     expect(step.index).toBe(0);
+  });
+
+  it('takes a function as the new step\'s onExecute, on the saga and when chaining (as minos\'s local_step(fn))', async () => {
+    const build = (ctx: SagaContext) => new SagaRequest('stock.reserve', { sku: ctx.get('sku') ?? null });
+    const saga = new Saga('s')
+      .localStep((ctx) => ctx.with({ sku: 'A1' }))
+      .remoteStep(build)
+      .onSuccess(keep)
+      .localStep(keep)
+      .commit();
+    const [first, second, third] = saga.steps as [LocalSagaStep, RemoteSagaStep, LocalSagaStep];
+    expect(saga.steps.map((step) => step.kind)).toEqual(['local', 'remote', 'local']);
+    expect(((await first.execute?.(new SagaContext())) as SagaContext).toJSON()).toEqual({ sku: 'A1' });
+    expect(second.execute).toBe(build);
+    expect(third.execute).toBe(keep);
+    expect(new Saga('t').remoteStep(build).describe().hooks).toEqual(['onExecute']);
+    expect(() => new Saga('u').localStep(keep).onExecute(keep)).toThrow(MultipleOnExecuteError);
   });
 
   it('hands out a copy of its steps', () => {

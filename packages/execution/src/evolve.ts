@@ -128,8 +128,9 @@ const apply = (draft: Draft, event: SagaEvent, recordedAt: string | undefined): 
       return;
     }
     case 'ReplyReceived': {
-      const { path, status, relatedServices } = event.data;
+      const { path, status, relatedServices, autocommit } = event.data;
       for (const service of relatedServices) if (!draft.participants.includes(service)) draft.participants.push(service);
+      if (autocommit !== undefined) draft.autocommit = autocommit;
       if (draft.pendingRequest?.purpose === 'execute') {
         setStep(draft, path, { status: status === 200 ? StepStatus.RunningOnSuccess : StepStatus.RunningOnError });
       }

@@ -251,6 +251,13 @@ describe('evolve, event by event', () => {
       expect(execution.transaction.participants).toEqual(['stock', 'warehouse', 'payment']);
     });
 
+    it('sets autocommit when it carries one (a caller continued with run({ response, autocommit })), and keeps it otherwise', () => {
+      const turnedOff = sagaEvent('ReplyReceived', { ...replied('0', 'req-0').data, autocommit: false });
+      expect(given(started(), sent('0'), turnedOff).autocommit).toBe(false);
+      expect(given(started(), sent('0'), turnedOff, finished('0', 'remote'), sent('1'), replied('1', 'req-1')).autocommit).toBe(false);
+      expect(given(started({ autocommit: false }), sent('0'), replied('0', 'req-0')).autocommit).toBe(false);
+    });
+
     it('to a compensation request: clears the pending request and leaves the step paused on its failure', () => {
       const execution = given(started(), finished('0'), sent('1'), failed('1', { kind: 'remote', status: 'timed-out', compensate: true }), compensationSent('1'), replied('1', 'comp-1'));
       expect(statusOf(execution, '1')).toBe(StepStatus.PausedOnFailure);

@@ -11,6 +11,7 @@ export {
 } from './sagaEvents.js';
 export { decodeEvent, decodeHistory, type StoredEvent, type RecordedSagaEvent } from './decodeEvent.js';
 export { CorruptedHistoryError } from './corruptedHistoryError.js';
+export { checkHistoryAgainstDefinition, definitionMismatches, streamMismatches, type HistoryMismatch, type PinnedDefinition } from './checkHistoryAgainstDefinition.js';
 export type {
   SagaExecution,
   StepExecution,

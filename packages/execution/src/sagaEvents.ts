@@ -45,14 +45,20 @@ export const sagaEventCodecs = {
   ]),
   /** A remote step's request, as built by its onExecute; published only after this is stored. */
   RequestSent: RequestC,
-  /** A reply matched to the pending request of `path` (forward or compensation). */
-  ReplyReceived: t.type({
-    path: t.string,
-    requestId: t.string,
-    status: ReplyStatusC,
-    payload: JsonC,
-    relatedServices: t.array(t.string),
-  }),
+  /**
+   * A reply matched to the pending request of `path` (forward or compensation). `autocommit`: the
+   * caller continued with `run({ response, autocommit })` and changed it; it holds from here on.
+   */
+  ReplyReceived: t.intersection([
+    t.type({
+      path: t.string,
+      requestId: t.string,
+      status: ReplyStatusC,
+      payload: JsonC,
+      relatedServices: t.array(t.string),
+    }),
+    t.partial({ autocommit: t.boolean }),
+  ]),
   /** A conditional step's choice: an alternative's index, 'else', or null when none applied. */
   BranchChosen: t.type({ path: t.string, branch: BranchC }),
   /** Every step finished forward. */

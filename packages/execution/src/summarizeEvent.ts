@@ -38,7 +38,9 @@ export const summarizeEvent = (event: SagaEvent): EventSummary => {
     case 'ReplyReceived':
       return {
         step: event.data.path,
-        summary: `← ${statusName[event.data.status] ?? event.data.status} from ${event.data.relatedServices.join(', ') || '?'} ${short(event.data.payload, 40)}`,
+        summary:
+          `← ${statusName[event.data.status] ?? event.data.status} from ${event.data.relatedServices.join(', ') || '?'} ${short(event.data.payload, 40)}` +
+          (event.data.autocommit === undefined ? '' : ` (autocommit ${event.data.autocommit ? 'on' : 'off'} from here)`),
       };
     case 'BranchChosen':
       return { step: event.data.path, summary: event.data.branch === null ? 'no branch applies' : `branch ${event.data.branch}` };

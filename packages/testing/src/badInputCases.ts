@@ -31,6 +31,8 @@ const templates = (t: BadInputTargets): Template[] => {
   return [
     { kind: 'reply: body not JSON', topic: t.replyTopic, headers: reply, body: Buffer.from('{"ok": tru'), reason: /^body is not JSON$/ },
     { kind: 'reply: empty body', topic: t.replyTopic, headers: reply, body: Buffer.alloc(0), reason: /^body is not JSON$/ },
+    // JSON text has no byte order mark; a decoder that drops it silently accepts what others refuse.
+    { kind: 'reply: body after a byte order mark', topic: t.replyTopic, headers: reply, body: Buffer.from('\uFEFF{"ok":true}'), reason: /^body is not JSON$/ },
     { kind: 'reply: binary body', topic: t.replyTopic, headers: reply, body: Buffer.from([0xff, 0xfe, 0x00, 0x01]), reason: /^body is not JSON$/ },
     { kind: 'reply: no message id', topic: t.replyTopic, headers: reply, body: json({ ok: true }), reason: /no id/, withId: false },
     { kind: 'reply: no sagaId', topic: t.replyTopic, headers: without(reply, 'sagaId'), body: json({ ok: true }), reason: /no 'sagaId' header/ },

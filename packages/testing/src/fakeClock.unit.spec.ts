@@ -42,6 +42,18 @@ describe('FakeClock', () => {
     expect(fired).toBe(true);
   });
 
+  it('waits out delays past 2³¹−1 ms (where Node\'s setTimeout fires at once)', () => {
+    const clock = new FakeClock();
+    const thirtyDays = 30 * 24 * 3_600_000;
+    const fired: string[] = [];
+    clock.setTimeout(() => fired.push(clock.now().toISOString()), thirtyDays);
+    clock.advance(1);
+    clock.advance(2 ** 31 - 1);
+    expect(fired).toEqual([]);
+    clock.advance(thirtyDays - 2 ** 31);
+    expect(fired).toEqual(['2024-01-31T00:00:00.000Z']);
+  });
+
   it('fires timers that callbacks schedule inside the window', () => {
     const clock = new FakeClock(0);
     const fired: number[] = [];

@@ -43,11 +43,46 @@ const brokerPackages: Record<string, string> = {
   'kafka:': '@saga/kafka',
 };
 
+/** Query parameters that carry a secret: `?password=` (libpq, pg), `?token=`, `?sslpassword=`, `?secret=`, … */
+const secretParameter = /pass|pwd|secret|token|key|credential|auth/i;
+
 /**
- * Credentials never appear in errors or logs: everything up to the last '@' of the authority goes,
- * since a password may hold an unescaped '@', and a URL that lost its scheme may still hold one.
+ * The user info of a URL, hidden. It ends at the last '@' of the authority (a password may hold an
+ * unescaped '@'). A password may also hold an unescaped '/', '?' or '#', which ends the authority
+ * early: when the authority looks like `user:pass…` and a later '@' comes before the query's first
+ * `name=`, the credentials run to that '@'. A URL that lost its scheme may still hold credentials.
  */
-export const redactUrl = (url: string): string => url.replace(/^([a-z][a-z0-9+.-]*:\/\/|\/\/)?[^/?#]*@/i, (_match, prefix: string | undefined) => `${prefix ?? ''}***@`);
+const redactUserInfo = (url: string): string => {
+  const prefix = /^([a-z][a-z0-9+.-]*:)?\/\//i.exec(url)?.[0] ?? '';
+  const rest = url.slice(prefix.length);
+  const authority = rest.split(/[/?#]/)[0] ?? '';
+  let end = authority.lastIndexOf('@');
+  if (prefix !== '' && authority.includes(':')) {
+    const query = /[?&][^?&=@/]*=/.exec(rest);
+    end = Math.max(end, rest.slice(0, query?.index ?? rest.length).lastIndexOf('@'));
+  }
+  return end < 0 ? url : `${prefix}***${rest.slice(end)}`;
+};
+
+/**
+ * The values of secret query parameters, hidden. A value runs to the next `&name=`, so a password
+ * holding an unescaped '&' or '#' is hidden whole.
+ */
+const redactSecretParameters = (url: string): string =>
+  url.replace(/([?&])([^?&=]*)=((?:[^&]|&(?![^&=]*=))*)/g, (pair: string, separator: string, name: string) =>
+    secretParameter.test(safeDecode(name)) ? `${separator}${name}=***` : pair,
+  );
+
+const safeDecode = (text: string): string => {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+};
+
+/** A store or broker URL for errors, logs and reports: credentials never appear, wherever they were written. */
+export const redactUrl = (url: string): string => redactSecretParameters(redactUserInfo(url));
 
 const schemeOf = (url: string, variable: string, known: string): string => {
   const match = /^([a-z][a-z0-9+.-]*:)/i.exec(url);

@@ -42,6 +42,32 @@ describe('redactUrl', () => {
   it('hides a password that contains an unescaped @', () => {
     expect(redactUrl('postgres://orders:s3cret@pa55@db.internal/orders')).not.toContain('pa55');
   });
+
+  // Hostile passwords, written the way users write them: unescaped, or in the query.
+  it.each([
+    ['postgres://orders:p@ss:w%rd@db.internal:5432/orders', 'postgres://***@db.internal:5432/orders'],
+    ['postgres://orders:p@ss/w?rd#x@db.internal:5432/orders?sslmode=require', 'postgres://***@db.internal:5432/orders?sslmode=require'],
+    ['postgres://orders:s3cr?et@db.internal/orders', 'postgres://***@db.internal/orders'],
+    ['amqp://app:pa55/w0rd@rabbit:5672/%2F', 'amqp://***@rabbit:5672/%2F'],
+    ['postgres://db.internal/orders?password=secret&x=1', 'postgres://db.internal/orders?password=***&x=1'],
+    ['postgres://orders@db.internal:5432/orders?sslmode=require&password=s3c&ret#frag&x=1', 'postgres://***@db.internal:5432/orders?sslmode=require&password=***&x=1'],
+    ['postgres://db.internal/orders?PassWord=secret', 'postgres://db.internal/orders?PassWord=***'],
+    ['postgres://db.internal/orders?sslpassword=secret&pass%77ord=secret', 'postgres://db.internal/orders?sslpassword=***&pass%77ord=***'],
+    ['nats://nats:4222?token=secret', 'nats://nats:4222?token=***'],
+    ['kafka://k1:9092?mechanism=plain&username=app&password=secret', 'kafka://k1:9092?mechanism=plain&username=app&password=***'],
+    ['postgres://orders:?password=secret&x=1@db.internal/orders', 'postgres://orders:?password=***&x=1@db.internal/orders'],
+  ])('hides the password in %s', (url, redacted) => {
+    expect(redactUrl(url)).toBe(redacted);
+  });
+
+  it.each([
+    'postgres://db.internal:5432/orders?user=me@example.com&sslmode=require',
+    'postgres://db.internal/orders?application_name=saga@orders',
+    'sqlite:./.saga/saga@2.db',
+    'sqlite:///srv/app/saga.db',
+  ])('keeps %s, which holds no secret, as it is', (url) => {
+    expect(redactUrl(url)).toBe(url);
+  });
 });
 
 describe('storeFromUrl / brokerFromUrl', () => {

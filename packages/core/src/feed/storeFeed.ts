@@ -18,6 +18,12 @@ export interface StoreFeedOptions {
   /** Events per read. Default 500. */
   readonly batchSize?: number;
   /**
+   * How long a notice waits before the feed reads, so that the appends of that time are read at once.
+   * A run waiting in this process hears its own worker's decisions directly (not through the feed);
+   * the feed matters for decisions of other processes, which it delivers this much later. Default 20 ms.
+   */
+  readonly coalesceMs?: number;
+  /**
    * How long the feed keeps its store listener after its last listener left, so that runs one
    * after another do not each start and stop it. Default 5000 ms.
    */
@@ -32,6 +38,8 @@ export class StoreFeed {
   readonly #pollMs: number;
   readonly #batchSize: number;
   readonly #lingerMs: number;
+  readonly #coalesceMs: number;
+  #scheduled: ReturnType<typeof setTimeout> | undefined;
   #lingering: ReturnType<typeof setTimeout> | undefined;
   readonly #logger: Logger | undefined;
   readonly #byStream = new Map<string, Set<FeedListener>>();
@@ -60,6 +68,7 @@ export class StoreFeed {
     this.#pollMs = options.pollMs ?? 1_000;
     this.#batchSize = options.batchSize ?? 500;
     this.#lingerMs = options.lingerMs ?? 5_000;
+    this.#coalesceMs = options.coalesceMs ?? 20;
     this.#logger = options.logger;
   }
 
@@ -118,8 +127,18 @@ export class StoreFeed {
     return unsubscribe;
   }
 
-  /** Reads what was appended since the last read now (tests, and callers that just appended). */
+  /** Reads what was appended since the last read, after `coalesceMs` (with the notices of that time). */
   poke(): void {
+    if (this.#coalesceMs <= 0) return this.#read();
+    if (this.#scheduled) return;
+    this.#scheduled = setTimeout(() => {
+      this.#scheduled = undefined;
+      this.#read();
+    }, this.#coalesceMs);
+    this.#scheduled.unref();
+  }
+
+  #read(): void {
     // Before the head is known there is no position to read from (reading would start at the
     // beginning of the store); the start reads once it is known.
     if (!this.#stopStore || !this.#positioned) return;
@@ -131,7 +150,7 @@ export class StoreFeed {
       this.#reading = undefined;
       if (this.#again) {
         this.#again = false;
-        this.poke();
+        this.#read();
       }
     });
   }
@@ -169,6 +188,8 @@ export class StoreFeed {
 
   /** Lets go of the store now (its owner is closing it); a later subscribe starts again. */
   stop(): void {
+    if (this.#scheduled) clearTimeout(this.#scheduled);
+    this.#scheduled = undefined;
     if (this.#lingering) clearTimeout(this.#lingering);
     this.#lingering = undefined;
     this.#stopStore?.();

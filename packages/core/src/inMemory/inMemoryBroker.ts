@@ -1,10 +1,10 @@
-import { deadLetterReason, resolveSubscribeOptions } from '../ports/subscribeOptions.js';
+import { resolveSubscribeOptions } from '../ports/subscribeOptions.js';
+import { afterHandlerFailure } from '../ports/deliveryFailure.js';
 import { SagaError } from '@saga/definitions';
 import { DeadLetterHeaders, deadLetterTopic, defaultSubscribeOptions } from '../ports/broker.js';
 import type { Broker, BrokerMessage, DeliveredMessage, MessageHandler, SubscribeOptions, Subscription } from '../ports/broker.js';
 import { systemClock } from '../ports/clock.js';
 import type { Clock } from '../ports/clock.js';
-import { isPoisonMessageError } from '../ports/poisonMessageError.js';
 import { toWireMessage } from '../ports/wireMessage.js';
 
 export interface InMemoryBrokerOptions {
@@ -265,12 +265,9 @@ export class InMemoryBroker implements Broker {
     if (!member.inFlight.delete(envelope) || this.destroyed) return;
     const group = member.group;
     if (!outcome.ok) {
-      const reason = deadLetterReason(outcome.error);
-      if (isPoisonMessageError(outcome.error) || envelope.deliveryCount >= member.options.maxDeliveries) {
-        this.deadLetter(envelope, reason);
-      } else {
-        this.enqueue(group, envelope, member.options.redeliveryDelayMs + this.delayMs);
-      }
+      const failed = afterHandlerFailure(outcome.error, envelope.deliveryCount, member.options.maxDeliveries);
+      if (failed.action === 'dead-letter') this.deadLetter(envelope, failed.reason);
+      else this.enqueue(group, envelope, member.options.redeliveryDelayMs + this.delayMs);
     }
     this.pump(group);
     this.checkIdle();

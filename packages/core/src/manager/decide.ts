@@ -36,16 +36,16 @@ export interface Outgoing {
 export interface Decision {
   readonly events: readonly SagaEvent[];
   readonly outbox: readonly Outgoing[];
-  /** The execution with `events` applied (what it will be once they are stored). */
-  readonly execution: SagaExecution;
   /** Why nothing was decided, when `events` is empty and the input was a message (for the log). */
   readonly ignored?: string;
+  /** What an operator should hear about once the events are stored: replies that never came. */
+  readonly warnings?: readonly string[];
 }
 
 export type DecideInput =
   | { readonly kind: 'start' }
-  | { readonly kind: 'continue' }
-  | { readonly kind: 'reply'; readonly reply: ReplyEnvelope }
+  /** `autocommit`: what the caller of `run({ response, autocommit })` asked for, recorded when it differs. */
+  | { readonly kind: 'reply'; readonly reply: ReplyEnvelope; readonly autocommit?: boolean }
   | { readonly kind: 'timer'; readonly timerId: string }
   | { readonly kind: 'commit' }
   | { readonly kind: 'reject' }
@@ -94,6 +94,7 @@ const withRetries = async <T>(policy: ResolvedRetryPolicy, call: () => Promise<O
 class DecisionBuilder {
   readonly events: SagaEvent[] = [];
   readonly outbox: Outgoing[] = [];
+  readonly warnings: string[] = [];
   constructor(
     public execution: SagaExecution,
     readonly options: DecideOptions,
@@ -116,7 +117,7 @@ class DecisionBuilder {
   }
 
   done(ignored?: string): Decision {
-    return { events: this.events, outbox: this.outbox, execution: this.execution, ...(ignored ? { ignored } : {}) };
+    return { events: this.events, outbox: this.outbox, ...(ignored ? { ignored } : {}), ...(this.warnings.length > 0 ? { warnings: this.warnings } : {}) };
   }
 }
 
@@ -380,7 +381,7 @@ const compensationAttemptFailed = (d: DecisionBuilder, path: string, error: Erro
   d.schedule('retry', retryDelayMs(policy, failed, d.options.random), { path });
 };
 
-const applyReply = async (d: DecisionBuilder, definition: Saga, reply: ReplyEnvelope): Promise<string | undefined> => {
+const applyReply = async (d: DecisionBuilder, definition: Saga, reply: ReplyEnvelope, autocommit: boolean | undefined): Promise<string | undefined> => {
   const execution = d.execution;
   if (reply.sagaId !== execution.id) return `reply for saga ${reply.sagaId} reached execution ${execution.id}`;
   const vote = execution.transaction.status === 'reserving' ? execution.transaction.votes.find((v) => v.requestId === reply.requestId) : undefined;
@@ -404,6 +405,8 @@ const applyReply = async (d: DecisionBuilder, definition: Saga, reply: ReplyEnve
       status: response.status,
       payload: reply.payload,
       relatedServices: [...reply.relatedServices],
+      // The seed's `run` takes autocommit on every call: a continuing caller's choice holds from here on.
+      ...(autocommit !== undefined && autocommit !== execution.autocommit ? { autocommit } : {}),
     }),
   );
   if (pending.purpose === 'execute') {
@@ -428,6 +431,8 @@ const applyTimer = (d: DecisionBuilder, definition: Saga, timerId: string): stri
     case 'reply': {
       if (!pending) return undefined;
       const what = `Request ${pending.requestId} (${pending.target}) of step ${pending.path}`;
+      // Often nothing consumes the target: say so where an operator looks, not only in the stream.
+      d.warnings.push(`${what} of execution ${execution.id} had no reply by ${timer.dueAt}: is a participant handling '${pending.target}'?`);
       if (pending.purpose === 'execute') {
         // The request may have been applied: the in-flight step is compensated too.
         d.record(sagaEvent('StepFailed', { path: pending.path, kind: 'remote', status: 'timed-out', error: timeoutError(what, timer.dueAt), compensate: true, requestId: pending.requestId }));
@@ -450,6 +455,7 @@ const applyTimer = (d: DecisionBuilder, definition: Saga, timerId: string): stri
     case 'votes': {
       // A participant that does not answer in time counts as a no, as in any two-phase commit.
       for (const vote of execution.transaction.votes.filter((v) => v.vote === undefined)) {
+        d.warnings.push(`${vote.service} did not vote on execution ${execution.id} by ${timer.dueAt}; counted as a no.`);
         d.record(sagaEvent('VoteReceived', { service: vote.service, requestId: vote.requestId, vote: false, reason: `no vote by ${timer.dueAt}` }));
       }
       return undefined;
@@ -457,6 +463,7 @@ const applyTimer = (d: DecisionBuilder, definition: Saga, timerId: string): stri
     case 'deadline': {
       if (!pending) return undefined;
       const error = { name: 'DeadlineExceededError', message: `Saga '${execution.definition.name}' passed its deadline (${timer.dueAt}) while step ${pending.path} waited for a reply.` };
+      d.warnings.push(`${error.message} (execution ${execution.id}, request ${pending.requestId} to '${pending.target}')`);
       d.record(sagaEvent('StepFailed', { path: pending.path, kind: 'remote', status: 'timed-out', error, compensate: true, requestId: pending.requestId }));
       return undefined;
     }
@@ -477,7 +484,7 @@ export const decide = async (definition: Saga, execution: SagaExecution, input: 
       if (definition.deadlineMs !== undefined) d.schedule('deadline', definition.deadlineMs);
       break;
     case 'reply':
-      ignored = await applyReply(d, definition, input.reply);
+      ignored = await applyReply(d, definition, input.reply, input.autocommit);
       break;
     case 'timer':
       ignored = applyTimer(d, definition, input.timerId);
@@ -502,8 +509,6 @@ export const decide = async (definition: Saga, execution: SagaExecution, input: 
       d.record(sagaEvent('CompensationResumed', { path: execution.compensation.failed.path }));
       break;
     }
-    case 'continue':
-      break;
   }
   if (ignored) return d.done(ignored);
   await advance(d, definition);

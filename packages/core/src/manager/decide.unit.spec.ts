@@ -2,7 +2,7 @@
 // stored or sent: a decision is plain data, checked here without a store, a broker or a clock.
 import { describe, expect, it } from 'vitest';
 import { Saga, SagaRequest, resolveRetryPolicy, type JsonObject, type RequestBuilder, type RetryPolicy } from '@saga/definitions';
-import { fold, sagaEvent, type SagaEvent, type SagaExecution } from '@saga/execution';
+import { evolve, fold, sagaEvent, type SagaEvent, type SagaExecution } from '@saga/execution';
 import type { ReplyEnvelope } from '../wire/sagaMessages.js';
 import { decide, type DecideInput, type DecideOptions, type Decision } from './decide.js';
 
@@ -31,8 +31,11 @@ const startedFor = (definition: Saga, overrides: { autocommit?: boolean; user?: 
   });
 const given = (definition: Saga, events: readonly SagaEvent[] = [], overrides: Parameters<typeof startedFor>[1] = {}): SagaExecution =>
   fold([startedFor(definition, overrides), ...events]);
-const when = (definition: Saga, execution: SagaExecution, input: DecideInput = { kind: 'continue' }, decideOptions = options()): Promise<Decision> =>
-  decide(definition, execution, input, decideOptions);
+/** The decision, and the execution as it will be once the decision's events are stored. */
+const when = async (definition: Saga, execution: SagaExecution, input: DecideInput = { kind: 'start' }, decideOptions = options()): Promise<Decision & { execution: SagaExecution }> => {
+  const decision = await decide(definition, execution, input, decideOptions);
+  return { ...decision, execution: decision.events.reduce(evolve, execution) };
+};
 
 const reply = (requestId: string, status: 200 | 400 | 500 = 200, payload: ReplyEnvelope['payload'] = null, relatedServices = ['stock'], sagaId = 'exec-1') =>
   ({ kind: 'reply', reply: { sagaId, requestId, status, payload, relatedServices } }) as const;
@@ -117,11 +120,6 @@ describe('decide: continue', () => {
     const decision = await when(order, execution);
     expect(execution).toEqual(before);
     expect(decision.execution.revision).toBe(execution.revision + decision.events.length);
-  });
-
-  it('decides nothing while a request is pending', async () => {
-    const decision = await when(order, given(order, pausedOnStock));
-    expect(decision).toMatchObject({ events: [], outbox: [] });
   });
 
   it('a step’s own timeout() sets its reply timer; retry() adds a resend timer after the first backoff', async () => {
@@ -336,6 +334,7 @@ describe('decide: timers', () => {
       sagaEvent('CompensationRequestSent', { path: '2', requestId: anyId, target: 'stock.release', payload: { sku: 'A1' } }),
       sagaEvent('TimerScheduled', { timerId: anyId, purpose: 'reply', dueAt: at(500), requestId: anyId, path: '2' }),
     ]);
+    expect(decision.warnings).toEqual([`Request r-2 (stock.reserve) of step 2 of execution exec-1 had no reply by ${at(500)}: is a participant handling 'stock.reserve'?`]);
     const compensationId = eventOf(decision, 'CompensationRequestSent')?.data.requestId;
     expect(compensationId).not.toBe('r-2');
     expect(decision.outbox).toEqual([
@@ -467,19 +466,19 @@ describe('decide: local compensation retries', () => {
       .commit();
     return { saga, calls: () => calls };
   };
-  const failedAtOne = [sagaEvent('StepFinished', { path: '0', kind: 'local' }), sagaEvent('StepFailed', { path: '1', kind: 'local', status: 'errored-on-execute', error: { name: 'Error', message: 'fail' }, compensate: false })];
 
   it('with one attempt, one failure is final: CompensationFailed with the error it threw', async () => {
     const { saga, calls } = flaky(Infinity);
-    const decision = await when(saga, given(saga, failedAtOne));
-    expect(decision.events).toEqual([sagaEvent('CompensationFailed', { path: '0', error: { name: 'Error', message: 'ledger down (1)' } })]);
+    const decision = await when(saga, given(saga));
+    expect(typesOf(decision)).toEqual(['StepFinished', 'StepFailed', 'CompensationFailed']);
+    expect(decision.events.at(-1)).toEqual(sagaEvent('CompensationFailed', { path: '0', error: { name: 'Error', message: 'ledger down (1)' } }));
     expect(calls()).toBe(1);
   });
 
   it('a compensation that succeeds within its attempts completes the rollback', async () => {
     const { saga, calls } = flaky(2);
-    const decision = await when(saga, given(saga, failedAtOne), { kind: 'continue' }, options({ attempts: 3, initialDelayMs: 0, maxDelayMs: 0 }));
-    expect(typesOf(decision)).toEqual(['StepCompensated', 'SagaFailed']);
+    const decision = await when(saga, given(saga), { kind: 'start' }, options({ attempts: 3, initialDelayMs: 0, maxDelayMs: 0 }));
+    expect(typesOf(decision)).toEqual(['StepFinished', 'StepFailed', 'StepCompensated', 'SagaFailed']);
     expect(calls()).toBe(3);
   });
 });
@@ -538,6 +537,29 @@ describe('decide: votes', () => {
       ['payment.transaction', 'reject'],
       ['payment.refund', undefined],
     ]);
+  });
+
+  describe('autocommit given with a reply (run({ response, autocommit }))', () => {
+    const lastPending = [...remoteDone('0', 'stock'), sagaEvent('RequestSent', { path: '1', requestId: 'r-1', target: 'payment.x', payload: null })];
+
+    it('false: recorded with the reply, so the execution completes without asking for votes', async () => {
+      const decision = await when(twoRemote, given(twoRemote, lastPending), { ...reply('r-1', 200, null, ['payment']), autocommit: false });
+      expect(eventOf(decision, 'ReplyReceived')?.data.autocommit).toBe(false);
+      expect(typesOf(decision)).toEqual(['ReplyReceived', 'StepFinished', 'SagaCompleted']);
+      expect(decision.outbox).toEqual([]);
+      expect(decision.execution.transaction.status).toBe('pending');
+    });
+
+    it('true on an execution started without: recorded, and the votes are requested', async () => {
+      const decision = await when(twoRemote, given(twoRemote, lastPending, { autocommit: false }), { ...reply('r-1', 200, null, ['payment']), autocommit: true });
+      expect(eventOf(decision, 'ReplyReceived')?.data.autocommit).toBe(true);
+      expect(typesOf(decision)).toContain('VotesRequested');
+    });
+
+    it('the value the execution already has is not recorded again', async () => {
+      const decision = await when(twoRemote, given(twoRemote, lastPending), { ...reply('r-1', 200, null, ['payment']), autocommit: true });
+      expect(eventOf(decision, 'ReplyReceived')?.data).not.toHaveProperty('autocommit');
+    });
   });
 
   it('a second vote from the same participant is ignored', async () => {

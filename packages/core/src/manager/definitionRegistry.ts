@@ -33,8 +33,4 @@ export class DefinitionRegistry {
     }
     return definition;
   }
-
-  list(): Saga[] {
-    return [...this.#byKey.values()];
-  }
 }

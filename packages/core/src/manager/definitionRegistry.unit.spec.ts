@@ -25,7 +25,6 @@ describe('DefinitionRegistry', () => {
     registry.register(v2);
     expect(registry.resolve(executionOf(v1))).toBe(v1);
     expect(registry.resolve(executionOf(v2))).toBe(v2);
-    expect(registry.list()).toEqual([v1, v2]);
   });
 
   it('accepts the same definition again, and an equal shape built anew (another import of the module)', () => {
@@ -35,8 +34,8 @@ describe('DefinitionRegistry', () => {
     registry.register(first);
     registry.register(first);
     registry.register(again);
-    expect(registry.list()).toHaveLength(1);
-    expect(registry.resolve(executionOf(first)).fingerprint).toBe(first.fingerprint);
+    // The one registered last answers, and it is equal in shape: either may run the execution.
+    expect(registry.resolve(executionOf(first))).toBe(again);
   });
 
   it('refuses a different shape under the same name@version, saying to bump the version', () => {

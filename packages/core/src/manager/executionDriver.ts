@@ -10,13 +10,13 @@
  */
 import pRetry from 'p-retry';
 import type { Saga } from '@saga/definitions';
-import { decodeHistory, fold, initialExecution, sagaEvent, type SagaEvent, type SagaExecution, type RecordedSagaEvent } from '@saga/execution';
+import { checkHistoryAgainstDefinition, decodeHistory, fold, initialExecution, sagaEvent, type SagaEvent, type SagaExecution, type RecordedSagaEvent } from '@saga/execution';
 import type { Broker } from '../ports/broker.js';
 import type { Clock } from '../ports/clock.js';
 import { isConcurrencyConflictError } from '../ports/concurrencyConflictError.js';
 import type { EventStore, NewEvent } from '../ports/eventStore.js';
 import type { Logger } from '../ports/logger.js';
-import { SagaNotFoundError } from '../errors/runErrors.js';
+import { DefinitionNotRegisteredError, SagaNotFoundError } from '../errors/runErrors.js';
 import { decide, notifiedServices, type DecideInput, type Decision, type DecideOptions } from './decide.js';
 import type { DefinitionRegistry } from './definitionRegistry.js';
 import { randomUUID } from 'node:crypto';
@@ -38,6 +38,8 @@ export interface DriverDeps {
   readonly decideOptions: DecideOptions;
   /** The executions the driver keeps between decisions. */
   readonly cache: ExecutionCache;
+  /** The lease every append takes on the execution's index entry: this process drives it. */
+  readonly lease: { readonly owner: string; readonly leaseMs: number };
   /** Re-reads after conflicts before giving up (each one means another writer made progress). */
   readonly maxConflictRetries: number;
 }
@@ -91,15 +93,31 @@ export class ExecutionDriver {
     await this.#mutex.idle();
   }
 
-  /** Reads and folds the whole stream (history, replay, and a decision on a cache miss). */
+  /**
+   * Reads and folds the whole stream (history, replay, and a decision on a cache miss). A history
+   * that contradicts its stream or its registered definition is refused with CorruptedHistoryError;
+   * only a state checked against its definition is kept to decide from.
+   */
   async load(executionId: string): Promise<Loaded> {
     const stream = executionStream(executionId);
     const stored = await this.deps.store.read(stream);
     if (stored.length === 0) throw new SagaNotFoundError(executionId);
     const events = decodeHistory(stored, stream);
     const execution = fold(events);
-    this.deps.cache.set(execution);
+    const definition = this.#registered(execution);
+    checkHistoryAgainstDefinition(events, { stream, executionId, ...(definition ? { definition } : {}) });
+    if (definition) this.deps.cache.set(execution);
     return { execution, events };
+  }
+
+  /** The definition a loaded execution resumes with; without one, a decision fails in `resolve`. */
+  #registered(execution: SagaExecution): Saga | undefined {
+    try {
+      return this.deps.registry.resolve(execution);
+    } catch (error) {
+      if (error instanceof DefinitionNotRegisteredError) return undefined;
+      throw error;
+    }
   }
 
   /** The execution to decide from: kept, or read. */
@@ -162,6 +180,7 @@ export class ExecutionDriver {
 
   async #stored(executionId: string, decision: Decision, execution: SagaExecution): Promise<SagaExecution> {
     countStoredEvents(decision.events, `${execution.definition.name}@${execution.definition.version}`);
+    for (const warning of decision.warnings ?? []) this.deps.logger.warn({ executionId }, warning);
     this.#tell(execution);
     const published = await this.#publish(executionId, decision);
     const notified = await this.#markNotified(executionId, execution, decision.outbox, published);
@@ -219,7 +238,10 @@ export class ExecutionDriver {
       data: event.data as NewEvent['data'],
       metadata: { executionId, $correlationId: executionId },
     }));
-    const result = await this.deps.store.append(stream, newEvents, expected, { index: indexEntryOf(this.#asStored(before, events, this.deps.clock.now().toISOString())) });
+    const result = await this.deps.store.append(stream, newEvents, expected, {
+      index: indexEntryOf(this.#asStored(before, events, this.deps.clock.now().toISOString())),
+      lease: this.deps.lease,
+    });
     return result.recordedAt ?? this.deps.clock.now().toISOString();
   }
 

@@ -11,6 +11,9 @@ import type { Engine } from './engine.js';
 import { executionStream } from './executionStream.js';
 import { isAwaiting } from './nextAction.js';
 
+/** Registers what to do when the client stops (at once if it has); returns the unregistering function. */
+export type OnStop = (listener: () => void) => () => void;
+
 export class ExecutionWatcher {
   readonly #engine: Engine;
   readonly #executionId: string;
@@ -22,14 +25,14 @@ export class ExecutionWatcher {
   #settled: Promise<SagaExecution>;
 
   /** Starts following before anything is appended, so nothing appended later is missed. */
-  static async open(engine: Engine, executionId: string, signal: AbortSignal): Promise<ExecutionWatcher> {
+  static async open(engine: Engine, executionId: string, onStop: OnStop): Promise<ExecutionWatcher> {
     const watcher = new ExecutionWatcher(engine, executionId);
     watcher.#stops.push(engine.driver.onStored((execution) => watcher.offer(execution), executionId));
-    const onAbort = () =>
-      watcher.#fail?.(new ManagerNotReadyError(`The manager was destroyed while waiting for execution ${executionId}; it stays in the store and can be continued.`));
-    signal.addEventListener('abort', onAbort);
-    watcher.#stops.push(() => signal.removeEventListener('abort', onAbort));
-    if (signal.aborted) onAbort();
+    watcher.#stops.push(
+      onStop(() =>
+        watcher.#fail?.(new ManagerNotReadyError(`The manager was destroyed while waiting for execution ${executionId}; it stays in the store and can be continued.`)),
+      ),
+    );
     try {
       watcher.#stops.push(await StoreFeed.of(engine.store, { logger: engine.logger }).subscribe(executionStream(executionId), (events) => watcher.#onEvents(events)));
     } catch (error) {

@@ -17,9 +17,10 @@ import {
   UnexpectedResponseError,
 } from '../errors/runErrors.js';
 import type { ReplyEnvelope } from '../wire/sagaMessages.js';
+import { headerValueProblem } from '../wire/headers.js';
 import { SagaAttributes, inSpan } from '../observability/telemetry.js';
 import { createEngine, type Engine, type EngineOptions } from './engine.js';
-import { ExecutionWatcher } from './executionWatcher.js';
+import { ExecutionWatcher, type OnStop } from './executionWatcher.js';
 import { isAwaiting } from './nextAction.js';
 import { refuseCommit, refuseContinue, refuseReject, refuseResume } from './preconditions.js';
 import type { DecideInput } from './decide.js';
@@ -33,9 +34,13 @@ export interface RunOptions {
   readonly context?: SagaContext | JsonObject;
   /** Continues the paused execution this reply belongs to. */
   readonly response?: SagaResponse;
-  /** Who started it; sent to participants in the `user` header. */
+  /** Who started it; sent to participants in the `user` header (so: no line breaks, no edge spaces). */
   readonly user?: string;
-  /** Commit (or reject) the participants' transactions when the execution ends. Default true. */
+  /**
+   * Commit (or reject) the participants' transactions when the execution ends. Default true. Given
+   * with `response`, it holds for the rest of that execution (recorded with the reply); left out, the
+   * execution keeps the value it has.
+   */
   readonly autocommit?: boolean;
   /** Return as soon as the execution waits for a reply (true), or wait for it to end (false, default). */
   readonly pauseOnDisk?: boolean;
@@ -55,7 +60,11 @@ export interface SagaHistoryEntry {
 
 export class SagaClient implements AsyncDisposable {
   readonly #engine: Engine;
-  readonly #stopping = new AbortController();
+  /**
+   * What each waiting run does when the client is destroyed. A set, not listeners on an AbortSignal:
+   * thousands of concurrent runs are normal, and an EventTarget warns past 10 listeners.
+   */
+  readonly #onDestroy = new Set<() => void>();
   #setup = false;
   #destroyed = false;
 
@@ -84,6 +93,9 @@ export class SagaClient implements AsyncDisposable {
   async setup(): Promise<void> {
     if (this.#destroyed) throw new ManagerNotReadyError('This SagaClient was destroyed; create a new one.');
     if (this.#setup) return;
+    const { store, broker } = this.#engine;
+    if (!store) throw new ManagerNotReadyError('A SagaClient needs a store: pass `store` (e.g. new InMemoryEventStore()).');
+    if (!broker) throw new ManagerNotReadyError('A SagaClient needs a broker to send the requests of the executions it starts: pass `broker` (e.g. new InMemoryBroker()).');
     await this.#engine.store.setup();
     await this.#engine.broker.setup();
     this.#setup = true;
@@ -93,7 +105,7 @@ export class SagaClient implements AsyncDisposable {
   async destroy(): Promise<void> {
     if (this.#destroyed) return;
     this.#destroyed = true;
-    this.#stopping.abort();
+    for (const stop of [...this.#onDestroy]) stop();
     await this.#engine.driver.drain();
   }
 
@@ -113,7 +125,7 @@ export class SagaClient implements AsyncDisposable {
       ...(options.response ? { [SagaAttributes.executionId]: options.response.sagaId, [SagaAttributes.requestId]: options.response.requestId } : {}),
     };
     const execution = await inSpan('saga.run', attributes, async (span) => {
-      const result = options.response ? await this.#continue(options.response, pauseOnDisk) : await this.#start(options, pauseOnDisk);
+      const result = options.response ? await this.#continue(options.response, options.autocommit, pauseOnDisk) : await this.#start(options, pauseOnDisk);
       span.setAttribute(SagaAttributes.executionId, result.id);
       span.setAttribute(SagaAttributes.status, result.status);
       return result;
@@ -223,7 +235,7 @@ export class SagaClient implements AsyncDisposable {
       executionId,
       definition: { name: definition.name, version: definition.version, fingerprint: definition.fingerprint },
       context: SagaContext.from(options.context).toJSON(),
-      user: options.user ?? null,
+      user: checkedUser(options.user),
       autocommit: options.autocommit ?? true,
       service: this.service,
     });
@@ -231,7 +243,7 @@ export class SagaClient implements AsyncDisposable {
     return this.#following(executionId, pauseOnDisk, () => this.#engine.driver.start(definition, [started]));
   }
 
-  async #continue(response: SagaResponse, pauseOnDisk: boolean): Promise<SagaExecution> {
+  async #continue(response: SagaResponse, autocommit: boolean | undefined, pauseOnDisk: boolean): Promise<SagaExecution> {
     const { execution, events } = await this.#engine.driver.load(response.sagaId);
     const refused = refuseContinue(execution);
     if (refused) throw refused.error;
@@ -240,7 +252,8 @@ export class SagaClient implements AsyncDisposable {
     if (!requestIdsOf(events).has(response.requestId)) {
       throw new UnexpectedResponseError(execution.id, response.requestId, execution.pendingRequest?.requestId);
     }
-    return this.#following(response.sagaId, pauseOnDisk, () => this.#engine.driver.drive(response.sagaId, { kind: 'reply', reply: envelopeOf(response) }));
+    const input = { kind: 'reply', reply: envelopeOf(response), ...(autocommit === undefined ? {} : { autocommit }) } as const;
+    return this.#following(response.sagaId, pauseOnDisk, () => this.#engine.driver.drive(response.sagaId, input));
   }
 
   /** Checks the operation's precondition on the stored execution, applies it, and follows it. */
@@ -257,7 +270,7 @@ export class SagaClient implements AsyncDisposable {
    */
   async #following(executionId: string, pauseOnDisk: boolean, step: () => Promise<SagaExecution>): Promise<SagaExecution> {
     if (pauseOnDisk) return step();
-    const watcher = await ExecutionWatcher.open(this.#engine, executionId, this.#stopping.signal);
+    const watcher = await ExecutionWatcher.open(this.#engine, executionId, this.#onStop);
     try {
       const execution = await step();
       if (!isAwaiting(execution)) return execution;
@@ -268,11 +281,36 @@ export class SagaClient implements AsyncDisposable {
     }
   }
 
+  readonly #onStop: OnStop = (listener) => {
+    if (this.#destroyed) {
+      listener();
+      return () => undefined;
+    }
+    this.#onDestroy.add(listener);
+    return () => void this.#onDestroy.delete(listener);
+  };
+
   #assertReady(method: string): void {
     if (this.#destroyed) throw new ManagerNotReadyError(`${method}() was called after destroy(); create a new client or manager.`);
     if (!this.#setup) throw new ManagerNotReadyError(`${method}() was called before setup(): await setup() first.`);
   }
 }
+
+/**
+ * The user travels in a header of every request: one a broker cannot carry as it is (NATS frames
+ * headers by lines and trims them) would be recorded, then never arrive. It is refused up front.
+ */
+const checkedUser = (user: unknown): string | null => {
+  if (user === undefined || user === null) return null;
+  if (typeof user !== 'string' || user === '') {
+    throw new InvalidRunOptionsError(`run({ user }) must be a non-empty string (who started the saga), but got ${JSON.stringify(user) ?? String(user)}; leave it out for no user.`);
+  }
+  const problem = headerValueProblem(user);
+  if (problem) {
+    throw new InvalidRunOptionsError(`run({ user: ${JSON.stringify(user)} }): the user ${problem}, which brokers do not carry in a header as it is; pass it without.`);
+  }
+  return user;
+};
 
 /** Every request id an execution has sent: forward and compensation requests, and votes. */
 const requestIdsOf = (events: readonly RecordedSagaEvent[]): Set<string> => {

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Saga, SagaRequest } from '@saga/definitions';
 import { InMemoryBroker } from '../inMemory/inMemoryBroker.js';
 import { InMemoryEventStore } from '../inMemory/inMemoryEventStore.js';
@@ -88,5 +88,26 @@ describe('SagaWorker', () => {
     const execution = await heir.get(id);
     expect(execution.status).toBe('errored');
     expect(execution.error?.name).toBe('ReplyTimeoutError');
+  });
+
+  it('a remote step with a 30-day timeout() waits 30 days, not 1 ms (setTimeout overflows past 2³¹−1 ms)', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      const thirtyDays = 30 * 24 * 3_600_000;
+      const patient = new Saga('patient').remoteStep().onExecute(() => new SagaRequest('nobody.listens', {})).timeout(thirtyDays).commit();
+      const manager = new SagaManager({ store: new InMemoryEventStore(), broker: new InMemoryBroker(), service: 'orders', logger: silentLogger, recoveryIntervalMs: 0 });
+      toClose.push(manager);
+      await manager.setup();
+      const paused = await manager.run({ definition: patient, pauseOnDisk: true });
+      expect(paused.timers).toEqual([expect.objectContaining({ purpose: 'reply' })]);
+      await vi.advanceTimersByTimeAsync(1_000);
+      expect((await manager.get(paused.id)).status).toBe('paused');
+      await vi.advanceTimersByTimeAsync(thirtyDays - 60_000);
+      expect((await manager.get(paused.id)).status).toBe('paused');
+      await vi.advanceTimersByTimeAsync(120_000);
+      await vi.waitFor(async () => expect((await manager.get(paused.id)).error?.name).toBe('ReplyTimeoutError'));
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

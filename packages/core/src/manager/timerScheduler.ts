@@ -44,13 +44,6 @@ export class TimerScheduler {
     else this.#armed.delete(execution.id);
   }
 
-  /** Timers armed in this process (for tests and metrics). */
-  get armedCount(): number {
-    let count = 0;
-    for (const armed of this.#armed.values()) count += armed.size;
-    return count;
-  }
-
   stop(): void {
     this.#stopped = true;
     for (const armed of this.#armed.values()) for (const cancel of armed.values()) cancel();

@@ -4,6 +4,8 @@
  */
 export const abortableDelay = (ms: number, signal: AbortSignal): Promise<void> =>
   new Promise((resolve) => {
+    // An aborted signal never fires 'abort' again: without this, the wait would run its full time.
+    if (signal.aborted) return resolve();
     const timer = setTimeout(done, ms);
     function done(): void {
       clearTimeout(timer);

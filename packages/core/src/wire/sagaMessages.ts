@@ -4,10 +4,10 @@
  * dead-lettered by the broker, so nothing malformed reaches an execution.
  */
 import { randomUUID } from 'node:crypto';
-import { isSagaResponseStatus, type JsonValue, type SagaResponseStatus } from '@saga/definitions';
+import { SagaResponseStatus, maxJsonDepth, type JsonValue } from '@saga/definitions';
 import type { BrokerMessage } from '../ports/broker.js';
 import { PoisonMessageError } from '../ports/poisonMessageError.js';
-import { Headers } from './headers.js';
+import { Headers, headerValueProblem } from './headers.js';
 
 export interface RequestEnvelope {
   readonly sagaId: string;
@@ -86,12 +86,45 @@ const required = (message: BrokerMessage, name: string, what: string): string =>
   return value;
 };
 
+/** An id the engine made: none has a control character or edge spaces, and a store may refuse them (\u0000). */
+const requiredId = (message: BrokerMessage, name: typeof Headers.sagaId | typeof Headers.requestId, what: string): string => {
+  const value = required(message, name, what);
+  const problem = headerValueProblem(value);
+  if (problem) throw new PoisonMessageError(`${what} ${message.id} has a '${name}' header that ${problem} (${JSON.stringify(value)}); ${headerPurpose[name]}.`);
+  return value;
+};
+
+/** The documented forms only: "200", not "0200" or " 200". */
+const statusByText = new Map<string, SagaResponseStatus>(Object.values(SagaResponseStatus).map((status) => [String(status), status]));
+
+/** Whether arrays and objects nest deeper than `max`; iterative, so any depth is measured safely. */
+const nestedDeeperThan = (value: JsonValue, max: number): boolean => {
+  const pending: Array<{ value: JsonValue; depth: number }> = [{ value, depth: 0 }];
+  for (let next = pending.pop(); next; next = pending.pop()) {
+    if (next.value === null || typeof next.value !== 'object') continue;
+    if (next.depth >= max) return true;
+    for (const item of Object.values(next.value)) pending.push({ value: item, depth: next.depth + 1 });
+  }
+  return false;
+};
+
+/**
+ * A body nested past what the engine folds and stores safely (its walks are recursive) is refused
+ * here, with the reason, not later with "Maximum call stack size exceeded" after retries.
+ */
+const checkedPayload = (message: BrokerMessage, what: string): JsonValue => {
+  if (nestedDeeperThan(message.body, maxJsonDepth)) {
+    throw new PoisonMessageError(`${what} ${message.id} has a payload that nests arrays and objects more than ${maxJsonDepth} levels deep.`);
+  }
+  return message.body;
+};
+
 export const decodeReply = (message: BrokerMessage): ReplyEnvelope => {
-  const sagaId = required(message, Headers.sagaId, 'Reply');
-  const requestId = required(message, Headers.requestId, 'Reply');
+  const sagaId = requiredId(message, Headers.sagaId, 'Reply');
+  const requestId = requiredId(message, Headers.requestId, 'Reply');
   const rawStatus = required(message, Headers.status, 'Reply');
-  const status = Number(rawStatus);
-  if (!/^\d+$/.test(rawStatus) || !isSagaResponseStatus(status)) {
+  const status = statusByText.get(rawStatus);
+  if (status === undefined) {
     throw new PoisonMessageError(`Reply ${message.id} for saga ${sagaId} has status '${rawStatus}'; expected 200 (SUCCESS), 400 (ERROR) or 500 (SYSTEM_ERROR).`);
   }
   const related = message.headers[Headers.relatedServices] ?? '';
@@ -100,7 +133,7 @@ export const decodeReply = (message: BrokerMessage): ReplyEnvelope => {
     requestId,
     status,
     relatedServices: related.split(',').filter((s) => s.length > 0),
-    payload: message.body,
+    payload: checkedPayload(message, 'Reply'),
   };
 };
 
@@ -111,24 +144,24 @@ export const decodeRequest = (message: BrokerMessage): RequestEnvelope => {
   }
   const user = message.headers[Headers.user];
   return {
-    sagaId: required(message, Headers.sagaId, 'Request'),
-    requestId: required(message, Headers.requestId, 'Request'),
+    sagaId: requiredId(message, Headers.sagaId, 'Request'),
+    requestId: requiredId(message, Headers.requestId, 'Request'),
     replyTo: required(message, Headers.replyTo, 'Request'),
     purpose,
     ...(user ? { user } : {}),
     headers: message.headers,
-    payload: message.body,
+    payload: checkedPayload(message, 'Request'),
   };
 };
 
 export const decodeTransactionCommand = (message: BrokerMessage): { action: TransactionAction; sagaId: string; requestId?: string; replyTo?: string } => {
-  const sagaId = required(message, Headers.sagaId, 'Transaction command');
+  const sagaId = requiredId(message, Headers.sagaId, 'Transaction command');
   const action = required(message, Headers.transactionAction, 'Transaction command');
   if (action !== 'reserve' && action !== 'commit' && action !== 'reject') {
     throw new PoisonMessageError(`Transaction command ${message.id} has action '${action}'; expected reserve, commit or reject.`);
   }
   if (action === 'reserve') {
-    return { action, sagaId, requestId: required(message, Headers.requestId, 'Reserve command'), replyTo: required(message, Headers.replyTo, 'Reserve command') };
+    return { action, sagaId, requestId: requiredId(message, Headers.requestId, 'Reserve command'), replyTo: required(message, Headers.replyTo, 'Reserve command') };
   }
   return { action, sagaId };
 };

@@ -2,7 +2,7 @@
 // through these decoders, so a malformed message must be refused here (PoisonMessageError, which
 // brokers dead-letter at once) with a reason an operator can act on.
 import { describe, expect, it } from 'vitest';
-import { isSagaError } from '@saga/definitions';
+import { isSagaError, maxJsonDepth, type JsonValue } from '@saga/definitions';
 import type { BrokerMessage } from '../ports/broker.js';
 import { PoisonMessageError, isPoisonMessageError } from '../ports/poisonMessageError.js';
 import { Headers, replyTopic, transactionTopic } from './headers.js';
@@ -120,7 +120,7 @@ describe('replies', () => {
     }
   });
 
-  it.each(['600', 'ok', '200.0', '2e2', ' 200', '-200'])('with status %j is poison, listing the statuses expected', (status) => {
+  it.each(['600', 'ok', '200.0', '2e2', ' 200', '-200', '0200', '00400', '+200', '200 '])('with status %j is poison, listing the statuses expected', (status) => {
     const message = withHeaders(encodeReply(reply), { status });
     const error = poison(() => decodeReply(message));
     expect(error.message).toBe(`Reply ${message.id} for saga exec-1 has status '${status}'; expected 200 (SUCCESS), 400 (ERROR) or 500 (SYSTEM_ERROR).`);
@@ -129,6 +129,19 @@ describe('replies', () => {
   it.each([[''], [undefined]])('with status %j (no status at all) is poison, naming the header', (status) => {
     const message = withHeaders(encodeReply(reply), { status });
     expect(poison(() => decodeReply(message)).message).toBe(`Reply ${message.id} has no 'status' header; its outcome is unknown (expected 200, 400 or 500).`);
+  });
+
+  it.each(['sagaId', 'requestId'])('with a control character in %s is poison, naming the header (not a store error after retries)', (header) => {
+    const message = withHeaders(encodeReply(reply), { [header]: 'exec-1\u0000' });
+    expect(poison(() => decodeReply(message)).message).toMatch(`Reply ${message.id} has a '${header}' header that holds a line break or another control character ("exec-1\\u0000"); it cannot be matched`);
+  });
+
+  it('with a payload nested deeper than the engine accepts is poison, with the reason (not a stack overflow)', () => {
+    let payload: JsonValue = null;
+    for (let level = 0; level < 100_000; level += 1) payload = [payload];
+    const message = { ...encodeReply(reply), body: payload };
+    expect(poison(() => decodeReply(message)).message).toBe(`Reply ${message.id} has a payload that nests arrays and objects more than ${maxJsonDepth} levels deep.`);
+    expect(poison(() => decodeRequest({ ...encodeRequest(request), body: payload })).message).toMatch(/^Request .* has a payload that nests arrays and objects more than/);
   });
 });
 

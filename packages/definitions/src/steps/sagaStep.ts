@@ -4,6 +4,7 @@ import type { Saga } from '../saga.js';
 import { sagaLabel } from '../sagaLabel.js';
 import type { SagaStepShape } from '../sagaShape.js';
 import { showValue } from '../showValue.js';
+import type { LocalCallback, RequestBuilder } from './callbacks.js';
 import type { ConditionalSagaStep } from './conditionalSagaStep.js';
 import type { LocalSagaStep } from './localSagaStep.js';
 import type { RemoteSagaStep } from './remoteSagaStep.js';
@@ -39,12 +40,14 @@ export abstract class SagaStep {
     return placements.get(this)?.index;
   }
 
-  localStep(): LocalSagaStep {
-    return this.#owner('localStep').localStep();
+  /** The next step, local; a function given here is its `onExecute`. */
+  localStep(onExecute?: LocalCallback): LocalSagaStep {
+    return this.#owner('localStep').localStep(onExecute);
   }
 
-  remoteStep(): RemoteSagaStep {
-    return this.#owner('remoteStep').remoteStep();
+  /** The next step, remote; a function given here is its `onExecute` (it builds the request). */
+  remoteStep(onExecute?: RequestBuilder): RemoteSagaStep {
+    return this.#owner('remoteStep').remoteStep(onExecute);
   }
 
   conditionalStep(): ConditionalSagaStep {

@@ -29,8 +29,10 @@ import {
   executionStream,
   replyTopic,
   deadLetterTopic,
+  maxJsonDepth,
   type EventStore,
   type JsonObject,
+  type JsonValue,
   type SagaExecution,
   type SagaManager,
 } from '@saga/core';
@@ -189,6 +191,47 @@ export const engineScenarios = (name: string, makeStore: () => Promise<EventStor
         const execution = await manager.run({ definition: saga, user: 'user-42' });
         expect(execution.user).toBe('user-42');
         expect(world.calls('stock.reserve')[0]?.meta).toMatchObject({ user: 'user-42', sagaId: execution.id, purpose: 'execute' });
+      });
+
+      it('localStep(fn) and remoteStep(fn) take the callback as the step\'s onExecute (as minos\'s local_step(fn))', async () => {
+        await stock();
+        const manager = await world.manager();
+        const saga = new Saga('shorthand')
+          .localStep((ctx) => ctx.with({ sku: 'S1' }))
+          .remoteStep((ctx) => new SagaRequest('stock.reserve', { sku: ctx.get('sku') ?? null }))
+          .commit();
+        const execution = await manager.run({ definition: saga });
+        expect(execution.status).toBe(SagaStatus.Finished);
+        expect(world.calls('stock.reserve').map((c) => c.payload)).toEqual([{ sku: 'S1' }]);
+      });
+
+      it.each(['alice\nbob', 'alice\r\n', ' alice', 'alice ', 'al\u0000ice', ''])(
+        'refuses a user that a broker cannot carry in a header (%j) before anything is written',
+        async (user) => {
+          const manager = await world.manager();
+          const saga = new Saga('bad_user').remoteStep().onExecute(() => new SagaRequest('stock.reserve', {})).commit();
+          const error = await manager.run({ definition: saga, user }).catch((e: unknown) => e);
+          expect(error).toBeInstanceOf(InvalidRunOptionsError);
+          expect((error as Error).message).toMatch(/^run\(\{ user/);
+          expect((await world.store.listStreams()).streams).toHaveLength(0);
+        },
+      );
+
+      it('more than 10 concurrent runs print no MaxListenersExceededWarning', async () => {
+        await stock();
+        const manager = await world.manager();
+        const saga = new Saga('many').remoteStep().onExecute(() => new SagaRequest('stock.reserve', {})).commit();
+        const warnings: Error[] = [];
+        const onWarning = (warning: Error) => void warnings.push(warning);
+        process.on('warning', onWarning);
+        try {
+          const executions = await Promise.all(Array.from({ length: 25 }, () => manager.run({ definition: saga })));
+          expect(executions.every((e) => e.status === SagaStatus.Finished)).toBe(true);
+          await new Promise((resolve) => setImmediate(resolve));
+        } finally {
+          process.off('warning', onWarning);
+        }
+        expect(warnings.map((w) => `${w.name}: ${w.message}`)).toEqual([]);
       });
 
       it('returns only the id with returnExecution: false', async () => {
@@ -586,6 +629,59 @@ export const engineScenarios = (name: string, makeStore: () => Promise<EventStor
         expect((await manager.get(paused.id)).revision).toBe(paused.revision);
       });
 
+      it('replies with a status not in its documented form, a control character in an id, or a payload nested too deep are dead-lettered at once, with the reason', async () => {
+        const manager = await world.manager();
+        const saga = new Saga('lenient').remoteStep().onExecute(() => new SagaRequest('nobody.listens', {})).commit();
+        const paused = await manager.run({ definition: saga, pauseOnDisk: true });
+        const requestId = paused.pendingRequest?.requestId ?? '';
+        let deep: JsonValue = null;
+        for (let level = 0; level <= maxJsonDepth; level += 1) deep = [deep];
+        const bad: { headers: Record<string, string>; body: JsonValue }[] = [
+          { headers: { sagaId: paused.id, requestId, status: '0200' }, body: null },
+          { headers: { sagaId: paused.id, requestId, status: '00400' }, body: null },
+          { headers: { sagaId: `${paused.id}\u0000`, requestId, status: '200' }, body: null },
+          { headers: { sagaId: paused.id, requestId, status: '200' }, body: deep },
+        ];
+        for (const [index, message] of bad.entries()) await world.broker.publish(replyTopic('order'), { id: `lenient-${index}`, ...message });
+        await world.broker.drain();
+        const dead = world.broker.deadLetters(deadLetterTopic(replyTopic('order')));
+        expect(dead.map((d) => d.headers['x-dead-letter-reason'])).toEqual([
+          expect.stringContaining("status '0200'"),
+          expect.stringContaining("status '00400'"),
+          expect.stringContaining("'sagaId' header that holds a line break or another control character"),
+          expect.stringContaining(`payload that nests arrays and objects more than ${maxJsonDepth} levels deep`),
+        ]);
+        expect(dead.map((d) => d.deliveries)).toEqual([1, 1, 1, 1]);
+        expect((await manager.get(paused.id)).revision).toBe(paused.revision);
+      });
+
+      it('run({ response, autocommit: false }) is honoured: the execution ends without committing, and it is recorded', async () => {
+        const manager = await world.manager();
+        const saga = new Saga('continue_manual').remoteStep().onExecute(() => new SagaRequest('nobody.listens', {})).commit();
+        const paused = await manager.run({ definition: saga, pauseOnDisk: true });
+        const response = new SagaResponse({ sagaId: paused.id, requestId: paused.pendingRequest?.requestId ?? '', relatedServices: ['stock'] });
+        const execution = await manager.run({ response, autocommit: false, pauseOnDisk: true });
+        expect(execution.status).toBe(SagaStatus.Finished);
+        expect(execution.autocommit).toBe(false);
+        expect(execution.transaction.status).toBe('pending');
+        const history = await manager.history(paused.id);
+        expect(history.map((e) => e.type)).not.toContain('VotesRequested');
+        expect(history.find((e) => e.type === 'ReplyReceived')?.data).toMatchObject({ autocommit: false });
+        // Another manager folds the same answer from the stream.
+        expect((await (await world.manager({ service: 'auditor' })).get(paused.id)).autocommit).toBe(false);
+      });
+
+      it('run({ response, autocommit: true }) commits an execution started with autocommit: false', async () => {
+        await world.participant('stock', {});
+        const manager = await world.manager();
+        const saga = new Saga('continue_commit').remoteStep().onExecute(() => new SagaRequest('nobody.listens', {})).commit();
+        const paused = await manager.run({ definition: saga, autocommit: false, pauseOnDisk: true });
+        const response = new SagaResponse({ sagaId: paused.id, requestId: paused.pendingRequest?.requestId ?? '', relatedServices: ['stock'] });
+        const execution = await manager.run({ response, autocommit: true });
+        expect(execution.transaction.status).toBe('committed');
+        await waitFor(() => world.hooks().some((h) => h.hook === 'commit'));
+      });
+
       it('a request whose payload has the wrong shape is dead-lettered by the participant; the timeout compensates', async () => {
         await world.participant('stock', {});
         const participant = new (await import('@saga/core')).SagaParticipant({ broker: world.broker, service: 'typed-stock' }).handle(
@@ -626,6 +722,16 @@ export const engineScenarios = (name: string, makeStore: () => Promise<EventStor
         expect(execution.error?.name).toBe('ReplyTimeoutError');
         expect(execution.steps.find((s) => s.path === '1')?.status).toBe('compensated');
         expect(log).toEqual(['stock.release', 'undo local']);
+      });
+
+      it('a reply timeout is logged at warn, naming the topic nobody answered on', async () => {
+        const manager = await world.manager({ replyTimeoutMs: 50 });
+        const saga = new Saga('unheard').remoteStep().onExecute(() => new SagaRequest('nobody.subscribes', {})).commit();
+        const execution = await manager.run({ definition: saga, raiseOnError: false });
+        expect(execution.error?.name).toBe('ReplyTimeoutError');
+        expect(world.logger.entries.filter((e) => e.level === 'warn' && e.fields.executionId === execution.id).map((e) => e.message)).toEqual([
+          expect.stringMatching(/ \(nobody\.subscribes\) of step 0 of execution .* had no reply by .*: is a participant handling 'nobody\.subscribes'\?$/),
+        ]);
       });
 
       it('a late reply after the timeout is ignored', async () => {
@@ -878,6 +984,15 @@ export const engineScenarios = (name: string, makeStore: () => Promise<EventStor
         await manager[Symbol.asyncDispose]();
         expect(manager.alreadyDestroyed).toBe(true);
         await expect(manager.run({ definition: saga })).rejects.toBeInstanceOf(ManagerNotReadyError);
+      });
+
+      it('a manager or client without a broker says what is missing (not a TypeError)', async () => {
+        const { SagaClient, SagaManager } = await import('@saga/core');
+        const noBroker = { store: world.store } as unknown as ConstructorParameters<typeof SagaManager>[0];
+        expect(() => new SagaManager(noBroker)).toThrow(ManagerNotReadyError);
+        expect(() => new SagaManager(noBroker)).toThrow(/needs a broker for requests and replies: pass `broker`/);
+        const client = new SagaClient(noBroker);
+        await expect(client.setup()).rejects.toThrow(/A SagaClient needs a broker to send the requests of the executions it starts: pass `broker`/);
       });
 
       it('the fold never calls user code: replay of a stored history needs no definition', async () => {

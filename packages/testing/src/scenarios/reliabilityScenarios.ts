@@ -9,14 +9,17 @@ import {
   SagaBusinessError,
   SagaRequest,
   SagaResponse,
+  SagaParticipant,
   SagaStatus,
   encodeReply,
+  replyTopic,
   type Broker,
   type BrokerMessage,
   type InMemoryBroker,
   type JsonObject,
   type SagaManager,
 } from '@saga/core';
+import { FakeClock } from '../fakeClock.js';
 import type { SagaTestWorld } from '../sagaTestWorld.js';
 import { waitFor } from '../waitFor.js';
 
@@ -117,7 +120,7 @@ export const reliabilityScenarios = (getWorld: () => SagaTestWorld): void => {
       expect(undone).toEqual(['release']);
     });
 
-    it('re-sends an unanswered request with the same requestId, and the participant handles it once', async () => {
+    it('re-sends an unanswered request with the same requestId: the participant receives it again, as the same request', async () => {
       const world = getWorld();
       const seen: string[] = [];
       // A participant whose first delivery is lost (acknowledged, never answered).
@@ -139,6 +142,49 @@ export const reliabilityScenarios = (getWorld: () => SagaTestWorld): void => {
       expect(new Set(seen).size).toBe(1);
       const history = await manager.history(execution.id);
       expect(history.find((e) => e.type === 'RequestResent')?.data).toMatchObject({ requestId: seen[0], attempt: 2 });
+    });
+
+    it('a SagaParticipant handles a re-sent request once: the re-send gets the first reply again', async () => {
+      const world = getWorld();
+      let charged = 0;
+      // The participant's first reply is lost on its way back; the manager re-sends the same request.
+      const lossy = losing(world.broker, replyTopic('order'), 1);
+      const participant = new SagaParticipant({ broker: lossy, service: 'payment' }).handle('payment.charge', () => ({ charge: (charged += 1) }));
+      await participant.setup();
+      try {
+        const manager = await world.manager();
+        const saga = new Saga('resend_once')
+          .remoteStep()
+          .onExecute(() => new SagaRequest('payment.charge', {}))
+          .retry({ attempts: 3, initialDelayMs: 60, jitter: false })
+          .onSuccess((ctx, reply) => ctx.with({ reply: reply.payload }))
+          .commit();
+        const execution = await manager.run({ definition: saga });
+        expect(execution.status).toBe(SagaStatus.Finished);
+        expect(lossy.lost).toHaveLength(1);
+        expect((await types(manager, execution.id)).filter((t) => t === 'RequestResent').length).toBeGreaterThanOrEqual(1);
+        expect(charged).toBe(1);
+        expect(execution.context).toEqual({ reply: { charge: 1 } });
+      } finally {
+        await participant.destroy();
+      }
+    });
+
+    it('a 30-day step timeout waits 30 days (on a FakeClock), then times out', async () => {
+      const world = getWorld();
+      const clock = new FakeClock();
+      const thirtyDays = 30 * 24 * 3_600_000;
+      const manager = await world.manager({ clock, recoveryIntervalMs: 0 });
+      const saga = new Saga('month_long').remoteStep().onExecute(() => new SagaRequest('nobody.answers', {})).timeout(thirtyDays).commit();
+      const paused = await manager.run({ definition: saga, pauseOnDisk: true });
+      expect(paused.timers[0]?.dueAt).toBe(new Date(clock.now().getTime() + thirtyDays).toISOString());
+      await clock.advanceAsync(1);
+      expect((await manager.get(paused.id)).status).toBe(SagaStatus.Paused);
+      await clock.advanceAsync(thirtyDays - 2);
+      expect((await manager.get(paused.id)).status).toBe(SagaStatus.Paused);
+      await clock.advanceAsync(1);
+      const done = await settled(manager, paused.id);
+      expect(done.error?.name).toBe('ReplyTimeoutError');
     });
 
     it('retries a local step with backoff before failing it', async () => {
