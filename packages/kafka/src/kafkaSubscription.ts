@@ -1,4 +1,3 @@
-import { deadLetterReason, abortableDelay } from '@saga/core';
 /**
  * One member of a consumer group: a kafkajs consumer in the group feeding a `Pipeline` (per-key
  * order, `concurrency` handlers at once, offsets committed only past finished messages). A failed
@@ -6,7 +5,7 @@ import { deadLetterReason, abortableDelay } from '@saga/core';
  * redelivery, and retrying in place keeps the execution's later messages behind it — until
  * `maxDeliveries`; then the message is dead-lettered and its offset committed.
  */
-import { isPoisonMessageError } from '@saga/core';
+import { abortableDelay, afterHandlerFailure, deadLetterReason } from '@saga/core';
 import type { DeliveredMessage, Logger, MessageHandler, SubscribeOptions, Subscription } from '@saga/core';
 import type { Consumer, EachBatchPayload, KafkaMessage } from 'kafkajs';
 import { decodeMessage } from './kafkaMessage.js';
@@ -138,9 +137,10 @@ export class KafkaSubscription implements Subscription {
         return true;
       } catch (error) {
         if (this.#closed || !current()) return false;
-        if (isPoisonMessageError(error) || deliveryCount >= options.maxDeliveries) {
+        const failed = afterHandlerFailure(error, deliveryCount, options.maxDeliveries);
+        if (failed.action === 'dead-letter') {
           const { id, headers } = decoded.message;
-          await this.#deps.deadLetter({ topic, record, id, headers, reason: deadLetterReason(error), deliveries: deliveryCount });
+          await this.#deps.deadLetter({ topic, record, id, headers, reason: failed.reason, deliveries: failed.deliveries });
           return true;
         }
       }

@@ -1,8 +1,10 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { connect, headers as natsHeaders } from '@nats-io/transport-node';
 import { jetstream } from '@nats-io/jetstream';
-import { badInputScenario, brokerAdapterSuite, brokerContract, brokerTestKit, startTcpProxy, uniqueName, waitFor } from '@saga/testing';
+import { badInputScenario, brokerAdapterSuite, brokerContract, brokerTestKit, captureLogger, startTcpProxy, uniqueName, waitFor } from '@saga/testing';
 import type { RawPublisher } from '@saga/testing';
+import { DeadLetterHeaders, deadLetterTopic } from '@saga/core';
+import type { MsgHdrs } from '@nats-io/transport-node';
 import { NatsBroker } from './natsBroker.js';
 import type { NatsBrokerOptions } from './natsBroker.js';
 import { parseNatsUrl } from './natsConnection.js';
@@ -29,6 +31,22 @@ const rawPublisher = async (): Promise<RawPublisher> => {
     },
     close: () => native.close(),
   };
+};
+
+/**
+ * Publishes a header block as written, past nats.js's checks (a Go client, or a hand-written HPUB,
+ * sends names nats.js refuses), and waits for the stream's acknowledgement.
+ */
+const publishRawHeaders = async (topic: string, headerLines: ReadonlyArray<readonly [string, string]>, body: string): Promise<void> => {
+  const native = await connect({ servers: parseNatsUrl(url).servers });
+  try {
+    const block = new TextEncoder().encode(`NATS/1.0\r\n${headerLines.map(([key, value]) => `${key}: ${value}\r\n`).join('')}\r\n`);
+    const headers = { encode: () => block } as unknown as MsgHdrs;
+    const ack = await native.request(`${server.naming.subjectPrefix}.${topic}`, new TextEncoder().encode(body), { headers, timeout: 5_000 });
+    expect(ack.json<{ error?: unknown }>().error).toBeUndefined();
+  } finally {
+    await native.close();
+  }
 };
 
 brokerContract('NatsBroker', async () => broker(), { skip: server.skip });
@@ -87,5 +105,61 @@ describe.skipIf(server.skip !== undefined)('NatsBroker on a real server', () => 
       return true;
     }, { timeoutMs: 15_000, intervalMs: 200, message: 'a publish after the reconnect' });
     await waitFor(() => got.received.some((m) => m.id === 'after'), { timeoutMs: 15_000, message: 'a message after the reconnect' });
+  });
+
+  it('dead-letters at once a message whose header names nats.js cannot read, naming them; the handler never sees it', async () => {
+    const on = await started(broker());
+    const topic = uniqueName('natsheaders.');
+    const dead = await inbox(on, deadLetterTopic(topic));
+    const handled = await inbox(on, topic);
+    await publishRawHeaders(topic, [['Nats-Msg-Id', 'space-1'], ['x bad', '1'], ['x-trace', 't']], '{"ok":true}');
+    await publishRawHeaders(topic, [['Nats-Msg-Id', 'accent-1'], ['x-caf\u00e9', '1']], '{"ok":true}');
+    await waitFor(() => dead.received.length === 2, { timeoutMs: 10_000, message: 'two dead letters' });
+    expect(handled.received).toEqual([]);
+    const space = dead.received.find((m) => m.id === 'space-1');
+    expect(space?.headers[DeadLetterHeaders.reason]).toMatch(/header name "x bad" is not allowed on NATS/);
+    expect(space?.headers[DeadLetterHeaders.deliveries]).toBe('1');
+    expect(space?.headers['x-trace']).toBe('t');
+    expect(space?.body).toEqual({ ok: true });
+    expect(dead.received.find((m) => m.id === 'accent-1')?.headers[DeadLetterHeaders.reason]).toMatch(/header name "x-café"/);
+  });
+
+  it('dead-letters a body so large that its letter would not fit, cut to fit, with the reason kept', async () => {
+    const on = await started(broker());
+    const topic = uniqueName('natsbig.');
+    const dead = await inbox(on, deadLetterTopic(topic));
+    const handled = await inbox(on, topic);
+    const native = await connect({ servers: parseNatsUrl(url).servers });
+    cleanup(() => native.close());
+    const maxPayload = native.info?.max_payload ?? 1024 * 1024;
+    // Not JSON, and as large as the server takes with its id header: the letter's headers overflow it.
+    const body = new Uint8Array(maxPayload - 100).fill(0x78);
+    const headers = natsHeaders();
+    headers.set('x-trace', 'big');
+    await jetstream(native).publish(`${server.naming.subjectPrefix}.${topic}`, body, { msgID: 'big-1', headers });
+    await waitFor(() => dead.received.length === 1, { timeoutMs: 10_000, message: 'the dead letter of the large message' });
+    expect(handled.received).toEqual([]);
+    const letter = dead.received[0];
+    expect(letter?.id).toBe('big-1');
+    expect(letter?.headers['x-trace']).toBe('big');
+    expect(letter?.headers[DeadLetterHeaders.reason]).toMatch(new RegExp(`^body is not JSON \\(dead letter too large for NATS: body cut to \\d+ of ${body.length} bytes\\)$`));
+    expect(typeof letter?.body === 'string' && letter.body.length > maxPayload - 1_000).toBe(true);
+  });
+
+  it('says at warn when a message goes to a subject no group consumes (the stream drops it), and not when one does', async () => {
+    const logger = captureLogger();
+    const on = await started(broker({ logger }));
+    const service = uniqueName('natsnobody');
+    const unheard = `${service}.nobody`;
+    const heard = `${service}.somebody`;
+    const got = await inbox(on, heard);
+    // publish resolves after the check: the warning, if any, is already logged.
+    await on.publish(unheard, { id: 'unheard', headers: {}, body: 1 });
+    await on.publish(heard, { id: 'heard', headers: {}, body: 2 });
+    await waitFor(() => got.received.length === 1, { timeoutMs: 10_000, message: 'the message with a consumer' });
+    const warnings = logger.entries.filter((e) => e.level === 'warn');
+    expect(warnings).toEqual([
+      expect.objectContaining({ message: expect.stringMatching(/no group subscribes/), fields: expect.objectContaining({ topic: unheard, messageId: 'unheard' }) }),
+    ]);
   });
 });

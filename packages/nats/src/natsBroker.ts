@@ -17,7 +17,7 @@ import {
 import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
 import { NatsConnectionError, parseNatsUrl } from './natsConnection.js';
 import type { ParsedNatsUrl } from './natsConnection.js';
-import { encodeMessage, oneLine, sagaIdHeader, toNatsHeaders } from './natsMessage.js';
+import { encodeMessage, fitDeadLetter, oneLine, sagaIdHeader, toNatsHeaders } from './natsMessage.js';
 import { NatsSubscription } from './natsSubscription.js';
 import type { DeadLetterRequest } from './natsSubscription.js';
 import { checkGroup, checkTopic, consumerNameOf, deadLetterStream, streamOf, subjectOf } from './subjects.js';
@@ -69,6 +69,8 @@ export class NatsBroker implements Broker {
   readonly #options: NatsBrokerOptions;
   readonly #streams = new Map<string, Promise<void>>();
   readonly #subscriptions = new Set<NatsSubscription>();
+  /** Subjects with a consumer, and when it was last seen. */
+  readonly #heard = new Map<string, number>();
   #opening: Promise<Connected> | undefined;
   #destroyed = false;
 
@@ -102,7 +104,8 @@ export class NatsBroker implements Broker {
     const { js } = await this.#connected();
     const place = streamOf(this.#naming, topic);
     await this.#ensureStream(place);
-    const publish = () => js.publish(subjectOf(this.#naming, topic), data, { msgID: message.id, headers, timeout: this.#publishTimeoutMs });
+    const subject = subjectOf(this.#naming, topic);
+    const publish = () => js.publish(subject, data, { msgID: message.id, headers, timeout: this.#publishTimeoutMs });
     try {
       await publish();
     } catch (error) {
@@ -114,6 +117,7 @@ export class NatsBroker implements Broker {
         throw this.#publishError(`message '${message.id}' to '${topic}'`, again);
       });
     }
+    if (!place.deadLetters) await this.#sayIfUnheard(place.stream, subject, topic, message.id);
   }
 
   async subscribe(topic: string, group: string, handler: MessageHandler, options: SubscribeOptions = {}): Promise<Subscription> {
@@ -142,6 +146,7 @@ export class NatsBroker implements Broker {
     } catch (error) {
       throw new SagaError(`Cannot create the consumer of group '${group}' on '${topic}' (stream ${place.stream}) on NATS at ${this.#url.where}: ${deadLetterReason(error)}.`, { cause: error });
     }
+    this.#heard.set(subjectOf(this.#naming, topic), Date.now());
     const consumer = await js.consumers.get(place.stream, name);
     const subscription: NatsSubscription = new NatsSubscription({
       consumer,
@@ -257,22 +262,57 @@ export class NatsBroker implements Broker {
   }
 
   async #deadLetter(request: DeadLetterRequest): Promise<void> {
-    const { js } = await this.#connected();
+    const { js, nc } = await this.#connected();
     const { topic } = request;
     const id = request.id ?? `no-id-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}`;
     const letterTopic = deadLetterTopic(topic);
-    const headers = toNatsHeaders(letterTopic, id, {
-      ...request.headers,
-      [sagaIdHeader]: id,
-      [DeadLetterHeaders.reason]: oneLine(request.reason) || 'unknown',
-      [DeadLetterHeaders.originalTopic]: topic,
-      [DeadLetterHeaders.deliveries]: String(request.deliveries),
-    });
+    // The body goes on as it came (it may not even be JSON): the letter is evidence; only a letter
+    // the server could not take is cut, saying so in its reason.
+    const letter = fitDeadLetter(
+      request.data,
+      request.headers,
+      {
+        [sagaIdHeader]: id,
+        [DeadLetterHeaders.reason]: oneLine(request.reason) || 'unknown',
+        [DeadLetterHeaders.originalTopic]: topic,
+        [DeadLetterHeaders.deliveries]: String(request.deliveries),
+      },
+      nc.info?.max_payload ?? defaultMaxPayload,
+    );
+    const headers = toNatsHeaders(letterTopic, id, letter.headers);
     await this.#ensureStream(streamOf(this.#naming, letterTopic));
     // No msgID: a message dead-lettered again after a replay must not be dropped as a duplicate.
-    // The body goes on as it came (it may not even be JSON): the letter is evidence.
-    await js.publish(subjectOf(this.#naming, letterTopic), request.data, { headers, timeout: this.#publishTimeoutMs });
-    this.#logger.warn({ topic, messageId: id, deliveries: request.deliveries, reason: request.reason }, 'Dead-lettered a message');
+    await js.publish(subjectOf(this.#naming, letterTopic), letter.data, { headers, timeout: this.#publishTimeoutMs });
+    this.#logger.warn({ topic, messageId: id, deliveries: request.deliveries, reason: letter.headers[DeadLetterHeaders.reason] }, 'Dead-lettered a message');
+  }
+
+  /**
+   * A work stream keeps a message only while some group's consumer takes its subject (interest
+   * retention): with none, the server acknowledges it and drops it at once. Said at warn, as on
+   * RabbitMQ, so a `run` waiting for a reply nobody will send is explained in the log. A consumer
+   * seen is trusted for a minute; a missing one is looked for on every publish.
+   */
+  async #sayIfUnheard(stream: string, subject: string, topic: string, messageId: string): Promise<void> {
+    const seen = this.#heard.get(subject);
+    if (seen !== undefined && Date.now() - seen < heardForMs) return;
+    try {
+      const { jsm } = await this.#connected();
+      for await (const consumer of jsm.consumers.list(stream)) {
+        const filters = consumer.config.filter_subjects ?? (consumer.config.filter_subject ? [consumer.config.filter_subject] : ['>']);
+        if (filters.some((filter) => subjectMatches(filter, subject))) {
+          this.#heard.set(subject, Date.now());
+          return;
+        }
+      }
+    } catch (error) {
+      this.#logger.debug({ topic, stream, error: deadLetterReason(error) }, 'Could not list the consumers of a NATS stream');
+      return;
+    }
+    this.#heard.delete(subject);
+    this.#logger.warn(
+      { topic, subject, stream, messageId },
+      'No consumer takes this subject (no group subscribes to its topic): the stream keeps nothing without one, so the message is dropped',
+    );
   }
 
   #publishError(what: string, error: unknown): Error {
@@ -283,6 +323,22 @@ export class NatsBroker implements Broker {
     if (this.#destroyed) throw new SagaError(`Cannot ${action} a NatsBroker that was destroyed: create a new broker.`);
   }
 }
+
+const heardForMs = 60_000;
+
+/** Whether a consumer's filter (`*` one token, `>` the rest) takes `subject`. */
+const subjectMatches = (filter: string, subject: string): boolean => {
+  const wanted = filter.split('.');
+  const tokens = subject.split('.');
+  for (const [index, token] of wanted.entries()) {
+    if (token === '>') return tokens.length > index;
+    if (index >= tokens.length || (token !== '*' && token !== tokens[index])) return false;
+  }
+  return wanted.length === tokens.length;
+};
+
+/** nats-server's default `max_payload`, for a connection that has not said its own yet. */
+const defaultMaxPayload = 1024 * 1024;
 
 /** What the client says when no stream takes the subject (503 no responders). */
 const isNoStream = (error: unknown): boolean => error instanceof Error && /no responders|503|not enabled/iu.test(`${error.name} ${error.message}`);

@@ -1,4 +1,3 @@
-import { deadLetterReason, abortableDelay } from '@saga/core';
 /**
  * One member of a consumer group: a loop that pulls from the group's durable consumer only as many
  * messages as it has free handler slots (`concurrency`), so nothing waits in a client buffer while
@@ -7,10 +6,10 @@ import { deadLetterReason, abortableDelay } from '@saga/core';
  * terminated. While a handler runs, the message is kept in progress (`working()`), so a slow
  * handler is not mistaken for a dead consumer.
  */
-import { isPoisonMessageError } from '@saga/core';
+import { abandonedDelivery, abortableDelay, afterHandlerFailure, deadLetterReason } from '@saga/core';
 import type { DeliveredMessage, Logger, MessageHandler, SubscribeOptions, Subscription } from '@saga/core';
 import type { Consumer, ConsumerMessages, JsMsg } from '@nats-io/jetstream';
-import { decodeMessage } from './natsMessage.js';
+import { decodeMessage, readHeaderBlock } from './natsMessage.js';
 
 export interface DeadLetterRequest {
   readonly topic: string;
@@ -133,24 +132,24 @@ export class NatsSubscription implements Subscription {
     const { topic, options } = this.#deps;
     const { message } = entry;
     const deliveryCount = message.info.deliveryCount;
-    const decoded = decodeMessage(topic, message.data, message.headers);
+    const decoded = decodeMessage(topic, message.data, readHeaderBlock(message));
     if (!decoded.ok) {
       await this.#deadLetter(entry, { id: decoded.id, headers: decoded.headers, reason: decoded.reason, deliveries: deliveryCount });
       return;
     }
     const { id, headers } = decoded.message;
-    if (deliveryCount > options.maxDeliveries) {
-      // Members took it and closed or died before acknowledging, as many times as allowed.
-      const deliveries = deliveryCount - 1;
-      await this.#deadLetter(entry, { id, headers, reason: `The consumer closed or died before acknowledging, after ${deliveries} deliveries`, deliveries });
+    const abandoned = abandonedDelivery(deliveryCount, options.maxDeliveries);
+    if (abandoned !== undefined) {
+      await this.#deadLetter(entry, { id, headers, reason: abandoned.reason, deliveries: abandoned.deliveries });
       return;
     }
     const delivered: DeliveredMessage = { ...decoded.message, topic, deliveryCount };
     try {
       await this.#deps.handler(delivered);
     } catch (error) {
-      if (isPoisonMessageError(error) || deliveryCount >= options.maxDeliveries) {
-        await this.#deadLetter(entry, { id, headers, reason: deadLetterReason(error), deliveries: deliveryCount });
+      const failed = afterHandlerFailure(error, deliveryCount, options.maxDeliveries);
+      if (failed.action === 'dead-letter') {
+        await this.#deadLetter(entry, { id, headers, reason: failed.reason, deliveries: failed.deliveries });
       } else {
         this.#settle(entry, () => message.nak(Math.max(options.redeliveryDelayMs, minimumNakDelayMs)));
       }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { checkTopic, consumerNameOf, streamOf, subjectOf } from './subjects.js';
 import { parseNatsUrl } from './natsConnection.js';
-import { decodeMessage, encodeMessage, msgIdHeader } from './natsMessage.js';
+import { decodeMessage, encodeMessage, msgIdHeader, readHeaderBlock } from './natsMessage.js';
 
 const naming = { subjectPrefix: 'saga', streamPrefix: 'SAGA' };
 
@@ -37,8 +37,8 @@ describe('NATS subjects and streams', () => {
   it('carries the id as Nats-Msg-Id, and says why a message cannot be handled', () => {
     const { data, headers } = encodeMessage('t', { id: 'm', headers: { a: 'b' }, body: [1] });
     headers.set(msgIdHeader, 'm');
-    expect(decodeMessage('t', data, headers)).toEqual({ ok: true, message: { id: 'm', headers: { a: 'b' }, body: [1] } });
-    expect(decodeMessage('t', data, undefined)).toMatchObject({ ok: false, reason: expect.stringMatching(/no id/) });
-    expect(decodeMessage('t', new TextEncoder().encode('{x'), headers)).toMatchObject({ ok: false, reason: 'body is not JSON' });
+    expect(decodeMessage('t', data, readHeaderBlock({ headers }))).toEqual({ ok: true, message: { id: 'm', headers: { a: 'b' }, body: [1] } });
+    expect(decodeMessage('t', data, readHeaderBlock({ headers: undefined }))).toMatchObject({ ok: false, reason: expect.stringMatching(/no id/) });
+    expect(decodeMessage('t', new TextEncoder().encode('{x'), readHeaderBlock({ headers }))).toMatchObject({ ok: false, reason: 'body is not JSON' });
   });
 });

@@ -4,7 +4,7 @@
  * whoever waits for a connection — publishers, subscriptions re-consuming — gets the new one.
  */
 import { connect } from 'amqplib';
-import type { Channel, ChannelModel, ConfirmChannel } from 'amqplib';
+import type { Channel, ChannelModel, ConfirmChannel, Message } from 'amqplib';
 import pRetry from 'p-retry';
 import { SagaError, redactUrl } from '@saga/core';
 import type { Logger } from '@saga/core';
@@ -24,6 +24,8 @@ export interface AmqpConnectionOptions {
   readonly reconnect: ReconnectOptions;
   /** Runs on every new connection before anyone else gets it (declares the exchange). */
   readonly onConnected: (model: ChannelModel) => Promise<void>;
+  /** A message published `mandatory` that no queue took, handed back by the server. */
+  readonly onReturned: (message: Message) => void;
 }
 
 /** The server could not be reached or refused us; the message names the host, never the credentials. */
@@ -98,6 +100,7 @@ export class AmqpConnection {
     if (this.#publisher === undefined) {
       const opening = model.createConfirmChannel().then((channel) => {
         channel.on('error', () => {});
+        channel.on('return', (message: Message) => this.#options.onReturned(message));
         channel.on('close', () => {
           if (this.#publisher === opening) this.#publisher = undefined;
         });
@@ -224,7 +227,7 @@ const withDefaults = (url: string): string => {
 const describeError = (error: unknown): string => {
   if (error instanceof Error) {
     const code = (error as { code?: unknown }).code;
-    const message = error.message.replace(/amqps?:\/\/[^\s]*@/g, (match) => redactUrl(match));
+    const message = error.message.replace(/amqps?:\/\/\S+/gi, (url) => redactUrl(url));
     return typeof code === 'string' && !message.includes(code) ? `${code} ${message}` : message;
   }
   return String(error);

@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { connect } from 'amqplib';
-import { badInputScenario, brokerAdapterSuite, brokerContract, brokerTestKit, startTcpProxy, uniqueName, waitFor } from '@saga/testing';
+import { badInputScenario, brokerAdapterSuite, brokerContract, brokerTestKit, captureLogger, startTcpProxy, uniqueName, waitFor } from '@saga/testing';
 import type { RawPublisher } from '@saga/testing';
 import { RabbitMqBroker } from './rabbitMqBroker.js';
 import type { RabbitMqBrokerOptions } from './rabbitMqBroker.js';
@@ -66,5 +66,43 @@ describe.skipIf(server.skip !== undefined)('RabbitMqBroker on a real server', ()
     await on.publish(topic, { id: 'after', headers: {}, body: 2 });
     await waitFor(() => got.received.some((m) => m.id === 'after'), { timeoutMs: 15_000, message: 'a message after the reconnect' });
     expect(got.received.map((m) => m.id)).toContain('before');
+  });
+
+  it('says at warn when a message goes to a topic no group subscribes to, instead of dropping it silently', async () => {
+    const logger = captureLogger();
+    const on = await started(broker({ logger }));
+    const topic = uniqueName('rabbit.nobody.');
+    await on.publish(topic, { id: 'unheard', headers: {}, body: 1 });
+    const said = await waitFor(() => logger.entries.find((e) => e.fields.topic === topic), { timeoutMs: 10_000, message: 'the warning about the returned message' });
+    expect(said.level).toBe('warn');
+    expect(said.message).toMatch(/no group subscribes/);
+    expect(said.fields).toMatchObject({ exchange: 'saga', messageId: 'unheard', reply: '312 NO_ROUTE' });
+  });
+
+  it('namespaces queues by exchange: brokers on two exchanges with the same topic and group never share a queue', async () => {
+    const topic = uniqueName('rabbit.ns.');
+    const group = uniqueName('g-');
+    const [left, right] = [uniqueName('saga-left-'), uniqueName('saga-right-')];
+    const onLeft = await started(broker({ exchange: left }));
+    const onRight = await started(broker({ exchange: right }));
+    const gotLeft = await inbox(onLeft, topic, group);
+    const gotRight = await inbox(onRight, topic, group);
+    for (let n = 0; n < 10; n += 1) await onLeft.publish(topic, { id: `left-${n}`, headers: {}, body: n });
+    await onRight.publish(topic, { id: 'right-0', headers: {}, body: 0 });
+    await waitFor(() => gotLeft.received.length === 10 && gotRight.received.length === 1, {
+      timeoutMs: 10_000,
+      message: 'ten messages on the left and one on the right',
+    });
+    expect(gotRight.received.map((m) => m.id)).toEqual(['right-0']);
+    const native = await connect(url);
+    cleanup(() => native.close());
+    const channel = await native.createChannel();
+    await expect(channel.checkQueue(`${left}::${topic}::${group}`)).resolves.toMatchObject({ queue: `${left}::${topic}::${group}` });
+    await channel.close();
+    for (const exchange of [left, right]) cleanup(async () => {
+      const cleaning = await native.createChannel();
+      await cleaning.deleteExchange(exchange);
+      await cleaning.close();
+    });
   });
 });

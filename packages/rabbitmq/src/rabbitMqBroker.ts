@@ -1,14 +1,14 @@
 import { resolveSubscribeOptions, deadLetterReason } from '@saga/core';
 import { randomUUID } from 'node:crypto';
-import { DeadLetterHeaders, SagaError, deadLetterTopic, defaultLogger } from '@saga/core';
+import { DeadLetterHeaders, SagaError, deadLetterTopic, defaultLogger, redactUrl } from '@saga/core';
 import type { Broker, BrokerMessage, Logger, MessageHandler, SubscribeOptions, Subscription } from '@saga/core';
-import type { ChannelModel, ConfirmChannel, ConsumeMessage, Options } from 'amqplib';
+import type { ChannelModel, ConfirmChannel, ConsumeMessage, Message, Options } from 'amqplib';
 import { deliveriesHeader, encodeMessage } from './amqpMessage.js';
 import { AmqpConnection, RabbitMqConnectionError } from './amqpConnection.js';
 import type { ReconnectOptions } from './amqpConnection.js';
 import { RabbitMqSubscription } from './rabbitMqSubscription.js';
 import type { DeadLetterRequest } from './rabbitMqSubscription.js';
-import { checkGroup, checkTopic, declareExchange, declareGroup } from './topology.js';
+import { checkGroup, checkTopic, declareExchange, declareGroup, defaultExchange, groupQueue, retryQueue } from './topology.js';
 import type { TopologyOptions } from './topology.js';
 
 export interface RabbitMqBrokerOptions {
@@ -72,12 +72,12 @@ export class RabbitMqBroker implements Broker {
 
   constructor(options: RabbitMqBrokerOptions) {
     if (typeof options?.url !== 'string' || !/^amqps?:\/\//i.test(options.url)) {
-      throw new SagaError(`RabbitMqBroker needs an amqp:// or amqps:// url, got '${String(options?.url)}'.`);
+      throw new SagaError(`RabbitMqBroker needs an amqp:// or amqps:// url, got '${redactUrl(String(options?.url))}'.`);
     }
     this.#logger = options.logger ?? defaultLogger();
     this.#publishTimeoutMs = options.publishTimeoutMs ?? 10_000;
     this.#topology = {
-      exchange: options.exchange ?? 'saga',
+      exchange: options.exchange ?? defaultExchange,
       queueExpiresMs: options.queueExpiresMs,
       parkDeadLetters: options.parkDeadLetters ?? true,
     };
@@ -88,6 +88,7 @@ export class RabbitMqBroker implements Broker {
       connectTimeoutMs: options.connectTimeoutMs ?? 5_000,
       reconnect: options.reconnect ?? {},
       onConnected: (model) => this.#prepare(model),
+      onReturned: (message) => this.#returned(message),
     });
   }
 
@@ -126,6 +127,7 @@ export class RabbitMqBroker implements Broker {
       connection: this.#connection,
       topic,
       group,
+      queues: { group: groupQueue(this.#topology, topic, group), retry: retryQueue(this.#topology, topic, group) },
       handler,
       options: resolved,
       logger: this.#logger,
@@ -143,6 +145,18 @@ export class RabbitMqBroker implements Broker {
       throw this.#declareError(topic, group, error);
     }
     return subscription;
+  }
+
+  /**
+   * Published `mandatory`, a message no queue is bound for comes back instead of vanishing: no
+   * group subscribes to its topic (yet), and whoever waits for an answer to it waits in vain.
+   */
+  #returned(message: Message): void {
+    const { exchange, routingKey, replyCode, replyText } = message.fields as Message['fields'] & { replyCode?: number; replyText?: string };
+    this.#logger.warn(
+      { exchange, topic: routingKey, messageId: message.properties.messageId as unknown, reply: `${String(replyCode)} ${String(replyText)}` },
+      'No queue takes this topic (no group subscribes to it): RabbitMQ returned the message, and it is dropped',
+    );
   }
 
   async #prepare(model: ChannelModel): Promise<void> {
@@ -194,7 +208,7 @@ export class RabbitMqBroker implements Broker {
     for (;;) {
       const remaining = Math.max(deadline - Date.now(), 1);
       const channel = await this.#connection.publisher(remaining);
-      const outcome = await confirm(channel, exchange, routingKey, content, options, remaining);
+      const outcome = await confirm(channel, exchange, routingKey, content, { ...options, mandatory: true }, remaining);
       if (outcome.ok) return;
       if (outcome.kind === 'lost' && Date.now() < deadline) continue;
       const where = this.#connection.where;

@@ -1,4 +1,3 @@
-import { deadLetterReason, abortableDelay } from '@saga/core';
 /**
  * One member of a consumer group: a channel consuming the group's queue with `prefetch =
  * concurrency`, so at most that many handlers run, each message acknowledged after its handler.
@@ -7,13 +6,12 @@ import { deadLetterReason, abortableDelay } from '@saga/core';
  * a copy goes to the group's retry queue with its delivery count, expires back after
  * `redeliveryDelayMs`, and the original is acknowledged once the copy is confirmed.
  */
-import { isPoisonMessageError } from '@saga/core';
+import { abandonedDelivery, abortableDelay, afterHandlerFailure, deadLetterReason } from '@saga/core';
 import type { DeliveredMessage, Logger, MessageHandler, SubscribeOptions, Subscription } from '@saga/core';
 import type { Channel, ConsumeMessage } from 'amqplib';
 import pRetry from 'p-retry';
 import { decodeDelivery } from './amqpMessage.js';
 import type { AmqpConnection } from './amqpConnection.js';
-import { groupQueue, retryQueue } from './topology.js';
 
 export interface DeadLetterRequest {
   readonly topic: string;
@@ -28,6 +26,8 @@ export interface SubscriptionDeps {
   readonly connection: AmqpConnection;
   readonly topic: string;
   readonly group: string;
+  /** The group's queue, and its retry queue (see `topology.ts`). */
+  readonly queues: { readonly group: string; readonly retry: string };
   readonly handler: MessageHandler;
   readonly options: Required<SubscribeOptions>;
   readonly logger: Logger;
@@ -70,7 +70,7 @@ export class RabbitMqSubscription implements Subscription {
   }
 
   async #consume(): Promise<void> {
-    const { connection, topic, group, options } = this.#deps;
+    const { connection, options } = this.#deps;
     const setup = await connection.channel();
     try {
       await this.#deps.declare(setup);
@@ -83,7 +83,7 @@ export class RabbitMqSubscription implements Subscription {
     try {
       await channel.prefetch(options.concurrency);
       channel.on('close', () => this.#channelClosed(channel));
-      const { consumerTag } = await channel.consume(groupQueue(topic, group), (delivery) => this.#receive(channel, delivery), { noAck: false });
+      const { consumerTag } = await channel.consume(this.#deps.queues.group, (delivery) => this.#receive(channel, delivery), { noAck: false });
       this.#consumerTag = consumerTag;
       if (this.#closed) await channel.close().catch(() => {});
     } catch (error) {
@@ -143,11 +143,9 @@ export class RabbitMqSubscription implements Subscription {
         return;
       }
       const { message, deliveryCount } = decoded;
-      if (deliveryCount > options.maxDeliveries) {
-        // Consumers took it and closed or died before acknowledging, as many times as allowed.
-        const deliveries = deliveryCount - 1;
-        const reason = `The consumer closed or died before acknowledging, after ${deliveries} deliveries`;
-        await this.#deadLetter(channel, delivery, { id: message.id, headers: message.headers, reason, deliveries });
+      const abandoned = abandonedDelivery(deliveryCount, options.maxDeliveries);
+      if (abandoned !== undefined) {
+        await this.#deadLetter(channel, delivery, { id: message.id, headers: message.headers, reason: abandoned.reason, deliveries: abandoned.deliveries });
         return;
       }
       const delivered: DeliveredMessage = { ...message, topic, deliveryCount };
@@ -163,12 +161,13 @@ export class RabbitMqSubscription implements Subscription {
         this.#ack(channel, delivery);
         return;
       }
-      if (isPoisonMessageError(failure) || deliveryCount >= options.maxDeliveries) {
-        await this.#deadLetter(channel, delivery, { id: message.id, headers: message.headers, reason: deadLetterReason(failure), deliveries: deliveryCount });
+      const verdict = afterHandlerFailure(failure, deliveryCount, options.maxDeliveries);
+      if (verdict.action === 'dead-letter') {
+        await this.#deadLetter(channel, delivery, { id: message.id, headers: message.headers, reason: verdict.reason, deliveries: verdict.deliveries });
         return;
       }
       if (!this.#owns(channel)) return;
-      await this.#deps.retry(retryQueue(topic, group), delivery, deliveryCount, options.redeliveryDelayMs);
+      await this.#deps.retry(this.#deps.queues.retry, delivery, deliveryCount, options.redeliveryDelayMs);
       this.#ack(channel, delivery);
     } catch (error) {
       // The dead letter or retry copy could not be published (connection lost?): leave the message

@@ -6,7 +6,8 @@
  *   - `<topic>::<group>::retry`   a classic queue without consumers: a failed message waits here
  *                                 `redeliveryDelayMs`, then expires back into the group's queue.
  * and each topic has `<topic>.dead-letter::parked`, bound to the dead-letter topic, so dead letters
- * are kept even when no one subscribes to them.
+ * are kept even when no one subscribes to them. On an exchange other than `saga`, every queue name
+ * starts with `<exchange>::`.
  */
 import { SagaError, deadLetterTopic } from '@saga/core';
 import type { Channel } from 'amqplib';
@@ -18,9 +19,19 @@ export interface TopologyOptions {
   readonly parkDeadLetters: boolean;
 }
 
-export const groupQueue = (topic: string, group: string): string => checkedName(`${topic}::${group}`);
-export const retryQueue = (topic: string, group: string): string => checkedName(`${topic}::${group}::retry`);
-export const parkingQueue = (topic: string): string => checkedName(`${deadLetterTopic(topic)}::parked`);
+/** The default exchange, whose queues keep the names they had before exchanges namespaced them. */
+export const defaultExchange = 'saga';
+
+/**
+ * Queue names start with the exchange (all but the default one's), so two brokers on different
+ * exchanges of one server never share, and so never steal from, each other's queues.
+ */
+const inExchange = (options: Pick<TopologyOptions, 'exchange'>, name: string): string =>
+  checkedName(options.exchange === defaultExchange ? name : `${options.exchange}::${name}`);
+
+export const groupQueue = (options: Pick<TopologyOptions, 'exchange'>, topic: string, group: string): string => inExchange(options, `${topic}::${group}`);
+export const retryQueue = (options: Pick<TopologyOptions, 'exchange'>, topic: string, group: string): string => inExchange(options, `${topic}::${group}::retry`);
+export const parkingQueue = (options: Pick<TopologyOptions, 'exchange'>, topic: string): string => inExchange(options, `${deadLetterTopic(topic)}::parked`);
 
 /** Topics are routing keys and part of queue names; both are short strings on the wire. */
 export const checkTopic = (topic: string): void => {
@@ -46,7 +57,7 @@ export const declareExchange = async (channel: Channel, options: TopologyOptions
 /** Idempotent: called on every subscribe and after every reconnect (an expired queue comes back). */
 export const declareGroup = async (channel: Channel, options: TopologyOptions, topic: string, group: string): Promise<void> => {
   const expires = options.queueExpiresMs === undefined ? {} : { 'x-expires': options.queueExpiresMs };
-  const main = groupQueue(topic, group);
+  const main = groupQueue(options, topic, group);
   await declareExchange(channel, options);
   await channel.assertQueue(main, {
     durable: true,
@@ -60,12 +71,12 @@ export const declareGroup = async (channel: Channel, options: TopologyOptions, t
     },
   });
   await channel.bindQueue(main, options.exchange, topic);
-  await channel.assertQueue(retryQueue(topic, group), {
+  await channel.assertQueue(retryQueue(options, topic, group), {
     durable: true,
     arguments: { 'x-dead-letter-exchange': '', 'x-dead-letter-routing-key': main, ...expires },
   });
   if (options.parkDeadLetters) {
-    await channel.assertQueue(parkingQueue(topic), { durable: true, arguments: { ...expires } });
-    await channel.bindQueue(parkingQueue(topic), options.exchange, deadLetterTopic(topic));
+    await channel.assertQueue(parkingQueue(options, topic), { durable: true, arguments: { ...expires } });
+    await channel.bindQueue(parkingQueue(options, topic), options.exchange, deadLetterTopic(topic));
   }
 };
