@@ -18,6 +18,12 @@ const accepted = 'use esdb://host:2113?tls=false (or kurrentdb://…, esdb+disco
 export const invalidConnectionString = (url: string, why: string): SagaError =>
   new SagaError(`Invalid EventStoreDB/KurrentDB connection string '${redactUrl(url)}': ${why}; ${accepted}.`);
 
+/**
+ * The client reads credentials from the user info only: a `?password=` it ignores, and prints
+ * whole to stderr as an unknown option, so it is refused here with the form that works.
+ */
+const passwordParameter = /[?&](?:password|passwd|pass|pwd)=/i;
+
 /** The connection string in the form the client parses. */
 export const normalizeConnectionString = (url: string): string => {
   if (typeof url !== 'string' || url.trim() === '') throw invalidConnectionString(String(url), 'it is empty');
@@ -27,13 +33,16 @@ export const normalizeConnectionString = (url: string): string => {
   if (match === null || replacement === undefined) {
     throw invalidConnectionString(url, `the scheme is ${scheme ?? 'missing'}`);
   }
+  if (passwordParameter.test(redactUrl(url))) {
+    throw invalidConnectionString(url, 'the client does not read a password from the query; give it as esdb://user:password@host:2113 (percent-encoded)');
+  }
   return `${replacement}//${url.trim().slice(match[0].length)}`;
 };
 
 /** The hosts of a connection string, for messages: never the user or password. */
 export const describeHosts = (url: string): string => {
-  const rest = url.trim().replace(/^[a-z][a-z0-9+.-]*:\/\//i, '').split('?')[0] ?? '';
-  // Hosts never hold '@': whatever comes before the last one is credentials, however malformed.
-  const hosts = (rest.slice(rest.lastIndexOf('@') + 1).split('/')[0] ?? '').trim();
+  // Whatever redactUrl takes for credentials goes, however malformed (a password may hold '@', '?', '/').
+  const rest = redactUrl(url.trim()).replace(/^[a-z][a-z0-9+.-]*:\/\//i, '').replace(/^\*\*\*@/, '');
+  const hosts = (rest.split(/[/?#]/)[0] ?? '').trim();
   return hosts === '' ? '(no host)' : hosts;
 };

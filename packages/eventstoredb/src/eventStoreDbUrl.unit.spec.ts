@@ -30,6 +30,24 @@ describe('EventStoreDB / KurrentDB URLs', () => {
     expect(describeHosts('esdb://localhost:2113')).toBe('localhost:2113');
   });
 
+  // Passwords as users write them: with an unescaped '@', ':', '%', '?', '/' or '#'.
+  it.each([
+    ['esdb://admin:s3cr@t:x%y@node1:2113?tls=false', 'node1:2113'],
+    ['esdb://admin:s3cr?et@node1:2113,node2:2114?tls=false', 'node1:2113,node2:2114'],
+    ['esdb://admin:s3cr/et@node1:2113?tls=false', 'node1:2113'],
+    ['esdb://admin:s3cr#et@node1:2113', 'node1:2113'],
+  ])('names the hosts of %s, never the password', (url, hosts) => {
+    expect(describeHosts(url)).toBe(hosts);
+  });
+
+  it.each([
+    'esdb://admin@localhost:2113?tls=false&password=s3cr3t&x=1',
+    'kurrentdb://localhost:2113?PassWord=s3cr3t',
+  ])('refuses a password in the query of %s (the client ignores it and prints it), without showing it', (url) => {
+    expect(() => normalizeConnectionString(url)).toThrow(/does not read a password from the query; give it as esdb:\/\/user:password@host:2113/);
+    expect(() => normalizeConnectionString(url)).not.toThrow(/s3cr3t/);
+  });
+
   it('takes namespace and listTimeoutMs for the store and passes every other parameter on verbatim', () => {
     expect(parseEventStoreDbUrl('esdb://localhost:2113?tls=false&namespace=orders.&tlsCAFile=%2Fetc%2Fca.pem&listTimeoutMs=5000')).toEqual({
       connectionString: 'esdb://localhost:2113?tls=false&tlsCAFile=%2Fetc%2Fca.pem',

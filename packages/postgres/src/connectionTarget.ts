@@ -1,3 +1,4 @@
+import { redactUrl } from '@saga/core';
 import type pg from 'pg';
 
 /**
@@ -24,17 +25,33 @@ export const describeTarget = (config: pg.ClientConfig): string => {
   return `${host}:${port}${database ? `/${database}` : ''}`;
 };
 
+/** Percent-decoding as the driver does it: a `%` not followed by two hex digits stays as it is. */
+const lenientDecode = (text: string): string =>
+  text.replace(/(?:%[0-9a-f]{2})+/gi, (run) => {
+    try {
+      return decodeURIComponent(run);
+    } catch {
+      return run;
+    }
+  });
+
+/** The passwords a connection string carries: in its user info and in `?password=` (which pg also reads). */
+const passwordsIn = (connectionString: string): string[] => {
+  try {
+    const url = new URL(connectionString);
+    const inQuery = url.searchParams.getAll('password');
+    return [url.password, lenientDecode(url.password), ...inQuery].filter((secret) => secret !== '');
+  } catch {
+    // The driver cannot parse it either, so it sends no password; URLs in the message are still redacted.
+    return [];
+  }
+};
+
 /** Removes a password from a driver's message, in case a driver ever echoes its configuration. */
 export const redactPassword = (message: string, config: pg.ClientConfig): string => {
   const secrets: string[] = [];
   if (typeof config.password === 'string' && config.password.length > 0) secrets.push(config.password);
-  if (config.connectionString !== undefined) {
-    try {
-      const password = new URL(config.connectionString).password;
-      if (password) secrets.push(password, decodeURIComponent(password));
-    } catch {
-      // Nothing to redact from a string that is not a URL.
-    }
-  }
-  return secrets.reduce((text, secret) => text.split(secret).join('***'), message.replace(/\/\/([^@/\s]*)@/g, '//***@'));
+  if (config.connectionString !== undefined) secrets.push(...passwordsIn(config.connectionString));
+  const urlsRedacted = message.replace(/[a-z][a-z0-9+.-]*:\/\/\S+/gi, (url) => redactUrl(url));
+  return secrets.reduce((text, secret) => text.split(secret).join('***'), urlsRedacted);
 };

@@ -83,6 +83,13 @@ const migrations: readonly Migration[] = [
   },
 ];
 
+/**
+ * The statements with `$schema` replaced by the quoted schema. Not `replaceAll(pattern, string)`:
+ * there `$$`, `$&`, `$'` and `` $` `` in the replacement are patterns, so a schema named `a$&b` would
+ * run the DDL in schema `a$schemab` (or, with `$'`, splice the rest of the statement into the name).
+ */
+const withSchema = (sql: string, quotedSchema: string): string => sql.split('$schema').join(quotedSchema);
+
 export const schemaVersion = migrations.reduce((latest, migration) => Math.max(latest, migration.version), 0);
 
 /** Same key in every process for one schema, so concurrent setups of one schema take turns. */
@@ -119,9 +126,9 @@ export const migrate = async (client: pg.ClientBase, schema: string): Promise<Mi
     for (const migration of migrations) {
       if (migration.version <= current) continue;
       try {
-        await client.query(migration.sql.replaceAll('$schema', quoted));
+        await client.query(withSchema(migration.sql, quoted));
         if (migration.fill !== undefined) rebuild = await migration.fill(client, quoted);
-        if (migration.finish !== undefined) await client.query(migration.finish.replaceAll('$schema', quoted));
+        if (migration.finish !== undefined) await client.query(withSchema(migration.finish, quoted));
       } catch (error) {
         throw new SagaError(
           `Cannot create the event store tables (schema version ${migration.version}) in schema '${schema}': ${(error as Error).message}. ` +

@@ -139,6 +139,33 @@ suite('PostgresEventStore', () => {
       await store.append('saga-quoted', [{ type: 'A', data: {} }], 'no_stream');
       expect(await store.read('saga-quoted')).toHaveLength(1);
     });
+
+    // Replacement patterns of String.replace: a migration once put `$$` → `$` and `$&` → `$schema`
+    // into the DDL, and ran it in whichever schema that named.
+    it.each([
+      ['a$$b', (name: string) => name.replaceAll('$$', '$')],
+      ['a$&b', (name: string) => name.replaceAll('$&', '$schema')],
+      ["$'x", (name: string) => name.replaceAll("$'", '')],
+      ['$`x', (name: string) => name.replaceAll('$`', '')],
+    ])('creates its tables in a schema named %j, not in the schema a replacement pattern would name', async (label, decoyOf) => {
+      const schema = server.freshSchema(label);
+      const decoy = decoyOf(schema);
+      const db = await admin();
+      await db.query(`CREATE SCHEMA ${quoteIdentifier(decoy)}`);
+      try {
+        const store = await open({ schema });
+        await store.append('saga-pattern', [{ type: 'A', data: { n: 1 } }], 'no_stream');
+        expect((await store.read('saga-pattern')).map((event) => event.data)).toEqual([{ n: 1 }]);
+        const tablesIn = async (name: string): Promise<string[]> =>
+          (await db.query<{ table_name: string }>('SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY table_name', [name])).rows.map(
+            (row) => row.table_name,
+          );
+        expect(await tablesIn(schema)).toEqual(['saga_events', 'saga_executions', 'saga_schema_migrations']);
+        expect(await tablesIn(decoy)).toEqual([]);
+      } finally {
+        await db.query(`DROP SCHEMA ${quoteIdentifier(decoy)} CASCADE`);
+      }
+    });
   });
 
   describe('appends', () => {
@@ -229,6 +256,24 @@ suite('PostgresEventStore', () => {
       expect(message).not.toContain('saga:');
     });
 
+    // Hostile passwords (an unescaped '@', ':', '%', or ?password= in the query), and a message that
+    // speaks to the application's user: this repository's test variable means nothing to them.
+    it.each([
+      ['postgres://saga:s3cr@t:x%y@127.0.0.1:1/orders'],
+      ['postgres://saga@127.0.0.1:1/orders?password=s3cr3t&x=1'],
+      ['postgres://saga:s3cr3t@127.0.0.1:1/orders?sslmode=disable&password=s3cr3t'],
+    ])('fails setup of an unreachable %s naming the host, never the password', async (connectionString) => {
+      const store = new PostgresEventStore({ connectionString, retry: { retries: 0 } });
+      opened.push(store);
+      const error = await store.setup().catch((e: unknown) => e);
+      expect(isSagaError(error)).toBe(true);
+      const message = (error as Error).message;
+      expect(message).toContain('127.0.0.1:1/orders');
+      expect(message).toContain('SAGA_STORE_URL');
+      expect(message).not.toMatch(/s3cr|x%y/);
+      expect(message).not.toContain('SAGA_TEST_POSTGRES_URL');
+    });
+
     it('fails setup naming the server when it refuses the database, never the password', async () => {
       const target = new URL(url);
       target.pathname = '/saga_database_that_does_not_exist';
@@ -239,6 +284,7 @@ suite('PostgresEventStore', () => {
       expect(isSagaError(error)).toBe(true);
       expect((error as Error).message).toContain(`${target.hostname}:${target.port || '5432'}/saga_database_that_does_not_exist`);
       expect((error as Error).message).toMatch(/SAGA_STORE_URL/);
+      expect((error as Error).message).not.toContain('SAGA_TEST_POSTGRES_URL');
       expect((error as Error).message).not.toContain('n0t-the-pa55word');
     });
 

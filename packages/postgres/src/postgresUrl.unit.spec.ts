@@ -37,6 +37,20 @@ describe('postgres:// URLs', () => {
     }
   });
 
+  // Passwords as users write them: unescaped, or as ?password= (which the driver reads too).
+  it.each([
+    ['postgres://root:hunter2/x@localhost/db', /it is not a URL/],
+    ['postgres://root:hun?ter2@localhost/db', /it is not a URL/],
+    ['postgres://root:hun#ter2@localhost/db', /it is not a URL/],
+    ['postgres://root:hunter2@x:y%@localhost:5432/db?poolSize=0', /poolSize must be/],
+    ['postgres://root@localhost/db?password=hunter2&x=1&poolSize=0', /poolSize must be/],
+    ['postgres://root@localhost/db?sslmode=require&password=hunter2&poolSize=0', /poolSize must be/],
+    ['mysql://root@localhost/db?password=hunter2&x=1', /scheme is mysql:/],
+  ])('rejects %s without showing its password', (url, reason) => {
+    expect(() => parsePostgresUrl(url)).toThrow(reason);
+    expect(() => parsePostgresUrl(url)).not.toThrow(/hunter2|hun\?|hun#|x:y%/);
+  });
+
   it('builds a store without connecting (the first use connects); createEventStore is the same function', async () => {
     expect(createEventStore).toBe(postgresEventStoreFromUrl);
     const store = createEventStore('postgres://saga@db.example:5433/orders?schema=audit');

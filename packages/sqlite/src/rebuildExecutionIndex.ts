@@ -7,8 +7,9 @@
  */
 import type BetterSqlite3 from 'better-sqlite3';
 import { assertIndexEntry, decodeHistory, fold, indexEntryOf } from '@saga/core';
-import type { ExecutionIndexEntry, JsonObject } from '@saga/core';
+import type { ExecutionIndexEntry } from '@saga/core';
 import { prepareUpsert, toRow } from './executionRow.js';
+import { parseStoredJson } from './storedJson.js';
 
 export interface RebuildReport {
   readonly indexed: number;
@@ -50,7 +51,7 @@ export const rebuildExecutionIndex = (db: BetterSqlite3.Database): RebuildReport
       let entry: ExecutionIndexEntry;
       try {
         const decoded = decodeHistory(
-          history.map((row) => ({ stream, revision: row.revision, type: row.type, data: JSON.parse(row.data) as JsonObject, recordedAt: row.recorded_at })),
+          history.map((row) => ({ stream, revision: row.revision, type: row.type, data: parseStoredJson(row.data, 'data', stream, row.revision), recordedAt: row.recorded_at })),
           stream,
         );
         entry = indexEntryOf(fold(decoded));

@@ -6,6 +6,7 @@ import {
   ConcurrencyConflictError,
   SagaError,
   assertAppendable,
+  appendLease,
   assertIndexEntry,
   parseIntegerPosition,
   readFromRevision,
@@ -23,7 +24,6 @@ import type {
   ExpectedRevision,
   GlobalPage,
   GlobalPosition,
-  JsonObject,
   ListStreamsOptions,
   NewEvent,
   ReadAllOptions,
@@ -38,6 +38,7 @@ import type { ExecutionRow } from './executionRow.js';
 import { migrate } from './schema.js';
 import { prepareExecutionIndex, SqliteExecutionIndex } from './sqliteExecutionIndex.js';
 import type { PreparedExecutionIndex } from './sqliteExecutionIndex.js';
+import { parseStoredJson } from './storedJson.js';
 
 export interface SqliteEventStoreOptions {
   /** Path of the database file (its directory is created if missing), or `':memory:'`. */
@@ -89,7 +90,14 @@ interface Open {
   readonly db: BetterSqlite3.Database;
   readonly statements: Statements;
   readonly index: PreparedExecutionIndex;
-  readonly append: (stream: string, rows: readonly SerializedEvent[], expected: ExpectedRevision, recordedAt: string, entry: ExecutionRow | undefined) => number;
+  readonly append: (
+    stream: string,
+    rows: readonly SerializedEvent[],
+    expected: ExpectedRevision,
+    recordedAt: string,
+    entry: ExecutionRow | undefined,
+    lease: { readonly owner: string; readonly until: string } | undefined,
+  ) => number;
   /** The head and the page read in one snapshot, so the page's end position is exact. */
   readonly readAll: (after: GlobalPosition | undefined, prefix: string, limit: number) => { readonly head: number; readonly after: number; readonly rows: readonly GlobalRow[] };
 }
@@ -170,11 +178,12 @@ export class SqliteEventStore implements EventStore {
     assertAppendable(stream, events);
     if (options.index !== undefined) assertIndexEntry(options.index);
     const entry = options.index === undefined ? undefined : toRow(options.index);
+    const lease = appendLease(options);
     const rows = events.map((event): SerializedEvent => ({ type: event.type, data: JSON.stringify(event.data), metadata: JSON.stringify(event.metadata ?? {}) }));
     const recordedAt = this.clock.now().toISOString();
     let lastRevision: number;
     try {
-      lastRevision = append(stream, rows, expectedRevision, recordedAt, entry);
+      lastRevision = append(stream, rows, expectedRevision, recordedAt, entry, lease && { owner: lease.owner, until: new Date(Date.parse(recordedAt) + lease.leaseMs).toISOString() });
     } catch (error) {
       throw this.translate(error, `append to stream '${stream}' in`);
     }
@@ -189,8 +198,8 @@ export class SqliteEventStore implements EventStore {
       stream,
       revision: row.revision,
       type: row.type,
-      data: JSON.parse(row.data) as JsonObject,
-      metadata: JSON.parse(row.metadata) as JsonObject,
+      data: parseStoredJson(row.data, 'data', stream, row.revision),
+      metadata: parseStoredJson(row.metadata, 'metadata', stream, row.revision),
       recordedAt: row.recorded_at,
     }));
   }
@@ -220,8 +229,8 @@ export class SqliteEventStore implements EventStore {
       stream: row.stream,
       revision: row.revision,
       type: row.type,
-      data: JSON.parse(row.data) as JsonObject,
-      metadata: JSON.parse(row.metadata) as JsonObject,
+      data: parseStoredJson(row.data, 'data', row.stream, row.revision),
+      metadata: parseStoredJson(row.metadata, 'metadata', row.stream, row.revision),
       recordedAt: row.recorded_at,
       position: String(row.global_position),
     }));
@@ -340,7 +349,7 @@ const prepare = (db: BetterSqlite3.Database, label: string): Open => {
   };
   const index = prepareExecutionIndex(db);
   const appendTransaction = db.transaction(
-    (stream: string, rows: readonly SerializedEvent[], expected: ExpectedRevision, recordedAt: string, entry: ExecutionRow | undefined): number => {
+    (stream: string, rows: readonly SerializedEvent[], expected: ExpectedRevision, recordedAt: string, entry: ExecutionRow | undefined, lease: { readonly owner: string; readonly until: string } | undefined): number => {
       const current = statements.lastRevision.get(stream)?.last_revision;
       const actual = current ?? 'no_stream';
       if (expected !== 'any' && expected !== actual) throw new ConcurrencyConflictError(stream, expected, actual);
@@ -355,6 +364,8 @@ const prepare = (db: BetterSqlite3.Database, label: string): Open => {
       else statements.updateStream.run(revision, stream);
       // In the same transaction: the index never shows an append that did not happen, nor misses one.
       if (entry !== undefined) index.upsert(entry);
+      // The writer drives the execution: it holds the lease (other workers' recovery leaves it alone).
+      if (entry !== undefined && lease !== undefined) index.lease(entry.execution_id, lease.owner, lease.until);
       return revision;
     },
   );
