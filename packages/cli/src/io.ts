@@ -4,6 +4,7 @@
  */
 import type { Writable } from 'node:stream';
 import { createStyle, type Style } from './format/style.js';
+import { terminalText } from './format/terminalText.js';
 
 export interface Io {
   /** One line (or block) to standard output. */
@@ -23,9 +24,13 @@ export const wantsColor = (stream: { isTTY?: boolean }, flag: boolean | undefine
   return stream.isTTY === true;
 };
 
-export const processIo = (color: boolean | undefined): Io => ({
-  out: (text) => void process.stdout.write(`${text}\n`),
-  err: (text) => void process.stderr.write(`${text}\n`),
-  style: createStyle(wantsColor(process.stdout, color)),
-  errStream: process.stderr,
-});
+/** Everything a command prints passes here, with control characters from the data escaped (see `terminalText`). */
+export const processIo = (color: boolean | undefined): Io => {
+  const style = createStyle(wantsColor(process.stdout, color));
+  return {
+    out: (text) => void process.stdout.write(`${terminalText(text, style.enabled)}\n`),
+    err: (text) => void process.stderr.write(`${terminalText(text, style.enabled)}\n`),
+    style,
+    errStream: process.stderr,
+  };
+};

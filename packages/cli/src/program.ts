@@ -5,6 +5,7 @@
 import { Command, CommanderError } from 'commander';
 import { SagaError } from '@saga/core';
 import { CliError, exitCodes } from './cliError.js';
+import { terminalText } from './format/terminalText.js';
 import { createCommandContext } from './commands/commandContext.js';
 import { registerDiagram } from './commands/diagram.js';
 import { registerHistory } from './commands/history.js';
@@ -25,7 +26,7 @@ export const createProgram = (onExitCode: (code: number) => void): Command => {
     .option('--no-color', 'plain output, without colours (also: NO_COLOR=1)')
     .exitOverride()
     .showHelpAfterError('(saga --help lists the commands; saga <command> --help their options)')
-    .configureOutput({ outputError: (text, write) => write(`saga: ${text.replace(/^error: /, '')}`) })
+    .configureOutput({ outputError: (text, write) => write(terminalText(`saga: ${text.replace(/^error: /, '')}`, false)) })
     .addHelpText(
       'after',
       '\nExit codes: 0 ok, 1 a problem was found (verify) or the command failed, 2 the command line is wrong.\n' +
@@ -40,6 +41,9 @@ export const createProgram = (onExitCode: (code: number) => void): Command => {
 
 const describe = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
+/** Errors name ids, URLs and values from the store: escaped like every other line (see `terminalText`). */
+const writeError = (text: string): void => void process.stderr.write(terminalText(text, false));
+
 /** Runs the command line; resolves with the exit code instead of exiting, so output is flushed first. */
 export const run = async (argv: readonly string[]): Promise<number> => {
   let exitCode: number = exitCodes.ok;
@@ -52,16 +56,16 @@ export const run = async (argv: readonly string[]): Promise<number> => {
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode === 0 ? exitCodes.ok : exitCodes.usage;
     if (error instanceof CliError) {
-      process.stderr.write(`saga: ${error.message}\n`);
+      writeError(`saga: ${error.message}\n`);
       return error.exitCode;
     }
     if (error instanceof SagaError) {
-      process.stderr.write(`saga: ${error.message}\n`);
+      writeError(`saga: ${error.message}\n`);
       return exitCodes.problem;
     }
-    process.stderr.write(`saga: unexpected error: ${describe(error)}\n`);
-    if (process.env.SAGA_DEBUG && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
-    else process.stderr.write('(set SAGA_DEBUG=1 to see where it happened)\n');
+    writeError(`saga: unexpected error: ${describe(error)}\n`);
+    if (process.env.SAGA_DEBUG && error instanceof Error && error.stack) writeError(`${error.stack}\n`);
+    else writeError('(set SAGA_DEBUG=1 to see where it happened)\n');
     return exitCodes.problem;
   }
 };

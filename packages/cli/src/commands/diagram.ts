@@ -5,6 +5,7 @@
 import type { Command } from 'commander';
 import { CliError, UsageError } from '../cliError.js';
 import { loadDefinitions, type DefinitionLike } from '../definitions/loadDefinition.js';
+import { compensationTargets } from '../diagram/compensationTargets.js';
 import { diagramFromShape } from '../diagram/sagaDiagram.js';
 import { renderSvg } from '../diagram/renderSvg.js';
 import { diagramToMermaid } from '../diagram/toMermaid.js';
@@ -51,7 +52,8 @@ export const registerDiagram = (program: Command, context: CommandContext): void
       if (!loadedDefinition) throw new CliError(`--definition ${options.definition} names no saga.`);
       const { definition } = loadedDefinition;
       const draw = (run?: LoadedExecution) => {
-        const diagram = diagramFromShape(definition.describe(), run ? { execution: run.execution, events: run.events } : undefined);
+        const planned = compensationTargets(definition, run?.execution.context ?? {});
+        const diagram = diagramFromShape(definition.describe(), run ? { execution: run.execution, events: run.events } : undefined, planned);
         io.out(options.format === 'svg' ? renderSvg(diagram) : diagramToMermaid(diagram).trimEnd());
       };
       const executionId = options.execution;

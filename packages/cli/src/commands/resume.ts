@@ -8,6 +8,7 @@ import { SagaManager, brokerFromUrl, type Saga } from '@saga/core';
 import { CliError } from '../cliError.js';
 import { loadDefinitions } from '../definitions/loadDefinition.js';
 import { executionLines } from '../format/executionText.js';
+import { adapterImporter } from '../store/adapterImport.js';
 import type { CommandContext } from './commandContext.js';
 
 interface ResumeOptions {
@@ -30,7 +31,12 @@ export const registerResume = (program: Command, context: CommandContext): void 
       if (!loaded) throw new CliError(`No definition found at ${options.definition}.`);
       await context.withStore(command, async (store) => {
         const brokerUrl = options.broker ?? process.env.SAGA_BROKER_URL ?? 'memory:';
-        const broker = await brokerFromUrl(brokerUrl, options.broker ? 'The broker URL' : 'SAGA_BROKER_URL', { importAdapter: (name) => import(name) });
+        const adapters = adapterImporter();
+        const broker = await brokerFromUrl(brokerUrl, options.broker ? 'The broker URL' : 'SAGA_BROKER_URL', { importAdapter: adapters.importAdapter }).catch(
+          (error: unknown) => {
+            throw adapters.explain(error);
+          },
+        );
         const probe = new SagaManager({ store, broker, recoverOnSetup: false, recoveryIntervalMs: 0 });
         const recorded = await probe.get(id);
         const manager = new SagaManager({

@@ -2,6 +2,7 @@ import { Saga, SagaRequest } from '@saga/core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createOrder } from '../../test/fixtures/orderSaga.mjs';
 import { recordHistories, type Histories } from '../../test/histories.js';
+import { compensationTargets } from './compensationTargets.js';
 import { renderSvg } from './renderSvg.js';
 import { diagramFromHistory, diagramFromShape } from './sagaDiagram.js';
 import { diagramToMermaid, toMermaid } from './toMermaid.js';
@@ -51,6 +52,38 @@ describe('toMermaid', () => {
     expect(text).toContain('classDef compensated fill:#fff4e0');
     expect(text).toContain('u1[/"undo 1<br/><small>↩ stock.release</small>"/]');
     expect(text).toMatch(/linkStyle [\d,]+ stroke:#1f2937/);
+  });
+});
+
+describe('undo nodes', () => {
+  it('name the target of a compensation, also one that did not run, and never the hook', () => {
+    const { execution, events } = histories.finished;
+    const text = diagramToMermaid(diagramFromShape(createOrder.describe(), { execution, events }, compensationTargets(createOrder, execution.context)));
+    expect(text).toContain('u0[/"undo 0<br/><small>↩ local undo</small>"/]');
+    expect(text).toContain('u2[/"undo 2<br/><small>↩ payment.refund</small>"/]');
+    expect(text).toContain('u3_0_0[/"undo 3.0.0<br/><small>↩ shipping.cancel</small>"/]');
+    expect(text).not.toContain('onFailure');
+  });
+
+  it('say what kind of undo it is when the target cannot be known without running it', () => {
+    let calls = 0;
+    const saga = new Saga('opaque')
+      .remoteStep()
+      .onExecute(() => new SagaRequest('a.do', {}))
+      .onFailure(() => {
+        calls += 1;
+        throw new Error('needs the database');
+      })
+      .remoteStep()
+      .onExecute(() => new SagaRequest('b.do', {}))
+      .onFailure(async () => new SagaRequest('b.undo', {}))
+      .commit();
+    const text = toMermaid(saga.describe());
+    expect(text.match(/↩ compensation request/g)).toHaveLength(2);
+    const targets = compensationTargets(saga, {});
+    expect([...targets]).toEqual([]);
+    expect(calls).toBe(1);
+    expect(diagramToMermaid(diagramFromShape(saga.describe(), undefined, targets))).not.toContain('onFailure');
   });
 });
 

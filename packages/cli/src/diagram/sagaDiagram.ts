@@ -27,7 +27,7 @@ export interface DiagramStep {
   readonly title: string;
   readonly detail: string;
   readonly status?: NodeStatus;
-  /** Present when the step has an onFailure (or, from a history, was compensated). */
+  /** Present when the step has an onFailure (or, from a history, was compensated): its target, or `local undo`. */
   readonly compensation?: DiagramCompensation;
   readonly branches?: readonly DiagramBranch[];
 }
@@ -81,7 +81,14 @@ const compensationStatus = (trace: Trace, path: string): NodeStatus => {
 
 const kindName = { local: 'local step', remote: 'remote step', conditional: 'conditional' } as const;
 
-const stepFromShape = (shape: SagaStepShape, path: string, trace: Trace | undefined): DiagramStep => {
+/**
+ * What an undo node says: the target its compensation was sent to, else the one it would be sent
+ * to (`planned`, from the definition), else what kind of undo it is, never the hook's name.
+ */
+const compensationDetail = (kind: 'local' | 'remote', sent: string | undefined, planned: string | undefined): string =>
+  `↩ ${sent ?? planned ?? (kind === 'local' ? 'local undo' : 'compensation request')}`;
+
+const stepFromShape = (shape: SagaStepShape, path: string, trace: Trace | undefined, planned: ReadonlyMap<string, string>): DiagramStep => {
   const recorded = trace?.steps.get(path);
   const status = trace ? { status: nodeStatusOf(recorded?.status) } : {};
   const title = `${path} · ${kindName[shape.kind]}`;
@@ -89,7 +96,7 @@ const stepFromShape = (shape: SagaStepShape, path: string, trace: Trace | undefi
     const branches: DiagramBranch[] = shape.alternatives.map((alternative, index) => ({
       key: index,
       label: `if #${index} · ${alternative.name}`,
-      steps: alternative.steps.map((step, i) => stepFromShape(step, `${path}.${index}.${i}`, trace)),
+      steps: alternative.steps.map((step, i) => stepFromShape(step, `${path}.${index}.${i}`, trace, planned)),
       ...(trace ? { taken: recorded?.branch === index } : {}),
     }));
     branches.push(
@@ -97,7 +104,7 @@ const stepFromShape = (shape: SagaStepShape, path: string, trace: Trace | undefi
         ? {
             key: 'else',
             label: `else · ${shape.otherwise.name}`,
-            steps: shape.otherwise.steps.map((step, i) => stepFromShape(step, `${path}.else.${i}`, trace)),
+            steps: shape.otherwise.steps.map((step, i) => stepFromShape(step, `${path}.else.${i}`, trace, planned)),
             ...(trace ? { taken: recorded?.branch === 'else' } : {}),
           }
         : { key: null, label: 'none applies', steps: [], ...(trace ? { taken: recorded !== undefined && recorded.branch === null } : {}) },
@@ -108,7 +115,7 @@ const stepFromShape = (shape: SagaStepShape, path: string, trace: Trace | undefi
   const target = trace?.targets.get(path);
   const detail = target ? `→ ${target}` : shape.hooks.filter((hook) => hook !== 'onFailure').join(' · ') || '(no hooks)';
   const compensation = shape.hooks.includes('onFailure')
-    ? { detail: `↩ ${trace?.compensationTargets.get(path) ?? 'onFailure'}`, ...(trace ? { status: compensationStatus(trace, path) } : {}) }
+    ? { detail: compensationDetail(shape.kind, trace?.compensationTargets.get(path), planned.get(path)), ...(trace ? { status: compensationStatus(trace, path) } : {}) }
     : undefined;
   return { path, kind: shape.kind, title, detail, ...status, ...(compensation ? { compensation } : {}) };
 };
@@ -123,12 +130,19 @@ const outcomeOf = (execution: SagaExecution): SagaDiagram['outcome'] => {
   return { status: execution.status, label };
 };
 
-/** The full definition; with `execution` and its events, the path it took is highlighted. */
-export const diagramFromShape = (shape: SagaShape, run?: { readonly execution: SagaExecution; readonly events: readonly RecordedSagaEvent[] }): SagaDiagram => {
+/**
+ * The full definition; with `execution` and its events, the path it took is highlighted.
+ * `compensationTargets` (see `compensationTargets.ts`) names the targets of compensations not sent.
+ */
+export const diagramFromShape = (
+  shape: SagaShape,
+  run?: { readonly execution: SagaExecution; readonly events: readonly RecordedSagaEvent[] },
+  compensationTargets: ReadonlyMap<string, string> = new Map(),
+): SagaDiagram => {
   const trace = run ? traceOf(run.execution, run.events) : undefined;
   return {
     title: `${shape.name}@${shape.version}`,
-    steps: shape.steps.map((step, index) => stepFromShape(step, `${index}`, trace)),
+    steps: shape.steps.map((step, index) => stepFromShape(step, `${index}`, trace, compensationTargets)),
     ...(run ? { outcome: outcomeOf(run.execution) } : {}),
     highlighted: run !== undefined,
     partial: false,
@@ -168,7 +182,7 @@ const stepFromHistory = (step: StepExecution, paths: readonly string[], trace: T
   const compensated = compensationStatus(trace, path);
   const compensation =
     compensated !== 'notReached' || trace.compensationTargets.has(path)
-      ? { detail: `↩ ${trace.compensationTargets.get(path) ?? 'onFailure'}`, status: compensated }
+      ? { detail: compensationDetail(step.kind, trace.compensationTargets.get(path), undefined), status: compensated }
       : undefined;
   return { path, kind: step.kind, title, detail: target ? `→ ${target}` : step.kind === 'local' ? 'onExecute' : '', status, ...(compensation ? { compensation } : {}) };
 };

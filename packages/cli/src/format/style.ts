@@ -19,8 +19,23 @@ export interface Style {
   readonly stepStatus: (status: string) => string;
 }
 
+/** The SGR codes the paints below write, opening and closing: the only escape sequences the CLI itself prints. */
+const codes = {
+  bold: [1, 22],
+  dim: [2, 22],
+  red: [31, 39],
+  green: [32, 39],
+  yellow: [33, 39],
+  blue: [34, 39],
+  magenta: [35, 39],
+  cyan: [36, 39],
+} as const;
+
+/** Every sequence a `Style` may write (`terminalText` lets these through when colours are on, and nothing else). */
+export const styleSequences: readonly string[] = [...new Set(Object.values(codes).flat())].map((code) => `\u001b[${code}m`);
+
 const ansi =
-  (open: number, close: number): Paint =>
+  ([open, close]: readonly [number, number]): Paint =>
   (text) =>
     `\u001b[${open}m${text}\u001b[${close}m`;
 
@@ -29,14 +44,14 @@ const plain: Paint = (text) => text;
 export const createStyle = (enabled: boolean): Style => {
   const pick = (paint: Paint): Paint => (enabled ? paint : plain);
   const s = {
-    bold: pick(ansi(1, 22)),
-    dim: pick(ansi(2, 22)),
-    red: pick(ansi(31, 39)),
-    green: pick(ansi(32, 39)),
-    yellow: pick(ansi(33, 39)),
-    blue: pick(ansi(34, 39)),
-    magenta: pick(ansi(35, 39)),
-    cyan: pick(ansi(36, 39)),
+    bold: pick(ansi(codes.bold)),
+    dim: pick(ansi(codes.dim)),
+    red: pick(ansi(codes.red)),
+    green: pick(ansi(codes.green)),
+    yellow: pick(ansi(codes.yellow)),
+    blue: pick(ansi(codes.blue)),
+    magenta: pick(ansi(codes.magenta)),
+    cyan: pick(ansi(codes.cyan)),
   };
   const statusPaint: Record<SagaStatus | 'corrupted', Paint> = {
     created: s.dim,

@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { ErrorInfo, JsonObject, JsonValue, RecordedSagaEvent, SagaExecution } from '@saga/core';
+import { terminalText } from '../format/terminalText.js';
 
 export const historyFormat = 'saga-history/1';
 
@@ -122,8 +123,12 @@ export const exportHistory = (execution: SagaExecution, events: readonly Recorde
   events: events.map((event) => ({ revision: event.revision, type: event.type, recordedAt: event.recordedAt, data: event.data as JsonObject })),
 });
 
-/** Exactly what `saga history --json` prints, so its digest can be recomputed from the command's output. */
-export const historyJson = (history: HistoryExport): string => `${JSON.stringify(history, null, 2)}\n`;
+/**
+ * Exactly what `saga history --json` prints, so its digest can be recomputed from the command's
+ * output. JSON.stringify leaves DEL and C1 controls raw; they are escaped here as the terminal
+ * output escapes them (`terminalText`), the same JSON value either way.
+ */
+export const historyJson = (history: HistoryExport): string => `${terminalText(JSON.stringify(history, null, 2), false)}\n`;
 
 /** The SHA-256 of `historyJson`: `saga history <id> --json | sha256sum` gives the same value. */
 export const historyDigest = (history: HistoryExport): string => createHash('sha256').update(historyJson(history)).digest('hex');

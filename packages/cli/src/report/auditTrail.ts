@@ -14,6 +14,7 @@ import {
   type SagaExecution,
 } from '@saga/core';
 import { diffExecutions, type ExecutionDiff } from '../diff/executionDiff.js';
+import { stepStatusText } from './stepStatusText.js';
 
 export type EntryCategory = 'start' | 'step' | 'request' | 'reply' | 'failure' | 'compensation' | 'end' | 'transaction' | 'timer';
 
@@ -115,7 +116,8 @@ export const auditTrail = (events: readonly RecordedSagaEvent[]): AuditTrail => 
   };
   for (const event of events) {
     const after = evolve(before, event);
-    const { step, summary } = summarizeEvent(event);
+    const { step, summary: engineSummary } = summarizeEvent(event);
+    let summary = engineSummary;
     const at = event.recordedAt;
     let payload: JsonValue | undefined;
     switch (event.type) {
@@ -127,6 +129,8 @@ export const auditTrail = (events: readonly RecordedSagaEvent[]): AuditTrail => 
       case 'StepFailed': {
         const record = stepOf(event.data.path, event.data.kind);
         record.failure = { revision: event.revision, status: event.data.status, error: event.data.error };
+        // The engine's summary starts with the status name (`errored-on-error: …`); an auditor reads words.
+        summary = `${stepStatusText(event.data.status, event.data.kind)}: ${event.data.error.name}: ${event.data.error.message}${event.data.compensate ? ' (to be undone)' : ''}`;
         break;
       }
       case 'BranchChosen':

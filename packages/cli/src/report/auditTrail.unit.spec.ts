@@ -53,4 +53,27 @@ describe('renderHtmlReport', () => {
     expect(html.match(/<\/script>/g)).toHaveLength(1);
     expect(html).toContain('&lt;/script&gt;');
   });
+
+  /** What a reader sees: no markup, no attributes, not the embedded export. */
+  const visible = (html: string): string => html.replace(/<script[\s\S]*?<\/script>/g, '').replace(/<[^>]*>/g, ' ');
+  const engineNames = /running-on-|paused-by-on-execute|paused-on-failure|errored-(?:on|by)-/;
+
+  it('says step statuses in words, with the engine name on hover', () => {
+    const compensated = renderHtmlReport({ ...histories.compensated, definition: createOrder });
+    expect(visible(compensated)).not.toMatch(engineNames);
+    expect(compensated).toContain('<span class="badge failed" title="engine status: errored-on-error">failed: the participant answered with an error</span>');
+    expect(visible(compensated)).toContain('failed: the participant answered with an error: ErrorReply');
+    const paused = renderHtmlReport({ ...histories.paused, definition: createOrder });
+    expect(visible(paused)).not.toMatch(engineNames);
+    expect(visible(paused)).toContain('waiting for the reply');
+  });
+
+  it('labels each compensation with its target, also those that did not run', () => {
+    const finished = renderHtmlReport({ ...histories.finished, definition: createOrder });
+    expect(finished).not.toContain('onFailure');
+    for (const label of ['↩ local undo', '↩ stock.release', '↩ payment.refund', '↩ shipping.cancel']) expect(visible(finished)).toContain(label);
+    const compensated = renderHtmlReport({ ...histories.compensated });
+    expect(compensated).not.toContain('onFailure');
+    expect(visible(compensated)).toContain('↩ local undo');
+  });
 });

@@ -6,6 +6,7 @@
 import type { JsonObject, JsonValue, RecordedSagaEvent, SagaExecution, SagaShape } from '@saga/core';
 import type { DefinitionLike } from '../definitions/loadDefinition.js';
 import { diagramFromHistory, diagramFromShape, nodeStatusOf } from '../diagram/sagaDiagram.js';
+import { compensationTargets } from '../diagram/compensationTargets.js';
 import { renderSvg } from '../diagram/renderSvg.js';
 import type { ExecutionDiff } from '../diff/executionDiff.js';
 import { elapsed, preciseTime } from '../format/time.js';
@@ -14,6 +15,7 @@ import { checkDefinition } from '../verify/definitionCheck.js';
 import { checkHistory, type Finding } from '../verify/historyInvariants.js';
 import { auditTrail, type Message, type StepRecord, type TimelineEntry } from './auditTrail.js';
 import { reportStyles } from './reportStyles.js';
+import { stepStatusText } from './stepStatusText.js';
 
 export interface ReportInput {
   readonly stream: string;
@@ -63,7 +65,11 @@ const jsonWithChanges = (before: JsonObject, after: JsonObject): string => {
 
 const isShape = (definition: DefinitionLike | SagaShape): definition is SagaShape => Array.isArray((definition as SagaShape).steps) && !('fingerprint' in definition);
 
-const badge = (status: string, label = status): string => `<span class="badge ${escapeHtml(status)}">${escapeHtml(label)}</span>`;
+const badge = (status: string, label = status, title?: string): string =>
+  `<span class="badge ${escapeHtml(status)}"${title !== undefined ? ` title="${escapeHtml(title)}"` : ''}>${escapeHtml(label)}</span>`;
+
+/** A step status in words, with the engine's name of it on hover. */
+const stepStatusSpan = (status: string, kind: string): string => `<span title="${escapeHtml(`engine status: ${status}`)}">${escapeHtml(stepStatusText(status, kind))}</span>`;
 
 const fact = (term: string, value: string): string => `<div><dt>${escapeHtml(term)}</dt><dd>${value}</dd></div>`;
 
@@ -73,7 +79,8 @@ const changesList = (diff: ExecutionDiff): string => {
     items.push(`<li class="meta">status ${escapeHtml(diff.status.before)} → <strong>${escapeHtml(diff.status.after)}</strong></li>`);
   }
   for (const step of diff.steps) {
-    items.push(`<li class="meta">step ${escapeHtml(step.path)}: ${escapeHtml(step.before ?? 'not started')} → <strong>${escapeHtml(step.after ?? '')}</strong></li>`);
+    const before = step.before === undefined ? 'not started' : stepStatusSpan(step.before, step.kind);
+    items.push(`<li class="meta">step ${escapeHtml(step.path)}: ${before} → <strong>${step.after === undefined ? '' : stepStatusSpan(step.after, step.kind)}</strong></li>`);
   }
   for (const change of diff.context) {
     if (change.kind === 'added') items.push(`<li class="added">+ ${escapeHtml(change.path)} = ${oneLine(change.after)}</li>`);
@@ -124,7 +131,7 @@ const stepCard = (step: StepRecord): string => {
       ? `<div class="msg">Branch taken: <strong>${step.branch === null ? 'none applied' : step.branch === 'else' ? 'else' : `#${step.branch}`}</strong></div>`
       : '';
   const failure = step.failure
-    ? `<div class="callout bad"><strong>Failed at #${step.failure.revision} (${escapeHtml(step.failure.status)})</strong>${escapeHtml(step.failure.error.name)}: ${escapeHtml(step.failure.error.message)}</div>`
+    ? `<div class="callout bad"><strong>At #${step.failure.revision}, ${stepStatusSpan(step.failure.status, step.kind)}</strong>${escapeHtml(step.failure.error.name)}: ${escapeHtml(step.failure.error.message)}</div>`
     : '';
   const c = step.compensation;
   const compensation = c
@@ -141,7 +148,7 @@ const stepCard = (step: StepRecord): string => {
     : '';
   return (
     `<article class="step-card ${status}" data-path="${escapeHtml(step.path)}">` +
-    `<header><h3>Step ${escapeHtml(step.path)}</h3><span class="kind">${escapeHtml(step.kind)} step</span>${badge(status, step.status)}</header>` +
+    `<header><h3>Step ${escapeHtml(step.path)}</h3><span class="kind">${escapeHtml(step.kind)} step</span>${badge(status, stepStatusText(step.status, step.kind), `engine status: ${step.status}`)}</header>` +
     `${branch}${failure}<div class="grid">${cells.join('')}</div>${compensation}</article>`
   );
 };
@@ -156,7 +163,8 @@ export const renderHtmlReport = (input: ReportInput): string => {
   const definition = input.definition;
   const shape = definition === undefined ? undefined : isShape(definition) ? definition : definition.describe();
   const definitionVerdict = definition !== undefined && !isShape(definition) ? checkDefinition(events, [definition]) : undefined;
-  const drawn = shape ? diagramFromShape(shape, { execution, events }) : diagramFromHistory(execution, events);
+  const planned = definition !== undefined && !isShape(definition) ? compensationTargets(definition, execution.context) : undefined;
+  const drawn = shape ? diagramFromShape(shape, { execution, events }, planned) : diagramFromHistory(execution, events);
   const diagram = input.corruption ? { ...drawn, outcome: { status: 'errored' as const, label: `revision ${input.corruption.revision} does not decode` } } : drawn;
   const trail = auditTrail(events);
   const history = exportHistory(execution, events, stream);
@@ -197,7 +205,7 @@ export const renderHtmlReport = (input: ReportInput): string => {
     outcome.push(
       `<div class="callout ${failed ? 'bad' : 'warn'}" id="compensation"><strong>↩ Compensation${failed ? ' failed' : done.length > 0 ? ' completed' : ''}</strong>` +
         `Steps undone in reverse order: ${escapeHtml(done.join(' → ') || 'none yet')} ` +
-        `<span class="mono">(plan ${escapeHtml(plan.join(', ') || 'empty')}; steps without onFailure are skipped)</span>` +
+        `<span class="mono">(plan ${escapeHtml(plan.join(', ') || 'empty')}; steps with nothing to undo are skipped)</span>` +
         (failed ? `<br>Step ${escapeHtml(failed.path)} could not be compensated: ${escapeHtml(failed.error.message)}. An operator must act.` : '') +
         '</div>',
     );

@@ -1,14 +1,8 @@
-/**
- * Opens the store a command reads, with errors that say which store, from where, and what to try.
- *
- * The CLI ships its adapters as its own dependencies, so `storeFromUrl` is told to import them from
- * here (an import written in this module resolves from the CLI's folder, wherever `saga` runs);
- * they load only when a URL needs them, keeping the PostgreSQL and EventStoreDB clients out of
- * every other run.
- */
+/** Opens the store a command reads, with errors that say which store, from where, and what to try. */
 import { existsSync } from 'node:fs';
-import { AdapterNotAvailableError, redactUrl, storeFromUrl, type EventStore } from '@saga/core';
+import { redactUrl, storeFromUrl, type EventStore } from '@saga/core';
 import { CliError } from '../cliError.js';
+import { adapterImporter } from './adapterImport.js';
 import { describeStore, type StoreLocation } from './storeLocation.js';
 
 // A server that never answers must not leave an operator staring at a silent terminal.
@@ -17,11 +11,11 @@ const connectTimeoutMs = Number(process.env.SAGA_CLI_CONNECT_TIMEOUT_MS ?? 15_00
 const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
 const createStore = async (location: StoreLocation): Promise<EventStore> => {
+  const adapters = adapterImporter();
   try {
-    return await storeFromUrl(location.url, `The store ${describeStore(location)}`, { importAdapter: (name) => import(name) });
+    return await storeFromUrl(location.url, `The store ${describeStore(location)}`, { importAdapter: adapters.importAdapter });
   } catch (error) {
-    if (error instanceof AdapterNotAvailableError) throw new CliError(`${messageOf(error)} Reinstall @saga/cli if it came with it.`);
-    throw error;
+    throw adapters.explain(error);
   }
 };
 

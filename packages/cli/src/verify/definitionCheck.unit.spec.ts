@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createOrder, createOrderEdited } from '../../test/fixtures/orderSaga.mjs';
-import { recordHistories, type Histories } from '../../test/histories.js';
+import { recordHistories, renumber, type Histories } from '../../test/histories.js';
 import { shapeAt } from '../definitions/shapeAt.js';
 import { checkDefinition } from './definitionCheck.js';
 
@@ -24,6 +24,14 @@ describe('checkDefinition', () => {
     const messages = verdict.kind === 'checked' ? verdict.problems.map((p) => p.message) : [];
     expect(messages[0]).toContain(`started with create_order@1 of shape ${createOrder.fingerprint}, but that definition now has shape ${createOrderEdited.fingerprint}`);
     expect(messages).toContain('StepFinished names step 4, which the definition does not have');
+  });
+
+  it('catches a step skipped, with the rules the engine refuses such a history by', () => {
+    const events = histories.finished.events;
+    const skipped = renumber(events.filter((e) => !(e.type === 'StepFinished' && e.data.path === '0')));
+    const verdict = checkDefinition(skipped, [createOrder]);
+    const messages = verdict.kind === 'checked' ? verdict.problems.map((p) => `${p.revision}: ${p.message}`) : [];
+    expect(messages).toEqual([expect.stringMatching(/^1: \w+ for step 1, but the definition runs step 0 next$/)]);
   });
 });
 

@@ -7,7 +7,7 @@
  *
  * Pure: decoded events in, findings out. A candidate for @saga/execution.
  */
-import { evolve, initialExecution, executionIdOf, type RecordedSagaEvent, type SagaExecution } from '@saga/core';
+import { evolve, initialExecution, executionIdOf, streamMismatches, type RecordedSagaEvent, type SagaExecution } from '@saga/core';
 
 export interface Finding {
   /** The revision of the event that breaks the rule; absent for a rule about the whole stream. */
@@ -28,7 +28,7 @@ const forwardEvents = new Set(['StepFinished', 'StepFailed', 'RequestSent', 'Bra
 const compensationEvents = new Set(['CompensationRequestSent', 'StepCompensated', 'CompensationFailed', 'CompensationAttemptFailed', 'SagaFailed']);
 
 /** The rule `event` breaks given the state `before` it (and the timers scheduled so far), if any. */
-const ruleBroken = (before: SagaExecution, event: RecordedSagaEvent, stream: string | undefined, timers: ReadonlySet<string>): string | undefined => {
+const ruleBroken = (before: SagaExecution, event: RecordedSagaEvent, timers: ReadonlySet<string>): string | undefined => {
   if (forwardEvents.has(event.type) && before.phase !== 'forward') {
     return `${event.type} after the execution left its forward phase (phase: ${before.phase})`;
   }
@@ -36,12 +36,6 @@ const ruleBroken = (before: SagaExecution, event: RecordedSagaEvent, stream: str
     return `${event.type} outside of compensation (phase: ${before.phase})`;
   }
   switch (event.type) {
-    case 'SagaStarted': {
-      const expected = stream?.startsWith('saga-') ? executionIdOf(stream) : undefined;
-      return expected !== undefined && event.data.executionId !== expected
-        ? `SagaStarted names execution ${event.data.executionId}, but the stream belongs to ${expected}`
-        : undefined;
-    }
     case 'StepFinished': {
       const step = before.steps.find((s) => s.path === event.data.path);
       if (step?.status === 'finished') return `step ${event.data.path} finished twice`;
@@ -133,7 +127,7 @@ export const checkHistory = (events: readonly RecordedSagaEvent[], stream?: stri
   // Every timer ever scheduled: the fold drops timers that became moot, but they still may fire.
   const timers = new Set<string>();
   for (const event of events) {
-    const broken = ruleBroken(execution, event, stream, timers);
+    const broken = ruleBroken(execution, event, timers);
     if (event.type === 'TimerScheduled') timers.add(event.data.timerId);
     if (broken) problems.push({ revision: event.revision, message: broken });
     const time = Date.parse(event.recordedAt);
@@ -145,5 +139,9 @@ export const checkHistory = (events: readonly RecordedSagaEvent[], stream?: stri
     execution = evolve(execution, event);
   }
   if (events.length === 0) problems.push({ message: 'the stream has no events' });
+  // The rules between the history and its stream are the engine's own (it refuses such a stream).
+  const executionId = stream?.startsWith('saga-') ? executionIdOf(stream) : undefined;
+  for (const { revision, reason } of streamMismatches(events, executionId)) problems.push({ revision, message: reason });
+  problems.sort((a, b) => (a.revision ?? -1) - (b.revision ?? -1));
   return { problems, warnings, execution };
 };

@@ -56,6 +56,15 @@ describe('checkHistory', () => {
     expect(messages([...events, fired])).toEqual([`${events.length}: timer ghost fired but was never scheduled`]);
   });
 
+  it('catches a request id used twice (a RequestSent copied), with the rule the engine refuses it by', () => {
+    const { events } = histories.paused;
+    const sent = events[indexOf(events, 'RequestSent')];
+    if (!sent) throw new Error('no RequestSent');
+    expect(messages(renumber([...events, sent]))).toContainEqual(
+      expect.stringMatching(new RegExp(`^${events.length}: RequestSent for step 1 repeats request .+ of revision ${sent.revision}: every request gets a new id$`)),
+    );
+  });
+
   it('warns when time runs backwards, without calling it a problem', () => {
     const events = histories.finished.events.map((e, index) => (index === 3 ? { ...e, recordedAt: '2000-01-01T00:00:00.000Z' } : e));
     const check = checkHistory(events);
