@@ -181,6 +181,9 @@ export const scaleHeaders = [
   'get(id) ms',
 ] as const;
 
+/** Scale cases by store, then by size. */
+export const byStoreAndSize = (a: ScaleCaseResult, b: ScaleCaseResult): number => a.store.localeCompare(b.store) || a.executions - b.executions;
+
 /** One row of the scale table; a case that did not run has its reason instead of figures. */
 export const scaleRow = (result: ScaleCaseResult): string[] => {
   const head = [`${result.store}${keptMark(result)}`, `${result.executions.toLocaleString('en-US')} (${result.open.toLocaleString('en-US')})`];
@@ -218,8 +221,13 @@ export const memoryRows = (result: MemoryCaseResult): string[][] => {
     rows.push([`${waiting.runs.toLocaleString('en-US')} runs waiting at once (W3, nobody replies)`, `${waiting.waitingAtOnce.toLocaleString('en-US')} waiting, started in ${formatNumber(waiting.startMs / 1_000)} s; heap used ${waiting.heapUsedMiB} MiB`]);
     rows.push(['store listeners (onAppended) held', `${waiting.storeListeners} (at most ${waiting.maxStoreListeners} at once); store feed active: ${waiting.feedActive ? 'yes' : 'no'}, serving ${waiting.feedListeners.toLocaleString('en-US')} runs`]);
     rows.push(['reads while they waited', `${waiting.readAlls.toLocaleString('en-US')} readAll, ${waiting.reads.toLocaleString('en-US')} stream reads`]);
-    rows.push(['process warnings while they waited', waiting.warnings.length === 0 ? 'none (no MaxListenersExceededWarning)' : waiting.warnings.join(' | ')]);
+    const counted = new Map<string, number>();
+    for (const warning of waiting.warnings) counted.set(warning, (counted.get(warning) ?? 0) + 1);
+    const warnings = [...counted].map(([warning, count]) => (count > 1 ? `${count}× ${warning}` : warning));
+    rows.push(['process warnings while they waited', warnings.length === 0 ? 'none (no MaxListenersExceededWarning)' : warnings.join(' | ')]);
   }
+  const first = rows[0];
+  if (first) first[0] = `${first[0]}${keptMark(result)}`;
   return rows;
 };
 

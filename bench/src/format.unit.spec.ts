@@ -204,5 +204,7 @@ describe('scale and memory rows', () => {
     expect(text[0]).toMatch(/memory store: heap used after 10,000 W1 sagas.*60 MiB.*20 MiB/);
     expect(text).toContain('store listeners (onAppended) held: 1 (at most 1 at once); store feed active: yes, serving 10,000 runs');
     expect(text).toContain('process warnings while they waited: none (no MaxListenersExceededWarning)');
+    const warned = memoryRows({ ...memory, waiting: { ...(memory.waiting as NonNullable<MemoryCaseResult['waiting']>), warnings: ['W: x', 'W: x'] } });
+    expect(warned.at(-1)).toEqual(['process warnings while they waited', '2× W: x']);
   });
 });

@@ -9,6 +9,7 @@ import os from 'node:os';
 import { join } from 'node:path';
 import Table from 'cli-table3';
 import {
+  byStoreAndSize,
   comparisonHeaders,
   comparisonRows,
   memoryRows,
@@ -482,7 +483,7 @@ const printTables = (report: BenchReport): void => {
     for (const sweep of sweeps) table.push(sweepRow(sweep, sweepHeaders.length));
     log(table.toString());
   }
-  const scale = report.cases.filter((c): c is ScaleCaseResult => c.kind === 'scale');
+  const scale = report.cases.filter((c): c is ScaleCaseResult => c.kind === 'scale').sort(byStoreAndSize);
   if (scale.length > 0) {
     const table = new Table({ head: [...scaleHeaders], style: plain });
     for (const result of scale) {
@@ -505,10 +506,13 @@ const printTables = (report: BenchReport): void => {
   }
 };
 
-/** A run that leaves out workloads, stores, brokers, peers or modes a full run has. */
+/** A run that leaves out workloads, stores, brokers, peers, modes or scale sizes a full run has. */
 const partial = (options: BenchOptions): boolean => {
   const full = parseOptions([]);
-  return (['workloads', 'stores', 'brokers', 'peers', 'modes'] as const).some((key) => options[key].length < full[key].length);
+  return (
+    (['workloads', 'stores', 'brokers', 'peers', 'modes'] as const).some((key) => options[key].length < full[key].length) ||
+    full.scaleSizes.some((size) => !options.scaleSizes.includes(size))
+  );
 };
 
 const main = async (): Promise<number> => {

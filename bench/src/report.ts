@@ -4,6 +4,7 @@
  * which are kept from the file as it was.
  */
 import {
+  byStoreAndSize,
   comparisonHeaders,
   comparisonRows,
   durability,
@@ -105,7 +106,7 @@ export const renderDocument = (report: BenchReport, existing: string | undefined
   const w12 = sagaCases.filter((c) => c.workload !== 'W3');
   const w3 = sagaCases.filter((c) => c.workload.startsWith('W3'));
   const comparison = comparisonRows(report.cases);
-  const scale = report.cases.filter((c): c is ScaleCaseResult => c.kind === 'scale');
+  const scale = report.cases.filter((c): c is ScaleCaseResult => c.kind === 'scale').sort(byStoreAndSize);
   const memory = report.cases.filter((c): c is MemoryCaseResult => c.kind === 'memory');
 
   const versions = Object.entries(machine.versions).map(([name, version]) => [name, version]);
