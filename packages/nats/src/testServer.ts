@@ -1,8 +1,8 @@
 /**
  * Where this package's integration tests find NATS with JetStream (not exported; excluded from the
- * build): `testServer` from @saga/testing on SAGA_TEST_NATS_URL, plus prefixes unique to the spec
- * file. Call it once per spec file, at the top level (`await natsTestServer()`), and `stop()` in
- * afterAll.
+ * build): `testServer` from @saga/testing on SAGA_TEST_NATS_URL, else the server on 127.0.0.1:4222,
+ * plus prefixes unique to the spec file. Call it once per spec file, at the top level
+ * (`await natsTestServer()`), and `stop()` in afterAll.
  */
 import { randomUUID } from 'node:crypto';
 import { connect } from '@nats-io/transport-node';
@@ -26,6 +26,7 @@ export const natsTestServer = async (): Promise<NatsTestServer> => {
     name: 'NATS',
     variable: 'SAGA_TEST_NATS_URL',
     example: 'nats://127.0.0.1:4222, JetStream on',
+    local: 'nats://127.0.0.1:4222',
     start: async () => {
       const container = await new GenericContainer('nats:2.10-alpine')
         .withCommand(['-js'])
@@ -41,7 +42,7 @@ export const natsTestServer = async (): Promise<NatsTestServer> => {
     naming,
     stop: async () => {
       // A shared server keeps what a run made; a container goes with its streams.
-      if (server.source === 'environment' && server.url !== undefined) await deleteStreams(server.url, naming.streamPrefix);
+      if (server.source !== 'testcontainers' && server.url !== undefined) await deleteStreams(server.url, naming.streamPrefix);
       await server.stop();
     },
   };

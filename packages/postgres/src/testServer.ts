@@ -1,7 +1,7 @@
 /**
  * How this package's integration tests find a PostgreSQL server (not part of the public API, not
- * built into dist): `testServer` from @saga/testing on SAGA_TEST_POSTGRES_URL, plus a fresh schema
- * per test that `stop()` drops.
+ * built into dist): `testServer` from @saga/testing on SAGA_TEST_POSTGRES_URL, else the server on
+ * 127.0.0.1:5432 (database `test`), plus a fresh schema per test that `stop()` drops.
  *
  *   const server = await postgresTestServer();          // once per test file, at the top level
  *   eventStoreContract('…', makeStore, { skip: server.skip });
@@ -40,6 +40,7 @@ export const postgresTestServer = async (): Promise<PostgresTestServer> => {
     name: 'PostgreSQL',
     variable: urlVariable,
     example: 'postgres://user@host:5432/database',
+    local: 'postgres://postgres@127.0.0.1:5432/test',
     start: async () => {
       const container = await new PostgreSqlContainer(process.env[imageVariable] ?? defaultImage).start();
       return { url: container.getConnectionUri(), stop: () => container.stop() };
