@@ -3,7 +3,6 @@ import { InvalidResponseError } from './errors/valueErrors.js';
 import { findJsonProblem, formatJsonPath, jsonEquals, maxJsonDepth, toFrozenJson } from './frozenJson.js';
 import type { JsonValue } from './json.js';
 import { SagaResponse } from './sagaResponse.js';
-import type { JsonValue } from './json.js';
 
 describe('findJsonProblem', () => {
   it('accepts plain JSON data, including null-prototype objects and undefined properties', () => {
