@@ -77,6 +77,7 @@ export {
   type IndexCursor,
   type ResolvedExecutionQuery,
 } from './ports/executionQuery.js';
+export { decodeStreamCursor, encodeStreamCursor, parseCursorIndex } from './ports/streamCursor.js';
 
 // The execution index and the store feed.
 export { indexEntryOf, isOpen } from './executionIndex/indexEntryOf.js';

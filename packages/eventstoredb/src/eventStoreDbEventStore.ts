@@ -22,7 +22,9 @@ import {
   assertExpectedRevision,
   assertIndexEntry,
   assertStreamName,
+  decodeStreamCursor,
   defaultLogger,
+  encodeStreamCursor,
   executionStream,
   readFromRevision,
   resolveListStreamsOptions,
@@ -53,14 +55,13 @@ import type {
   TransientRetryPolicy,
   Unsubscribe,
 } from '@saga/core';
-import { decodeCursor, encodeCursor } from './allCursor.js';
 import { headOfAll, scanAll } from './allReader.js';
 import { AppendNotices } from './appendNotices.js';
 import { describeHosts, invalidConnectionString, normalizeConnectionString } from './connectionString.js';
 import type { EsdbClient } from './esdbClient.js';
 import { eventUuid } from './eventIds.js';
 import { fromStoredMetadata, indexKey, storeKey, withSystemMetadata } from './eventMetadata.js';
-import { comparePositions, formatPosition, parsePosition, pastTheEnd } from './globalPosition.js';
+import { comparePositions, formatPosition, parsePosition, pastTheEnd, readPosition } from './globalPosition.js';
 import { IndexSnapshots } from './indexSnapshots.js';
 import { LastEvents } from './lastEvents.js';
 import { ProjectedIndex, type EventStoreDbExecutionIndex, type ProjectedIndexOptions } from './projectedIndex.js';
@@ -91,6 +92,8 @@ export interface EventStoreDbEventStoreOptions {
 
 /** Streams whose last revision is looked up at once while a page is listed. */
 const listConcurrency = 8;
+/** A `listStreams` cursor holds the `$all` position of the first event of the page's last stream. */
+const cursorStore = 'eventstoredb';
 /** Read by setup() to prove the server answers; it never exists, and is never written. */
 const probeStream = 'saga-store-connectivity-probe';
 /** The store's own streams (namespaced like the others), never listed nor read by readAll. */
@@ -284,7 +287,7 @@ export class EventStoreDbEventStore implements EventStore {
 
   async listStreams(options: ListStreamsOptions = {}): Promise<StreamPage> {
     const { prefix, limit } = resolveListStreamsOptions(options);
-    const after = options.after === undefined ? undefined : decodeCursor(options.after);
+    const after = options.after === undefined ? undefined : decodeStreamCursor(cursorStore, options.after, readPosition);
     await this.setup();
     const creations = await this.#retrying('list streams', () =>
       scanStreamCreations(this.#client, { prefix: this.namespace + prefix, after, limit, timeoutMs: this.#listTimeoutMs }),
@@ -309,7 +312,7 @@ export class EventStoreDbEventStore implements EventStore {
     }
     const streams = summaries.filter((summary): summary is StreamSummary => summary !== undefined);
     const last = page.at(-1);
-    return creations.length > limit && last !== undefined ? { streams, nextCursor: encodeCursor(last.position) } : { streams };
+    return creations.length > limit && last !== undefined ? { streams, nextCursor: encodeStreamCursor(cursorStore, formatPosition(last.position)) } : { streams };
   }
 
   /**

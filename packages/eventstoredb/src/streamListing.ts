@@ -1,6 +1,6 @@
 import { START, streamNameFilter, type AllStreamRecordedEvent, type Position } from '@eventstore/db-client';
 import { SagaError } from '@saga/core';
-import { comparePositions } from './allCursor.js';
+import { comparePositions } from './globalPosition.js';
 import { headOfAll } from './allReader.js';
 import type { EsdbClient } from './esdbClient.js';
 

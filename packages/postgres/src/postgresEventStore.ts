@@ -8,7 +8,9 @@ import {
   appendLease,
   assertIndexEntry,
   assertStreamName,
+  decodeStreamCursor,
   defaultLogger,
+  encodeStreamCursor,
   isSagaError,
   readFromRevision,
   resolveListStreamsOptions,
@@ -48,7 +50,6 @@ import { compareGlobalPositions, decodeGlobalPosition, encodeGlobalPosition, sta
 import { migrate, type MigrationReport } from './migrations.js';
 import { postgresExecutionIndex } from './postgresExecutionIndex.js';
 import { assertSchemaName, notifyChannel, quoteIdentifier } from './sqlIdentifiers.js';
-import { decodeCursor, encodeCursor } from './streamCursor.js';
 import { isTransientError } from './transientErrors.js';
 
 export interface PostgresEventStoreOptions {
@@ -122,6 +123,10 @@ const maxAnyAttempts = 20;
 
 const uniqueViolation = '23505';
 const untranslatableCharacter = '22P05';
+
+/** A `listStreams` cursor holds the `global_position` (a bigint) of the first event of the page's last stream. */
+const cursorStore = 'postgres';
+const parseCursorPosition = (value: string): string | undefined => (/^(0|[1-9]\d{0,18})$/.test(value) && BigInt(value) <= 2n ** 63n - 1n ? value : undefined);
 
 const sqlStateOf = (error: unknown): string | undefined =>
   typeof error === 'object' && error !== null && typeof (error as { code?: unknown }).code === 'string' ? (error as { code: string }).code : undefined;
@@ -262,7 +267,7 @@ export class PostgresEventStore implements EventStore {
 
   async listStreams(options: ListStreamsOptions = {}): Promise<StreamPage> {
     const { prefix, limit } = resolveListStreamsOptions(options);
-    const after = options.after === undefined ? '0' : decodeCursor(options.after);
+    const after = options.after === undefined ? '0' : decodeStreamCursor(cursorStore, options.after, parseCursorPosition);
     await this.setup();
     // One row more than asked tells whether another page follows.
     const result = await this.#retrying('list streams', () =>
@@ -279,7 +284,7 @@ export class PostgresEventStore implements EventStore {
     const rows = result.rows.slice(0, limit);
     const streams = rows.map((row): StreamSummary => ({ stream: row.stream_id, lastRevision: row.last_revision, createdAt: row.recorded_at.toISOString() }));
     const last = rows.at(-1);
-    return result.rows.length > limit && last !== undefined ? { streams, nextCursor: encodeCursor(last.global_position) } : { streams };
+    return result.rows.length > limit && last !== undefined ? { streams, nextCursor: encodeStreamCursor(cursorStore, last.global_position) } : { streams };
   }
 
   async readAll(options: ReadAllOptions = {}): Promise<GlobalPage> {

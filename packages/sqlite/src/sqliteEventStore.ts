@@ -8,6 +8,9 @@ import {
   assertAppendable,
   appendLease,
   assertIndexEntry,
+  decodeStreamCursor,
+  encodeStreamCursor,
+  parseCursorIndex,
   parseIntegerPosition,
   readFromRevision,
   resolveListStreamsOptions,
@@ -108,18 +111,7 @@ interface SerializedEvent {
   readonly metadata: string;
 }
 
-const cursorTag = 'sqlite1:';
-
-const encodeCursor = (position: number): string => Buffer.from(`${cursorTag}${position}`, 'utf8').toString('base64url');
-
-const decodeCursor = (cursor: string): number => {
-  const text = Buffer.from(cursor, 'base64url').toString('utf8');
-  const position = text.startsWith(cursorTag) ? Number(text.slice(cursorTag.length)) : Number.NaN;
-  if (!Number.isSafeInteger(position) || position < 0) {
-    throw new SagaError(`Invalid listStreams cursor '${cursor}': pass the nextCursor of a previous page of this store, or omit it.`);
-  }
-  return position;
-};
+const cursorStore = 'sqlite';
 
 const isMemory = (filename: string): boolean => filename === ':memory:' || filename === '';
 
@@ -207,13 +199,13 @@ export class SqliteEventStore implements EventStore {
   async listStreams(options: ListStreamsOptions = {}): Promise<StreamPage> {
     const { statements } = this.open();
     const { prefix, limit } = resolveListStreamsOptions(options);
-    const after = options.after === undefined ? 0 : decodeCursor(options.after);
+    const after = options.after === undefined ? 0 : decodeStreamCursor(cursorStore, options.after, parseCursorIndex);
     // One row more than asked tells whether another page follows.
     const rows = statements.listStreams.all({ after, prefix, limit: limit + 1 });
     const page = rows.slice(0, limit);
     const streams = page.map((row) => ({ stream: row.stream, lastRevision: row.last_revision, createdAt: row.created_at }));
     const last = page.at(-1);
-    return rows.length > limit && last !== undefined ? { streams, nextCursor: encodeCursor(last.created_position) } : { streams };
+    return rows.length > limit && last !== undefined ? { streams, nextCursor: encodeStreamCursor(cursorStore, String(last.created_position)) } : { streams };
   }
 
   async readAll(options: ReadAllOptions = {}): Promise<GlobalPage> {

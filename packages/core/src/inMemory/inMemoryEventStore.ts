@@ -39,6 +39,7 @@ import {
   appendLease,
   assertOwner,
 } from '../ports/executionQuery.js';
+import { decodeStreamCursor, encodeStreamCursor, parseCursorIndex } from '../ports/streamCursor.js';
 
 export interface InMemoryEventStoreOptions {
   /** Sets `recordedAt`. Default: the system clock. */
@@ -51,24 +52,13 @@ interface StoredStream {
   readonly events: RecordedEvent[];
 }
 
-const cursorTag = 'mem1:';
+const cursorStore = 'in-memory';
 
 /**
  * Through JSON, like every durable store: callers never share references with the store, and what
  * they read back is exactly what a real adapter would give them (no `undefined`, no class instances).
  */
 const jsonCopy = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
-
-const encodeCursor = (index: number): string => Buffer.from(`${cursorTag}${index}`, 'utf8').toString('base64url');
-
-const decodeCursor = (cursor: string): number => {
-  const text = Buffer.from(cursor, 'base64url').toString('utf8');
-  const index = text.startsWith(cursorTag) ? Number(text.slice(cursorTag.length)) : Number.NaN;
-  if (!Number.isSafeInteger(index) || index < 0) {
-    throw new SagaError(`Invalid listStreams cursor '${cursor}': pass the nextCursor of a previous page of this store, or omit it.`);
-  }
-  return index;
-};
 
 /**
  * The EventStore port in process memory: for tests, examples and single-process runs where losing
@@ -154,7 +144,7 @@ export class InMemoryEventStore implements EventStore {
   async listStreams(options: ListStreamsOptions = {}): Promise<StreamPage> {
     this.assertUsable();
     const { prefix, limit } = resolveListStreamsOptions(options);
-    const start = options.after === undefined ? 0 : decodeCursor(options.after) + 1;
+    const start = options.after === undefined ? 0 : decodeStreamCursor(cursorStore, options.after, parseCursorIndex) + 1;
 
     const streams: StreamSummary[] = [];
     let lastIndex = start - 1;
@@ -163,7 +153,7 @@ export class InMemoryEventStore implements EventStore {
       if (candidate === undefined || !candidate.name.startsWith(prefix)) continue;
       if (streams.length === limit) {
         // A further match exists, so the page just filled is not the last one.
-        return { streams, nextCursor: encodeCursor(lastIndex) };
+        return { streams, nextCursor: encodeStreamCursor(cursorStore, String(lastIndex)) };
       }
       streams.push({ stream: candidate.name, lastRevision: candidate.events.length - 1, createdAt: candidate.createdAt });
       lastIndex = index;
