@@ -9,7 +9,24 @@ interface Timer {
 /** More firings than this in one `advance` means a timer that keeps re-arming itself at zero delay. */
 const maxFiringsPerAdvance = 100_000;
 
-const flushPending = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+/** More event-loop turns than this in one settle means something keeps queueing immediates forever. */
+const maxSettleTurns = 1_000;
+
+const immediatesQueued = (): boolean => process.getActiveResourcesInfo().includes('Immediate');
+
+/**
+ * Lets the async work in flight run: turns of the event loop (each draining the promise jobs) until
+ * no `setImmediate` callback is left queued. An in-process world (the in-memory store and broker, a
+ * participant, a manager's reply handling) moves by promises and immediates only, so one `advanceAsync`
+ * sees a timer's whole consequence — the appends, the messages, the timers they arm. Work waiting on
+ * real timers or real I/O is not waited for.
+ */
+const settle = async (): Promise<void> => {
+  for (let turn = 0; turn < maxSettleTurns; turn++) {
+    await new Promise((resolve) => setImmediate(resolve));
+    if (!immediatesQueued()) return;
+  }
+};
 
 /**
  * A `Clock` whose time moves only when the test says so. Timers fire inside `advance`/`set`, in
@@ -61,19 +78,20 @@ export class FakeClock implements Clock {
   }
 
   /**
-   * Like `advance`, but lets pending promises run after every timer, so async work that a callback
-   * starts can schedule its own timers in time to fire within the same window.
+   * Like `advance`, but lets the async work in flight settle before the first timer and after every
+   * timer (see `settle`), so the timers it arms fire within the same window when they fall due, and
+   * what a timer started is finished when the returned promise resolves.
    */
   async advanceAsync(ms: number): Promise<void> {
     if (!Number.isFinite(ms) || ms < 0) throw new RangeError(`FakeClock.advanceAsync expects a finite number of ms ≥ 0, got ${ms}.`);
     const target = this.current + ms;
     const errors: unknown[] = [];
     let firings = 0;
-    await flushPending();
+    await settle();
     for (let timer = this.nextDue(target); timer !== undefined; timer = this.nextDue(target)) {
       if (++firings > maxFiringsPerAdvance) throw loopError();
       this.fire(timer, errors);
-      await flushPending();
+      await settle();
     }
     this.current = target;
     throwFirst(errors);

@@ -147,4 +147,34 @@ describe('FakeClock', () => {
     expect(syncFired).toEqual([]);
     expect(sync.pendingTimers).toBe(1);
   });
+
+  it('advanceAsync waits for work that takes several event-loop turns, before the first timer and after each', async () => {
+    const clock = new FakeClock(0);
+    const turns = async (n: number) => {
+      for (let i = 0; i < n; i++) await new Promise((resolve) => setImmediate(resolve));
+    };
+    const fired: string[] = [];
+    // Armed only after 5 turns, as a timer is after an append and a broker round trip.
+    void turns(5).then(() =>
+      clock.setTimeout(() => {
+        fired.push(`first@${clock.now().getTime()}`);
+        void turns(5).then(() => fired.push('after first'));
+      }, 10),
+    );
+    await clock.advanceAsync(10);
+    expect(fired).toEqual(['first@10', 'after first']);
+  });
+
+  it('advanceAsync stops waiting when something queues immediates forever', async () => {
+    const clock = new FakeClock(0);
+    let stop = false;
+    const spin = (): void => {
+      if (!stop) setImmediate(spin);
+    };
+    spin();
+    clock.setTimeout(() => undefined, 10);
+    await clock.advanceAsync(10);
+    stop = true;
+    expect(clock.pendingTimers).toBe(0);
+  });
 });
