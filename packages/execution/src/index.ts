@@ -25,3 +25,4 @@ export type {
 } from './sagaExecution.js';
 export { evolve, fold, replay, initialExecution } from './evolve.js';
 export { summarizeEvent, type EventSummary } from './summarizeEvent.js';
+export { checkHistory, type CheckHistoryOptions, type HistoryFinding } from './checkHistory.js';

@@ -75,7 +75,7 @@ describe('checkInvariants', () => {
   });
 
   it('an empty history, revisions that are not dense, a first event that is not SagaStarted, an event that does not decode', () => {
-    expect(checkInvariants([])).toEqual(['the history is empty']);
+    expect(checkInvariants([])).toEqual(['the stream has no events']);
     const gap = history(...committedRun).map((e) => (e.revision >= 3 ? { ...e, revision: e.revision + 1 } : e));
     expectViolation(gap, /expected revision 3 \(revisions must be dense/);
     expectViolation(history(local('0'), started), /first event must be SagaStarted|SagaStarted must be the first event/);
@@ -95,14 +95,14 @@ describe('checkInvariants', () => {
   it('a step finished twice, a step requested twice, a remote step finished without a reply', () => {
     expectViolation(history(started, local('0'), local('0')), /step 0 finished twice/);
     expectViolation(history(started, request('1', 'r1'), reply('1', 'r1'), remoteDone('1'), request('1', 'r2')), /step 1 sent its request twice/);
-    expectViolation(history(started, request('1', 'r1'), reply('1', 'r1'), remoteDone('1'), request('2', 'r1')), /requestId r1 was already used/);
+    expectViolation(history(started, request('1', 'r1'), reply('1', 'r1'), remoteDone('1'), request('2', 'r1')), /RequestSent for step 2 repeats request r1 of revision 1: every request gets a new id/);
     expectViolation(history(started, request('1', 'r1'), remoteDone('1')), /remote step 1 finished without a reply/);
     expectViolation(history(started, request('1', 'r1'), request('2', 'r2')), /sent while request r1 of step 1 is still pending/);
   });
 
   it('compensating a step that never finished, twice, or out of reverse completion order', () => {
     expectViolation(history(started, local('0'), failed('1'), compensated('5')), /step 5 compensated although it neither finished/);
-    expectViolation(history(started, local('0'), local('1'), failed('2'), compensated('0'), compensated('1')), /step 1 compensated out of reverse completion order/);
+    expectViolation(history(started, local('0'), local('1'), failed('2'), compensated('0'), compensated('1')), /step 1 is compensated after step 0: compensations must run in reverse order/);
     expectViolation(history(started, local('0'), failed('1'), compensated('0'), compensated('0')), /step 0 compensated twice/);
     expectViolation(history(started, local('0'), compensated('0')), /a compensation event while the execution is running forward/);
     expectViolation(history(started, local('0'), failed('1'), compensationRequest('7', 'c1')), /compensation requested for step 7/);
@@ -121,9 +121,9 @@ describe('checkInvariants', () => {
   it('more than one terminal event, and events after the end', () => {
     expectViolation(history(...compensatedRun.slice(0, -1), sagaFailed), /a second SagaFailed|only TransactionRejected may follow SagaFailed/);
     expectViolation(history(...committedRun, rejected), /nothing but TransactionNotified may follow TransactionCommitted/);
-    expectViolation(history(...committedRun.slice(0, -1), rejected, committed), /committed after the transaction was rejected/);
-    expectViolation(history(started, local('0'), completed, local('1')), /a forward event while the execution is ended \(completed\)/);
-    expectViolation(history(started, completed, completed), /a second SagaCompleted|a forward event while the execution is ended/);
+    expectViolation(history(...committedRun.slice(0, -1), rejected, committed), /the transaction was committed without a vote \(transaction rejected\)/);
+    expectViolation(history(started, local('0'), completed, local('1')), /StepFinished after the execution left its forward phase \(phase: ended\)/);
+    expectViolation(history(started, completed, completed), /a second SagaCompleted|SagaCompleted after the execution left its forward phase/);
   });
 
   it('votes: committed without a yes from everyone, a vote never asked for, a vote twice', () => {

@@ -1,0 +1,402 @@
+/**
+ * The rules between the events of one execution's history, in one place: `saga verify` lists what
+ * they find, the fault suite asserts they find nothing. Decoding guarantees each event's shape; these
+ * are the rules only a walk over the whole history can see: a reply answers the request that was
+ * pending, compensations follow the plan in reverse order, nothing moves forward after the execution
+ * ended, a decided transaction stays decided.
+ *
+ * The walk keeps its own model of what is pending, finished and compensated, written independently
+ * of `evolve`, and at the end compares the fold of the same events with it, so a bug in the fold is
+ * caught too. Pure: decoded events in, findings out.
+ */
+import { stepAtPath, type Saga } from '@saga/definitions';
+import { streamMismatches } from './checkHistoryAgainstDefinition.js';
+import type { RecordedSagaEvent } from './decodeEvent.js';
+import { evolve, fold as engineFold, initialExecution } from './evolve.js';
+import { SagaStatus } from './sagaStatus.js';
+import type { SagaExecution } from './sagaExecution.js';
+
+export interface HistoryFinding {
+  /** The revision of the event that breaks the rule; absent for a rule about the whole history. */
+  readonly revision?: number;
+  /** The type of that event. */
+  readonly type?: string;
+  readonly message: string;
+  /** A problem: not written by a correct engine, or altered. A warning: a correct engine can do it (clocks disagree). */
+  readonly severity: 'problem' | 'warning';
+}
+
+export interface CheckHistoryOptions {
+  /** The execution id of the stream the history was read from: its SagaStarted must name it. */
+  readonly executionId?: string;
+  /** The definition the history is pinned to: then no step with an onFailure may be left uncompensated. */
+  readonly definition?: Saga;
+  /** The fold compared with the model. Default: the engine's `fold` (tests of the checker pass a broken one). */
+  readonly fold?: (events: readonly RecordedSagaEvent[]) => SagaExecution;
+}
+
+interface Request {
+  readonly requestId: string;
+  readonly path: string;
+  readonly purpose: 'execute' | 'compensate';
+}
+
+type Ending = 'completed' | 'failed' | 'compensation-failed';
+
+/** The model's state while it walks the history. */
+class Model {
+  readonly sent = new Map<string, Request>();
+  readonly replied = new Set<string>();
+  pending: Request | undefined;
+  /** A forward reply was applied; its step's outcome (StepFinished/StepFailed) must follow. */
+  outcomeDue: string | undefined;
+  /** A compensation reply was applied; StepCompensated or CompensationAttemptFailed/Failed must follow. */
+  compensationOutcomeDue: string | undefined;
+  readonly forwardRequested = new Set<string>();
+  readonly finished = new Set<string>();
+  /** Non-conditional steps in the order they finished: compensation runs in the reverse order. */
+  readonly completionOrder: string[] = [];
+  readonly branches = new Set<string>();
+  phase: 'forward' | 'compensating' | 'ended' = 'forward';
+  ending: Ending | undefined;
+  plan: string[] = [];
+  /** Compensated steps, in the order they were compensated. */
+  readonly compensated: string[] = [];
+  lastCompensatedIndex = -1;
+  failedCompensation: string | undefined;
+  readonly scheduled = new Set<string>();
+  readonly fired = new Set<string>();
+  votes: Map<string, { service: string; vote?: boolean }> | undefined;
+  transaction: 'none' | 'committed' | 'rejected' | 'reserving' = 'none';
+  readonly counts = new Map<string, number>();
+  previousType: string | undefined;
+  previousTime: number | undefined;
+
+  constructor(readonly definition: Saga | undefined) {}
+
+  count(type: string): number {
+    const next = (this.counts.get(type) ?? 0) + 1;
+    this.counts.set(type, next);
+    return next;
+  }
+
+  hasCompensation(path: string): boolean | undefined {
+    if (!this.definition) return undefined;
+    const step = stepAtPath(this.definition, path);
+    if (!step || step.kind === 'conditional') return false;
+    return (step as { readonly failure?: unknown }).failure !== undefined;
+  }
+
+  startCompensation(plan: string[]): void {
+    this.phase = 'compensating';
+    this.plan = plan;
+    this.pending = undefined;
+  }
+}
+
+type Fail = (message: string, severity?: HistoryFinding['severity']) => void;
+
+const describeRequest = (request: Request): string => `${request.purpose === 'execute' ? 'request' : 'compensation request'} ${request.requestId} of step ${request.path}`;
+
+const forwardOnly = (m: Model, event: RecordedSagaEvent, fail: Fail): boolean => {
+  if (m.phase === 'forward') return true;
+  fail(`${event.type} after the execution left its forward phase (phase: ${m.phase})`);
+  return false;
+};
+
+const compensatingOnly = (m: Model, fail: Fail): boolean => {
+  if (m.phase === 'compensating') return true;
+  fail(`a compensation event while the execution is ${m.phase === 'ended' ? `ended (${m.ending ?? '?'})` : 'running forward'}`);
+  return false;
+};
+
+const sendRequest = (m: Model, request: Request, fail: Fail): void => {
+  if (m.pending) fail(`${describeRequest(request)} sent while ${describeRequest(m.pending)} is still pending`);
+  // A request id used twice is the stream rule `streamMismatches` reports (the engine's own).
+  m.sent.set(request.requestId, request);
+  m.pending = request;
+};
+
+/** Compensations follow the plan in reverse completion order (steps without onFailure may be skipped). */
+const compensationOrder = (m: Model, path: string, fail: Fail): void => {
+  const position = m.plan.indexOf(path);
+  const lastDone = m.compensated.at(-1);
+  if (position >= 0 && lastDone !== undefined && lastDone !== path && m.plan.indexOf(lastDone) > position) {
+    fail(`step ${path} is compensated after step ${lastDone}: compensations must run in reverse order (${m.plan.join(', ')})`);
+  }
+};
+
+/** Rules on what may follow the end of the transaction or of a failed execution. */
+const afterTheEnd = (m: Model, event: RecordedSagaEvent, fail: Fail): void => {
+  // TransactionNotified records that a decided outcome was sent: the one event allowed after it.
+  if (event.type === 'TransactionNotified') {
+    if (m.transaction !== 'committed' && m.transaction !== 'rejected') fail('TransactionNotified before the transaction was decided');
+    if (m.count('TransactionNotified') > 1) fail('TransactionNotified twice');
+  } else if (m.transaction === 'committed') fail('nothing but TransactionNotified may follow TransactionCommitted');
+  else if (m.ending === 'failed' && event.type !== 'TransactionRejected') fail('only TransactionRejected (then TransactionNotified) may follow SagaFailed');
+};
+
+const recordedAt = (m: Model, event: RecordedSagaEvent, fail: Fail): void => {
+  const time = Date.parse(event.recordedAt);
+  if (Number.isNaN(time)) return fail(`recordedAt '${event.recordedAt}' is not a timestamp`);
+  if (m.previousTime !== undefined && time < m.previousTime) fail(`recorded at ${event.recordedAt}, before the event preceding it (clocks of two writers disagree?)`, 'warning');
+  m.previousTime = time;
+};
+
+/** Applies one event to the model, given the engine's fold `before` it; reports what it breaks. */
+const step = (m: Model, before: SagaExecution, event: RecordedSagaEvent, fail: Fail): void => {
+  afterTheEnd(m, event, fail);
+  recordedAt(m, event, fail);
+  switch (event.type) {
+    case 'SagaStarted':
+      if (event.revision !== 0) fail('SagaStarted must be the first event, and only the first');
+      break;
+    case 'StepFinished': {
+      const { path, kind } = event.data;
+      if (!forwardOnly(m, event, fail)) break;
+      if (m.finished.has(path)) fail(`step ${path} finished twice`);
+      const recorded = before.steps.find((s) => s.path === path);
+      if (recorded && recorded.kind !== kind) fail(`step ${path} was recorded as ${recorded.kind} and now as ${kind}`);
+      if (kind === 'remote') {
+        if (m.outcomeDue !== path) fail(`remote step ${path} finished without a reply to its request`);
+        m.outcomeDue = undefined;
+      }
+      if (m.pending) fail(`step ${path} finished while ${describeRequest(m.pending)} is pending`);
+      m.finished.add(path);
+      if (kind !== 'conditional') m.completionOrder.push(path);
+      break;
+    }
+    case 'StepFailed': {
+      const { path, status, compensate } = event.data;
+      if (m.count('StepFailed') > 1) fail('a second StepFailed');
+      if (!forwardOnly(m, event, fail)) break;
+      if (m.finished.has(path)) fail(`step ${path} failed after it had finished`);
+      if (status === 'timed-out') {
+        if (m.pending?.purpose !== 'execute' || m.pending.path !== path) fail(`step ${path} timed out but it was not waiting for a reply`);
+        if (m.previousType !== 'TimerFired') fail(`step ${path} timed out without a TimerFired just before`);
+      } else if (status === 'errored-on-success' || status === 'errored-on-error' || status === 'errored-by-on-execute') {
+        if (m.outcomeDue !== path) fail(`step ${path} failed on a reply that was not applied just before`);
+      }
+      if (compensate && status !== 'timed-out' && status !== 'errored-on-success' && status !== 'errored-on-error') {
+        fail(`step ${path} is marked for compensation but its status '${status}' means the participant changed nothing`);
+      }
+      m.outcomeDue = undefined;
+      m.startCompensation([...m.completionOrder, ...(compensate ? [path] : [])].reverse());
+      break;
+    }
+    case 'RequestSent': {
+      const { path, requestId } = event.data;
+      if (!forwardOnly(m, event, fail)) break;
+      if (m.forwardRequested.has(path)) fail(`step ${path} sent its request twice (a step must be applied once)`);
+      if (m.finished.has(path)) fail(`step ${path} sent a request after it had finished`);
+      m.forwardRequested.add(path);
+      sendRequest(m, { requestId, path, purpose: 'execute' }, fail);
+      break;
+    }
+    case 'CompensationRequestSent': {
+      const { path, requestId } = event.data;
+      if (!compensatingOnly(m, fail)) break;
+      if (!m.plan.includes(path)) fail(`compensation requested for step ${path}, which neither finished nor failed with compensate: true`);
+      if (m.compensated.includes(path)) fail(`compensation requested again for step ${path}, already compensated`);
+      compensationOrder(m, path, fail);
+      sendRequest(m, { requestId, path, purpose: 'compensate' }, fail);
+      break;
+    }
+    case 'ReplyReceived': {
+      const { path, requestId } = event.data;
+      const request = m.sent.get(requestId);
+      if (!request) fail(`reply ${requestId} matches no earlier RequestSent/CompensationRequestSent`);
+      else if (m.replied.has(requestId)) fail(`a second reply applied for request ${requestId}`);
+      if (request && request.path !== path) fail(`reply for request ${requestId} of step ${request.path} recorded on step ${path}`);
+      if (!m.pending) {
+        if (request && !m.replied.has(requestId)) fail(`reply ${requestId} applied although its request was no longer pending (a late or stale reply)`);
+      } else if (m.pending.requestId !== requestId || m.pending.path !== path) {
+        fail(`the reply to request ${requestId} (step ${path}) was applied while request ${m.pending.requestId} of step ${m.pending.path} was pending`);
+      }
+      m.replied.add(requestId);
+      if (request?.purpose === 'compensate') m.compensationOutcomeDue = path;
+      else m.outcomeDue = path;
+      if (m.pending?.requestId === requestId) m.pending = undefined;
+      break;
+    }
+    case 'BranchChosen': {
+      const { path } = event.data;
+      if (!forwardOnly(m, event, fail)) break;
+      if (m.branches.has(path)) fail(`conditional step ${path} chose a branch twice`);
+      m.branches.add(path);
+      if (event.data.branch === null) m.finished.add(path);
+      break;
+    }
+    case 'SagaCompleted':
+      if (m.count('SagaCompleted') > 1) fail('a second SagaCompleted');
+      if (!forwardOnly(m, event, fail)) break;
+      if (m.pending) fail(`completed while ${describeRequest(m.pending)} is pending`);
+      if (JSON.stringify(event.data.context) !== JSON.stringify(before.context)) fail('SagaCompleted records a context different from the one its steps produced');
+      m.phase = 'ended';
+      m.ending = 'completed';
+      break;
+    case 'StepCompensated': {
+      const { path, requestId } = event.data;
+      if (!compensatingOnly(m, fail)) break;
+      const index = m.plan.indexOf(path);
+      if (index < 0) fail(`step ${path} compensated although it neither finished nor failed with compensate: true`);
+      if (m.compensated.includes(path)) fail(`step ${path} compensated twice`);
+      else compensationOrder(m, path, fail);
+      if (index > m.lastCompensatedIndex) {
+        for (const skipped of m.plan.slice(m.lastCompensatedIndex + 1, index)) {
+          if (m.hasCompensation(skipped) === true) fail(`step ${skipped} has an onFailure but was skipped before step ${path} was compensated`);
+        }
+        m.lastCompensatedIndex = index;
+      }
+      if (requestId !== undefined) {
+        if (m.compensationOutcomeDue !== path || !m.replied.has(requestId)) fail(`step ${path} compensated by request ${requestId} without its reply just before`);
+      } else if (m.pending) {
+        fail(`step ${path} compensated locally while ${describeRequest(m.pending)} is pending`);
+      }
+      m.compensationOutcomeDue = undefined;
+      m.compensated.push(path);
+      break;
+    }
+    case 'CompensationAttemptFailed': {
+      const { path } = event.data;
+      if (!compensatingOnly(m, fail)) break;
+      if (!m.plan.includes(path) || m.compensated.includes(path)) fail(`compensation attempt of step ${path}, which is not to be compensated (any more)`);
+      compensationOrder(m, path, fail);
+      m.compensationOutcomeDue = undefined;
+      m.pending = undefined;
+      break;
+    }
+    case 'CompensationFailed': {
+      const { path } = event.data;
+      if (!compensatingOnly(m, fail)) break;
+      if (!m.plan.includes(path) || m.compensated.includes(path)) fail(`compensation of step ${path} failed, but that step is not to be compensated (any more)`);
+      compensationOrder(m, path, fail);
+      m.compensationOutcomeDue = undefined;
+      m.pending = undefined;
+      m.phase = 'ended';
+      m.ending = 'compensation-failed';
+      m.failedCompensation = path;
+      break;
+    }
+    case 'CompensationResumed': {
+      const { path } = event.data;
+      if (m.ending !== 'compensation-failed' || m.failedCompensation !== path) fail(`resumed the compensation of step ${path}, which had not failed`);
+      m.phase = 'compensating';
+      m.ending = undefined;
+      m.failedCompensation = undefined;
+      break;
+    }
+    case 'SagaFailed': {
+      if (m.count('SagaFailed') > 1) fail('a second SagaFailed');
+      if (!compensatingOnly(m, fail)) break;
+      if (m.pending) fail(`failed while ${describeRequest(m.pending)} is pending`);
+      const missing = m.plan.filter((path) => !m.compensated.includes(path) && m.hasCompensation(path) === true);
+      if (missing.length > 0) fail(`failed before compensating step(s) ${missing.join(', ')}`);
+      m.phase = 'ended';
+      m.ending = 'failed';
+      break;
+    }
+    case 'VotesRequested':
+      if (m.count('VotesRequested') > 1) fail('votes requested twice');
+      else if (m.transaction === 'committed' || m.transaction === 'rejected') fail(`votes requested after the transaction was already ${m.transaction}`);
+      if (m.ending !== 'completed') fail('votes requested for an execution that did not complete');
+      m.votes = new Map(event.data.votes.map((v) => [v.requestId, { service: v.service }]));
+      m.transaction = 'reserving';
+      break;
+    case 'VoteReceived': {
+      const { requestId, vote } = event.data;
+      const known = m.votes?.get(requestId);
+      if (!known) fail(`vote ${requestId} was never requested`);
+      else if (known.vote !== undefined) fail(`a second vote for ${requestId} (${known.service})`);
+      else known.vote = vote;
+      if (m.transaction !== 'reserving') fail('a vote received while no vote is asked');
+      break;
+    }
+    case 'TransactionCommitted': {
+      // Committed twice, after a rejection or without votes: all commits without a vote in progress.
+      if (m.transaction !== 'reserving') fail(`the transaction was committed without a vote (transaction ${m.transaction})`);
+      const votes = [...(m.votes?.values() ?? [])];
+      if (votes.some((v) => v.vote !== true)) fail(`committed without a yes from every participant (${votes.map((v) => `${v.service}: ${String(v.vote)}`).join(', ')})`);
+      m.count('TransactionCommitted');
+      m.transaction = 'committed';
+      break;
+    }
+    case 'TransactionRejected':
+      if (m.count('TransactionRejected') > 1) fail('rejected twice');
+      if (m.counts.has('TransactionCommitted')) fail('rejected after the transaction was committed');
+      m.transaction = 'rejected';
+      break;
+    case 'CommitFailed': {
+      if (m.count('CommitFailed') > 1) fail('a second CommitFailed');
+      const votes = [...(m.votes?.values() ?? [])];
+      if (!votes.some((v) => v.vote === false)) fail('the commit failed without a no vote');
+      if (m.ending !== 'completed') fail('the commit failed for an execution that did not complete');
+      m.ending = undefined;
+      m.startCompensation([...m.completionOrder].reverse());
+      break;
+    }
+    case 'TimerScheduled':
+      if (m.scheduled.has(event.data.timerId)) fail(`timer ${event.data.timerId} scheduled twice`);
+      m.scheduled.add(event.data.timerId);
+      break;
+    case 'TimerFired':
+      if (!m.scheduled.has(event.data.timerId)) fail(`timer ${event.data.timerId} fired but was never scheduled`);
+      else if (m.fired.has(event.data.timerId)) fail(`timer ${event.data.timerId} fired twice`);
+      m.fired.add(event.data.timerId);
+      break;
+    case 'RequestResent':
+      if (m.pending?.requestId !== event.data.requestId) fail(`re-sent request ${event.data.requestId}, which is not pending`);
+      break;
+    case 'TransactionNotified':
+      break;
+    default:
+      return assertNever(event);
+  }
+  m.previousType = event.type;
+};
+
+const assertNever = (event: never): never => {
+  throw new Error(`an event the history checker does not know: ${JSON.stringify(event)}`);
+};
+
+/** What the model expects of the fold, compared field by field. */
+const compareWithFold = (m: Model, execution: SagaExecution, lastRevision: number): string[] => {
+  const problems: string[] = [];
+  const expectedStatus =
+    m.phase === 'ended' ? (m.ending === 'completed' ? SagaStatus.Finished : SagaStatus.Errored) : m.pending ? SagaStatus.Paused : SagaStatus.Running;
+  const mismatch = (what: string, folded: unknown, expected: unknown): void => {
+    if (folded !== expected) problems.push(`fold: ${what} is ${JSON.stringify(folded)} but the events say ${JSON.stringify(expected)}`);
+  };
+  mismatch('status', execution.status, expectedStatus);
+  mismatch('phase', execution.phase, m.phase);
+  mismatch('revision', execution.revision, lastRevision);
+  mismatch('pendingRequest', execution.pendingRequest?.requestId, m.pending?.requestId);
+  mismatch('compensation.failed', execution.compensation.failed?.path, m.failedCompensation);
+  if (m.transaction !== 'none') mismatch('transaction.status', execution.transaction.status, m.transaction);
+  const compensatedByFold = execution.steps.filter((s) => s.status === 'compensated').map((s) => s.path).sort();
+  mismatch('compensated steps', compensatedByFold.join(','), [...m.compensated].sort().join(','));
+  return problems;
+};
+
+/** Every rule the history breaks, ordered by revision (rules about the whole history first). */
+export const checkHistory = (events: readonly RecordedSagaEvent[], options: CheckHistoryOptions = {}): HistoryFinding[] => {
+  if (events.length === 0) return [{ message: 'the stream has no events', severity: 'problem' }];
+  const findings: HistoryFinding[] = [];
+  const first = events[0];
+  if (first && first.type !== 'SagaStarted') findings.push({ revision: first.revision, type: first.type, message: 'the first event must be SagaStarted', severity: 'problem' });
+  const model = new Model(options.definition);
+  let before = initialExecution();
+  for (const [index, event] of events.entries()) {
+    const fail: Fail = (message, severity = 'problem') => void findings.push({ revision: event.revision, type: event.type, message, severity });
+    if (event.revision !== index) fail(`expected revision ${index} (revisions must be dense from 0)`);
+    step(model, before, event, fail);
+    before = evolve(before, event);
+  }
+  for (const { revision, reason } of streamMismatches(events, options.executionId)) {
+    findings.push({ revision, type: events.find((e) => e.revision === revision)?.type, message: reason, severity: 'problem' });
+  }
+  const folded = (options.fold ?? engineFold)(events);
+  for (const message of compareWithFold(model, folded, events.length - 1)) findings.push({ message, severity: 'problem' });
+  // Stable: the rules of one event keep the order they were checked in.
+  return findings.sort((a, b) => (a.revision ?? -1) - (b.revision ?? -1));
+};
