@@ -165,7 +165,9 @@ export class SagaWorker implements AsyncDisposable {
       // One execution that cannot be recovered now (the store hiccups, the broker is down, its
       // definition is not registered here) must not keep the worker from starting: it is reported.
       try {
-        const execution = await this.#load(entry.executionId);
+        // Read, never the kept state: the execution is taken over because another worker wrote
+        // it last, so what this worker may still keep of it is stale.
+        const { execution } = await this.#engine.driver.load(entry.executionId);
         this.#engine.registry.resolve(execution);
         if (republish) {
           const outbox = pendingOutbox(execution);

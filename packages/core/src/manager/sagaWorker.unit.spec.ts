@@ -1,11 +1,12 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { Saga, SagaRequest } from '@saga/definitions';
+import { Saga, SagaRequest, SagaResponse } from '@saga/definitions';
 import { InMemoryBroker } from '../inMemory/inMemoryBroker.js';
 import { InMemoryEventStore } from '../inMemory/inMemoryEventStore.js';
 import type { EventStore } from '../ports/eventStore.js';
 import { silentLogger } from '../ports/logger.js';
 import { SagaManager } from './sagaManager.js';
 import { SagaWorker } from './sagaWorker.js';
+import { SagaClient } from './sagaClient.js';
 
 const waiting = new Saga('waits', { version: '1' })
   .remoteStep()
@@ -88,6 +89,34 @@ describe('SagaWorker', () => {
     const execution = await heir.get(id);
     expect(execution.status).toBe('errored');
     expect(execution.error?.name).toBe('ReplyTimeoutError');
+  });
+
+  it('taking over an execution reads it: what this worker kept of it is stale once another worker moved it on', async () => {
+    const store = new InMemoryEventStore();
+    const broker = new InMemoryBroker();
+    const twoSteps = new Saga('two_steps_takeover')
+      .remoteStep().onExecute(() => new SagaRequest('first.target', {}))
+      .remoteStep().onExecute(() => new SagaRequest('second.target', {}))
+      .commit();
+    const heard: string[] = [];
+    const listener = await broker.subscribe('second.target', 'spy', async (message) => void heard.push(message.id));
+    toClose.push({ destroy: () => listener.close() });
+    // This worker starts the execution and keeps it (step 1's request pending).
+    const here = new SagaManager({ store, broker, service: 'orders', definitions: [twoSteps], logger: silentLogger, recoverOnSetup: false, recoveryIntervalMs: 0 });
+    toClose.push(here);
+    await here.setup();
+    const paused = await here.run({ definition: twoSteps, pauseOnDisk: true });
+    // Another process applies step 1's reply, stores step 2's request, and dies before it is published.
+    const dying = new SagaClient({ store, broker: Object.assign(Object.create(broker) as InMemoryBroker, { publish: async () => Promise.reject(new Error('killed')) }), service: 'orders', definitions: [twoSteps], logger: silentLogger, leaseMs: 30 });
+    await dying.setup();
+    await dying.run({ response: new SagaResponse({ sagaId: paused.id, requestId: paused.pendingRequest?.requestId ?? '', payload: {} }), pauseOnDisk: true });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    // Its lease expired: this worker takes the execution over and sends what it owes now (step 2's request).
+    const report = await here.worker.sweep();
+    expect(report.recovered).toBe(1);
+    for (let i = 0; i < 50 && heard.length === 0; i += 1) await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(heard).toHaveLength(1);
+    expect((await here.get(paused.id)).pendingRequest?.target).toBe('second.target');
   });
 
   it('a remote step with a 30-day timeout() waits 30 days, not 1 ms (setTimeout overflows past 2³¹−1 ms)', async () => {
