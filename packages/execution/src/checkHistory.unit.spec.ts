@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { checkHistory, type CheckHistoryOptions, type HistoryFinding } from './checkHistory.js';
 import { decodeEvent, type RecordedSagaEvent } from './decodeEvent.js';
 import { fold } from './evolve.js';
-import type { JsonObject } from './index.js';
+import type { JsonObject } from '@saga/definitions';
 import { SagaStatus } from './sagaStatus.js';
 
 type Raw = readonly [type: string, data: Record<string, unknown>];
