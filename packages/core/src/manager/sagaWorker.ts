@@ -22,7 +22,7 @@ export interface SagaWorkerOptions extends EngineOptions {
 
 /** What `recover()` found and did. */
 export interface RecoveryReport {
-  /** Open executions of this service claimed from the index (not every execution ever stored). */
+  /** Open executions of this service read from the index (on setup, every open one; in a sweep, those taken over). */
   readonly scanned: number;
   /** Waiting executions of this service whose requests were re-sent and timers armed. */
   readonly recovered: number;
@@ -137,36 +137,39 @@ export class SagaWorker implements AsyncDisposable {
   }
 
   /**
-   * Takes over this service's open executions that no live worker holds (their lease expired, or they
-   * never had one): publishes again what they wait on (same request ids; the stream is the outbox)
-   * and arms their timers. Reads the index, so it costs what the open executions cost, however much
-   * history the store keeps.
+   * On `setup()`: every open execution of this service, whoever holds it, gets what it waits on
+   * published again (same request ids; the stream is the outbox) and its timers armed here. A worker
+   * starts after a crash, and what the crashed process owed (a request stored and never sent, the
+   * votes of a transaction half asked) may sit under a live worker's lease, so start-up does not
+   * trust leases; duplicates it sends are de-duplicated by participants and replies. Reads the index:
+   * the cost follows the open executions, not the history the store keeps.
    */
   async recover(options: { readonly republish?: boolean } = {}): Promise<RecoveryReport> {
-    return this.#recoverClaimed(options.republish ?? true);
+    return this.#recoverEach((visit) => this.#forEachOpen(visit), options.republish ?? true);
   }
 
   /**
-   * Every `recoveryIntervalMs`: renews this worker's leases, then takes over what a dead worker left
-   * (as `recover`).
+   * Every `recoveryIntervalMs`: renews this worker's leases, then takes over the open executions
+   * whose lease expired (their worker died): publishes again what they wait on and arms their timers.
+   * Several workers share this work; each execution is taken over by one of them.
    */
   async sweep(): Promise<RecoveryReport> {
     await this.#engine.store.index.renew({ service: this.service, owner: this.workerId, leaseMs: this.#leaseMs });
-    return this.#recoverClaimed(true);
+    return this.#recoverEach((visit) => this.#forEachClaimed(visit), true);
   }
 
-  async #recoverClaimed(republish: boolean): Promise<RecoveryReport> {
+  async #recoverEach(each: (visit: (entry: ExecutionIndexEntry) => Promise<void>) => Promise<void>, republish: boolean): Promise<RecoveryReport> {
     let scanned = 0;
     let recovered = 0;
     let republished = 0;
     const skipped: { executionId: string; reason: string }[] = [];
-    await this.#forEachClaimed(async (entry) => {
+    await each(async (entry) => {
       scanned += 1;
       // One execution that cannot be recovered now (the store hiccups, the broker is down, its
       // definition is not registered here) must not keep the worker from starting: it is reported.
       try {
-        // Read, never the kept state: the execution is taken over because another worker wrote
-        // it last, so what this worker may still keep of it is stale.
+        // Read, never the kept state: another worker may have written it last, so what this
+        // worker may still keep of it is stale.
         const { execution } = await this.#engine.driver.load(entry.executionId);
         this.#engine.registry.resolve(execution);
         if (republish) {
@@ -181,6 +184,15 @@ export class SagaWorker implements AsyncDisposable {
       }
     });
     return { scanned, recovered, republished, skipped };
+  }
+
+  async #forEachOpen(visit: (entry: ExecutionIndexEntry) => Promise<void>): Promise<void> {
+    let after: string | undefined;
+    do {
+      const page = await this.#engine.store.index.query({ service: this.service, open: true, limit: claimPage, ...(after ? { after } : {}) });
+      for (const entry of page.entries) await visit(entry);
+      after = page.nextCursor;
+    } while (after && !this.#destroyed);
   }
 
   async #forEachClaimed(visit: (entry: ExecutionIndexEntry) => Promise<void>): Promise<void> {

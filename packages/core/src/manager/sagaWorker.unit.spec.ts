@@ -35,23 +35,27 @@ const counting = (inner: EventStore) => {
 };
 
 describe('SagaWorker', () => {
-  it('4 workers of one service share recovery: every open execution recovered exactly once', async () => {
+  it('4 workers of one service share the takeover of a dead worker\'s executions: each taken over exactly once', async () => {
     const store = new InMemoryEventStore();
     const broker = new InMemoryBroker();
-    const starter = new SagaManager({ store, broker, service: 'orders', logger: silentLogger, recoveryIntervalMs: 0 });
+    // The worker that started them dies (its leases, 20 ms, run out; it never renews them).
+    const starter = new SagaManager({ store, broker, service: 'orders', logger: silentLogger, recoveryIntervalMs: 0, leaseMs: 20 });
     await starter.setup();
     const ids = await Promise.all(Array.from({ length: 250 }, () => starter.run({ definition: waiting, pauseOnDisk: true, returnExecution: false })));
-    await starter.destroy();
+    await starter.worker.destroy();
+    await new Promise((resolve) => setTimeout(resolve, 40));
 
     const workers = Array.from({ length: 4 }, (_, i) => new SagaWorker({ store, broker, service: 'orders', definitions: [waiting], logger: silentLogger, recoverOnSetup: false, recoveryIntervalMs: 0, workerId: `w${i}` }));
     toClose.push(...workers);
     await Promise.all(workers.map((w) => w.setup()));
-    const reports = await Promise.all(workers.map((w) => w.recover()));
+    const reports = await Promise.all(workers.map((w) => w.sweep()));
     const recovered = reports.map((r) => r.recovered);
     expect(recovered.reduce((a, b) => a + b, 0)).toBe(ids.length);
     expect(reports.reduce((a, r) => a + r.republished, 0)).toBe(ids.length);
     // Shared, not all done by whoever came first and not each doing all of it.
     expect(Math.max(...recovered)).toBeLessThan(ids.length);
+    // A second round of sweeps finds nothing to take over: the leases are held (and renewed).
+    expect((await Promise.all(workers.map((w) => w.sweep()))).reduce((a, r) => a + r.recovered, 0)).toBe(0);
   });
 
   it('recovery reads the index, not the history: finished executions are never read', async () => {
