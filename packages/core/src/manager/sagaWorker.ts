@@ -3,8 +3,7 @@
  * Its driver is the only writer. Several workers of one service share recovery and timers through
  * leases on the execution index, so each open execution is looked after by one of them.
  */
-import { stepAtPath, type Saga } from '@saga/definitions';
-import type { SagaExecution } from '@saga/execution';
+import type { Saga } from '@saga/definitions';
 import type { Subscription } from '../ports/broker.js';
 import type { ExecutionIndexEntry } from '../ports/eventStore.js';
 import { ManagerNotReadyError, SagaNotFoundError } from '../errors/runErrors.js';
@@ -235,10 +234,10 @@ export class SagaWorker implements AsyncDisposable {
         checked += 1;
         const label = `${entry.definitionName}@${entry.definitionVersion}`;
         try {
-          const execution = await this.#load(entry.executionId);
-          const definition = this.#engine.registry.resolve(execution);
-          const missing = execution.steps.find((step) => stepAtPath(definition, step.path)?.kind !== step.kind);
-          if (missing) wouldNotResume.push({ executionId: entry.executionId, definition: label, reason: `recorded step ${missing.path} (${missing.kind}) is not in the definition` });
+          // Loading checks the history against its registered definition (the engine's one check);
+          // resolving says whether a definition of that name, version and shape is registered.
+          const { execution } = await this.#engine.driver.load(entry.executionId);
+          this.#engine.registry.resolve(execution);
         } catch (error) {
           wouldNotResume.push({ executionId: entry.executionId, definition: label, reason: error instanceof Error ? error.message : String(error) });
         }
@@ -246,10 +245,6 @@ export class SagaWorker implements AsyncDisposable {
       after = page.nextCursor;
     } while (after && !this.#destroyed);
     return { checked, wouldNotResume };
-  }
-
-  async #load(executionId: string): Promise<SagaExecution> {
-    return this.#engine.driver.cached(executionId) ?? (await this.#engine.driver.load(executionId)).execution;
   }
 
   #scheduleSweep(): void {
