@@ -18,3 +18,5 @@ export { badInputCases, type BadInputCase, type BadInputTargets } from './badInp
 export { brokerTestKit, type BrokerTestKit, type Inbox } from './brokerTestKit.js';
 export { brokerAdapterSuite, type BrokerAdapterSuiteOptions, type UnreachableTarget } from './brokerAdapterSuite.js';
 export { badInputScenario, type BadInputScenarioOptions } from './badInputScenario.js';
+export * from './process/index.js';
+export * from './crash/index.js';
