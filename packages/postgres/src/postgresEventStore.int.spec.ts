@@ -311,11 +311,25 @@ suite('PostgresEventStore', () => {
     });
 
     it('never retries a conflict', async () => {
-      const store = await open({ retry: { retries: 5, minDelayMs: 200, maxDelayMs: 200 } });
-      await store.append('saga-conflict', [{ type: 'A', data: {} }], 'no_stream');
-      const started = Date.now();
-      await expect(store.append('saga-conflict', [{ type: 'B', data: {} }], 'no_stream')).rejects.toSatisfy(isConcurrencyConflictError);
-      expect(Date.now() - started).toBeLessThan(200);
+      // The store's own pool, counting the append statements it is sent: a retry would send it again.
+      const pool = new pg.Pool({ connectionString: url, max: 2 });
+      const appends: string[] = [];
+      const query = pool.query.bind(pool) as (...args: unknown[]) => Promise<unknown>;
+      (pool as unknown as { query: (...args: unknown[]) => Promise<unknown> }).query = (...args) => {
+        const text = typeof args[0] === 'string' ? args[0] : ((args[0] as { text?: string } | undefined)?.text ?? '');
+        if (text.includes('INSERT INTO') && text.includes('saga_events')) appends.push(text);
+        return query(...args);
+      };
+      try {
+        const store = await open({ pool, retry: { retries: 5, minDelayMs: 20, maxDelayMs: 20 } });
+        await store.append('saga-conflict', [{ type: 'A', data: {} }], 'no_stream');
+        expect(appends).toHaveLength(1);
+        await expect(store.append('saga-conflict', [{ type: 'B', data: {} }], 'no_stream')).rejects.toSatisfy(isConcurrencyConflictError);
+        expect(appends, 'the conflicting append was sent once').toHaveLength(2);
+        await store.destroy();
+      } finally {
+        await pool.end();
+      }
     });
 
     it('uses a pool it is given without ending it', async () => {
