@@ -1,10 +1,8 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { InMemoryBroker, SagaManager, SagaParticipant, SagaResponse, SagaStatus, executionIdOf } from '@saga/core';
-import { waitFor } from '@saga/testing';
+import { TestChildProcess, isProcessGone, stopChildProcesses, waitFor, type ChildMessage } from '@saga/testing';
 import { crashSaga, type AcknowledgedAppend } from '../test/fixtures/crashSaga.js';
 import { PostgresEventStore } from './postgresEventStore.js';
 import { quoteIdentifier } from './sqlIdentifiers.js';
@@ -13,7 +11,6 @@ import { postgresTestServer } from './testServer.js';
 const server = await postgresTestServer();
 afterAll(() => server.stop());
 
-const tsxCli = createRequire(import.meta.url).resolve('tsx/cli');
 const childScript = fileURLToPath(new URL('../test/fixtures/crashChild.ts', import.meta.url));
 
 interface StoredRow {
@@ -30,6 +27,7 @@ interface StoredRow {
 (server.skip === undefined ? describe : describe.skip)('a manager killed mid-saga on PostgreSQL', () => {
   const cleanups: Array<() => Promise<void>> = [];
   afterEach(async () => {
+    await stopChildProcesses(); // the child never outlives the test, passed or failed
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
   });
 
@@ -43,31 +41,19 @@ interface StoredRow {
       (await db.query<StoredRow>(`SELECT revision, event_id, type, data FROM ${quoteIdentifier(schema)}.saga_events ORDER BY global_position`)).rows;
 
     // 1. The child runs the saga until the payment request (step 3) is stored, and hangs there.
-    const child: ChildProcess = spawn(process.execPath, [tsxCli, childScript, url, schema], { stdio: ['ignore', 'pipe', 'pipe'] });
-    cleanups.push(async () => void child.kill('SIGKILL'));
-    const acknowledged: AcknowledgedAppend[] = [];
-    let stdout = '';
-    let stderr = '';
-    child.stdout?.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString('utf8');
-      const lines = stdout.split('\n');
-      stdout = lines.pop() ?? '';
-      for (const line of lines) if (line.trim() !== '') acknowledged.push(JSON.parse(line) as AcknowledgedAppend);
-    });
-    child.stderr?.on('data', (chunk: Buffer) => void (stderr += chunk.toString('utf8')));
-    const exited = new Promise<NodeJS.Signals | number | null>((resolve) => child.on('exit', (code, signal) => resolve(signal ?? code)));
+    // It runs as `node --import tsx` (no wrapper between the pid killed and the engine).
+    const child = TestChildProcess.start({ script: childScript, args: [url, schema], name: 'crash child (SagaManager on PostgreSQL)' });
+    await child.ready();
+    const requestAppends = (): ChildMessage[] =>
+      child.messages.filter((m) => m.type === 'acknowledged' && (m.append as AcknowledgedAppend).events.some((e) => e.type === 'RequestSent'));
+    await child.waitForMessage((m) => m === requestAppends()[1], { point: 'the step-3 RequestSent acknowledged', timeoutMs: 30_000 });
+    expect((await rows()).some((row) => row.type === 'RequestSent' && row.data.path === '2')).toBe(true);
 
-    await waitFor(
-      async () => {
-        if (child.exitCode !== null) throw new Error(`the child exited early (${child.exitCode}): ${stderr}`);
-        return (await rows().catch(() => [])).some((row) => row.type === 'RequestSent' && row.data.path === '2');
-      },
-      { timeoutMs: 30_000, intervalMs: 20, message: `the step-3 RequestSent in the stream (child stderr: ${stderr})` },
-    );
-
-    // 2. Killed mid-saga: no chance to finish an append, flush a buffer or close a connection.
-    child.kill('SIGKILL');
-    expect(await exited).toBe('SIGKILL');
+    // 2. Killed mid-saga: no chance to finish an append, flush a buffer or close a connection. The
+    // pid killed is the pid that announced itself and reported the appends, and it is gone.
+    expect(await child.kill()).toEqual({ code: null, signal: 'SIGKILL' });
+    expect(isProcessGone(child.pid)).toBe(true);
+    const acknowledged = child.messages.filter((m) => m.type === 'acknowledged').map((m) => m.append as AcknowledgedAppend);
 
     const afterCrash = await rows();
     const stream = acknowledged[0]?.stream ?? '';

@@ -87,8 +87,18 @@ export const badInputScenario = (name: string, options: BadInputScenarioOptions)
 
       const malformed = cases.filter((c) => c.reason !== undefined);
       await waitFor(() => dead.length >= malformed.length, { timeoutMs: 30_000, message: `${malformed.length} dead letters` });
-      // The well-formed but foreign replies are ignored, not dead-lettered: nothing more arrives.
-      await new Promise((resolve) => setTimeout(resolve, 300));
+      // The well-formed but foreign replies are ignored, not dead-lettered, and the manager says so
+      // for each: once every one of them is told, every message is accounted for and nothing more arrives.
+      const foreign = cases.filter((c) => c.reason === undefined);
+      const ignored = (): number =>
+        logger.entries.filter(
+          (e) =>
+            e.level === 'warn' &&
+            ((e.fields.executionId === paused.id && e.message.startsWith('Ignored: reply not-the-pending-one matches no pending request')) ||
+              (e.fields.executionId === 'no-such-execution' && e.message === 'Ignored a reply for an execution this store does not have')),
+        ).length;
+      await waitFor(() => ignored() >= foreign.length, { timeoutMs: 30_000, message: `the warnings that ${foreign.length} foreign replies were ignored` });
+      expect(ignored()).toBe(foreign.length);
       expect(dead).toHaveLength(malformed.length);
       expectEveryCaseDeadLettered(malformed, dead);
       expect(logger.entries.filter((e) => e.message === 'Dead-lettered a message')).toHaveLength(malformed.length);

@@ -61,8 +61,10 @@ export interface CrashingStore extends EventStore {
   readonly appends: number;
   /** Set once the simulated process died. */
   readonly crash: CrashPoint | undefined;
-  /** Resolves when the simulated process dies (never, without `crashAfterAppends`). */
+  /** Resolves when the simulated process dies (never, without `crashAfterAppends` or `kill()`). */
   readonly crashed: Promise<CrashPoint>;
+  /** The process dies now, between two calls (e.g. while it waits for a reply): every later call throws. */
+  kill(): void;
 }
 
 export interface CrashingStoreOptions {
@@ -90,6 +92,12 @@ export const crashingStore = (inner: EventStore, options: CrashingStoreOptions =
       return crash;
     },
     crashed,
+    kill: () => {
+      if (crash) return;
+      const last = appended.at(-1);
+      crash = { stream: last?.stream ?? '', append: appended.length, lastRevision: last === undefined ? -1 : last.firstRevision + last.events.length - 1 };
+      announce(crash);
+    },
     setup: async () => {
       alive('setup');
       await inner.setup();

@@ -39,7 +39,7 @@ import {
 } from '@saga/core';
 import { waitFor } from '../waitFor.js';
 import { countingParticipant } from './countingParticipant.js';
-import { crashingStore, type CrashPoint } from './crashingStore.js';
+import { crashingStore, type AcknowledgedAppend, type CrashPoint } from './crashingStore.js';
 import { FaultFigures } from './faultFigures.js';
 import { orderSaga, participantHandlers, waitingSaga } from './faultSagas.js';
 import { faultWorld, type FaultEnvironment, type FaultWorld, type OrderParticipants } from './faultWorld.js';
@@ -342,14 +342,14 @@ export const faultSuite = (name: string, makeEnvironment: () => Promise<FaultEnv
 
     describe('a crash right after each append of the 5-step saga, then recovery by a new manager', () => {
       /** Appends a clean run makes, on a store that only records them. */
-      const appendsOfCleanRun = async (saga: Saga, context: JsonObject, participants: OrderParticipants): Promise<number> => {
+      const appendsOfCleanRun = async (saga: Saga, context: JsonObject, participants: OrderParticipants): Promise<readonly AcknowledgedAppend[]> => {
         const recording = crashingStore(world.env.store);
         const manager = await world.manager({ store: recording, definitions: [saga] });
         const id = await manager.run({ definition: saga, context, pauseOnDisk: true, returnExecution: false });
         const result = await world.verify([id], { definition: saga, participants: all(participants), acknowledged: [recording.appended] });
         expect(result.violations).toEqual([]);
         await manager.destroy();
-        return recording.appended.length;
+        return recording.appended;
       };
 
       /**
@@ -394,7 +394,7 @@ export const faultSuite = (name: string, makeEnvironment: () => Promise<FaultEnv
           async () => {
             const participants = await world.participants();
             const saga = orderSaga(world.services, { name: 'fault_crash' });
-            const appends = await appendsOfCleanRun(saga, { order: 0, failShipping: variant.failShipping }, participants);
+            const appends = (await appendsOfCleanRun(saga, { order: 0, failShipping: variant.failShipping }, participants)).length;
             expect(appends).toBeGreaterThanOrEqual(5);
             for (let k = 1; k <= appends; k += 1) {
               const { id, acknowledged } = await crashAt(saga, { order: k, failShipping: variant.failShipping }, k);
@@ -416,23 +416,39 @@ export const faultSuite = (name: string, makeEnvironment: () => Promise<FaultEnv
         );
       }
 
-      it(
-        'a crash between the append of the transaction outcome and its publish: recovery sends the commit/reject commands (TransactionNotified not yet stored)',
-        async () => {
-          const participants = await world.participants();
-          const saga = orderSaga(world.services, { name: 'fault_crash_outcome' });
-          const appends = await appendsOfCleanRun(saga, { order: 0 }, participants);
-          const { id } = await crashAt(saga, { order: 1 }, appends);
-          const finisher = await world.manager({ definitions: [saga] });
-          const result = await world.verify([id], { definition: saga, participants: all(participants), transactionHooks: 'exactly-once' });
-          await finisher.destroy();
-          expect(result.violations).toEqual([]);
-          expect(result.executions.get(id)?.transaction.status).toBe('committed');
-          // Recovery re-sent the commit the crash kept from going out.
-          expect(all(participants).map((p) => p.hooks.commit.get(id) ?? 0)).toEqual([1, 1, 1]);
-        },
-        size.testTimeoutMs,
-      );
+      for (const variant of [
+        { outcome: 'TransactionCommitted', command: 'commit', failShipping: false },
+        { outcome: 'TransactionRejected', command: 'reject', failShipping: true },
+      ] as const) {
+        it(
+          `a crash between the append of the transaction outcome (${variant.outcome}) and the publish of its ${variant.command} commands: recovery sends them, each participant hears it once`,
+          async () => {
+            const participants = await world.participants();
+            const saga = orderSaga(world.services, { name: 'fault_crash_outcome' });
+            const clean = await appendsOfCleanRun(saga, { order: 0, failShipping: variant.failShipping }, participants);
+            // The crash comes right after the append that stores the outcome: it is durable, and the
+            // commands it decides were never published (the append threw before the publish).
+            const outcomeAppend = clean.findIndex((append) => append.events.some((e) => e.type === variant.outcome)) + 1;
+            expect(outcomeAppend, `a clean run appends ${variant.outcome}`).toBeGreaterThan(0);
+            const { id, acknowledged } = await crashAt(saga, { order: 1, failShipping: variant.failShipping }, outcomeAppend);
+            const atCrash = await loadHistory(world.env.store, id);
+            expect(atCrash.events.at(-1)?.type, 'the last event stored before the crash').toBe(variant.outcome);
+            expect(atCrash.execution.transaction.notified).toBe(false);
+            const finisher = await world.manager({ definitions: [saga] });
+            const result = await world.verify([id], { definition: saga, participants: all(participants), acknowledged, transactionHooks: 'exactly-once' });
+            await finisher.destroy();
+            expect(result.violations).toEqual([]);
+            const transaction = result.executions.get(id)?.transaction;
+            expect(transaction?.status).toBe(variant.command === 'commit' ? 'committed' : 'rejected');
+            expect(transaction?.participants.length, 'services in the transaction').toBeGreaterThan(0);
+            // Recovery sent the commands the crash kept from going out: every participant of the
+            // transaction heard the outcome, once (the participants' own record, not the engine's).
+            const heard = Object.fromEntries(all(participants).map((p) => [p.service, p.hooks[variant.command].get(id) ?? 0]));
+            expect(heard).toEqual(Object.fromEntries(all(participants).map((p) => [p.service, transaction?.participants.includes(p.service) ? 1 : 0])));
+          },
+          size.testTimeoutMs,
+        );
+      }
     });
 
     it(

@@ -26,6 +26,7 @@ import {
   SagaRollbackError,
   SagaStatus,
   UnexpectedResponseError,
+  executionIdOf,
   executionStream,
   replyTopic,
   deadLetterTopic,
@@ -36,6 +37,7 @@ import {
   type SagaExecution,
   type SagaManager,
 } from '@saga/core';
+import { crashingStore, lostEvents } from '../faults/crashingStore.js';
 import { sagaTestWorld, type SagaTestWorld } from '../sagaTestWorld.js';
 import { waitFor } from '../waitFor.js';
 import { reliabilityScenarios } from './reliabilityScenarios.js';
@@ -509,21 +511,39 @@ export const engineScenarios = (name: string, makeStore: () => Promise<EventStor
         expect(log).toEqual(['create', 'stock.reserve', 'payment.charge', 'confirm']);
       });
 
-      it('memory mode stores every event before it waits (a crash while waiting loses nothing)', async () => {
-        let release: (() => void) | undefined;
-        await world.participant('stock', { 'stock.reserve': () => new Promise((resolve) => (release = () => resolve(null))) });
-        const manager = await world.manager();
-        const saga = new Saga('stored_before_wait').remoteStep().onExecute(() => new SagaRequest('stock.reserve', {})).commit();
-        const running = manager.run({ definition: saga });
-        const stream = await waitFor(async () => (await world.store.listStreams()).streams[0]?.stream);
-        const stored = await waitFor(async () => {
-          const events = await world.store.read(stream);
-          return events.some((e) => e.type === 'TimerScheduled') ? events : undefined;
-        });
+      it('memory mode stores every event before it waits: a crash while waiting loses nothing, another manager finishes the execution', async () => {
+        const releases: (() => void)[] = [];
+        await world.participant('stock', { 'stock.reserve': () => new Promise((resolve) => releases.push(() => resolve({ reserved: true }))) });
+        const saga = new Saga('stored_before_wait')
+          .remoteStep()
+          .onExecute(() => new SagaRequest('stock.reserve', {}))
+          .onSuccess((ctx, res) => ctx.with({ got: res.payload }))
+          .commit();
+        const dying = crashingStore(world.store);
+        const doomed = await world.manager({ store: dying, definitions: [saga] });
+        // In memory: run() waits for the reply; it ends however the crash ends it.
+        void doomed.run({ definition: saga }).catch(() => undefined);
+        await waitFor(() => releases.length > 0, { message: 'the request at the participant' });
+        const stream = (await world.store.listStreams()).streams[0]?.stream ?? '';
+        const stored = await world.store.read(stream);
         expect(stored.map((e) => e.type)).toEqual(['SagaStarted', 'RequestSent', 'TimerScheduled']);
-        await waitFor(() => release !== undefined);
-        release?.();
-        expect((await running).status).toBe(SagaStatus.Finished);
+        // The process dies while it waits: its store refuses every call from now on, its subscriptions end.
+        dying.kill();
+        await doomed.destroy();
+        const survivor = await world.manager({ definitions: [saga] });
+        for (const release of releases.splice(0)) release();
+        // The reply (or the one to the request recovery re-sent) reaches the survivor, which finishes the run.
+        const finished = await waitFor(
+          async () => {
+            for (const release of releases.splice(0)) release();
+            const execution = await survivor.get(executionIdOf(stream));
+            return execution.transaction.status === 'committed' ? execution : undefined;
+          },
+          { message: 'the survivor to finish the execution' },
+        );
+        expect(finished.status).toBe(SagaStatus.Finished);
+        expect(finished.context.got).toEqual({ reserved: true });
+        expect(lostEvents(dying.appended, stream, await world.store.read(stream))).toEqual([]);
       });
 
       it('continues a paused execution from an explicit run({ response })', async () => {
@@ -734,16 +754,27 @@ export const engineScenarios = (name: string, makeStore: () => Promise<EventStor
         ]);
       });
 
-      it('a late reply after the timeout is ignored', async () => {
+      it('a late reply after the timeout arrives, is logged as ignored, and changes nothing', async () => {
         let release: (() => void) | undefined;
         await world.participant('stock', { 'stock.reserve': () => new Promise((resolve) => (release = () => resolve(null))) });
         const manager = await world.manager({ replyTimeoutMs: 50 });
         const saga = new Saga('late').remoteStep().onExecute(() => new SagaRequest('stock.reserve', {})).commit();
         const execution = await manager.run({ definition: saga, raiseOnError: false });
         expect(execution.status).toBe(SagaStatus.Errored);
+        expect(execution.error?.name).toBe('ReplyTimeoutError');
+        const requestId = (await manager.history(execution.id)).find((e) => e.type === 'RequestSent')?.data.requestId;
+        await waitFor(() => release !== undefined, { message: 'the request at the participant' });
         release?.();
-        await world.broker.drain();
+        // The late reply reached the manager, which said it ignored it: only now can "nothing written" be told.
+        await waitFor(
+          () =>
+            world.logger.entries.some(
+              (e) => e.level === 'warn' && e.fields.executionId === execution.id && e.message.startsWith(`Ignored: reply ${String(requestId)} matches no pending request`),
+            ),
+          { message: 'the warning that the late reply was ignored' },
+        );
         expect((await manager.get(execution.id)).revision).toBe(execution.revision);
+        expect(await types(manager, execution.id)).not.toContain('ReplyReceived');
       });
     });
 

@@ -99,7 +99,11 @@ export const reliabilityScenarios = (getWorld: () => SagaTestWorld): void => {
       const b = await world.manager({ definitions: [saga] });
       const finished = await a.run({ response: new SagaResponse({ sagaId: paused.id, requestId: paused.pendingRequest?.requestId ?? '' }), pauseOnDisk: true });
       expect(finished.status).toBe(SagaStatus.Finished);
-      await new Promise((resolve) => setTimeout(resolve, 400));
+      // B's timer fires after the reply won; B says it dropped it. Only then can "nothing written" be told.
+      await waitFor(() => world.logger.entries.some((e) => e.fields.executionId === paused.id && e.fields.input === 'timer' && e.message.startsWith('Ignored: timer')), {
+        timeoutMs: 8_000,
+        message: 'the timer armed in the other manager to fire and be ignored',
+      });
       expect((await b.get(paused.id)).revision).toBe(finished.revision);
       expect(await types(a, paused.id)).not.toContain('TimerFired');
     });
