@@ -7,6 +7,7 @@ import { SagaError } from '@saga/core';
 import { CliError, exitCodes } from './cliError.js';
 import { terminalText } from './format/terminalText.js';
 import { createCommandContext } from './commands/commandContext.js';
+import { registerCancel } from './commands/cancel.js';
 import { registerDiagram } from './commands/diagram.js';
 import { registerHistory } from './commands/history.js';
 import { registerList } from './commands/list.js';
@@ -33,7 +34,7 @@ export const createProgram = (onExitCode: (code: number) => void): Command => {
         'Executions are named by id, by their stream name (saga-<id>), or by the first characters of the id.',
     );
   const context = createCommandContext(onExitCode);
-  for (const register of [registerList, registerShow, registerHistory, registerReplay, registerVerify, registerDiagram, registerReport, registerTail, registerResume]) {
+  for (const register of [registerList, registerShow, registerHistory, registerReplay, registerVerify, registerDiagram, registerReport, registerTail, registerResume, registerCancel]) {
     register(program, context);
   }
   return program;

@@ -19,7 +19,8 @@ export { InMemoryBroker, type DeadLetter, type DrainOptions, type InMemoryBroker
 
 // The engine.
 export { SagaManager, type SagaManagerOptions } from './manager/sagaManager.js';
-export { SagaClient, type SagaClientOptions, type RunOptions, type SagaHistoryEntry } from './manager/sagaClient.js';
+export { SagaClient, type SagaClientOptions, type RunOptions, type SagaHistoryEntry, type ExecutionKey, type CancelOptions, type ResumeOptions } from './manager/sagaClient.js';
+export { executionIdForKey } from './manager/executionIdForKey.js';
 export { SagaWorker, type SagaWorkerOptions, type RecoveryReport, type DefinitionCheckReport } from './manager/sagaWorker.js';
 export type { EngineOptions } from './manager/engine.js';
 export type { ExecutionCacheOptions } from './manager/executionCache.js';
@@ -32,6 +33,7 @@ export {
   SagaFailedError,
   CommitFailedError,
   SagaRollbackError,
+  SagaCancelledError,
   SagaNotFoundError,
   SagaAlreadyExecutedError,
   DefinitionNotRegisteredError,

@@ -25,6 +25,12 @@ export interface SagaOptions {
    * execution compensates (the waiting step included). Recorded in the stream: survives restarts.
    */
   deadlineMs?: number;
+  /**
+   * Record each local step's result before the next step runs (default false: the local steps up to
+   * the next remote step are recorded together, and re-run after a crash before that append). A
+   * step's own `.durable(false)` overrides it. See `LocalSagaStep.durable`.
+   */
+  durableLocalSteps?: boolean;
 }
 
 // Bumped if the shape's JSON encoding ever changes, so old and new fingerprints never collide.
@@ -42,6 +48,7 @@ export class Saga {
   readonly name: string;
   readonly version: string;
   readonly deadlineMs?: number;
+  readonly durableLocalSteps: boolean;
   readonly #steps: SagaStep[] = [];
   #committed = false;
   #fingerprint: string | undefined;
@@ -62,6 +69,7 @@ export class Saga {
     }
     this.name = name;
     this.version = version;
+    this.durableLocalSteps = options.durableLocalSteps === true;
     if (options.deadlineMs !== undefined) this.deadlineMs = checkDuration(options.deadlineMs, `Saga '${name}'@${version}: deadlineMs`);
   }
 

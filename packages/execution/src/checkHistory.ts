@@ -71,6 +71,8 @@ class Model {
   readonly counts = new Map<string, number>();
   previousType: string | undefined;
   previousTime: number | undefined;
+  /** A cancel was requested: no new step may start from here. */
+  cancelRequested = false;
 
   constructor(readonly definition: Saga | undefined) {}
 
@@ -157,6 +159,7 @@ const step = (m: Model, before: SagaExecution, event: RecordedSagaEvent, fail: F
       if (m.finished.has(path)) fail(`step ${path} finished twice`);
       const recorded = before.steps.find((s) => s.path === path);
       if (recorded && recorded.kind !== kind) fail(`step ${path} was recorded as ${recorded.kind} and now as ${kind}`);
+      if (kind === 'local' && m.cancelRequested) fail(`local step ${path} ran after the execution was cancelled`);
       if (kind === 'remote') {
         if (m.outcomeDue !== path) fail(`remote step ${path} finished without a reply to its request`);
         m.outcomeDue = undefined;
@@ -189,6 +192,7 @@ const step = (m: Model, before: SagaExecution, event: RecordedSagaEvent, fail: F
       if (!forwardOnly(m, event, fail)) break;
       if (m.forwardRequested.has(path)) fail(`step ${path} sent its request twice (a step must be applied once)`);
       if (m.finished.has(path)) fail(`step ${path} sent a request after it had finished`);
+      if (m.cancelRequested) fail(`step ${path} sent a request after the execution was cancelled`);
       m.forwardRequested.add(path);
       sendRequest(m, { requestId, path, purpose: 'execute' }, fail);
       break;
@@ -223,6 +227,7 @@ const step = (m: Model, before: SagaExecution, event: RecordedSagaEvent, fail: F
       const { path } = event.data;
       if (!forwardOnly(m, event, fail)) break;
       if (m.branches.has(path)) fail(`conditional step ${path} chose a branch twice`);
+      if (m.cancelRequested) fail(`conditional step ${path} chose a branch after the execution was cancelled`);
       m.branches.add(path);
       if (event.data.branch === null) m.finished.add(path);
       break;
@@ -348,6 +353,18 @@ const step = (m: Model, before: SagaExecution, event: RecordedSagaEvent, fail: F
       if (m.pending?.requestId !== event.data.requestId) fail(`re-sent request ${event.data.requestId}, which is not pending`);
       break;
     case 'TransactionNotified':
+      break;
+    case 'CancelRequested':
+      if (m.count('CancelRequested') > 1) fail('a second CancelRequested (cancelling twice records nothing)');
+      if (m.phase === 'ended') fail('cancel requested after the execution ended');
+      m.cancelRequested = true;
+      break;
+    case 'CancelStarted':
+      if (m.count('CancelStarted') > 1) fail('a second CancelStarted');
+      if (!m.cancelRequested) fail('the cancel took effect without a CancelRequested');
+      if (!forwardOnly(m, event, fail)) break;
+      if (m.pending) fail(`the cancel took effect while ${describeRequest(m.pending)} is pending (it must be awaited)`);
+      m.startCompensation([...m.completionOrder].reverse());
       break;
     default:
       return assertNever(event);

@@ -39,6 +39,10 @@ const rejected: Raw = ['TransactionRejected', { services: ['stock'], reason: 'no
 const notified: Raw = ['TransactionNotified', { services: ['stock'] }];
 const commitFailed: Raw = ['CommitFailed', { error }];
 const branch = (path: string): Raw => ['BranchChosen', { path, branch: 0 }];
+const cancel: Raw = ['CancelRequested', { reason: 'the customer called', by: null }];
+const cancelStarted: Raw = ['CancelStarted', {}];
+/** local 0 → remote 1 in flight, cancelled → reply awaited → 1 and 0 compensated → failed. */
+const cancelledRun: Raw[] = [started, local('0'), request('1', 'r1'), cancel, reply('1', 'r1'), remoteDone('1'), cancelStarted, compensationRequest('1', 'c1'), reply('1', 'c1'), compensated('1', 'c1'), compensated('0'), sagaFailed];
 
 /** local 0 → remote 1 (reply) → committed, notified. */
 const committedRun: Raw[] = [started, local('0'), request('1', 'r1'), timer('t1'), reply('1', 'r1'), remoteDone('1'), completed, votes, vote(true), committed, notified];
@@ -68,6 +72,7 @@ describe('checkHistory', () => {
     expect(checkHistory(history(...compensating, compensated('1'), compensated('0'), sagaFailed, rejected, notified), { definition })).toEqual([]);
     expect(checkHistory(history(started, local('0'), request('1', 'r1'), timer('t1')), { executionId: 'e1' })).toEqual([]);
     expect(checkHistory(history(started, local('0'), failed('1'), compensationFailed('0'), ['CompensationResumed', { path: '0' }], compensated('0'), sagaFailed))).toEqual([]);
+    expect(checkHistory(history(...cancelledRun))).toEqual([]);
   });
 
   it('gives each finding its revision, event type and severity', () => {
@@ -146,6 +151,14 @@ describe('checkHistory', () => {
     ['a timer that fires but was never scheduled', history(started, fired('t9')), {}, 'problem 1 TimerFired: timer t9 fired but was never scheduled'],
     ['a timer that fires twice', history(started, timer('t1'), fired('t1'), fired('t1')), {}, 'problem 3 TimerFired: timer t1 fired twice'],
     ['a request re-sent that is not pending', history(started, ['RequestResent', { path: '1', requestId: 'r1', attempt: 2 }]), {}, 'problem 1 RequestResent: re-sent request r1, which is not pending'],
+    ['a second CancelRequested', history(started, request('1', 'r1'), cancel, cancel), {}, 'problem 3 CancelRequested: a second CancelRequested'],
+    ['a cancel requested after the end', history(started, completed, cancel), {}, 'problem 2 CancelRequested: cancel requested after the execution ended'],
+    ['a cancel that took effect without being requested', history(started, local('0'), cancelStarted), {}, 'problem 2 CancelStarted: the cancel took effect without a CancelRequested'],
+    ['a cancel that took effect while a request is pending', history(started, request('1', 'r1'), cancel, cancelStarted), {}, 'problem 3 CancelStarted: the cancel took effect while request r1 of step 1 is pending'],
+    ['a second CancelStarted', history(started, cancel, cancelStarted, cancelStarted), {}, 'problem 3 CancelStarted: a second CancelStarted'],
+    ['a local step run after the cancel', history(started, cancel, local('0')), {}, 'problem 2 StepFinished: local step 0 ran after the execution was cancelled'],
+    ['a request sent after the cancel', history(started, cancel, request('0', 'r0')), {}, 'problem 2 RequestSent: step 0 sent a request after the execution was cancelled'],
+    ['a branch chosen after the cancel', history(started, cancel, branch('0')), {}, 'problem 2 BranchChosen: conditional step 0 chose a branch after the execution was cancelled'],
     ['a fold that disagrees with the model', history(started, local('0'), request('1', 'r1')), { fold: (events) => ({ ...fold(events), status: SagaStatus.Finished }) }, 'problem - -: fold: status is "finished" but the events say "paused"'],
   ];
 

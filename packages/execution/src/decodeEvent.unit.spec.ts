@@ -46,6 +46,8 @@ const examples: { [K in SagaEventType]: SagaEventData[K] } = {
   CompensationAttemptFailed: { path: '1', error: { name: 'ErrorReply', message: 'busy' }, attempt: 1 },
   CompensationResumed: { path: '1' },
   TransactionNotified: { services: ['stock'] },
+  CancelRequested: { reason: 'the customer called', by: 'ops@example.com' },
+  CancelStarted: {},
 };
 
 // The optional fields left out, and the other values of the unions.

@@ -7,7 +7,7 @@
 import type { JsonObject } from '@saga/definitions';
 import type { RecordedSagaEvent } from './decodeEvent.js';
 import type { ErrorInfo, SagaEvent } from './sagaEvents.js';
-import type { ActiveTimer, ParticipantVote, PendingRequest, SagaExecution, StepExecution, TransactionStatus } from './sagaExecution.js';
+import type { ActiveTimer, Cancellation, ParticipantVote, PendingRequest, SagaExecution, StepExecution, TransactionStatus } from './sagaExecution.js';
 import { SagaStatus, StepStatus } from './sagaStatus.js';
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
@@ -38,6 +38,8 @@ interface Draft {
   startedAt?: string;
   updatedAt?: string;
   forkedFrom?: { executionId: string; revision: number };
+  key?: string;
+  cancellation?: Cancellation;
 }
 
 export const initialExecution = (): SagaExecution =>
@@ -76,8 +78,14 @@ const setStep = (draft: Draft, path: string, patch: Partial<StepExecution> & Pic
   else draft.steps.set(path, { path, kind: patch.kind ?? 'remote', ...patch });
 };
 
+/** The error a cancelled execution ends with, whatever else failed while the cancel was awaited. */
+export const cancelledError = (cancellation: Cancellation): ErrorInfo => ({
+  name: 'SagaCancelledError',
+  message: `Cancelled${cancellation.by ? ` by ${cancellation.by}` : ''}: ${cancellation.reason}`,
+});
+
 const startCompensation = (draft: Draft, error: ErrorInfo, plan: string[]): void => {
-  draft.error ??= error;
+  draft.error ??= draft.cancellation ? cancelledError(draft.cancellation) : error;
   draft.phase = 'compensating';
   draft.status = SagaStatus.Running;
   draft.plan = plan;
@@ -97,6 +105,7 @@ const apply = (draft: Draft, event: SagaEvent, recordedAt: string | undefined): 
       draft.status = SagaStatus.Running;
       draft.startedAt = recordedAt;
       if (d.forkedFrom) draft.forkedFrom = d.forkedFrom;
+      if (d.key !== undefined) draft.key = d.key;
       return;
     }
     case 'StepFinished': {
@@ -214,6 +223,14 @@ const apply = (draft: Draft, event: SagaEvent, recordedAt: string | undefined): 
       draft.status = SagaStatus.Running;
       return;
     }
+    case 'CancelRequested': {
+      const { reason, by } = event.data;
+      draft.cancellation = { reason, ...(by !== null ? { by } : {}), ...(recordedAt ? { requestedAt: recordedAt } : {}) };
+      return;
+    }
+    case 'CancelStarted':
+      if (draft.cancellation) startCompensation(draft, cancelledError(draft.cancellation), [...draft.completed].reverse());
+      return;
     case 'CompensationResumed': {
       const { [event.data.path]: _reset, ...others } = draft.attempts;
       draft.attempts = others;
@@ -270,6 +287,8 @@ const thaw = (execution: SagaExecution): Draft => ({
   ...(execution.startedAt ? { startedAt: execution.startedAt } : {}),
   ...(execution.updatedAt ? { updatedAt: execution.updatedAt } : {}),
   ...(execution.forkedFrom ? { forkedFrom: execution.forkedFrom } : {}),
+  ...(execution.key !== undefined ? { key: execution.key } : {}),
+  ...(execution.cancellation ? { cancellation: execution.cancellation } : {}),
 });
 
 // Steps that ran forward to the end, whatever happened to them afterwards.
@@ -300,6 +319,8 @@ const freeze = (draft: Draft): SagaExecution => {
     ...(draft.startedAt ? { startedAt: draft.startedAt } : {}),
     ...(draft.updatedAt ? { updatedAt: draft.updatedAt } : {}),
     ...(draft.forkedFrom ? { forkedFrom: draft.forkedFrom } : {}),
+    ...(draft.key !== undefined ? { key: draft.key } : {}),
+    ...(draft.cancellation ? { cancellation: draft.cancellation } : {}),
   };
   return Object.freeze(execution);
 };

@@ -150,7 +150,22 @@ const retriedThenResumed = [
   sagaEvent('StepCompensated', { path: '0' }),
   sagaEvent('SagaFailed', { error: boom }),
 ];
-const histories = { happyWithCommit, timeoutThenRollback, commitFailedThenStuck, retriedThenResumed };
+// Cancelled while a request was in flight: the reply is awaited, then the finished steps compensated.
+const cancelledInFlight = [
+  started({ key: 'order-1001' }),
+  finished('0'),
+  sent('1'),
+  sagaEvent('CancelRequested', { reason: 'the customer called', by: 'ops' }),
+  replied('1', 'req-1'),
+  finished('1', 'remote'),
+  sagaEvent('CancelStarted', {}),
+  compensationSent('1'),
+  replied('1', 'comp-1'),
+  sagaEvent('StepCompensated', { path: '1', requestId: 'comp-1' }),
+  sagaEvent('StepCompensated', { path: '0' }),
+  sagaEvent('SagaFailed', { error: { name: 'SagaCancelledError', message: 'Cancelled by ops: the customer called' } }),
+];
+const histories = { happyWithCommit, timeoutThenRollback, commitFailedThenStuck, retriedThenResumed, cancelledInFlight };
 
 describe('initialExecution', () => {
   it('is the state before any event: created, forward, nothing recorded, revision -1', () => {
@@ -575,6 +590,37 @@ describe('evolve, event by event', () => {
       const execution = given(...stopped, sagaEvent('CompensationResumed', { path: '0' }));
       expect(execution.compensation).toEqual({ plan: ['0'], done: [], attempts: {} });
       expect(execution).toMatchObject({ status: SagaStatus.Running, phase: 'compensating' });
+    });
+  });
+
+  describe('CancelRequested and CancelStarted', () => {
+    const cancel = sagaEvent('CancelRequested', { reason: 'the customer called', by: 'ops' });
+
+    it('CancelRequested records the cancellation and changes nothing else: a request in flight stays pending', () => {
+      const before = given(started(), finished('0'), sent('1'));
+      const execution = given(started(), finished('0'), sent('1'), cancel);
+      expect(execution.cancellation).toEqual({ reason: 'the customer called', by: 'ops', requestedAt: timeOf(3) });
+      expect(execution).toMatchObject({ status: SagaStatus.Paused, phase: 'forward', pendingRequest: before.pendingRequest });
+      expect(execution.error).toBeUndefined();
+    });
+
+    it('CancelStarted compensates the finished steps in reverse, with SagaCancelledError as the execution’s error', () => {
+      const execution = given(started(), finished('0'), sent('1'), cancel, replied('1', 'req-1'), finished('1', 'remote'), sagaEvent('CancelStarted', {}));
+      expect(execution).toMatchObject({ phase: 'compensating', status: SagaStatus.Running });
+      expect(execution.compensation.plan).toEqual(['1', '0']);
+      expect(execution.error).toEqual({ name: 'SagaCancelledError', message: 'Cancelled by ops: the customer called' });
+    });
+
+    it('a step that fails while the cancel is awaited (a timeout) compensates, and the execution’s error is still the cancel', () => {
+      const execution = given(started(), sent('0'), cancel, fired('t'), failed('0', { kind: 'remote', status: 'timed-out', compensate: true, requestId: 'req-0' }));
+      expect(execution.phase).toBe('compensating');
+      expect(execution.error?.name).toBe('SagaCancelledError');
+      expect(stepOf(execution, '0')?.error).toEqual(boom);
+    });
+
+    it('SagaStarted keeps the business key of an idempotent start', () => {
+      expect(given(started({ key: 'order-1001' })).key).toBe('order-1001');
+      expect(given(started()).key).toBeUndefined();
     });
   });
 

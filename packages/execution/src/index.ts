@@ -22,7 +22,8 @@ export type {
   TransactionStatus,
   ParticipantVote,
   CompensationState,
+  Cancellation,
 } from './sagaExecution.js';
-export { evolve, fold, replay, initialExecution } from './evolve.js';
+export { evolve, fold, replay, initialExecution, cancelledError } from './evolve.js';
 export { summarizeEvent, type EventSummary } from './summarizeEvent.js';
 export { checkHistory, type CheckHistoryOptions, type HistoryFinding } from './checkHistory.js';

@@ -33,8 +33,12 @@ export const sagaEventCodecs = {
       autocommit: t.boolean,
       service: t.string,
     }),
-    /** Set on an execution made by `fork`: the history it copied, up to which revision. */
-    t.partial({ forkedFrom: t.type({ executionId: t.string, revision: t.number }) }),
+    t.partial({
+      /** Set on an execution made by `fork`: the history it copied, up to which revision. */
+      forkedFrom: t.type({ executionId: t.string, revision: t.number }),
+      /** The business key of an idempotent start (`run({ key })`): the execution id derives from it. */
+      key: t.string,
+    }),
   ]),
   /** A step completed forward; `context` is what its callback produced (absent: unchanged). */
   StepFinished: t.intersection([t.type({ path: t.string, kind: StepKindC }), t.partial({ context: JsonObjectC })]),
@@ -101,8 +105,15 @@ export const sagaEventCodecs = {
    * stored, recovery sends them again (participants apply each at most once per saga).
    */
   TransactionNotified: t.type({ services: t.array(t.string) }),
-  /** An operator resumed a compensation that had failed (`manager.resume`). */
-  CompensationResumed: t.type({ path: t.string }),
+  /** An operator resumed a compensation that had failed (`manager.resume`); `by`: who, when known. */
+  CompensationResumed: t.intersection([t.type({ path: t.string }), t.partial({ by: t.string })]),
+  /**
+   * Someone asked to cancel the execution (`manager.cancel`, `saga cancel`): it starts no new step;
+   * a request in flight is awaited (reply or timeout). `by`: who asked, when known.
+   */
+  CancelRequested: t.type({ reason: t.string, by: t.union([t.string, t.null]) }),
+  /** The cancel took effect at a decision point with nothing in flight: the finished steps are compensated. */
+  CancelStarted: t.type({}),
 } as const;
 
 export type SagaEventType = keyof typeof sagaEventCodecs;

@@ -97,4 +97,15 @@ export interface SagaExecution {
   readonly updatedAt?: string;
   /** Set when this execution was made by `fork` from another one's history. */
   readonly forkedFrom?: { readonly executionId: string; readonly revision: number };
+  /** The business key it was started with (`run({ key })`); its id derives from it. */
+  readonly key?: string;
+  /** Set once a cancel was requested: no new step starts, and it ends errored with `SagaCancelledError`. */
+  readonly cancellation?: Cancellation;
+}
+
+export interface Cancellation {
+  readonly reason: string;
+  /** Who asked for it, when the caller said. */
+  readonly by?: string;
+  readonly requestedAt?: string;
 }

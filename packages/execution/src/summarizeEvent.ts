@@ -73,6 +73,10 @@ export const summarizeEvent = (event: SagaEvent): EventSummary => {
     case 'TransactionNotified':
       return { summary: `outcome sent to ${event.data.services.join(', ')}` };
     case 'CompensationResumed':
-      return { step: event.data.path, summary: 'compensation resumed by an operator' };
+      return { step: event.data.path, summary: `compensation resumed by ${event.data.by ?? 'an operator'}` };
+    case 'CancelRequested':
+      return { summary: `cancel requested${event.data.by ? ` by ${event.data.by}` : ''}: ${event.data.reason}` };
+    case 'CancelStarted':
+      return { summary: 'cancelled: compensating the finished steps' };
   }
 };

@@ -25,6 +25,11 @@ export const executionLines = (execution: SagaExecution, style: Style): string[]
   lines.push(
     field('last event', `revision ${execution.revision} at ${preciseTime(execution.updatedAt)} ${style.dim(`(${elapsed(execution.startedAt, execution.updatedAt)} after start)`)}`),
   );
+  if (execution.key !== undefined) lines.push(field('key', execution.key));
+  if (execution.cancellation) {
+    const { reason, by, requestedAt } = execution.cancellation;
+    lines.push(field('cancelled', style.red(`${reason}${by ? ` (by ${by})` : ''}${requestedAt ? ` at ${preciseTime(requestedAt)}` : ''}`)));
+  }
   if (execution.error) lines.push(field('error', style.red(`${execution.error.name}: ${execution.error.message}`)));
   const { plan, done, failed, attempts } = execution.compensation;
   if (plan.length > 0 || failed) {

@@ -96,6 +96,8 @@ const categoryOf: Record<string, EntryCategory> = {
   RequestResent: 'request',
   CompensationAttemptFailed: 'failure',
   CompensationResumed: 'compensation',
+  CancelRequested: 'failure',
+  CancelStarted: 'compensation',
 };
 
 const replyStatus: Record<number, string> = { 200: 'SUCCESS', 400: 'ERROR', 500: 'SYSTEM_ERROR' };

@@ -42,6 +42,25 @@ export class SagaRollbackError extends SagaFailedError {
   }
 }
 
+/**
+ * The execution was cancelled (`manager.cancel`, `saga cancel`): it started no new step, awaited the
+ * request in flight, compensated its finished steps and ended errored. `reason` is what the caller gave.
+ */
+export class SagaCancelledError extends SagaFailedError {
+  readonly reason: string;
+  readonly by?: string;
+  constructor(execution: SagaExecution) {
+    const { reason = 'no reason given', by } = execution.cancellation ?? {};
+    super(
+      execution,
+      `Saga '${execution.definition.name}'@${execution.definition.version} execution ${execution.id} was cancelled${by ? ` by ${by}` : ''}: ${reason}. ` +
+        'Its finished steps were compensated; read manager.history(id) for what happened.',
+    );
+    this.reason = reason;
+    if (by !== undefined) this.by = by;
+  }
+}
+
 export class SagaNotFoundError extends SagaError {
   constructor(readonly executionId: string) {
     super(`No saga execution with id '${executionId}' exists in this store. Check the id, and that the manager uses the store the execution was started on.`);
@@ -83,8 +102,12 @@ export class AdapterNotAvailableError extends SagaError {}
 export class DefinitionConflictError extends SagaError {
   constructor(name: string, version: string, registered: string, given: string) {
     super(
-      `Saga '${name}'@${version} is already registered with fingerprint ${registered}, and this definition has ${given}: ` +
-        'its steps differ. Give the changed definition a new version (new Saga(name, { version })) so executions started with the old one can drain.',
+      registered === given
+        ? `Saga '${name}'@${version} is already registered with another Saga object (same steps, other callbacks). ` +
+            'Executions would silently switch to the callbacks registered last: build each definition once (at module level) and register that object, ' +
+            'or give the other one a new version (new Saga(name, { version })).'
+        : `Saga '${name}'@${version} is already registered with fingerprint ${registered}, and this definition has ${given}: ` +
+            'its steps differ. Give the changed definition a new version (new Saga(name, { version })) so executions started with the old one can drain.',
     );
   }
 }

@@ -25,7 +25,7 @@ import { encodeRequest, encodeTransactionCommand as encodeCommand, type ReplyEnv
 import { replyTopic, transactionTopic } from '../wire/headers.js';
 import { attempt, contextOutcome, type Outcome } from './callUserCode.js';
 import { nextAction, type Action } from './nextAction.js';
-import { refuseCommit, refuseReject, refuseResume } from './preconditions.js';
+import { refuseCancel, refuseCommit, refuseReject, refuseResume } from './preconditions.js';
 import { SagaAttributes, inSpan, instruments, traceHeaders } from '../observability/telemetry.js';
 
 export interface Outgoing {
@@ -40,6 +40,11 @@ export interface Decision {
   readonly ignored?: string;
   /** What an operator should hear about once the events are stored: replies that never came. */
   readonly warnings?: readonly string[];
+  /**
+   * The decision stopped at a durable boundary (before or after a durable local step): append it,
+   * then decide again with `{ kind: 'continue' }`.
+   */
+  readonly more?: boolean;
 }
 
 export type DecideInput =
@@ -49,7 +54,11 @@ export type DecideInput =
   | { readonly kind: 'timer'; readonly timerId: string }
   | { readonly kind: 'commit' }
   | { readonly kind: 'reject' }
-  | { readonly kind: 'resume' };
+  | { readonly kind: 'resume'; readonly by?: string }
+  /** Stop at the next decision point and compensate (`manager.cancel`). */
+  | { readonly kind: 'cancel'; readonly reason: string; readonly by?: string }
+  /** Go on from the stored state: after a durable step's append, or in recovery after a crash. */
+  | { readonly kind: 'continue' };
 
 export interface DecideOptions {
   /** How a failing compensation is retried (local: in-process; remote: durable `retry` timers). */
@@ -95,9 +104,13 @@ class DecisionBuilder {
   readonly events: SagaEvent[] = [];
   readonly outbox: Outgoing[] = [];
   readonly warnings: string[] = [];
+  /** Set when the decision stops at a durable boundary and must be appended before going on. */
+  more = false;
   constructor(
     public execution: SagaExecution,
     readonly options: DecideOptions,
+    /** The execution's first event is not stored yet (a start): a durable step waits for it. */
+    readonly startUnstored = false,
   ) {}
 
   record(...events: SagaEvent[]): void {
@@ -116,8 +129,19 @@ class DecisionBuilder {
     this.record(sagaEvent('TimerScheduled', { timerId: randomUUID(), purpose, dueAt, ...about }));
   }
 
+  /** Whether something this decision holds is not stored yet. */
+  get unstored(): boolean {
+    return this.startUnstored || this.events.length > 0;
+  }
+
   done(ignored?: string): Decision {
-    return { events: this.events, outbox: this.outbox, ...(ignored ? { ignored } : {}), ...(this.warnings.length > 0 ? { warnings: this.warnings } : {}) };
+    return {
+      events: this.events,
+      outbox: this.outbox,
+      ...(ignored ? { ignored } : {}),
+      ...(this.warnings.length > 0 ? { warnings: this.warnings } : {}),
+      ...(this.more ? { more: true } : {}),
+    };
   }
 }
 
@@ -254,6 +278,9 @@ const perform = async (d: DecisionBuilder, action: Action): Promise<boolean> => 
       d.record(sagaEvent('CommitFailed', { error: { name: 'CommitFailedError', message: reason } }));
       return true;
     }
+    case 'cancel':
+      d.record(sagaEvent('CancelStarted', {}));
+      return true;
     case 'await':
     case 'idle':
       return false;
@@ -312,11 +339,26 @@ const performStep = (d: DecisionBuilder, action: StepAction): Promise<boolean> =
   );
 };
 
-/** Runs actions until the execution must wait (a request went out) or has nothing left to do. */
+/** A local step whose result is stored before the next step runs: its own setting, else the definition's. */
+const isDurable = (definition: Saga, action: Action): boolean =>
+  action.type === 'runLocal' && (action.step.durability ?? definition.durableLocalSteps);
+
+/**
+ * Runs actions until the execution must wait (a request went out) or has nothing left to do. A
+ * durable local step runs only once everything before it is stored, and after it no step runs
+ * before its result is stored: the decision stops there with `more` (the driver appends, then
+ * continues). Actions without user code (complete, fail, votes) go on in the same decision.
+ */
 const advance = async (d: DecisionBuilder, definition: Saga): Promise<void> => {
+  let afterDurable = false;
   for (;;) {
     const action = nextAction(definition, d.execution);
+    if (isStepAction(action) && (afterDurable || (isDurable(definition, action) && d.unstored))) {
+      d.more = true;
+      return;
+    }
     if (!(await (isStepAction(action) ? performStep(d, action) : perform(d, action)))) return;
+    afterDurable ||= isDurable(definition, action);
   }
 };
 
@@ -477,7 +519,7 @@ const applyTimer = (d: DecisionBuilder, definition: Saga, timerId: string): stri
  * after. Runs user callbacks, so it is not pure; it performs no I/O of its own.
  */
 export const decide = async (definition: Saga, execution: SagaExecution, input: DecideInput, options: DecideOptions = defaultDecideOptions): Promise<Decision> => {
-  const d = new DecisionBuilder(execution, options);
+  const d = new DecisionBuilder(execution, options, input.kind === 'start');
   let ignored: string | undefined;
   switch (input.kind) {
     case 'start':
@@ -506,9 +548,19 @@ export const decide = async (definition: Saga, execution: SagaExecution, input: 
     case 'resume': {
       const refused = refuseResume(execution);
       if (refused || !execution.compensation.failed) return d.done(refused?.reason ?? 'nothing to resume');
-      d.record(sagaEvent('CompensationResumed', { path: execution.compensation.failed.path }));
+      d.record(sagaEvent('CompensationResumed', { path: execution.compensation.failed.path, ...(input.by !== undefined ? { by: input.by } : {}) }));
       break;
     }
+    case 'cancel': {
+      const refused = refuseCancel(execution);
+      if (refused) return d.done(refused.reason);
+      if (execution.cancellation) return d.done('already cancelled');
+      if (execution.phase === 'compensating') return d.done('already compensating after a failure: there is nothing left to cancel');
+      d.record(sagaEvent('CancelRequested', { reason: input.reason, by: input.by ?? null }));
+      break;
+    }
+    case 'continue':
+      break;
   }
   if (ignored) return d.done(ignored);
   await advance(d, definition);

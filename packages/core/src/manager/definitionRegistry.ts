@@ -13,7 +13,9 @@ export class DefinitionRegistry {
     definition.validate();
     const key = `${definition.name}@${definition.version}`;
     const known = this.#byKey.get(key);
-    if (known && known !== definition && known.fingerprint !== definition.fingerprint) {
+    // Another object under the same name and version is refused even with the same shape: its
+    // callbacks would silently replace those of executions already running.
+    if (known && known !== definition) {
       throw new DefinitionConflictError(definition.name, definition.version, known.fingerprint, definition.fingerprint);
     }
     this.#byKey.set(key, definition);

@@ -27,15 +27,24 @@ describe('DefinitionRegistry', () => {
     expect(registry.resolve(executionOf(v2))).toBe(v2);
   });
 
-  it('accepts the same definition again, and an equal shape built anew (another import of the module)', () => {
+  it('accepts the same definition object again', () => {
+    const registry = new DefinitionRegistry();
+    const first = oneStep();
+    registry.register(first);
+    registry.register(first);
+    expect(registry.resolve(executionOf(first))).toBe(first);
+  });
+
+  it('refuses another object under the same name@version even with the same shape: running executions would switch callbacks', () => {
     const registry = new DefinitionRegistry();
     const first = oneStep();
     const again = oneStep();
     registry.register(first);
-    registry.register(first);
-    registry.register(again);
-    // The one registered last answers, and it is equal in shape: either may run the execution.
-    expect(registry.resolve(executionOf(first))).toBe(again);
+    expect(again.fingerprint).toBe(first.fingerprint);
+    expect(() => registry.register(again)).toThrow(DefinitionConflictError);
+    expect(() => registry.register(again)).toThrow(/already registered with another Saga object.*build each definition once/);
+    // The first registration stands.
+    expect(registry.resolve(executionOf(first))).toBe(first);
   });
 
   it('refuses a different shape under the same name@version, saying to bump the version', () => {

@@ -127,7 +127,7 @@ export class ExecutionDriver {
 
   /**
    * Starts a new execution: its first events (`SagaStarted`, or a forked history's copy) plus
-   * whatever the next steps decide, in one append.
+   * whatever the next steps decide, in one append (then one more per durable local step).
    */
   async start(definition: Saga, initial: readonly [Extract<SagaEvent, { type: 'SagaStarted' }>, ...SagaEvent[]]): Promise<SagaExecution> {
     const id = initial[0].data.executionId;
@@ -136,46 +136,62 @@ export class ExecutionDriver {
       const decision = await decide(definition, execution, { kind: 'start' }, this.deps.decideOptions);
       const events = [...initial, ...decision.events];
       const recordedAt = await this.#append(id, events, 'no_stream', initialExecution());
-      return this.#stored(id, { ...decision, events }, this.#asStored(initialExecution(), events, recordedAt));
+      const stored = await this.#stored(id, { ...decision, events }, this.#asStored(initialExecution(), events, recordedAt));
+      return decision.more ? this.#continue(id) : stored;
     });
   }
 
   /** Applies `input` to an existing execution; returns the execution afterwards. */
   async drive(executionId: string, input: DecideInput): Promise<SagaExecution> {
     return this.#mutex.run(executionId, async () => {
-      for (let attempt = 0; ; attempt++) {
-        const kept = this.deps.cache.get(executionId);
-        const execution = kept ?? (await this.load(executionId)).execution;
-        const definition = this.deps.registry.resolve(execution);
-        const decision = await decide(definition, execution, input, this.deps.decideOptions);
-        if (decision.events.length === 0 && kept) {
-          // "Nothing to do" is a verdict on the state, and a kept state may be stale (another worker
-          // sent a new request or fired a timer): it is confirmed on the stored state before a reply
-          // or a timer is dropped. Duplicates are rare; the happy path never gets here.
-          this.deps.cache.delete(executionId);
+      const { execution, more } = await this.#decideAndStore(executionId, input);
+      return more ? this.#continue(executionId) : execution;
+    });
+  }
+
+  /** Goes on deciding after a durable boundary until a decision needs no further append. */
+  async #continue(executionId: string): Promise<SagaExecution> {
+    for (;;) {
+      const { execution, more } = await this.#decideAndStore(executionId, { kind: 'continue' });
+      if (!more) return execution;
+    }
+  }
+
+  /** One decision, appended and published; `more`: it stopped at a durable boundary. Runs under the mutex. */
+  async #decideAndStore(executionId: string, input: DecideInput): Promise<{ execution: SagaExecution; more: boolean }> {
+    for (let attempt = 0; ; attempt++) {
+      const kept = this.deps.cache.get(executionId);
+      const execution = kept ?? (await this.load(executionId)).execution;
+      const definition = this.deps.registry.resolve(execution);
+      const decision = await decide(definition, execution, input, this.deps.decideOptions);
+      if (decision.events.length === 0 && kept) {
+        // "Nothing to do" is a verdict on the state, and a kept state may be stale (another worker
+        // sent a new request or fired a timer): it is confirmed on the stored state before a reply
+        // or a timer is dropped. Duplicates are rare; the happy path never gets here.
+        this.deps.cache.delete(executionId);
+        continue;
+      }
+      if (decision.events.length === 0) {
+        // A timer another manager also armed, firing after the execution moved on, is routine.
+        if (decision.ignored) this.deps.logger[input.kind === 'timer' || input.kind === 'continue' ? 'debug' : 'warn']({ executionId, input: input.kind }, `Ignored: ${decision.ignored}`);
+        return { execution, more: false };
+      }
+      let recordedAt: string;
+      try {
+        recordedAt = await this.#append(executionId, decision.events, execution.revision, execution);
+      } catch (error) {
+        // What was kept is stale (or the stream is gone): the next attempt reads.
+        this.deps.cache.delete(executionId);
+        if (isConcurrencyConflictError(error) && attempt < this.deps.maxConflictRetries) {
+          instruments().conflicts.add(1);
+          this.deps.logger.debug({ executionId, attempt }, 'Append conflict: another writer moved first; re-reading and deciding again');
           continue;
         }
-        if (decision.events.length === 0) {
-          // A timer another manager also armed, firing after the execution moved on, is routine.
-          if (decision.ignored) this.deps.logger[input.kind === 'timer' ? 'debug' : 'warn']({ executionId, input: input.kind }, `Ignored: ${decision.ignored}`);
-          return execution;
-        }
-        let recordedAt: string;
-        try {
-          recordedAt = await this.#append(executionId, decision.events, execution.revision, execution);
-        } catch (error) {
-          // What was kept is stale (or the stream is gone): the next attempt reads.
-          this.deps.cache.delete(executionId);
-          if (isConcurrencyConflictError(error) && attempt < this.deps.maxConflictRetries) {
-            instruments().conflicts.add(1);
-            this.deps.logger.debug({ executionId, attempt }, 'Append conflict: another writer moved first; re-reading and deciding again');
-            continue;
-          }
-          throw error;
-        }
-        return this.#stored(executionId, decision, this.#asStored(execution, decision.events, recordedAt));
+        throw error;
       }
-    });
+      const stored = await this.#stored(executionId, decision, this.#asStored(execution, decision.events, recordedAt));
+      return { execution: stored, more: decision.more === true };
+    }
   }
 
   async #stored(executionId: string, decision: Decision, execution: SagaExecution): Promise<SagaExecution> {

@@ -26,12 +26,14 @@ export type Action =
   | { readonly type: 'fail' }
   | { readonly type: 'requestVotes' }
   | { readonly type: 'decideVotes' }
+  /** A cancel was requested and nothing is in flight: compensation of the finished steps starts. */
+  | { readonly type: 'cancel' }
   /** Nothing to do until a reply (or votes) arrive. */
   | { readonly type: 'await'; readonly pending?: PendingRequest }
   /** Nothing to do: terminal, or waiting for an operator's commit/reject. */
   | { readonly type: 'idle' };
 
-type Forward = Exclude<Action, { type: 'compensateLocal' | 'compensateRemote' | 'fail' | 'requestVotes' | 'decideVotes' | 'idle' }>;
+type Forward = Exclude<Action, { type: 'compensateLocal' | 'compensateRemote' | 'fail' | 'requestVotes' | 'decideVotes' | 'idle' | 'cancel' }>;
 
 const nextForward = (saga: Saga, prefix: string | undefined, execution: SagaExecution, steps: ReadonlyMap<string, SagaExecution['steps'][number]>): Forward => {
   for (const [index, step] of saga.steps.entries()) {
@@ -81,6 +83,8 @@ const nextCompensation = (definition: Saga, execution: SagaExecution): Action =>
 export const nextAction = (definition: Saga, execution: SagaExecution): Action => {
   switch (execution.phase) {
     case 'forward':
+      // A cancelled execution starts no new step; a request in flight is awaited first.
+      if (execution.cancellation && !execution.pendingRequest) return { type: 'cancel' };
       return nextForward(definition, undefined, execution, new Map(execution.steps.map((s) => [s.path, s])));
     case 'compensating':
       return nextCompensation(definition, execution);
@@ -100,3 +104,9 @@ export const isAwaiting = (execution: SagaExecution): boolean =>
   execution.pendingRequest !== undefined ||
   execution.transaction.status === 'reserving' ||
   (execution.phase === 'compensating' && execution.timers.some((t) => t.purpose === 'retry'));
+
+/** Whether an execution has work to do now, without waiting for a message (recovery drives it on). */
+export const hasWorkToDo = (definition: Saga, execution: SagaExecution): boolean => {
+  const action = nextAction(definition, execution);
+  return action.type !== 'await' && action.type !== 'idle';
+};

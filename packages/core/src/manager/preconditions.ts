@@ -56,3 +56,16 @@ export const refuseContinue = (execution: SagaExecution): Refusal | undefined =>
   execution.phase === 'ended' && !isAwaiting(execution)
     ? { reason: `the execution is ${execution.status}`, error: new SagaAlreadyExecutedError(execution.id, execution.status) }
     : undefined;
+
+/**
+ * A cancel applies to an execution still running forward or paused on a reply. One that ended
+ * because it was cancelled takes a second cancel harmlessly (nothing is recorded); any other ended
+ * execution is refused.
+ */
+export const refuseCancel = (execution: SagaExecution): Refusal | undefined =>
+  execution.phase === 'ended' && !execution.cancellation
+    ? {
+        reason: `the execution already ended (${execution.status})`,
+        error: new SagaAlreadyExecutedError(execution.id, execution.status, 'cancelled (only a running or paused execution can be)'),
+      }
+    : undefined;

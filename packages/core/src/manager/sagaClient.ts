@@ -12,17 +12,21 @@ import {
   CommitFailedError,
   InvalidRunOptionsError,
   ManagerNotReadyError,
+  SagaCancelledError,
   SagaFailedError,
+  SagaNotFoundError,
   SagaRollbackError,
   UnexpectedResponseError,
 } from '../errors/runErrors.js';
+import { isConcurrencyConflictError } from '../ports/concurrencyConflictError.js';
 import type { ReplyEnvelope } from '../wire/sagaMessages.js';
 import { headerValueProblem } from '../wire/headers.js';
 import { SagaAttributes, inSpan } from '../observability/telemetry.js';
 import { createEngine, type Engine, type EngineOptions } from './engine.js';
 import { ExecutionWatcher, type OnStop } from './executionWatcher.js';
 import { isAwaiting } from './nextAction.js';
-import { refuseCommit, refuseContinue, refuseReject, refuseResume } from './preconditions.js';
+import { refuseCancel, refuseCommit, refuseContinue, refuseReject, refuseResume } from './preconditions.js';
+import { executionIdForKey } from './executionIdForKey.js';
 import type { DecideInput } from './decide.js';
 
 export type SagaClientOptions = EngineOptions;
@@ -32,6 +36,13 @@ export interface RunOptions {
   readonly definition?: Saga;
   /** The initial context of a new execution. */
   readonly context?: SagaContext | JsonObject;
+  /**
+   * A business key (e.g. `'order-1001'`) that makes the start idempotent: the execution's id derives
+   * from the definition's name and the key, so a second `run` with the same pair (a retried HTTP
+   * request, another manager racing this one) never starts another execution: it returns the
+   * existing one, or waits for it as `pauseOnDisk` says. The first start's context and user stand.
+   */
+  readonly key?: string;
   /** Continues the paused execution this reply belongs to. */
   readonly response?: SagaResponse;
   /** Who started it; sent to participants in the `user` header (so: no line breaks, no edge spaces). */
@@ -48,6 +59,33 @@ export interface RunOptions {
   readonly raiseOnError?: boolean;
   /** Return the execution (default) or only its id. */
   readonly returnExecution?: boolean;
+}
+
+/** Names an execution started with `run({ definition, key })`. */
+export interface ExecutionKey {
+  /** The definition it was started with, or its name. */
+  readonly definition: Saga | string;
+  readonly key: string;
+}
+
+export interface ResumeOptions {
+  /** Return once the compensation goes on (true), or wait until the execution ended (false, default). */
+  readonly pauseOnDisk?: boolean;
+  /** Throw `SagaRollbackError` when a compensation fails again. Default true. */
+  readonly raiseOnError?: boolean;
+  /** Who resumes it (an operator): recorded with `CompensationResumed`. */
+  readonly by?: string;
+}
+
+export interface CancelOptions {
+  /** Why: recorded in the history, carried by the `SagaCancelledError` the execution ends with. */
+  readonly reason: string;
+  /** Who asked (an operator, a service): recorded with the reason. */
+  readonly by?: string;
+  /** Return once the cancel is recorded (true), or wait until the execution has compensated and ended (false, default). */
+  readonly pauseOnDisk?: boolean;
+  /** Throw the `SagaCancelledError` once the execution ended cancelled. Default true. */
+  readonly raiseOnError?: boolean;
 }
 
 /** One recorded event of an execution's history. */
@@ -134,9 +172,9 @@ export class SagaClient implements AsyncDisposable {
     return returnExecution ? execution : execution.id;
   }
 
-  /** The execution now, folded from its stream. */
-  async get(executionId: string): Promise<SagaExecution> {
-    return (await this.#engine.driver.load(executionId)).execution;
+  /** The execution now, folded from its stream; by id, or by the key it was started with. */
+  async get(execution: string | ExecutionKey): Promise<SagaExecution> {
+    return (await this.#engine.driver.load(idOf(execution))).execution;
   }
 
   /** Every recorded event of the execution, in order. */
@@ -181,11 +219,37 @@ export class SagaClient implements AsyncDisposable {
    * Retries the compensation that failed (an operator's action, once its cause is fixed): the
    * execution goes on compensating from the step that failed, in reverse order as before.
    */
-  async resume(executionId: string, options: { readonly pauseOnDisk?: boolean; readonly raiseOnError?: boolean } = {}): Promise<SagaExecution> {
+  async resume(executionId: string, options: ResumeOptions = {}): Promise<SagaExecution> {
     this.#assertReady('resume');
-    const resumed = await this.#operate(executionId, { kind: 'resume' }, refuseResume, options.pauseOnDisk ?? false);
+    if (options.by !== undefined && (typeof options.by !== 'string' || options.by === '')) {
+      throw new InvalidRunOptionsError(`resume(${executionId}, { by }) must be a non-empty string (who resumes), or left out.`);
+    }
+    const input = { kind: 'resume', ...(options.by !== undefined ? { by: options.by } : {}) } as const;
+    const resumed = await this.#operate(executionId, input, refuseResume, options.pauseOnDisk ?? false);
     if (resumed.status === SagaStatus.Errored && resumed.compensation.failed && (options.raiseOnError ?? true)) throw failureOf(resumed);
     return resumed;
+  }
+
+  /**
+   * Cancels a running or paused execution: it starts no new step, awaits the request in flight
+   * (reply or timeout), compensates its finished steps in reverse order and ends errored with
+   * `SagaCancelledError`. Recorded in the stream first, so it holds across a crash. Cancelling an
+   * ended execution throws `SagaAlreadyExecutedError`; cancelling twice records nothing more.
+   */
+  async cancel(execution: string | ExecutionKey, options: CancelOptions): Promise<SagaExecution> {
+    this.#assertReady('cancel');
+    const executionId = idOf(execution);
+    const reason: unknown = options?.reason;
+    if (typeof reason !== 'string' || reason.trim() === '') {
+      throw new InvalidRunOptionsError(`cancel(${executionId}, { reason }) needs a reason: a non-empty string recorded in the history (e.g. 'the customer withdrew the order').`);
+    }
+    if (options.by !== undefined && (typeof options.by !== 'string' || options.by === '')) {
+      throw new InvalidRunOptionsError(`cancel(${executionId}, { by }) must be a non-empty string (who cancels), or left out.`);
+    }
+    const input = { kind: 'cancel', reason, ...(options.by !== undefined ? { by: options.by } : {}) } as const;
+    const cancelled = await this.#operate(executionId, input, refuseCancel, options.pauseOnDisk ?? false);
+    if (cancelled.status === SagaStatus.Errored && (options.raiseOnError ?? true)) throw failureOf(cancelled);
+    return cancelled;
   }
 
   /**
@@ -230,7 +294,9 @@ export class SagaClient implements AsyncDisposable {
       throw new InvalidRunOptionsError('run() needs `definition` to start an execution, or `response` to continue one.');
     }
     this.#engine.registry.register(definition);
-    const executionId = randomUUID();
+    const { key } = options;
+    const executionId = key === undefined ? randomUUID() : executionIdForKey(definition, key);
+    if (key !== undefined && (await this.#exists(executionId))) return this.#existing(executionId, key, pauseOnDisk);
     const started = sagaEvent('SagaStarted', {
       executionId,
       definition: { name: definition.name, version: definition.version, fingerprint: definition.fingerprint },
@@ -238,9 +304,32 @@ export class SagaClient implements AsyncDisposable {
       user: checkedUser(options.user),
       autocommit: options.autocommit ?? true,
       service: this.service,
+      ...(key !== undefined ? { key } : {}),
     });
-    this.#engine.logger.info({ executionId, definition: `${definition.name}@${definition.version}` }, 'Saga started');
-    return this.#following(executionId, pauseOnDisk, () => this.#engine.driver.start(definition, [started]));
+    this.#engine.logger.info({ executionId, definition: `${definition.name}@${definition.version}`, ...(key !== undefined ? { key } : {}) }, 'Saga started');
+    try {
+      return await this.#following(executionId, pauseOnDisk, () => this.#engine.driver.start(definition, [started]));
+    } catch (error) {
+      // Another manager started the same key between the check and the append: its start stands.
+      if (key !== undefined && isConcurrencyConflictError(error)) return this.#existing(executionId, key, pauseOnDisk);
+      throw error;
+    }
+  }
+
+  async #exists(executionId: string): Promise<boolean> {
+    try {
+      await this.#engine.driver.load(executionId);
+      return true;
+    } catch (error) {
+      if (error instanceof SagaNotFoundError) return false;
+      throw error;
+    }
+  }
+
+  /** A keyed start that found its execution already there: that one is returned (or followed). */
+  async #existing(executionId: string, key: string, pauseOnDisk: boolean): Promise<SagaExecution> {
+    this.#engine.logger.info({ executionId, key }, 'An execution with this key exists: returning it instead of starting another');
+    return this.#following(executionId, pauseOnDisk, async () => (await this.#engine.driver.load(executionId)).execution);
   }
 
   async #continue(response: SagaResponse, autocommit: boolean | undefined, pauseOnDisk: boolean): Promise<SagaExecution> {
@@ -330,10 +419,14 @@ const envelopeOf = (response: SagaResponse): ReplyEnvelope => ({
   payload: response.payload,
 });
 
+const idOf = (execution: string | ExecutionKey): string => (typeof execution === 'string' ? execution : executionIdForKey(execution.definition, execution.key));
+
 /** The error that says how an errored execution failed. */
 export const failureOf = (execution: SagaExecution): SagaFailedError =>
   execution.compensation.failed
     ? new SagaRollbackError(execution)
     : execution.error?.name === 'CommitFailedError'
       ? new CommitFailedError(execution)
-      : new SagaFailedError(execution);
+      : execution.error?.name === 'SagaCancelledError' && execution.cancellation
+        ? new SagaCancelledError(execution)
+        : new SagaFailedError(execution);

@@ -11,7 +11,7 @@ import { ManagerNotReadyError } from '../errors/runErrors.js';
 import { resolveConfig, type SagaManagerConfig } from '../config/resolveConfig.js';
 import { StoreFeed } from '../feed/storeFeed.js';
 import { createEngine } from './engine.js';
-import { SagaClient, type RunOptions, type SagaHistoryEntry } from './sagaClient.js';
+import { SagaClient, type CancelOptions, type ExecutionKey, type ResumeOptions, type RunOptions, type SagaHistoryEntry } from './sagaClient.js';
 import { SagaWorker, type DefinitionCheckReport, type RecoveryReport, type SagaWorkerOptions } from './sagaWorker.js';
 
 export type SagaManagerOptions = SagaWorkerOptions;
@@ -104,9 +104,9 @@ export class SagaManager implements AsyncDisposable {
     return this.client.run(options);
   }
 
-  /** The execution now, folded from its stream. */
-  get(executionId: string): Promise<SagaExecution> {
-    return this.client.get(executionId);
+  /** The execution now, folded from its stream; by id, or by the key it was started with. */
+  get(execution: string | ExecutionKey): Promise<SagaExecution> {
+    return this.client.get(execution);
   }
 
   /** Every recorded event of the execution, in order. */
@@ -134,9 +134,15 @@ export class SagaManager implements AsyncDisposable {
     return this.client.reject(executionId);
   }
 
-  async resume(executionId: string, options: { readonly pauseOnDisk?: boolean; readonly raiseOnError?: boolean } = {}): Promise<SagaExecution> {
+  async resume(executionId: string, options: ResumeOptions = {}): Promise<SagaExecution> {
     this.#assertReady('resume');
     return this.client.resume(executionId, options);
+  }
+
+  /** See `SagaClient.cancel`. */
+  async cancel(execution: string | ExecutionKey, options: CancelOptions): Promise<SagaExecution> {
+    this.#assertReady('cancel');
+    return this.client.cancel(execution, options);
   }
 
   async fork(executionId: string, options: { readonly fromRevision: number; readonly pauseOnDisk?: boolean; readonly raiseOnError?: boolean }): Promise<SagaExecution> {

@@ -11,6 +11,7 @@ import { decodeReply, type ReplyEnvelope } from '../wire/sagaMessages.js';
 import { replyTopic } from '../wire/headers.js';
 import { SagaAttributes, SpanKind, inSpan, instruments, traceContextOf } from '../observability/telemetry.js';
 import { pendingOutbox } from './decide.js';
+import { hasWorkToDo } from './nextAction.js';
 import { createEngine, type Engine, type EngineOptions } from './engine.js';
 import { TimerScheduler } from './timerScheduler.js';
 
@@ -170,12 +171,15 @@ export class SagaWorker implements AsyncDisposable {
         // Read, never the kept state: another worker may have written it last, so what this
         // worker may still keep of it is stale.
         const { execution } = await this.#engine.driver.load(entry.executionId);
-        this.#engine.registry.resolve(execution);
+        const definition = this.#engine.registry.resolve(execution);
         if (republish) {
           const outbox = pendingOutbox(execution);
           await this.#engine.driver.republish(execution.id, outbox);
           republished += outbox.length;
         }
+        // Work that waits on nothing (the step after a durable local step, a cancel between steps)
+        // was cut short by a crash: it goes on from the last stored decision.
+        if (hasWorkToDo(definition, execution)) await this.#engine.driver.drive(execution.id, { kind: 'continue' });
         this.#timers.sync(this.#engine.driver.cached(execution.id) ?? execution);
         recovered += 1;
       } catch (error) {

@@ -15,6 +15,7 @@ export class LocalSagaStep extends SagaStep {
   #execute: LocalCallback | undefined;
   #failure: LocalCallback | undefined;
   #retry: ResolvedRetryPolicy = noRetry;
+  #durable: boolean | undefined;
 
   onExecute(callback: LocalCallback): this {
     this.checkHook('onExecute', callback, this.#execute !== undefined, MultipleOnExecuteError);
@@ -33,6 +34,22 @@ export class LocalSagaStep extends SagaStep {
     this.assertEditable('retry');
     this.#retry = resolveRetryPolicy(policy, `${this.location}: retry()`);
     return this;
+  }
+
+  /**
+   * Records this step's result before the next step runs (and the execution's start before this
+   * step runs), so that after a crash the execution goes on after it instead of running it again.
+   * One append per durable step. Default: the definition's `durableLocalSteps` option.
+   */
+  durable(on = true): this {
+    this.assertEditable('durable');
+    this.#durable = on;
+    return this;
+  }
+
+  /** This step's own durability setting; `undefined`: the definition's `durableLocalSteps` decides. */
+  get durability(): boolean | undefined {
+    return this.#durable;
   }
 
   get retryPolicy(): ResolvedRetryPolicy {

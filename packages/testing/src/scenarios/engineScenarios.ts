@@ -41,6 +41,7 @@ import { crashingStore, lostEvents } from '../faults/crashingStore.js';
 import { sagaTestWorld, type SagaTestWorld } from '../sagaTestWorld.js';
 import { waitFor } from '../waitFor.js';
 import { reliabilityScenarios } from './reliabilityScenarios.js';
+import { exactlyOnceScenarios } from './exactlyOnceScenarios.js';
 
 export interface EngineScenarioOptions {
   readonly skip?: string;
@@ -916,6 +917,7 @@ export const engineScenarios = (name: string, makeStore: () => Promise<EventStor
     });
 
     reliabilityScenarios(() => world);
+    exactlyOnceScenarios(() => world);
 
     describe('history, replay and errors', () => {
       it('replays the execution as it was at any revision', async () => {
