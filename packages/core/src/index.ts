@@ -27,7 +27,24 @@ export type { ExecutionCacheOptions } from './manager/executionCache.js';
 export { nextAction, isAwaiting, type Action } from './manager/nextAction.js';
 export { defaultCompensationRetry } from './manager/decide.js';
 export { executionStream, executionIdOf } from './manager/executionStream.js';
-export { SagaParticipant, type SagaParticipantOptions, type RequestHandler, type RequestMeta, type HandleOptions } from './participant/sagaParticipant.js';
+export {
+  SagaParticipant,
+  type SagaParticipantOptions,
+  type RequestHandler,
+  type RequestMeta,
+  type HandleOptions,
+  type TransactionHook,
+} from './participant/sagaParticipant.js';
+export { transactionSlot, type ParticipantInbox, type InboxRequest, type InboxCommand, type InboxWork, type InboxReply, type InboxTransaction, type InboxSlot } from './participant/participantInbox.js';
+export { InMemoryInbox, type InMemoryInboxOptions } from './participant/inMemoryInbox.js';
+export {
+  pruneOnSchedule,
+  resolveInboxRetention,
+  defaultInboxRetentionMs,
+  type InboxRetentionOptions,
+  type ResolvedInboxRetention,
+} from './participant/inboxRetention.js';
+export type { TransactionAction } from './wire/sagaMessages.js';
 export { SagaBusinessError } from './participant/sagaBusinessError.js';
 export {
   SagaFailedError,

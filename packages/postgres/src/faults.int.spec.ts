@@ -2,6 +2,7 @@ import { afterAll } from 'vitest';
 import { InMemoryBroker } from '@saga/core';
 import { faultSuite } from '@saga/testing';
 import { PostgresEventStore } from './postgresEventStore.js';
+import { PostgresInbox } from './postgresInbox.js';
 import { postgresTestServer } from './testServer.js';
 
 // Issue 6's fault injection on the real store: crashes after each append, racing managers, … .
@@ -10,9 +11,14 @@ afterAll(() => server.stop());
 
 faultSuite(
   'PostgresEventStore + InMemoryBroker',
-  async () => ({
-    store: new PostgresEventStore({ connectionString: server.url ?? '', schema: server.freshSchema('faults'), pool: { max: 4 } }),
-    broker: new InMemoryBroker(),
-  }),
+  async () => {
+    const schema = server.freshSchema('faults');
+    return {
+      store: new PostgresEventStore({ connectionString: server.url ?? '', schema, pool: { max: 4 } }),
+      broker: new InMemoryBroker(),
+      // The restarted participant's inbox: its records outlive the participant object.
+      inbox: () => new PostgresInbox({ connectionString: server.url ?? '', schema, pool: { max: 4 } }),
+    };
+  },
   { ...(server.skip === undefined ? {} : { skip: server.skip }), heavy: process.env.SAGA_FAULTS_HEAVY === '1' },
 );

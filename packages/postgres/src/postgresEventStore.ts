@@ -46,6 +46,7 @@ import { appendStatement, type AppendRow } from './appendStatement.js';
 import { describeTarget, redactPassword } from './connectionTarget.js';
 import { recordsJson } from './executionRow.js';
 import { headStatement, readAllStatement } from './globalOrder.js';
+import { isPool } from './isPool.js';
 import { compareGlobalPositions, decodeGlobalPosition, encodeGlobalPosition, startOfGlobalOrder, type GlobalPositionPair } from './globalPosition.js';
 import { migrate, type MigrationReport } from './migrations.js';
 import { postgresExecutionIndex } from './postgresExecutionIndex.js';
@@ -131,12 +132,6 @@ const parseCursorPosition = (value: string): string | undefined => (/^(0|[1-9]\d
 const sqlStateOf = (error: unknown): string | undefined =>
   typeof error === 'object' && error !== null && typeof (error as { code?: unknown }).code === 'string' ? (error as { code: string }).code : undefined;
 
-/** A Pool from another copy of pg fails `instanceof`, so its shape decides. */
-const isPool = (pool: pg.PoolConfig | pg.Pool | undefined): pool is pg.Pool => {
-  if (pool instanceof pg.Pool) return true;
-  const candidate = pool as { connect?: unknown; query?: unknown } | undefined;
-  return typeof candidate?.connect === 'function' && typeof candidate.query === 'function';
-};
 
 /**
  * The EventStore port on PostgreSQL: one append-only table of events, unique on (stream, revision),

@@ -1,6 +1,7 @@
 export { brokerContract } from './brokerContract.js';
 export type { BrokerContractOptions } from './brokerContract.js';
 export { eventStoreContract } from './eventStoreContract.js';
+export { inboxContract, type InboxContractOptions, type InboxFixture } from './inboxContract.js';
 export type { EventStoreContractOptions } from './eventStoreContract.js';
 export { FakeClock } from './fakeClock.js';
 export { uniqueName } from './uniqueName.js';

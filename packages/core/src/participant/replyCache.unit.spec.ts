@@ -72,3 +72,19 @@ describe('ReplyCache', () => {
     expect(await cache.once('a', produce('a'))).toEqual({ value: 'a#4', duplicate: false });
   });
 });
+
+describe('ReplyCache.forgetBefore', () => {
+  it('forgets the entries recorded before the time, keeps the later ones', async () => {
+    let now = 1_000;
+    const cache = new ReplyCache<string>(10, () => now);
+    const { calls, produce } = counting();
+    await cache.once('old', produce('old'));
+    now = 2_000;
+    await cache.once('new', produce('new'));
+    expect(cache.forgetBefore(2_000)).toBe(1);
+    expect(cache.size).toBe(1);
+    expect((await cache.once('new', produce('new'))).duplicate).toBe(true);
+    expect(await cache.once('old', produce('old'))).toEqual({ value: 'old#3', duplicate: false });
+    expect(calls).toEqual(['old', 'new', 'old']);
+  });
+});

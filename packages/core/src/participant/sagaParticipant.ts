@@ -2,8 +2,11 @@
  * The remote side of a saga: a service that handles requests and takes part in the commit.
  *
  * `handle(target, fn)` answers requests on topic `target`: `SUCCESS` with what `fn` returned,
- * `ERROR` when it threw `SagaBusinessError`, `SYSTEM_ERROR` on any other throw. Requests are
- * de-duplicated by `requestId`: a redelivered request gets the first reply again and `fn` runs once.
+ * `ERROR` when it threw `SagaBusinessError`, `SYSTEM_ERROR` on any other throw. What it did is kept
+ * in its inbox (`ParticipantInbox`): a request is answered once per `requestId` (a duplicate gets the
+ * recorded reply, `fn` does not run), and each transaction hook takes effect once per saga. With a
+ * durable inbox (`PostgresInbox`, `SqliteInbox`) `fn` and the hooks get the inbox's transaction in
+ * `meta.transaction`: their effect and the record commit together, so this holds across restarts.
  */
 import { SagaResponseStatus, type JsonValue, type MaybePromise } from '@saga/definitions';
 import type { Broker, DeliveredMessage, Subscription } from '../ports/broker.js';
@@ -12,21 +15,32 @@ import { ManagerNotReadyError } from '../errors/runErrors.js';
 import { PoisonMessageError } from '../ports/poisonMessageError.js';
 import { transactionTopic } from '../wire/headers.js';
 import { decodeRequest, decodeTransactionCommand, encodeReply, type ReplyEnvelope } from '../wire/sagaMessages.js';
-import { ReplyCache } from './replyCache.js';
+import { InMemoryInbox } from './inMemoryInbox.js';
+import type { InboxWork, ParticipantInbox } from './participantInbox.js';
 import { SagaAttributes, SpanKind, inSpan, instruments, traceContextOf, traceHeaders } from '../observability/telemetry.js';
 import { SagaBusinessError } from './sagaBusinessError.js';
 
-export interface RequestMeta {
+export interface RequestMeta<Tx = undefined> {
   readonly sagaId: string;
   readonly requestId: string;
   readonly user?: string;
   /** `execute` for a step's request, `compensate` for its onFailure request. */
   readonly purpose: 'execute' | 'compensate';
   readonly headers: Readonly<Record<string, string>>;
+  /**
+   * The inbox's transaction (a `pg.PoolClient` with PostgresInbox, the better-sqlite3 `Database`
+   * with SqliteInbox, `undefined` in memory). Do the request's work through it: it commits with the
+   * record of the reply, and is rolled back when the handler throws (the reply is still recorded
+   * for `SagaBusinessError`). Do not keep it past the handler.
+   */
+  readonly transaction: Tx;
 }
 
 /** Returns the reply's payload: anything `JSON.stringify` accepts (nothing → `null`). */
-export type RequestHandler = (payload: JsonValue, meta: RequestMeta) => MaybePromise<unknown>;
+export type RequestHandler<Tx = undefined> = (payload: JsonValue, meta: RequestMeta<Tx>) => MaybePromise<unknown>;
+
+/** A transaction hook, given the saga and the inbox's transaction (see `RequestMeta.transaction`). */
+export type TransactionHook<Tx, R> = (sagaId: string, transaction: Tx) => MaybePromise<R>;
 
 export interface HandleOptions {
   /**
@@ -37,63 +51,77 @@ export interface HandleOptions {
   readonly validate?: (payload: JsonValue) => true | string;
 }
 
-export interface SagaParticipantOptions {
+export interface SagaParticipantOptions<Tx = undefined> {
   readonly broker: Broker;
   /** This service's name: sent back in `relatedServices`; transaction commands arrive on `<service>.transaction`. */
   readonly service: string;
   readonly logger?: Logger;
-  /** How many request ids to remember for de-duplication. Default 10,000. */
+  /**
+   * Without `inbox`: how many request ids (and how many sagas' hook results) the in-memory inbox
+   * remembers. Default 10,000. Ignored when an inbox is given.
+   */
   readonly dedupeCapacity?: number;
+  /**
+   * Where replies and hook results are recorded. Default: an `InMemoryInbox` (bounded, forgotten on
+   * restart). `PostgresInbox` / `SqliteInbox` keep them in the participant's database, in the
+   * handler's transaction. A given inbox is set up by `setup()` and left open by `destroy()`.
+   */
+  readonly inbox?: ParticipantInbox<Tx>;
 }
 
-interface TransactionRecord {
-  vote?: Promise<boolean>;
-  // The first outcome's hook call, shared by every later delivery: concurrent duplicates of a
-  // commit (or a reject racing it) must not run a hook twice.
-  outcome?: { readonly action: 'commit' | 'reject'; readonly done: Promise<void> };
-}
-
-export class SagaParticipant implements AsyncDisposable {
+export class SagaParticipant<Tx = undefined> implements AsyncDisposable {
   readonly service: string;
   readonly #broker: Broker;
   readonly #logger: Logger;
-  readonly #handlers = new Map<string, { handler: RequestHandler; options: HandleOptions }>();
-  readonly #replies: ReplyCache<ReplyEnvelope>;
-  readonly #transactions = new Map<string, TransactionRecord>();
+  readonly #handlers = new Map<string, { handler: RequestHandler<Tx>; options: HandleOptions }>();
+  readonly #inbox: ParticipantInbox<Tx>;
+  readonly #ownsInbox: boolean;
   readonly #subscriptions: Subscription[] = [];
-  #reserve: (sagaId: string) => MaybePromise<boolean> = () => true;
-  #commit: (sagaId: string) => MaybePromise<void> = () => undefined;
-  #reject: (sagaId: string) => MaybePromise<void> = () => undefined;
+  #reserve: TransactionHook<Tx, boolean> = () => true;
+  #commit: TransactionHook<Tx, void> = () => undefined;
+  #reject: TransactionHook<Tx, void> = () => undefined;
   #setup = false;
 
-  constructor(options: SagaParticipantOptions) {
+  constructor(options: SagaParticipantOptions<Tx>) {
     this.service = options.service;
     this.#broker = options.broker;
     this.#logger = options.logger ?? defaultLogger();
-    this.#replies = new ReplyCache(options.dedupeCapacity);
+    this.#ownsInbox = options.inbox === undefined;
+    // Without an inbox, Tx is `undefined` (the type parameter's default), which is what the
+    // in-memory inbox hands to handlers.
+    this.#inbox =
+      options.inbox ??
+      (new InMemoryInbox({ ...(options.dedupeCapacity === undefined ? {} : { capacity: options.dedupeCapacity }), logger: this.#logger }) as ParticipantInbox<unknown> as ParticipantInbox<Tx>);
   }
 
-  handle(target: string, handler: RequestHandler, options: HandleOptions = {}): this {
+  handle(target: string, handler: RequestHandler<Tx>, options: HandleOptions = {}): this {
     if (this.#setup) throw new ManagerNotReadyError(`Register handler '${target}' before participant.setup().`);
     if (this.#handlers.has(target)) throw new ManagerNotReadyError(`Participant '${this.service}' already handles '${target}'; register one handler per target.`);
     this.#handlers.set(target, { handler, options });
     return this;
   }
 
-  /** Vote on committing a saga's changes (default: yes). Called at most once per saga. */
-  onReserve(hook: (sagaId: string) => MaybePromise<boolean>): this {
+  /**
+   * Vote on committing a saga's changes (default: yes). Takes effect at most once per saga (across
+   * restarts with a durable inbox): a no vote, or a throw (counted as no), rolls back what the hook
+   * did in the transaction and is recorded.
+   */
+  onReserve(hook: TransactionHook<Tx, boolean>): this {
     this.#reserve = hook;
     return this;
   }
 
-  /** Make a saga's changes final. Called at most once per saga. */
-  onCommit(hook: (sagaId: string) => MaybePromise<void>): this {
+  /**
+   * Make a saga's changes final. Takes effect at most once per saga, never after onReject; a throw
+   * records nothing (a redelivered commit runs it again).
+   */
+  onCommit(hook: TransactionHook<Tx, void>): this {
     this.#commit = hook;
     return this;
   }
 
-  /** Drop a saga's changes. Called at most once per saga, never after onCommit. */
-  onReject(hook: (sagaId: string) => MaybePromise<void>): this {
+  /** Drop a saga's changes. Takes effect at most once per saga, never after onCommit; a throw records nothing. */
+  onReject(hook: TransactionHook<Tx, void>): this {
     this.#reject = hook;
     return this;
   }
@@ -104,6 +132,7 @@ export class SagaParticipant implements AsyncDisposable {
 
   async setup(): Promise<void> {
     if (this.#setup) return;
+    await this.#inbox.setup();
     await this.#broker.setup();
     for (const [target, { handler, options }] of this.#handlers) {
       this.#subscriptions.push(await this.#broker.subscribe(target, this.service, (message) => this.#onRequest(handler, options, message)));
@@ -114,6 +143,7 @@ export class SagaParticipant implements AsyncDisposable {
 
   async destroy(): Promise<void> {
     await Promise.all(this.#subscriptions.splice(0).map((s) => s.close()));
+    if (this.#ownsInbox) await this.#inbox.destroy();
     this.#setup = false;
   }
 
@@ -121,14 +151,14 @@ export class SagaParticipant implements AsyncDisposable {
     await this.destroy();
   }
 
-  async #onRequest(handler: RequestHandler, options: HandleOptions, message: DeliveredMessage): Promise<void> {
+  async #onRequest(handler: RequestHandler<Tx>, options: HandleOptions, message: DeliveredMessage): Promise<void> {
     const request = this.#decode(() => {
       const decoded = decodeRequest(message);
       const verdict = options.validate?.(decoded.payload) ?? true;
       if (verdict !== true) throw new PoisonMessageError(`Request ${decoded.requestId} to '${message.topic}' has a payload of the wrong shape: ${verdict}.`);
       return decoded;
     }, message);
-    const meta: RequestMeta = {
+    const meta: Omit<RequestMeta<Tx>, 'transaction'> = {
       sagaId: request.sagaId,
       requestId: request.requestId,
       ...(request.user ? { user: request.user } : {}),
@@ -144,7 +174,10 @@ export class SagaParticipant implements AsyncDisposable {
         [SagaAttributes.target]: message.topic,
       },
       async (span) => {
-        const { value: reply, duplicate } = await this.#replies.once(request.requestId, () => this.#answer(handler, request.payload, meta));
+        const { reply, duplicate } = await this.#inbox.handleOnce(
+          { participant: this.service, requestId: request.requestId, sagaId: request.sagaId },
+          (transaction) => this.#answer(handler, request.payload, { ...meta, transaction }),
+        );
         span.setAttribute(SagaAttributes.outcome, duplicate ? 'duplicate' : String(reply.status));
         if (duplicate) this.#logger.info({ executionId: request.sagaId, requestId: request.requestId }, 'Duplicate request: re-sending the first reply');
         // Re-sent on duplicates too: the first reply may be the one that was lost.
@@ -155,18 +188,18 @@ export class SagaParticipant implements AsyncDisposable {
     );
   }
 
-  async #answer(handler: RequestHandler, payload: JsonValue, meta: RequestMeta): Promise<ReplyEnvelope> {
-    const reply = (status: SagaResponseStatus, body: JsonValue): ReplyEnvelope => ({
-      sagaId: meta.sagaId,
-      requestId: meta.requestId,
-      status,
-      relatedServices: [this.service],
-      payload: body,
+  /** The reply to record; only a `SUCCESS` keeps what the handler did in the transaction. */
+  async #answer(handler: RequestHandler<Tx>, payload: JsonValue, meta: RequestMeta<Tx>): Promise<InboxWork<ReplyEnvelope>> {
+    const reply = (status: SagaResponseStatus, body: JsonValue): InboxWork<ReplyEnvelope> => ({
+      value: { sagaId: meta.sagaId, requestId: meta.requestId, status, relatedServices: [this.service], payload: body },
+      keepEffects: status === SagaResponseStatus.SUCCESS,
     });
     try {
       const result = await handler(payload, meta);
       return reply(SagaResponseStatus.SUCCESS, result === undefined ? null : (JSON.parse(JSON.stringify(result)) as JsonValue));
     } catch (error) {
+      // A refusal's partial effects are rolled back (its reply is recorded): ERROR and SYSTEM_ERROR
+      // both tell the saga that nothing changed here.
       if (error instanceof SagaBusinessError) {
         return reply(SagaResponseStatus.ERROR, { name: error.name, message: error.message, details: error.details });
       }
@@ -187,35 +220,38 @@ export class SagaParticipant implements AsyncDisposable {
   }
 
   async #applyTransaction(command: ReturnType<typeof decodeTransactionCommand>): Promise<void> {
-    const record = this.#transactions.get(command.sagaId) ?? {};
-    this.#transactions.set(command.sagaId, record);
+    const key = { participant: this.service, sagaId: command.sagaId };
     switch (command.action) {
       case 'reserve': {
-        record.vote ??= Promise.resolve()
-          .then(() => this.#reserve(command.sagaId))
-          .then((vote) => vote === true)
-          .catch(() => false);
-        const vote = await record.vote;
+        const { value: vote } = await this.#inbox.transactionOnce({ ...key, action: 'reserve' }, async (transaction) => {
+          let yes = false;
+          try {
+            yes = (await this.#reserve(command.sagaId, transaction)) === true;
+          } catch (error) {
+            this.#logger.warn({ executionId: command.sagaId, error: error instanceof Error ? error.message : String(error) }, 'onReserve failed: voting no');
+          }
+          return { value: yes, keepEffects: yes };
+        });
         const reply = encodeReply({
-            sagaId: command.sagaId,
-            requestId: command.requestId ?? '',
-            status: vote ? SagaResponseStatus.SUCCESS : SagaResponseStatus.ERROR,
-            relatedServices: [this.service],
-            payload: vote ? null : { message: `${this.service} could not reserve the transaction` },
-          });
+          sagaId: command.sagaId,
+          requestId: command.requestId ?? '',
+          status: vote ? SagaResponseStatus.SUCCESS : SagaResponseStatus.ERROR,
+          relatedServices: [this.service],
+          payload: vote ? null : { message: `${this.service} could not reserve the transaction` },
+        });
         await this.#broker.publish(command.replyTo ?? '', { ...reply, headers: { ...reply.headers, ...traceHeaders() } });
         return;
       }
       case 'commit':
       case 'reject': {
         const hook = command.action === 'commit' ? this.#commit : this.#reject;
-        const outcome = (record.outcome ??= { action: command.action, done: Promise.resolve().then(() => hook(command.sagaId)) });
-        try {
-          await outcome.done;
-        } catch (error) {
-          // A hook that failed may be retried by a redelivery of the same command.
-          if (record.outcome === outcome) delete record.outcome;
-          throw error;
+        // A throw escapes and records nothing: the redelivered command runs the hook again.
+        const recorded = await this.#inbox.transactionOnce({ ...key, action: command.action }, async (transaction) => {
+          await hook(command.sagaId, transaction);
+          return { value: true, keepEffects: true };
+        });
+        if (recorded.action !== command.action) {
+          this.#logger.warn({ executionId: command.sagaId, recorded: recorded.action }, `Saga already ${recorded.action === 'commit' ? 'committed' : 'rejected'} here: ignoring ${command.action}`);
         }
         return;
       }

@@ -2,14 +2,14 @@
  * A participant whose effects are counted per `requestId`: "exactly-once in effect" means every
  * request id's effect happened once, however often the request was delivered or re-sent.
  *
- * It is the built-in `SagaParticipant` (which de-duplicates by request id in memory), with two
- * additions for tests: a count of how often each handler really ran, and an optional durable ledger
- * (a map that survives `restart()`, standing for a table in the participant's own database) that a
- * participant must keep to stay exactly-once in effect across its own restarts.
+ * It is the built-in `SagaParticipant`, with a count of how often each handler really ran. Without
+ * an inbox it de-duplicates in memory, which `restart()` forgets; with one (`PostgresInbox`,
+ * `SqliteInbox`, or an `InMemoryInbox` that outlives the participant object), the restarted
+ * participant finds what it did there.
  */
-import { SagaParticipant, type Broker, type JsonValue, type Logger, type RequestMeta } from '@saga/core';
+import { SagaParticipant, type Broker, type JsonValue, type Logger, type ParticipantInbox, type RequestMeta } from '@saga/core';
 
-export type EffectHandler = (payload: JsonValue, meta: RequestMeta) => unknown;
+export type EffectHandler = (payload: JsonValue, meta: RequestMeta<unknown>) => unknown;
 
 export interface EffectRecord {
   readonly target: string;
@@ -21,11 +21,10 @@ export interface EffectRecord {
 export interface CountingParticipantOptions {
   readonly logger?: Logger;
   /**
-   * Keep the outcome of each request id in a ledger that survives `restart()` and run the effect
-   * only for ids not in it (what a production participant does in its own database). Default false:
-   * only the in-memory de-duplication of `SagaParticipant`, which a restart forgets.
+   * The inbox every instance of the participant uses, `restart()` included (it is not destroyed
+   * here: its owner does that). Default: none, so each instance has its own in-memory inbox.
    */
-  readonly durableLedger?: boolean;
+  readonly inbox?: ParticipantInbox<unknown>;
   /** The participant's vote on a saga's commit. Default: yes. */
   readonly vote?: (sagaId: string) => boolean | Promise<boolean>;
 }
@@ -56,27 +55,21 @@ export const countingParticipant = async (
   const effects = new Map<string, number>();
   const records: EffectRecord[] = [];
   const hooks = { reserve: new Map<string, number>(), commit: new Map<string, number>(), reject: new Map<string, number>() };
-  const ledger = new Map<string, Promise<unknown>>();
-  let current: SagaParticipant | undefined;
+  let current: SagaParticipant<unknown> | undefined;
 
-  const effect = (target: string, handler: EffectHandler) => async (payload: JsonValue, meta: RequestMeta) => {
-    const run = async (): Promise<unknown> => {
-      bump(effects, meta.requestId);
-      records.push({ target, sagaId: meta.sagaId, requestId: meta.requestId, purpose: meta.purpose });
-      return handler(payload, meta);
-    };
-    if (!options.durableLedger) return run();
-    // Check and record in one step, as a unique key on request id would in a database.
-    let outcome = ledger.get(meta.requestId);
-    if (!outcome) {
-      outcome = run();
-      ledger.set(meta.requestId, outcome);
-    }
-    return outcome;
+  const effect = (target: string, handler: EffectHandler) => async (payload: JsonValue, meta: RequestMeta<unknown>) => {
+    bump(effects, meta.requestId);
+    records.push({ target, sagaId: meta.sagaId, requestId: meta.requestId, purpose: meta.purpose });
+    return handler(payload, meta);
   };
 
   const start = async (): Promise<void> => {
-    const participant = new SagaParticipant({ broker, service, ...(options.logger ? { logger: options.logger } : {}) });
+    const participant = new SagaParticipant<unknown>({
+      broker,
+      service,
+      ...(options.logger ? { logger: options.logger } : {}),
+      ...(options.inbox ? { inbox: options.inbox } : {}),
+    });
     for (const [target, handler] of Object.entries(handlers)) participant.handle(target, effect(target, handler));
     participant
       .onReserve(async (sagaId) => {

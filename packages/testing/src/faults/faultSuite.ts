@@ -21,6 +21,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
+  InMemoryInbox,
   Saga,
   SagaAlreadyExecutedError,
   SagaParticipant,
@@ -34,6 +35,7 @@ import {
   transactionTopic,
   type DeliveredMessage,
   type JsonObject,
+  type ParticipantInbox,
   type SagaExecution,
   type SagaManager,
 } from '@saga/core';
@@ -530,15 +532,18 @@ export const faultSuite = (name: string, makeEnvironment: () => Promise<FaultEnv
     );
 
     describe('a participant that restarts while its reply is lost (the manager re-sends the request, same requestId)', () => {
-      const restartScenario = async (durableLedger: boolean) => {
+      const restartScenario = async (inbox: ParticipantInbox<unknown> | undefined) => {
         const { targets, services } = world;
-        const saga = new Saga(`fault_restart_${durableLedger ? 'ledger' : 'memory'}`)
+        const saga = new Saga(`fault_restart_${inbox ? 'inbox' : 'memory'}`)
           .remoteStep()
           .onExecute(() => new SagaRequest(targets.reserve, { order: 1 }))
           .retry({ attempts: 5, initialDelayMs: 300, jitter: false })
           .onFailure(() => new SagaRequest(targets.release, { order: 1 }))
           .commit();
-        const stock = await countingParticipant(world.broker, services.stock, participantHandlers(services).stock, { logger: world.logger, durableLedger });
+        const stock = await countingParticipant(world.broker, services.stock, participantHandlers(services).stock, {
+          logger: world.logger,
+          ...(inbox ? { inbox } : {}),
+        });
         world.onDestroy(() => stock.destroy());
         let dropped = 0;
         world.broker.publishFaults = (topic) => (topic === replyTopic(services.order) && dropped++ === 0 ? { drop: true } : undefined);
@@ -547,7 +552,7 @@ export const faultSuite = (name: string, makeEnvironment: () => Promise<FaultEnv
         await waitFor(() => stock.records.length >= 1, { timeoutMs: size.settleTimeoutMs, message: 'the first effect' });
         await stock.restart();
         world.figures.fault('participant restarts');
-        const result = await world.verify([id], { definition: saga, participants: durableLedger ? [stock] : [] });
+        const result = await world.verify([id], { definition: saga, participants: inbox ? [stock] : [] });
         expect(result.violations).toEqual([]);
         expect(result.executions.get(id)?.status).toBe(SagaStatus.Finished);
         const requestId = result.histories.get(id)?.find((e) => e.type === 'RequestSent')?.data;
@@ -555,18 +560,21 @@ export const faultSuite = (name: string, makeEnvironment: () => Promise<FaultEnv
       };
 
       it(
-        "with the built-in SagaParticipant only: its de-duplication is in memory, so the re-sent request takes effect again (why participants must de-duplicate durably)",
+        'without an inbox (the in-memory one of each participant object): the re-sent request takes effect again (why participants need a durable inbox)',
         async () => {
-          const { stock, requestId } = await restartScenario(false);
+          const { stock, requestId } = await restartScenario(undefined);
           expect(stock.effects.get(requestId)).toBe(2);
         },
         size.testTimeoutMs,
       );
 
       it(
-        'with a durable ledger keyed by requestId: the effect happens once',
+        "with an inbox that outlives the participant object (the environment's, else an InMemoryInbox): the effect happens once",
         async () => {
-          const { stock, requestId } = await restartScenario(true);
+          const inbox = world.env.inbox?.() ?? new InMemoryInbox();
+          await inbox.setup();
+          world.onDestroy(() => inbox.destroy());
+          const { stock, requestId } = await restartScenario(inbox);
           expect(stock.effects.get(requestId)).toBe(1);
         },
         size.testTimeoutMs,

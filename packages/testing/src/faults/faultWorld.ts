@@ -10,6 +10,7 @@ import {
   type Broker,
   type DeliveredMessage,
   type EventStore,
+  type ParticipantInbox,
   type RecordedSagaEvent,
   type Saga,
   type SagaExecution,
@@ -31,6 +32,12 @@ import { loadHistory, settledProblem, waitUntilSettled } from './settled.js';
 export interface FaultEnvironment {
   readonly store: EventStore;
   readonly broker: Broker;
+  /**
+   * A participant inbox on durable storage (e.g. `PostgresInbox` on a fresh schema), for the
+   * restarted-participant case. Default: an `InMemoryInbox` that outlives the participant object.
+   * The suite sets it up and destroys it.
+   */
+  readonly inbox?: () => ParticipantInbox<unknown>;
 }
 
 export interface FaultWorldOptions {
