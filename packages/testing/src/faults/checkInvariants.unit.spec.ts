@@ -39,6 +39,8 @@ const notified: Raw = ['TransactionNotified', { services: ['stock'] }];
 const commitFailed: Raw = ['CommitFailed', { error }];
 const branch = (path: string): Raw => ['BranchChosen', { path, branch: 0 }];
 const resent = (requestId: string): Raw => ['RequestResent', { path: '1', requestId, attempt: 2 }];
+const cancel: Raw = ['CancelRequested', { reason: 'the customer called', by: null }];
+const cancelStarted: Raw = ['CancelStarted', {}];
 
 /** local 0 → remote 1 (reply) → committed, notified (revisions 0…11). */
 const committedRun: Raw[] = [started, local('0'), request('1', 'r1'), timer('t1', 'reply', 'r1'), reply('1', 'r1'), remoteDone('1'), completed, votes, timer('t2', 'votes'), vote(true), committed, notified];
@@ -50,6 +52,22 @@ const compensatedRun: Raw[] = [
   reply('1', 'r1'),
   remoteDone('1'),
   failed('2'),
+  compensationRequest('1', 'c1'),
+  reply('1', 'c1'),
+  compensated('1', 'c1'),
+  compensated('0'),
+  sagaFailed,
+  rejected,
+];
+/** local 0 → remote 1 in flight, cancelled → reply awaited → 1 and 0 compensated → failed, rejected. */
+const cancelledRun: Raw[] = [
+  started,
+  local('0'),
+  request('1', 'r1'),
+  cancel,
+  reply('1', 'r1'),
+  remoteDone('1'),
+  cancelStarted,
   compensationRequest('1', 'c1'),
   reply('1', 'c1'),
   compensated('1', 'c1'),
@@ -262,6 +280,20 @@ const rules: [string, HistoryEvent[], Saga | undefined, string][] = [
   ['a second CommitFailed', history(started, completed, votes, vote(false), commitFailed, commitFailed), undefined, 'rev 5 CommitFailed: a second CommitFailed'],
   ['a commit failed without a no vote', history(started, completed, votes, vote(true), commitFailed), undefined, 'rev 4 CommitFailed: the commit failed without a no vote'],
   ['a commit failed for an execution that did not complete', history(started, votes, vote(false), commitFailed), undefined, 'rev 3 CommitFailed: the commit failed for an execution that did not complete'],
+  // Cancellation.
+  ['a second CancelRequested', history(started, request('1', 'r1'), cancel, cancel), undefined, 'rev 3 CancelRequested: a second CancelRequested (cancelling twice records nothing)'],
+  ['a cancel requested after the end', history(started, completed, cancel), undefined, 'rev 2 CancelRequested: cancel requested after the execution ended'],
+  ['a cancel that took effect without being requested', history(started, local('0'), cancelStarted), undefined, 'rev 2 CancelStarted: the cancel took effect without a CancelRequested'],
+  [
+    'a cancel that took effect while a request is pending',
+    history(started, request('1', 'r1'), cancel, cancelStarted),
+    undefined,
+    'rev 3 CancelStarted: the cancel took effect while request r1 of step 1 is pending (it must be awaited)',
+  ],
+  ['a second CancelStarted', history(started, cancel, cancelStarted, cancelStarted), undefined, 'rev 3 CancelStarted: a second CancelStarted'],
+  ['a local step run after the cancel', history(started, cancel, local('0')), undefined, 'rev 2 StepFinished: local step 0 ran after the execution was cancelled'],
+  ['a request sent after the cancel', history(started, cancel, request('0', 'r0')), undefined, 'rev 2 RequestSent: step 0 sent a request after the execution was cancelled'],
+  ['a branch chosen after the cancel', history(started, cancel, branch('0')), undefined, 'rev 2 BranchChosen: conditional step 0 chose a branch after the execution was cancelled'],
   // Timers.
   ['a timer scheduled twice', history(started, timer('t1'), timer('t1')), undefined, 'rev 2 TimerScheduled: timer t1 scheduled twice'],
   ['a timer that fires but was never scheduled', history(started, fired('t9')), undefined, 'rev 1 TimerFired: timer t9 fired but was never scheduled'],
@@ -293,10 +325,11 @@ const foldLies: [string, HistoryEvent[], (execution: SagaExecution) => SagaExecu
 ];
 
 describe('checkInvariants', () => {
-  it('passes well-formed histories: committed, compensated (with and without the definition), paused, a compensation failed for an operator and resumed', () => {
+  it('passes well-formed histories: committed, compensated (with and without the definition), cancelled, paused, a compensation failed for an operator and resumed', () => {
     expect(checkInvariants(history(...committedRun))).toEqual([]);
     expect(checkInvariants(history(...compensatedRun))).toEqual([]);
     expect(checkInvariants(history(...compensatedRun), remoteDefinition)).toEqual([]);
+    expect(checkInvariants(history(...cancelledRun), remoteDefinition)).toEqual([]);
     expect(checkInvariants(history(...compensating, compensated('1'), compensated('0'), sagaFailed, rejected, notified), definition)).toEqual([]);
     expect(checkInvariants(history(started, local('0'), request('1', 'r1'), timer('t1', 'reply', 'r1')))).toEqual([]);
     expect(checkInvariants(history(started, local('0'), failed('1'), compensationFailed('0'), resumed('0'), compensated('0'), sagaFailed))).toEqual([]);
