@@ -62,7 +62,9 @@ const runOnce = (pkg, filters, reportFile, timeoutMs) =>
     });
   });
 
-/** The failed tests of a vitest JSON report, by full name ("file › describe › test"). */
+const firstLine = (text) => String(text ?? '').split('\n').find((line) => line.trim() !== '')?.trim().slice(0, 300) ?? '';
+
+/** The failed tests of a vitest JSON report, by full name ("file › describe › test"), each with the first line of why. */
 const failuresIn = (reportFile) => {
   let report;
   try {
@@ -75,10 +77,10 @@ const failuresIn = (reportFile) => {
     const name = file.name.replace(`${process.cwd()}/`, '');
     const tests = file.assertionResults ?? [];
     for (const test of tests) {
-      if (test.status === 'failed') failed.push(`${name} › ${[...(test.ancestorTitles ?? []), test.title].join(' › ')}`);
+      if (test.status === 'failed') failed.push({ test: `${name} › ${[...(test.ancestorTitles ?? []), test.title].join(' › ')}`, why: firstLine(test.failureMessages?.[0]) });
     }
     // A file that failed outside any test (an import error, a hook): no test says so.
-    if (file.status === 'failed' && !tests.some((t) => t.status === 'failed')) failed.push(`${name} (the file failed outside its tests: ${String(file.message ?? '').split('\n')[0]})`);
+    if (file.status === 'failed' && !tests.some((t) => t.status === 'failed')) failed.push({ test: `${name} (the file failed outside its tests)`, why: firstLine(file.message) });
   }
   return { failed, passed: report.numPassedTests ?? 0, total: report.numTotalTests ?? 0 };
 };
@@ -99,8 +101,8 @@ for (let run = 1; run <= runs; run += 1) {
   else if (result.code !== 0 || problems.length > 0) verdict = `FAILED (${problems.length} test(s), exit ${result.code})`;
   else verdict = `passed (${report.passed}/${report.total})`;
   console.log(`run ${run}/${runs}: ${verdict} in ${result.seconds} s`);
-  for (const test of problems) {
-    console.log(`  ✗ ${test}`);
+  for (const { test, why } of problems) {
+    console.log(`  ✗ ${test}\n      ${why}`);
     failedTests.set(test, (failedTests.get(test) ?? 0) + 1);
   }
   if (result.timedOut || report === undefined || result.code !== 0 || problems.length > 0) {
