@@ -1,0 +1,21 @@
+// What `pnpm mutation` mutates, in run order (checkInvariants last: its rule tests are the ones most
+// often being rewritten). A target runs in one package, since a package's specs import its own
+// sources while other packages import its dist/; `vitestConfig` names the file in this folder that
+// says which specs run (default: the package's unit specs).
+export const targets = [
+  { name: 'execution-evolve', dir: 'packages/execution', mutate: ['src/evolve.ts'], about: 'the fold: evolve, fold, replay and their helpers' },
+  { name: 'core-manager', dir: 'packages/core', mutate: ['src/manager/decide.ts', 'src/manager/nextAction.ts'], about: 'the decider and next-action' },
+  {
+    name: 'testing-checkInvariants',
+    dir: 'packages/testing',
+    mutate: ['src/faults/checkInvariants.ts'],
+    about: 'checkInvariants: decoding, filtering and wording of the findings',
+  },
+  {
+    name: 'execution-checkHistory',
+    dir: 'packages/execution',
+    mutate: ['src/checkHistory.ts'],
+    vitestConfig: 'vitest.checkInvariants.config.js',
+    about: 'the rules checkInvariants applies, with its rule tests from @saga/testing',
+  },
+];
