@@ -2,10 +2,11 @@ import { resolveSubscribeOptions, deadLetterReason } from '@saga/core';
 import { DeadLetterHeaders, SagaError, deadLetterTopic, defaultLogger } from '@saga/core';
 import type { Broker, BrokerMessage, Logger, MessageHandler, SubscribeOptions, Subscription } from '@saga/core';
 import { Kafka, Partitioners, logLevel } from 'kafkajs';
-import type { Admin, Producer } from 'kafkajs';
+import type { KafkaConfig, PartitionAssigner } from 'kafkajs';
+import type { KafkaAdmin, KafkaClient, KafkaConsumer, KafkaProducer } from './kafkaClient.js';
 import { kafkaLogCreator } from './kafkaLog.js';
 import { checkGroup, checkTopic, encodeMessage, idHeader } from './kafkaMessage.js';
-import { KafkaSubscription } from './kafkaSubscription.js';
+import { KafkaJoinError, KafkaSubscription } from './kafkaSubscription.js';
 import type { DeadLetterRequest } from './kafkaSubscription.js';
 import { parseKafkaUrl } from './kafkaUrl.js';
 import type { ParsedKafkaUrl } from './kafkaUrl.js';
@@ -27,17 +28,31 @@ export interface KafkaBrokerOptions {
   readonly connectTimeoutMs?: number;
   /** How long `publish` waits for the acknowledgement of all in-sync replicas. Default 10 000 ms. */
   readonly publishTimeoutMs?: number;
+  /** How long the group waits for a member to finish its handlers and rejoin when it rebalances. Default 60 000 ms. */
+  readonly rebalanceTimeoutMs?: number;
+  /** How long `subscribe` waits for the member to join its group. Default 30 000 ms. */
+  readonly joinTimeoutMs?: number;
   /** Default `saga`. */
   readonly clientId?: string;
   readonly logger?: Logger;
+  /** Makes the kafkajs client (default `new Kafka(config)`); tests give a stand-in here. */
+  readonly client?: (config: KafkaConfig) => KafkaClient;
 }
+
+/**
+ * The Kafka consumer group of a port group on one topic. The port's groups are per topic (a service
+ * subscribes its group to several topics, each with its own consumer), while a Kafka group's leader
+ * assigns only the topics it subscribes to itself: members of one Kafka group on different topics
+ * would leave some topics with no consumer at all.
+ */
+export const kafkaGroupId = (group: string, topic: string): string => `${group}:${topic}`;
 
 /** The broker could not be reached or refused us; the message names the brokers, never the credentials. */
 export class KafkaConnectionError extends SagaError {}
 
 interface Connected {
-  readonly producer: Producer;
-  readonly admin: Admin;
+  readonly producer: KafkaProducer;
+  readonly admin: KafkaAdmin;
 }
 
 /**
@@ -49,7 +64,7 @@ export class KafkaBroker implements Broker {
   readonly #url: ParsedKafkaUrl;
   readonly #options: KafkaBrokerOptions;
   readonly #logger: Logger;
-  readonly #kafka: Kafka;
+  readonly #kafka: KafkaClient;
   readonly #topics = new Map<string, Promise<void>>();
   readonly #subscriptions = new Set<KafkaSubscription>();
   #opening: Promise<Connected> | undefined;
@@ -59,7 +74,7 @@ export class KafkaBroker implements Broker {
     this.#url = parseKafkaUrl(options?.url);
     this.#options = options;
     this.#logger = options.logger ?? defaultLogger();
-    this.#kafka = new Kafka({
+    const config: KafkaConfig = {
       clientId: options.clientId ?? 'saga',
       brokers: this.#url.brokers,
       ssl: this.#url.ssl,
@@ -70,7 +85,8 @@ export class KafkaBroker implements Broker {
       retry: { retries: 5, initialRetryTime: 200, maxRetryTime: 3_000 },
       logLevel: logLevel.INFO,
       logCreator: kafkaLogCreator(this.#logger),
-    });
+    };
+    this.#kafka = options.client === undefined ? new Kafka(config) : options.client(config);
   }
 
   /** Connects the producer and the admin client (once). Fails, naming the brokers, when Kafka cannot be reached. */
@@ -109,14 +125,18 @@ export class KafkaBroker implements Broker {
     const { admin } = await this.#connected();
     await this.#ensureTopic(topic);
     await this.#ensureTopic(deadLetterTopic(topic));
-    await this.#startAtTheEnd(admin, topic, group);
     const heartbeatIntervalMs = this.#options.heartbeatIntervalMs ?? 1_000;
-    const consumer = this.#kafka.consumer({
-      groupId: group,
-      sessionTimeout: this.#options.sessionTimeoutMs ?? 10_000,
-      heartbeatInterval: heartbeatIntervalMs,
-      allowAutoTopicCreation: false,
-    });
+    const consumer = (partitionAssigners: PartitionAssigner[]): KafkaConsumer =>
+      this.#kafka.consumer({
+        groupId: kafkaGroupId(group, topic),
+        partitionAssigners,
+        sessionTimeout: this.#options.sessionTimeoutMs ?? 10_000,
+        rebalanceTimeout: this.#options.rebalanceTimeoutMs ?? 60_000,
+        heartbeatInterval: heartbeatIntervalMs,
+        // An idle member heartbeats after each empty fetch: a short wait lets it see a rebalance soon.
+        maxWaitTimeInMs: Math.min(5_000, heartbeatIntervalMs),
+        allowAutoTopicCreation: false,
+      });
     const subscription: KafkaSubscription = new KafkaSubscription({
       consumer,
       topic,
@@ -124,7 +144,10 @@ export class KafkaBroker implements Broker {
       handler,
       options: resolved,
       heartbeatIntervalMs,
+      joinTimeoutMs: this.#options.joinTimeoutMs ?? 30_000,
       logger: this.#logger,
+      committed: async () => (await admin.fetchOffsets({ groupId: kafkaGroupId(group, topic), topics: [topic] })).find((t) => t.topic === topic)?.partitions ?? [],
+      ends: () => admin.fetchTopicOffsets(topic),
       deadLetter: (request) => this.#deadLetter(request),
       onClose: () => this.#subscriptions.delete(subscription),
     });
@@ -133,6 +156,7 @@ export class KafkaBroker implements Broker {
       await subscription.start();
     } catch (error) {
       await subscription.close();
+      if (error instanceof KafkaJoinError) throw error;
       throw new KafkaConnectionError(`Cannot subscribe group '${group}' to '${topic}' on Kafka at ${this.#url.where}: ${deadLetterReason(error)}.`, { cause: error });
     }
     return subscription;
@@ -148,7 +172,16 @@ export class KafkaBroker implements Broker {
   }
 
   async #open(): Promise<Connected> {
-    const producer = this.#kafka.producer({ allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
+    // Idempotent: a send retried after a lost acknowledgement is not stored twice (the broker
+    // dedupes by producer id and sequence). kafkajs warns that bounded retries weaken this; they are
+    // bounded so that publish fails instead of hanging, and the message id still dedupes downstream.
+    const producer = this.#kafka.producer({
+      allowAutoTopicCreation: false,
+      createPartitioner: Partitioners.DefaultPartitioner,
+      idempotent: true,
+      maxInFlightRequests: 1,
+      retry: { retries: 5, initialRetryTime: 200, maxRetryTime: 3_000 },
+    });
     const admin = this.#kafka.admin();
     try {
       await producer.connect();
@@ -180,20 +213,6 @@ export class KafkaBroker implements Broker {
     }
     await ensuring.catch((error: unknown) => {
       throw new SagaError(`Cannot create topic '${topic}' on Kafka at ${this.#url.where}: ${deadLetterReason(error)}. Create it yourself, or allow this client to.`, { cause: error });
-    });
-  }
-
-  /**
-   * A new group starts at the end of the topic, committed now: every message published after
-   * `subscribe` resolves is the group's, however long the consumer takes to join.
-   */
-  async #startAtTheEnd(admin: Admin, topic: string, group: string): Promise<void> {
-    const [committed] = await admin.fetchOffsets({ groupId: group, topics: [topic] });
-    if (committed !== undefined && committed.partitions.some((partition) => partition.offset !== '-1')) return;
-    const ends = await admin.fetchTopicOffsets(topic);
-    await admin.setOffsets({ groupId: group, topic, partitions: ends.map(({ partition, offset }) => ({ partition, offset })) }).catch((error: unknown) => {
-      // Another member joined first: the group is live and its position is set.
-      this.#logger.debug({ topic, group, error: deadLetterReason(error) }, 'Did not set the start of a new group');
     });
   }
 

@@ -1,110 +1,95 @@
 /**
- * The messages a member has fetched and not yet finished, processed the way the saga engine needs:
- *   - messages with the same key (one execution) on a partition run one after the other, in offset order;
- *   - other messages run side by side, at most `concurrency` at once, starting in offset order;
- *   - a partition's committed offset only moves past a message once it and every message before it
- *     are done, so a crash or rebalance redelivers whatever was not finished, and skips nothing.
+ * The messages a member has taken from one partition and not yet finished, processed the way the
+ * saga engine needs:
+ *   - messages with the same key (one execution) run one after the other, in offset order;
+ *   - other messages run side by side, within the subscription's slots, starting in offset order;
+ *   - the committed offset only moves past a message once it and every message before it are
+ *     settled, so a crash or rebalance redelivers whatever was not finished, and skips nothing.
  * kafkajs fetches the next batch once `eachBatch` returns, so the pipeline keeps going across
- * batches (a batch of one message must not hold back the next one's handler).
- *
- * After a rebalance the consumer fetches again from the committed offsets: `reset()` forgets every
- * message not started, and the outcome of those still running no longer commits anything.
+ * batches (a batch of one message must not hold back the next one's handler). It lives as long as
+ * the partition stays assigned to the member, across rebalances that keep it there.
+ * `abandon()` is for a partition that moved away: nothing more starts, and nothing more is committed.
  */
 import type { Slots } from './slots.js';
 
-/** Delivers one message (with its retries, or its dead letter). Resolves false when `current()` turned false meanwhile. */
-export type Process = (current: () => boolean) => Promise<boolean>;
+/**
+ * Delivers one message (with its retries, or its dead letter). Resolves true once settled, false
+ * when it gave up because `live()` turned false (the partition was abandoned).
+ */
+export type Process = (live: () => boolean) => Promise<boolean>;
+
+export interface PipelineHooks {
+  /** Commit `nextOffset`, the offset of the first message not settled. */
+  readonly commit: (nextOffset: string) => Promise<void>;
+  /** A process threw (a bug, not a handler failure): nothing past the message is committed. */
+  readonly failed: (offset: string, error: unknown) => void;
+}
 
 interface Entry {
   readonly offset: bigint;
   done: boolean;
 }
 
-interface PartitionState {
-  readonly entries: Entry[];
-  readonly lines: Map<string, Promise<void>>;
-  commits: Promise<void>;
-}
-
-export interface PipelineHooks {
-  /** Commit `nextOffset` (the offset of the first message not done) for `partition`. */
-  readonly commit: (partition: number, nextOffset: string) => Promise<void>;
-  /** A message could not be settled (its dead letter not stored): fetch again from `offset` later. */
-  readonly failed: (partition: number, offset: string, error: unknown) => void;
-}
-
 export class Pipeline {
   readonly #slots: Slots;
   readonly #hooks: PipelineHooks;
-  readonly #partitions = new Map<number, PartitionState>();
+  readonly #entries: Entry[] = [];
+  readonly #lines = new Map<string, Promise<void>>();
   readonly #waiters = new Set<() => void>();
-  #generation = 0;
+  #commits: Promise<void> = Promise.resolve();
+  #committing = 0;
   #pending = 0;
+  #abandoned = false;
 
   constructor(slots: Slots, hooks: PipelineHooks) {
     this.#slots = slots;
     this.#hooks = hooks;
   }
 
-  /** Messages taken and not finished (in this generation). */
+  /** Messages taken and not finished. */
   get pending(): number {
     return this.#pending;
   }
 
-  add(partition: number, offset: string, key: string | null, process: Process): void {
-    const generation = this.#generation;
-    const current = (): boolean => this.#generation === generation;
-    const state = this.#state(partition);
+  /** Whether anything taken is unfinished, or a commit is under way: the partition must not move now. */
+  get busy(): boolean {
+    return !this.#abandoned && (this.#pending > 0 || this.#committing > 0);
+  }
+
+  add(offset: string, key: string | null, process: Process): void {
     const entry: Entry = { offset: BigInt(offset), done: false };
-    state.entries.push(entry);
+    this.#entries.push(entry);
     this.#pending += 1;
-    const previous = key === null ? undefined : state.lines.get(key);
+    const live = (): boolean => !this.#abandoned;
+    const previous = key === null ? undefined : this.#lines.get(key);
     const line = (async () => {
       if (previous !== undefined) await previous;
-      if (!current()) return;
+      if (!live()) return;
       await this.#slots.acquire();
-      let settled = false;
       try {
-        if (!current()) return;
-        settled = await process(current);
+        if (!live()) return;
+        entry.done = await process(live);
       } finally {
         this.#slots.release();
       }
-      if (!settled || !current()) return;
-      entry.done = true;
-      this.#finished();
-      this.#advance(partition, state);
-    })().catch((error: unknown) => {
-      if (!current()) return;
-      this.#hooks.failed(partition, offset, error);
-    });
-    if (key !== null) state.lines.set(key, line);
+      if (entry.done) this.#advance();
+    })()
+      .catch((error: unknown) => this.#hooks.failed(offset, error))
+      .finally(() => {
+        this.#pending -= 1;
+        this.#wake();
+      });
+    if (key !== null) this.#lines.set(key, line);
   }
 
-  /** Resolves once fewer than `limit` messages are pending (or after `reset()`). */
+  /** Resolves once fewer than `limit` messages are pending (or the pipeline was abandoned). */
   async below(limit: number): Promise<void> {
-    while (this.#pending >= limit) await new Promise<void>((resolve) => this.#waiters.add(resolve));
+    while (this.#pending >= limit && !this.#abandoned) await new Promise<void>((resolve) => this.#waiters.add(resolve));
   }
 
-  /** Forgets everything taken so far: the consumer will fetch again from the committed offsets. */
-  reset(): void {
-    this.#generation += 1;
-    this.#partitions.clear();
-    this.#pending = 0;
-    this.#wake();
-  }
-
-  #state(partition: number): PartitionState {
-    let state = this.#partitions.get(partition);
-    if (state === undefined) {
-      state = { entries: [], lines: new Map(), commits: Promise.resolve() };
-      this.#partitions.set(partition, state);
-    }
-    return state;
-  }
-
-  #finished(): void {
-    this.#pending -= 1;
+  /** The partition is no longer ours: start nothing more, commit nothing more. */
+  abandon(): void {
+    this.#abandoned = true;
     this.#wake();
   }
 
@@ -113,11 +98,17 @@ export class Pipeline {
     this.#waiters.clear();
   }
 
-  #advance(partition: number, state: PartitionState): void {
+  #advance(): void {
     let last: Entry | undefined;
-    while (state.entries[0]?.done === true) last = state.entries.shift();
-    if (last === undefined) return;
+    while (this.#entries[0]?.done === true) last = this.#entries.shift();
+    if (last === undefined || this.#abandoned) return;
     const next = (last.offset + 1n).toString();
-    state.commits = state.commits.then(() => this.#hooks.commit(partition, next)).catch(() => {});
+    this.#committing += 1;
+    this.#commits = this.#commits
+      .then(() => (this.#abandoned ? undefined : this.#hooks.commit(next)))
+      .catch(() => {})
+      .finally(() => {
+        this.#committing -= 1;
+      });
   }
 }
