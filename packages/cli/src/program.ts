@@ -16,6 +16,7 @@ import { registerReport } from './commands/report.js';
 import { registerResume } from './commands/resume.js';
 import { registerShow } from './commands/show.js';
 import { registerTail } from './commands/tail.js';
+import { registerUi } from './commands/ui.js';
 import { registerVerify } from './commands/verify.js';
 import { cliVersion } from './version.js';
 
@@ -34,7 +35,7 @@ export const createProgram = (onExitCode: (code: number) => void): Command => {
         'Executions are named by id, by their stream name (saga-<id>), or by the first characters of the id.',
     );
   const context = createCommandContext(onExitCode);
-  for (const register of [registerList, registerShow, registerHistory, registerReplay, registerVerify, registerDiagram, registerReport, registerTail, registerResume, registerCancel]) {
+  for (const register of [registerList, registerShow, registerHistory, registerReplay, registerVerify, registerDiagram, registerReport, registerTail, registerResume, registerCancel, registerUi]) {
     register(program, context);
   }
   return program;

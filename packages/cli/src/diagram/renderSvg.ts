@@ -238,7 +238,8 @@ const terminalBlock = (label: string, cls: string, status: NodeStatus | undefine
   },
 });
 
-const styles = `
+/** The diagram's stylesheet: inside the SVG by default; `saga ui` serves it as a file (its CSP allows no inline style). */
+export const diagramStyles = `
 .saga-diagram{font-family:"Inter","Segoe UI",system-ui,-apple-system,Roboto,"Helvetica Neue",Arial,sans-serif}
 .saga-diagram .title{font-size:12.5px;font-weight:600;fill:#1b2430}
 .saga-diagram .detail{font-size:11px;fill:#4a5563;font-family:ui-monospace,"SFMono-Regular","DejaVu Sans Mono",Menlo,Consolas,monospace}
@@ -290,7 +291,12 @@ const legend = (highlighted: boolean, x: number, y: number): { svg: string; widt
   return { svg: `<g class="legend">${items.join('')}</g>`, width: cursor - x, height: 14 };
 };
 
-export const renderSvg = (diagram: SagaDiagram): string => {
+export interface SvgOptions {
+  /** Put the stylesheet inside the SVG (default), so the drawing stands alone. */
+  readonly embedStyles?: boolean;
+}
+
+export const renderSvg = (diagram: SagaDiagram, options: SvgOptions = {}): string => {
   const outcome = diagram.outcome;
   const endStatus: NodeStatus | undefined = outcome ? (outcome.status === 'finished' ? 'finished' : outcome.status === 'errored' ? 'failed' : 'active') : undefined;
   const body = stepsBlock(diagram.steps);
@@ -313,7 +319,7 @@ export const renderSvg = (diagram: SagaDiagram): string => {
   return (
     `<svg xmlns="http://www.w3.org/2000/svg" class="saga-diagram" role="img" aria-label="Flowchart of ${escapeXml(diagram.title)}" ` +
     `width="${width}" height="${height}" viewBox="0 0 ${width} ${height}">` +
-    `<style>${styles}</style>${defs}` +
+    `${options.embedStyles === false ? '' : `<style>${diagramStyles}</style>`}${defs}` +
     `<g class="edges">${[...canvas.edges].sort((a, b) => a.layer - b.layer).map((e) => e.svg).join('')}</g><g class="nodes">${canvas.nodes.join('')}</g>${note}${key.svg}</svg>`
   );
 };

@@ -9,6 +9,7 @@ import { diagramFromHistory, diagramFromShape, nodeStatusOf } from '../diagram/s
 import { compensationTargets } from '../diagram/compensationTargets.js';
 import { renderSvg } from '../diagram/renderSvg.js';
 import type { ExecutionDiff } from '../diff/executionDiff.js';
+import { escapeHtml } from '../format/escapeHtml.js';
 import { elapsed, preciseTime } from '../format/time.js';
 import { exportHistory, historyDigest, historyFormat } from '../history/historyExport.js';
 import { checkDefinition } from '../verify/definitionCheck.js';
@@ -33,8 +34,6 @@ export interface ReportInput {
   readonly generator?: string;
 }
 
-const escapeHtml = (value: string): string =>
-  value.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('"', '&quot;').replaceAll("'", '&#39;');
 
 const json = (value: JsonValue | undefined): string => escapeHtml(JSON.stringify(value ?? null, null, 2) ?? 'null');
 const oneLine = (value: JsonValue | undefined, max = 90): string => {
@@ -156,7 +155,29 @@ const stepCard = (step: StepRecord): string => {
 const findingsList = (findings: readonly Finding[]): string =>
   `<ul>${findings.map((f) => `<li>${f.revision !== undefined ? `revision ${f.revision}: ` : ''}${escapeHtml(f.message)}</li>`).join('')}</ul>`;
 
-export const renderHtmlReport = (input: ReportInput): string => {
+/** The report's parts: its body (sections), and what the document around it needs. */
+export interface ReportBody {
+  readonly title: string;
+  readonly shortId: string;
+  /** The status in words, as the header badge shows it. */
+  readonly statusLabel: string;
+  /** Whether the history decodes and obeys every rule (and matches the definition, when given). */
+  readonly verified: boolean;
+  /** The header (title, status, who and when) and the sections after it; `body` is both. */
+  readonly head: string;
+  readonly sections: string;
+  readonly body: string;
+  /** The exported history, as embedded in the report file. */
+  readonly history: ReturnType<typeof exportHistory>;
+}
+
+export interface ReportBodyOptions {
+  /** Put the diagram's stylesheet inside its SVG (default); `saga ui` serves it as a file instead. */
+  readonly embedStyles?: boolean;
+}
+
+/** The report's sections, shared by `saga report` (a file) and `saga ui` (a page among others). */
+export const renderReportBody = (input: ReportInput, options: ReportBodyOptions = {}): ReportBody => {
   const { events, stream } = input;
   const checked = checkHistory(events, stream);
   const execution = input.execution ?? checked.execution;
@@ -235,13 +256,15 @@ export const renderHtmlReport = (input: ReportInput): string => {
   const badgeStatus = input.corruption ? 'failed' : execution.status;
   const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
   const shortId = execution.id.slice(0, 8);
-  const body = [
+  const head = [
     '<header class="report-head">',
     '<div class="eyebrow">Saga execution · audit report</div>',
     `<h1>${escapeHtml(title)} ${badge(badgeStatus, statusLabel)}</h1>`,
     `<div class="subtitle">Execution <span class="mono">${escapeHtml(execution.id)}</span>${execution.user ? ` · started by <strong>${escapeHtml(execution.user)}</strong>` : ''}` +
       ` · ${escapeHtml(preciseTime(execution.startedAt))}</div>`,
     '</header>',
+  ].join('\n');
+  const sections = [
     '<section id="summary"><dl class="facts">',
     fact('Definition', `${escapeHtml(title)} <span class="mono">shape ${escapeHtml(execution.definition.fingerprint)}</span>`),
     fact('Status', `${badge(badgeStatus, statusLabel)} <span class="mono">phase ${escapeHtml(execution.phase)}</span>`),
@@ -256,7 +279,7 @@ export const renderHtmlReport = (input: ReportInput): string => {
     '</dl></section>',
     `<section id="verdict">${verdicts.join('')}${outcome.join('')}</section>`,
     '<section id="diagram" class="diagram-section"><h2>Flow</h2>',
-    `<div class="diagram">${renderSvg(diagram)}</div></section>`,
+    `<div class="diagram">${renderSvg(diagram, { embedStyles: options.embedStyles ?? true })}</div></section>`,
     `<section id="timeline-section"><h2>Timeline <span class="subtitle">(${plural(input.corruption?.stored.length ?? events.length, 'event')}, UTC)</span></h2>`,
     `<ol class="timeline" id="timeline">${trail.timeline.map(timelineEntry).join('')}${corruptedTail.join('')}</ol></section>`,
     '<section id="steps-section"><h2>Steps</h2>',
@@ -271,7 +294,11 @@ export const renderHtmlReport = (input: ReportInput): string => {
     '<div>The exported history is embedded in this file (<code>script#saga-history</code>). The page loads nothing from the network.</div>',
     '</footer>',
   ].join('\n');
+  return { title, shortId, statusLabel, verified: problems.length === 0 && !input.corruption, head, sections, body: `${head}\n${sections}`, history };
+};
 
+export const renderHtmlReport = (input: ReportInput): string => {
+  const { title, shortId, statusLabel, body, history } = renderReportBody(input);
   // `<` is escaped so that no value in the history can close the script element.
   const embedded = JSON.stringify(history).replaceAll('<', '\\u003c');
   return `<!doctype html>
