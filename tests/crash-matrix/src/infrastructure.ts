@@ -1,0 +1,56 @@
+/**
+ * The servers of a case as each process opens them, and what the test removes afterwards: the
+ * PostgreSQL schema or SQLite file, the ledger, the NATS streams (RabbitMQ queues expire on their own).
+ */
+import { rmSync } from 'node:fs';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
+import type { Broker, EventStore } from '@saga/core';
+import { NatsBroker } from '@saga/nats';
+import { PostgresEventStore } from '@saga/postgres';
+import { RabbitMqBroker } from '@saga/rabbitmq';
+import { SqliteEventStore } from '@saga/sqlite';
+import pg from 'pg';
+import type { CaseConfig } from './caseConfig.js';
+
+export const openStore = (config: CaseConfig): EventStore =>
+  config.store === 'postgres'
+    ? new PostgresEventStore({ connectionString: config.storeLocation, schema: config.namespace, pool: { max: 3 } })
+    : new SqliteEventStore({ filename: config.storeLocation });
+
+const natsNaming = (config: CaseConfig) => ({ subjectPrefix: `sagacm-${config.namespace}`, streamPrefix: `SAGACM_${config.namespace}` });
+
+/**
+ * NATS: an ack wait of 2 s instead of 30 s, so that what a killed process had pulled and not
+ * acknowledged comes back to the next consumer within the case's few seconds.
+ */
+export const openBroker = (config: CaseConfig, connectionName: string): Broker =>
+  config.broker === 'rabbitmq'
+    ? new RabbitMqBroker({ url: config.brokerUrl, queueExpiresMs: 60_000, connectionName })
+    : new NatsBroker({ url: config.brokerUrl, ...natsNaming(config), ackWaitMs: 2_000, connectionName });
+
+export const removeCase = async (config: CaseConfig): Promise<void> => {
+  rmSync(config.ledgerFile, { force: true });
+  if (config.store === 'sqlite') {
+    for (const suffix of ['', '-wal', '-shm']) rmSync(`${config.storeLocation}${suffix}`, { force: true });
+  } else {
+    const client = new pg.Client({ connectionString: config.storeLocation });
+    await client.connect();
+    try {
+      await client.query(`DROP SCHEMA IF EXISTS "${config.namespace}" CASCADE`);
+    } finally {
+      await client.end();
+    }
+  }
+  if (config.broker === 'nats') {
+    const url = new URL(config.brokerUrl);
+    const nc = await connect({ servers: `${url.hostname}:${url.port || '4222'}`, name: 'saga-crash-matrix-cleanup' });
+    try {
+      const jsm = await jetstreamManager(nc);
+      const prefix = `${natsNaming(config).streamPrefix}_`;
+      for await (const stream of jsm.streams.list()) if (stream.config.name.startsWith(prefix)) await jsm.streams.delete(stream.config.name);
+    } finally {
+      await nc.close();
+    }
+  }
+};
