@@ -31,6 +31,9 @@ export interface ScanResult {
   readonly nothingFrom: boolean;
 }
 
+/** The type of the event a hard delete (tombstone) writes to `$all`. */
+const tombstoneType = '$streamDeleted';
+
 /** Events per `readAll` call: the server streams them; a scan that stops early cancels the call. */
 const batchSize = 1_000;
 
@@ -54,7 +57,9 @@ export const scanAll = async (client: EsdbClient, options: ScanOptions): Promise
         if (from !== undefined && comparePositions(event.position, from) <= 0) continue;
         scanned += 1;
         last = event.position;
-        if (options.matches(event.streamId)) events.push(event);
+        // A hard delete's marker ('$streamDeleted' at revision 2^63-1) is not an event of the stream:
+        // the delete shows when the stream is read or written (DeletedStreamError).
+        if (options.matches(event.streamId) && event.type !== tombstoneType) events.push(event);
         if (events.length >= options.limit || scanned >= options.maxScanned) {
           stopped = true;
           break;

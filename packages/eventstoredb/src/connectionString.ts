@@ -36,7 +36,70 @@ export const normalizeConnectionString = (url: string): string => {
   if (passwordParameter.test(redactUrl(url))) {
     throw invalidConnectionString(url, 'the client does not read a password from the query; give it as esdb://user:password@host:2113 (percent-encoded)');
   }
+  if (queryPairs(url).some(([key, value]) => flat(key) === 'throwonappendfailure' && value.trim() === 'false')) {
+    throw invalidConnectionString(
+      url,
+      'throwOnAppendFailure=false makes the client resolve a conflicting append with success: false instead of failing, and the engine relies on conflicts failing; remove the option',
+    );
+  }
   return `${replacement}//${url.trim().slice(match[0].length)}`;
+};
+
+/** The `key=value` pairs of a connection string's query, as the client splits them. */
+const queryPairs = (connectionString: string): Array<[key: string, value: string]> => {
+  const queryAt = connectionString.indexOf('?');
+  if (queryAt < 0) return [];
+  return connectionString
+    .slice(queryAt + 1)
+    .split('&')
+    .filter((pair) => pair !== '')
+    .map((pair) => {
+      const [key = '', value = ''] = pair.split(/=(.*)/s);
+      return [key, value];
+    });
+};
+
+/**
+ * The query keys client 6.2.1 knows, as it compares them (lower case, without '-' and '_'); it also
+ * takes `dnsDiscover` spelled exactly so.
+ */
+const clientKeys = new Set([
+  'usercertfile',
+  'userkeyfile',
+  'maxdiscoverattempts',
+  'connectionname',
+  'defaultdeadline',
+  'discoveryinterval',
+  'gossiptimeout',
+  'nodepreference',
+  'tls',
+  'tlsverifycert',
+  'tlscafile',
+  'throwonappendfailure',
+  'keepaliveinterval',
+  'keepalivetimeout',
+]);
+
+const flat = (key: string): string => key.trim().toLowerCase().replace(/[_-]/g, '');
+
+/**
+ * The connection string without the query options the client would print it for: on an unknown key,
+ * and on `tlsVerifyCert=false` (which it does not support), client 6.x writes the WHOLE connection
+ * string, password included, to stderr. Those options have no effect anyway; `dropped` names them
+ * (keys only) so the store can say so.
+ */
+export const withoutIgnoredOptions = (connectionString: string): { readonly connectionString: string; readonly dropped: readonly string[] } => {
+  const queryAt = connectionString.indexOf('?');
+  if (queryAt < 0) return { connectionString, dropped: [] };
+  const kept: string[] = [];
+  const dropped: string[] = [];
+  for (const [key, value] of queryPairs(connectionString)) {
+    const known = clientKeys.has(flat(key)) || key === 'dnsDiscover';
+    if (known && !(flat(key) === 'tlsverifycert' && value.trim() === 'false')) kept.push(`${key}=${value}`);
+    else dropped.push(key);
+  }
+  const base = connectionString.slice(0, queryAt);
+  return { connectionString: kept.length === 0 ? base : `${base}?${kept.join('&')}`, dropped };
 };
 
 /** The hosts of a connection string, for messages: never the user or password. */

@@ -11,7 +11,9 @@ import {
   streamNameFilter,
   type AppendExpectedRevision,
   type JSONEventType,
+  type MaxAppendSizeExceededError,
   type Position,
+  type WrongExpectedVersionError,
   type ResolvedEvent,
 } from '@eventstore/db-client';
 import {
@@ -57,7 +59,9 @@ import type {
 } from '@saga/core';
 import { headOfAll, scanAll } from './allReader.js';
 import { AppendNotices } from './appendNotices.js';
-import { describeHosts, invalidConnectionString, normalizeConnectionString } from './connectionString.js';
+import { AppendTooLargeError } from './appendTooLargeError.js';
+import { describeHosts, invalidConnectionString, normalizeConnectionString, withoutIgnoredOptions } from './connectionString.js';
+import { DeletedStreamError } from './deletedStreamError.js';
 import type { EsdbClient } from './esdbClient.js';
 import { eventUuid } from './eventIds.js';
 import { fromStoredMetadata, indexKey, storeKey, withSystemMetadata } from './eventMetadata.js';
@@ -65,6 +69,8 @@ import { comparePositions, formatPosition, parsePosition, pastTheEnd, readPositi
 import { IndexSnapshots } from './indexSnapshots.js';
 import { LastEvents } from './lastEvents.js';
 import { ProjectedIndex, type EventStoreDbExecutionIndex, type ProjectedIndexOptions } from './projectedIndex.js';
+import { guardedClient } from './guardedClient.js';
+import { budgetOf } from './streamBudget.js';
 import { scanStreamCreations } from './streamListing.js';
 import { isTransientError } from './transientErrors.js';
 
@@ -82,8 +88,23 @@ export interface EventStoreDbEventStoreOptions {
   readonly clock?: Clock;
   /** Retries of a transient failure (server unreachable, leader changed). Default 5 retries, 100 ms → 2 s. */
   readonly retry?: TransientRetryPolicy;
-  /** Longest a `listStreams` page may scan `$all`. Default 30 000 ms. */
+  /**
+   * Longest a `listStreams` page may scan `$all`. A page that runs out of time holds the streams it
+   * found and a `nextCursor` where it stopped (it may then hold fewer than `limit`). Default 30 000 ms.
+   */
   readonly listTimeoutMs?: number;
+  /**
+   * Longest one read or append may take, waiting for a free stream of the connection included,
+   * before it is cancelled and fails as transient (and is retried by `retry`). Default 10 000 ms.
+   */
+  readonly deadlineMs?: number;
+  /**
+   * Calls the store may have open at once on its client's connection (reads, appends, listings and
+   * its one subscription), shared by every store of the same client; more wait for a free one. The
+   * server allows 100 streams per connection and the client keeps some for itself, so at most 90.
+   * Default 64.
+   */
+  readonly maxConcurrentCalls?: number;
   /** The projected execution index: how often it snapshots, how often it reads without a notice. */
   readonly index?: ProjectedIndexOptions;
   /** Where background failures (subscription, index projection) are reported. Default: the core's default logger. */
@@ -140,19 +161,27 @@ export class EventStoreDbEventStore implements EventStore {
     }
     this.#clock = options.clock ?? systemClock;
     this.#retry = resolveTransientRetry('EventStoreDbEventStore', options.retry);
-    this.#listTimeoutMs = options.listTimeoutMs ?? 30_000;
-    if (!Number.isSafeInteger(this.#listTimeoutMs) || this.#listTimeoutMs < 1) {
-      throw new SagaError(`EventStoreDbEventStore option listTimeoutMs must be a whole number ≥ 1, got ${String(options.listTimeoutMs)}.`);
-    }
+    this.#listTimeoutMs = wholeNumber('listTimeoutMs', options.listTimeoutMs, 30_000, 1, Number.MAX_SAFE_INTEGER);
+    const deadlineMs = wholeNumber('deadlineMs', options.deadlineMs, 10_000, 1, 3_600_000);
+    const maxConcurrentCalls = wholeNumber('maxConcurrentCalls', options.maxConcurrentCalls, 64, 1, 90);
+    this.#logger = options.logger;
+    let client: EsdbClient;
     if (options.client !== undefined) {
-      this.#client = options.client;
+      client = options.client;
       this.#ownsClient = false;
       this.target = 'the server of the given client';
     } else {
-      const connectionString = normalizeConnectionString(options.connectionString ?? '');
-      this.target = describeHosts(connectionString);
+      const normalized = normalizeConnectionString(options.connectionString ?? '');
+      this.target = describeHosts(normalized);
+      const { connectionString, dropped } = withoutIgnoredOptions(normalized);
+      if (dropped.length > 0) {
+        this.#log.warn(
+          { ignored: dropped, target: this.target },
+          'EventStoreDbEventStore: the connection string has options client 6.x does not use; they were removed before the client saw them (it would print the whole string, password included)',
+        );
+      }
       try {
-        this.#client = EventStoreDBClient.connectionString(connectionString);
+        client = EventStoreDBClient.connectionString(connectionString);
       } catch (error) {
         // The client's parse errors quote the whole string, credentials included.
         const message = error instanceof Error ? error.message.split('\n')[0] ?? '' : String(error);
@@ -160,7 +189,7 @@ export class EventStoreDbEventStore implements EventStore {
       }
       this.#ownsClient = true;
     }
-    this.#logger = options.logger;
+    this.#client = guardedClient(client, { budget: budgetOf(client, maxConcurrentCalls), deadlineMs });
     const sagaStreams = this.#physical('saga-');
     const changesStream = this.#physical(indexChangesStream);
     this.#notices = new AppendNotices({
@@ -254,24 +283,34 @@ export class EventStoreDbEventStore implements EventStore {
       cause = ids[index];
       return jsonEvent<JSONEventType<string, JsonObject, JsonObject>>({ id: ids[index] ?? eventUuid(undefined), type: event.type, data: event.data, metadata });
     });
+    let result;
     try {
-      const result = await this.#retrying(`append to '${stream}'`, () =>
-        this.#client.appendToStream(physical, eventData, { expectedRevision: toExpected(expectedRevision) }),
-      );
-      const lastRevision = Number(result.nextExpectedRevision);
-      const lastId = ids.at(-1);
-      if (lastId !== undefined) this.#lastEvents.remember(physical, lastRevision, lastId);
-      if (entry !== undefined) this.#index.applyLocal(entry, result.position);
-      if (entry !== undefined && lease !== undefined) this.#index.lease(entry.executionId, lease);
-      this.#notices.notify();
-      return { lastRevision, recordedAt };
+      result = await this.#retrying(`append to '${stream}'`, () => this.#client.appendToStream(physical, eventData, { expectedRevision: toExpected(expectedRevision) }));
     } catch (error) {
-      if (error instanceof Error && isCommandError(error) && error.type === ErrorType.WRONG_EXPECTED_VERSION) {
-        const actual = error.actualVersion;
+      if (isErrorOfType(error, ErrorType.WRONG_EXPECTED_VERSION)) {
+        const actual = (error as WrongExpectedVersionError).actualVersion;
         throw new ConcurrencyConflictError(stream, expectedRevision, actual === 'no_stream' || actual < 0n ? 'no_stream' : Number(actual));
       }
+      if (isErrorOfType(error, ErrorType.MAXIMUM_APPEND_SIZE_EXCEEDED)) {
+        throw new AppendTooLargeError(stream, (error as MaxAppendSizeExceededError).maxAppendSize, appendSize(eventData), { cause: error });
+      }
+      if (isErrorOfType(error, ErrorType.STREAM_DELETED)) throw new DeletedStreamError(stream, 'tombstoned', undefined, { cause: error });
       throw error;
     }
+    // A client made with throwOnAppendFailure=false resolves a conflict instead (its revision is not
+    // to be trusted: the batch path gives 0 or 1): a conflict all the same, with the revision read.
+    if (!result.success) throw new ConcurrencyConflictError(stream, expectedRevision, await this.#actualRevision(stream, physical));
+    const lastRevision = Number(result.nextExpectedRevision);
+    // A soft-deleted stream takes "no stream" and goes on at its old revisions: refused (the events
+    // are written by then, and every read of the stream refuses it too).
+    const firstRevision = lastRevision - events.length + 1;
+    if (expectedRevision === 'no_stream' && firstRevision !== 0) throw new DeletedStreamError(stream, 'soft-deleted', firstRevision);
+    const lastId = ids.at(-1);
+    if (lastId !== undefined) this.#lastEvents.remember(physical, lastRevision, lastId);
+    if (entry !== undefined) this.#index.applyLocal(entry, result.position);
+    if (entry !== undefined && lease !== undefined) this.#index.lease(entry.executionId, lease);
+    this.#notices.notify();
+    return { lastRevision, recordedAt };
   }
 
   async read(stream: string, options: ReadOptions = {}): Promise<readonly RecordedEvent[]> {
@@ -279,7 +318,16 @@ export class EventStoreDbEventStore implements EventStore {
     const fromRevision = readFromRevision(stream, options);
     await this.setup();
     const physical = this.#physical(stream);
-    const resolved = await this.#retrying(`read '${stream}'`, () => this.#readForward(physical, BigInt(fromRevision)));
+    let resolved: ResolvedEvent[];
+    try {
+      resolved = await this.#retrying(`read '${stream}'`, () => this.#readForward(physical, BigInt(fromRevision)));
+    } catch (error) {
+      if (isErrorOfType(error, ErrorType.STREAM_DELETED)) throw new DeletedStreamError(stream, 'tombstoned', undefined, { cause: error });
+      throw error;
+    }
+    // Events before `fromRevision` hidden by the server (a soft delete's truncation): not a history to fold.
+    const first = resolved[0]?.event;
+    if (first !== undefined && Number(first.revision) > fromRevision) throw new DeletedStreamError(stream, 'soft-deleted', Number(first.revision));
     const last = resolved.at(-1)?.event;
     if (last !== undefined) this.#lastEvents.remember(physical, Number(last.revision), last.id);
     return resolved.flatMap((item) => (item.event === undefined ? [] : [toRecordedEvent(stream, item.event)]));
@@ -289,7 +337,7 @@ export class EventStoreDbEventStore implements EventStore {
     const { prefix, limit } = resolveListStreamsOptions(options);
     const after = options.after === undefined ? undefined : decodeStreamCursor(cursorStore, options.after, readPosition);
     await this.setup();
-    const creations = await this.#retrying('list streams', () =>
+    const { creations, stoppedAt } = await this.#retrying('list streams', () =>
       scanStreamCreations(this.#client, { prefix: this.namespace + prefix, after, limit, timeoutMs: this.#listTimeoutMs }),
     );
     const internal = this.#physical(internalPrefix);
@@ -312,7 +360,9 @@ export class EventStoreDbEventStore implements EventStore {
     }
     const streams = summaries.filter((summary): summary is StreamSummary => summary !== undefined);
     const last = page.at(-1);
-    return creations.length > limit && last !== undefined ? { streams, nextCursor: encodeStreamCursor(cursorStore, formatPosition(last.position)) } : { streams };
+    if (creations.length > limit && last !== undefined) return { streams, nextCursor: encodeStreamCursor(cursorStore, formatPosition(last.position)) };
+    // Out of time before the head of $all: what it found, and where to go on.
+    return stoppedAt === undefined ? { streams } : { streams, nextCursor: encodeStreamCursor(cursorStore, formatPosition(stoppedAt)) };
   }
 
   /**
@@ -430,7 +480,7 @@ export class EventStoreDbEventStore implements EventStore {
     }
   }
 
-  /** Events of a stream from a revision; [] when the stream does not exist or was deleted. */
+  /** Events of a stream from a revision; [] when the stream does not exist (or was soft-deleted); a tombstone throws. */
   async #readForward(physical: string, fromRevision: bigint, maxCount?: number): Promise<ResolvedEvent[]> {
     const events: ResolvedEvent[] = [];
     try {
@@ -438,10 +488,15 @@ export class EventStoreDbEventStore implements EventStore {
         events.push(resolved);
       }
     } catch (error) {
-      if (isErrorOfType(error, ErrorType.STREAM_NOT_FOUND) || isErrorOfType(error, ErrorType.STREAM_DELETED)) return [];
+      if (isErrorOfType(error, ErrorType.STREAM_NOT_FOUND)) return [];
       throw error;
     }
     return events;
+  }
+
+  /** The revision a conflicting append found, read from the stream. */
+  async #actualRevision(stream: string, physical: string): Promise<number | 'no_stream'> {
+    return (await this.#retrying(`read '${stream}'`, () => this.#lastRevision(physical))) ?? 'no_stream';
   }
 
   async #lastRevision(physical: string): Promise<number | undefined> {
@@ -496,6 +551,19 @@ export class EventStoreDbEventStore implements EventStore {
     if (this.#destroyed) throw new SagaError('This EventStoreDbEventStore was destroyed: create a new one (its events stay on the server).');
   }
 }
+
+/** A whole-number option, checked, or its default. */
+const wholeNumber = (name: string, value: number | undefined, fallback: number, min: number, max: number): number => {
+  const chosen = value ?? fallback;
+  if (!Number.isSafeInteger(chosen) || chosen < min || chosen > max) {
+    throw new SagaError(`EventStoreDbEventStore option ${name} must be a whole number from ${min} to ${max}, got ${String(value)}.`);
+  }
+  return chosen;
+};
+
+/** About what the server counts against its maximum append size: ids, types, data and metadata. */
+const appendSize = (events: ReadonlyArray<{ readonly id: string; readonly type: string; readonly data: unknown; readonly metadata?: unknown }>): number =>
+  events.reduce((sum, event) => sum + Buffer.byteLength(event.id) + Buffer.byteLength(event.type) + Buffer.byteLength(JSON.stringify(event.data)) + Buffer.byteLength(JSON.stringify(event.metadata ?? null)), 0);
 
 const toExpected = (expected: ExpectedRevision): AppendExpectedRevision =>
   expected === 'no_stream' ? NO_STREAM : expected === 'any' ? ANY : BigInt(expected);

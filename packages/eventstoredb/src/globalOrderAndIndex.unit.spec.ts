@@ -166,7 +166,7 @@ describe('EventStoreDbEventStore: the global order, one subscription, the projec
 
     it('notifies after its own append at once, also without a subscription that works', async () => {
       const fake = new FakeEventStoreDbClient();
-      fake.maxConcurrentStreams = 0; // every subscription waits for ever
+      fake.subscriptionsHang = true; // the subscription never hears anything
       const store = open(fake);
       let calls = 0;
       store.onAppended(() => (calls += 1));
@@ -194,8 +194,8 @@ describe('EventStoreDbEventStore: the global order, one subscription, the projec
       const fake = new FakeEventStoreDbClient();
       const follower = open(fake, { index: { pollMs: 3_600_000 } });
       const writer = open(fake);
-      // The follower's subscription never gets a stream: it hears nothing of the other process.
-      fake.maxConcurrentStreams = 0;
+      // The follower's subscription hears nothing of the other process.
+      fake.subscriptionsHang = true;
       expect(await follower.index.lag()).toEqual({ events: 0, position: expect.stringMatching(/^\d+:\d+$/) });
       await writeExecutions(writer, 'lagging', { open: 3, finished: 1 });
       const lag = await follower.index.lag();

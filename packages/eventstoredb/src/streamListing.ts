@@ -10,13 +10,23 @@ export interface StreamCreation {
   readonly position: Position;
 }
 
+export interface CreationScan {
+  /** Up to `limit + 1` creations: one more than asked means another page follows. */
+  readonly creations: readonly StreamCreation[];
+  /**
+   * Set when the scan ran out of time before the head of `$all`: the last position it got to (an
+   * event's or a checkpoint's). The next page goes on from there.
+   */
+  readonly stoppedAt?: Position;
+}
+
 export interface ScanOptions {
   /** Physical stream-name prefix. */
   readonly prefix: string;
   /** Only creations after this position (exclusive). */
   readonly after: Position | undefined;
   readonly limit: number;
-  /** Gives up after this long (a server without the caught-up signal, see the README). */
+  /** Stops after this long, with what it found and where it got to (see `CreationScan`). */
   readonly timeoutMs: number;
 }
 
@@ -25,34 +35,47 @@ export interface ScanOptions {
  * prefix. Needs no projections. With client 6.x `readAll` takes no filter, so the read is a
  * catch-up `subscribeToAll` with `streamNameFilter`, stopped once it reaches the head of `$all` as
  * it was when the scan began (the server's caught-up signal, or an event or checkpoint at or past
- * that head). Returns up to `limit + 1` creations: one more than asked means another page follows.
+ * that head), or when `timeoutMs` is over: a scan of a `$all` full of other applications' events
+ * takes time, and then the page holds what it found and says where it stopped (the server sends a
+ * checkpoint every 32 events it looked at, so a scan that found nothing still moves on).
  */
-export const scanStreamCreations = async (client: EsdbClient, options: ScanOptions): Promise<StreamCreation[]> => {
+export const scanStreamCreations = async (client: EsdbClient, options: ScanOptions): Promise<CreationScan> => {
   const head = await headOfAll(client);
-  if (head === undefined || (options.after !== undefined && comparePositions(options.after, head) >= 0)) return [];
-  return new Promise<StreamCreation[]>((resolve, reject) => {
+  if (head === undefined || (options.after !== undefined && comparePositions(options.after, head) >= 0)) return { creations: [] };
+  return new Promise<CreationScan>((resolve, reject) => {
     const found: StreamCreation[] = [];
     let done = false;
+    /** The furthest position the scan got to (events and checkpoints). */
+    let reached: Position | undefined;
+    const reach = (position: Position): void => {
+      if (options.after !== undefined && comparePositions(position, options.after) <= 0) return;
+      if (reached === undefined || comparePositions(position, reached) > 0) reached = position;
+    };
     const reachedHead = (position: Position): boolean => comparePositions(position, head) >= 0;
-    const finish = (error?: unknown): void => {
+    const finish = (error?: unknown, stoppedAt?: Position): void => {
       if (done) return;
       done = true;
       clearTimeout(timer);
       void subscription.unsubscribe().catch(() => undefined);
-      if (error === undefined) resolve(found);
-      else reject(error);
+      if (error !== undefined) reject(error);
+      else resolve(stoppedAt === undefined ? { creations: found } : { creations: found, stoppedAt });
+    };
+    const checkpoint = (position: Position): void => {
+      reach(position);
+      if (reachedHead(position)) finish();
     };
     // An empty prefix would match the server's own '$' streams too.
     const filter =
       options.prefix === ''
-        ? streamNameFilter({ regex: '^[^$]', checkpointReached: (_subscription, position) => void (reachedHead(position) && finish()) })
-        : streamNameFilter({ prefixes: [options.prefix], checkpointReached: (_subscription, position) => void (reachedHead(position) && finish()) });
+        ? streamNameFilter({ regex: '^[^$]', checkpointReached: (_subscription, position) => checkpoint(position) })
+        : streamNameFilter({ prefixes: [options.prefix], checkpointReached: (_subscription, position) => checkpoint(position) });
     const subscription = client.subscribeToAll({ fromPosition: options.after ?? START, filter });
     subscription.on('data', (resolved) => {
       const event = resolved.event;
       if (event === undefined || done) return;
       // A subscription from a position starts after it; checked anyway, a page must not repeat a stream.
       if (options.after !== undefined && comparePositions(event.position, options.after) <= 0) return;
+      reach(event.position);
       if (event.revision === 0n && event.streamId.startsWith(options.prefix)) {
         found.push({ event, position: event.position });
         if (found.length > options.limit) return finish();
@@ -62,15 +85,15 @@ export const scanStreamCreations = async (client: EsdbClient, options: ScanOptio
     subscription.on('caughtUp', () => finish());
     subscription.on('error', (error) => finish(error));
     subscription.on('end', () => finish());
-    const timer = setTimeout(
-      () =>
-        finish(
-          new SagaError(
-            `listStreams did not reach the end of $all within ${options.timeoutMs} ms. The scan stops on the server's caught-up ` +
-              'signal (EventStoreDB 23.10 and later, KurrentDB); with an older server, raise listTimeoutMs or upgrade.',
-          ),
+    const timer = setTimeout(() => {
+      // Progress is handed back with where it stopped; a scan that got nowhere says why.
+      if (reached !== undefined) return finish(undefined, reached);
+      finish(
+        new SagaError(
+          `listStreams got nowhere in $all within ${options.timeoutMs} ms (no event and no checkpoint of the filtered read). ` +
+            "The scan stops on the server's caught-up signal (EventStoreDB 23.10 and later, KurrentDB); with an older server, or a slow one, raise listTimeoutMs or upgrade.",
         ),
-      options.timeoutMs,
-    );
+      );
+    }, options.timeoutMs);
   });
 };

@@ -1,11 +1,22 @@
 import { describe, expect, it } from 'vitest';
-import { AccessDeniedError, DeadlineExceededError, NotLeaderError, StreamNotFoundError, UnavailableError, WrongExpectedVersionError } from '@eventstore/db-client';
+import {
+  AccessDeniedError,
+  CancelledError,
+  DeadlineExceededError,
+  MaxAppendSizeExceededError,
+  NotLeaderError,
+  StreamDeletedError,
+  StreamNotFoundError,
+  UnavailableError,
+  WrongExpectedVersionError,
+} from '@eventstore/db-client';
 import { ConcurrencyConflictError } from '@saga/core';
 import { comparePositions, formatPosition, readPosition } from './globalPosition.js';
 import { isTransientError } from './transientErrors.js';
 
 describe('transient errors', () => {
-  it('are an unreachable server, a missed deadline and a leader change', () => {
+  it('are an unreachable server, a missed deadline, a leader change and a node that cancels calls as it stops (24.4+)', () => {
+    expect(isTransientError(new CancelledError(undefined, '1 CANCELLED'))).toBe(true);
     expect(isTransientError(new UnavailableError())).toBe(true);
     expect(isTransientError(new DeadlineExceededError())).toBe(true);
     expect(isTransientError(Object.assign(Object.create(NotLeaderError.prototype) as NotLeaderError, { type: 'not-leader' }))).toBe(true);
@@ -16,6 +27,8 @@ describe('transient errors', () => {
     expect(isTransientError(new WrongExpectedVersionError(undefined, { streamName: 's', expected: 0n, current: 1n }))).toBe(false);
     expect(isTransientError(new StreamNotFoundError(undefined, 's'))).toBe(false);
     expect(isTransientError(new AccessDeniedError())).toBe(false);
+    expect(isTransientError(StreamDeletedError.fromStreamName('s'))).toBe(false);
+    expect(isTransientError(MaxAppendSizeExceededError.fromMaxAppendSize(1_048_576))).toBe(false);
     expect(isTransientError(new ConcurrencyConflictError('s', 0, 1))).toBe(false);
     expect(isTransientError('unavailable')).toBe(false);
   });
