@@ -3,6 +3,7 @@
  * Pure, so the table the console prints and the one docs/benchmarks.md holds are the same.
  */
 import type { CaseResult, MemoryCaseResult, ReplayCaseResult, SagaCaseResult, ScaleCaseResult, SweepCaseResult } from './results.js';
+import { peerCounterpart } from './localWorkloads.js';
 import { ratio, type Summary } from './stats.js';
 
 /** A number with about three significant digits and thousands separators: 12,345 · 123 · 12.3 · 1.23 · 0.123. */
@@ -30,10 +31,13 @@ export const formatPercent = (share: number): string => (Number.isFinite(share) 
 const peerOf = (cases: readonly CaseResult[], workload: string, mode: string, engine: string): SagaCaseResult | undefined =>
   cases.find((c): c is SagaCaseResult => c.kind === 'sagas' && c.engine === engine && c.workload === workload && c.mode === mode && c.status === 'ok');
 
-/** This engine's throughput over a peer's in the same workload and mode (NaN when either is missing). */
+/**
+ * This engine's throughput over a peer's in the same workload and mode (NaN when either is missing);
+ * W1-durable is set beside the peer's W1, which checkpoints each step as it does.
+ */
 export const ratioToPeer = (result: SagaCaseResult, cases: readonly CaseResult[], peer: string): number => {
   if (result.engine === peer || result.status !== 'ok' || result.workload.startsWith('W3')) return Number.NaN;
-  return ratio(result.throughput?.median, peerOf(cases, result.workload, result.mode, peer)?.throughput?.median);
+  return ratio(result.throughput?.median, peerOf(cases, peerCounterpart(result.workload), result.mode, peer)?.throughput?.median);
 };
 
 export const sagaHeaders = [
@@ -127,6 +131,7 @@ export const sweepRow = (sweep: SweepCaseResult, width: number = sweepHeaders.le
 /** What each side makes durable, per saga, in the same-guarantee comparison. */
 export const durability = {
   W1: 'one append per saga: start, the 3 local steps and the end in one transaction',
+  'W1-durable': 'the start appended before step 1, then each of the 3 local step results appended before the next step runs (the last with the end): 4 appends',
   W3: 'each of the 3 remote steps: request recorded before it is sent, reply recorded after; then the votes and the commit (two-phase)',
   'W3-no2pc': 'each of the 3 remote steps: request recorded before it is sent, reply recorded after; no vote (autocommit off)',
   dbos: 'a checkpoint per step: each of the 3 step outputs after the step, and the workflow status at start and end',
@@ -134,30 +139,37 @@ export const durability = {
 } as const;
 
 /** What a ratio compares, beside it. */
-const ratioLabel = (workload: string): string =>
-  workload === 'W1' ? 'one append per saga vs one checkpoint per step' : 'same per-step durability: each remote step recorded before and after vs each step checkpointed';
+export const ratioLabel = (workload: string): string =>
+  workload === 'W1'
+    ? 'one append per saga vs one checkpoint per step'
+    : workload === 'W1-durable'
+      ? "each step's result durable before the next step runs, on both sides"
+      : workload === 'W2'
+        ? 'one append per saga vs one checkpoint per step, compensations included'
+        : 'same per-step durability: each remote step recorded before and after vs each step checkpointed';
 
-export const comparisonHeaders = ['this engine (PostgreSQL, memory broker)', 'mode', 'sagas/s', 'appends/saga', 'vs', 'peer sagas/s', 'ratio', 'what the ratio compares'] as const;
+export const comparisonHeaders = ['this engine (PostgreSQL, memory broker)', 'mode', 'sagas/s', 'appends / reads per saga', 'vs', 'peer sagas/s', 'ratio', 'what the ratio compares'] as const;
 
 /**
- * The same-guarantee comparison: W1 and W3 (with and without the two-phase commit) of this engine on
- * PostgreSQL, each against DBOS's W1 and Restate's W1 in the same mode. W3's remote steps are each
- * recorded before and after, as DBOS checkpoints each of its 3 steps.
+ * The same-guarantee comparison: W1, W1-durable and W3 (with and without the two-phase commit) of this
+ * engine on PostgreSQL, each against DBOS's W1 and Restate's W1 in the same mode. W1-durable's steps and
+ * W3's remote steps are each recorded before the next one runs, as DBOS checkpoints each of its 3 steps.
  */
 export const comparisonRows = (cases: readonly CaseResult[]): string[][] => {
   const ok = cases.filter((c): c is SagaCaseResult => c.kind === 'sagas' && c.status === 'ok');
   const rows: string[][] = [];
   for (const mode of ['sequential', 'concurrent'] as const) {
-    for (const workload of ['W1', 'W3', 'W3-no2pc'] as const) {
-      const ours = ok.find((c) => c.engine === 'saga-engine' && c.store === 'postgres' && c.workload === workload && c.mode === mode && (workload === 'W1' || c.broker === 'memory'));
+    for (const workload of ['W1', 'W1-durable', 'W3', 'W3-no2pc'] as const) {
+      const local = !workload.startsWith('W3');
+      const ours = ok.find((c) => c.engine === 'saga-engine' && c.store === 'postgres' && c.workload === workload && c.mode === mode && (local || c.broker === 'memory'));
       if (!ours) continue;
       for (const peer of ['dbos', 'restate'] as const) {
         const theirs = ok.find((c) => c.engine === peer && c.workload === 'W1' && c.mode === mode);
         rows.push([
-          workload === 'W1' ? 'W1' : workload === 'W3' ? 'W3 (two-phase commit)' : 'W3-no2pc (no vote)',
+          local ? workload : workload === 'W3' ? 'W3 (two-phase commit)' : 'W3-no2pc (no vote)',
           modeOf(ours),
           formatNumber(ours.throughput?.median),
-          formatNumber(ours.appendsPerSaga),
+          `${formatNumber(ours.appendsPerSaga)} / ${formatNumber(ours.readsPerSaga)}`,
           `${peer === 'dbos' ? 'DBOS' : 'Restate'} W1`,
           theirs ? formatNumber(theirs.throughput?.median) : 'not measured',
           theirs ? formatRatio(ratio(ours.throughput?.median, theirs.throughput?.median)) : '–',

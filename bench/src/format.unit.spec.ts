@@ -7,6 +7,7 @@ import {
   keptMark,
   markdownTable,
   memoryRows,
+  ratioLabel,
   ratioToPeer,
   replayRow,
   sagaHeaders,
@@ -150,6 +151,21 @@ describe('the same-guarantee comparison', () => {
     expect(rows[0]?.[7]).toBe('one append per saga vs one checkpoint per step');
     expect(rows[2]?.[7]).toMatch(/same per-step durability/);
     expect(rows[1]?.[5]).toBe('not measured');
+  });
+
+  it("sets W1-durable beside the peers' W1 with its own label, and keeps W1's", () => {
+    const cases: SagaCaseResult[] = [
+      ok('saga-engine', 'postgres', [700], { appendsPerSaga: 1, readsPerSaga: 0 }),
+      ok('saga-engine', 'postgres', [250], { id: 'W1-durable/saga-engine/postgres/sequential', workload: 'W1-durable', appendsPerSaga: 4, readsPerSaga: 0 }),
+      ok('dbos', 'postgres', [100]),
+    ];
+    const rows = comparisonRows(cases).filter((row) => row[4] === 'DBOS W1');
+    expect(rows.map((row) => [row[0], row[3], row[6], row[7]])).toEqual([
+      ['W1', '1.00 / 0', '7.00×', 'one append per saga vs one checkpoint per step'],
+      ['W1-durable', '4.00 / 0', '2.50×', "each step's result durable before the next step runs, on both sides"],
+    ]);
+    expect(ratioToPeer(cases[1] as SagaCaseResult, cases, 'dbos')).toBeCloseTo(2.5);
+    expect(ratioLabel('W1')).toBe('one append per saga vs one checkpoint per step');
   });
 
   it('leaves W3 out of the W1/W2 ratios', () => {

@@ -8,6 +8,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import Table from 'cli-table3';
+import { durableComparisonHeaders, durableComparisonRows, durableLabel } from './durableComparison.js';
 import {
   byStoreAndSize,
   comparisonHeaders,
@@ -35,6 +36,7 @@ import { engineName, openEngineSubject } from './subjects/engine.js';
 import { openRestateSubject } from './subjects/restate.js';
 import { isRemote, SubjectUnavailable, type SagaWorkload, type Subject } from './subjects/subject.js';
 import { checkTargets } from './targets.js';
+import { engineLocalWorkloads, localOrder, peerLocalWorkloads, type LocalWorkload } from './localWorkloads.js';
 import { keptNotes, mergeCases } from './merge.js';
 import { measureMemory } from './workloads/memory.js';
 import { buildHistories, measureReplay, recordTemplates, replayFor, replaySink } from './workloads/replay.js';
@@ -45,8 +47,11 @@ const log = (line: string): void => console.log(line);
 /** No colours: the output goes to CI logs and files as often as to a terminal. */
 const plain = { head: [], border: [] };
 
-/** Decision points per saga (its start, each reply, each vote): the most appends it should take. */
-const boundaries: Record<SagaWorkload, number> = { W1: 1, W2: 1, W3: 7, 'W3-no2pc': 4 };
+/**
+ * Decision points per saga (its start, each reply, each vote, and each durable local step, whose
+ * result is stored before the next step runs): the most appends it should take.
+ */
+const boundaries: Record<SagaWorkload, number> = { W1: 1, 'W1-durable': 4, W2: 1, W3: 7, 'W3-no2pc': 4 };
 
 interface Planned {
   readonly id: string;
@@ -202,6 +207,7 @@ const resultOf = (item: Planned): SagaCaseResult => {
     sagasPerRound: item.sagas,
     rounds: item.rounds.length,
     throughput: summarize(item.rounds.map((round) => (item.sagas * 1_000) / round.wallMs)),
+    throughputPerRound: item.rounds.map((round) => (item.sagas * 1_000) / round.wallMs),
     cpuMsPerSaga: summarize(item.rounds.map((round) => round.cpuMs / item.sagas)),
     ...(server && subject.serverCpu
       ? { serverCpuMsPerSaga: summarize(item.rounds.map((round) => (round.serverCpuMs as number) / item.sagas)), serverCpuOf: subject.serverCpu.of }
@@ -289,9 +295,11 @@ const plan = (subject: Subject, workload: SagaWorkload, options: BenchOptions, s
   }));
 
 const runLocalWorkloads = async (options: BenchOptions, results: CaseResult[], profiler: Profiler | undefined): Promise<void> => {
-  const workloads = (['W1', 'W2'] as const).filter((w) => options.workloads.includes(w.toLowerCase() as 'w1' | 'w2'));
+  const workloads = engineLocalWorkloads(options.workloads);
   if (workloads.length === 0) return;
-  log(`\n== W1/W2: ${options.rounds} rounds × ${options.sagas} sagas, interleaved`);
+  // The peers run the counterpart of each: W1-durable is set beside their W1, in the same rounds.
+  const peerWorkloads = peerLocalWorkloads(workloads);
+  log(`\n== ${workloads.join(', ')}: ${options.rounds} rounds × ${options.sagas} sagas, interleaved`);
   const subjects: Subject[] = [];
   for (const store of options.stores) {
     const subject = await open({ engine: engineName, store }, workloads, options, results, () =>
@@ -300,14 +308,17 @@ const runLocalWorkloads = async (options: BenchOptions, results: CaseResult[], p
     if (subject) subjects.push(subject);
   }
   if (options.peers.includes('dbos')) {
-    const subject = await open({ engine: 'dbos', store: 'postgres' }, workloads, options, results, () => openDbosSubject({ postgresUrl: options.postgresUrl, log }));
+    const subject = await open({ engine: 'dbos', store: 'postgres' }, peerWorkloads, options, results, () => openDbosSubject({ postgresUrl: options.postgresUrl, log }));
     if (subject) subjects.push(subject);
   }
   if (options.peers.includes('restate')) {
-    const subject = await open({ engine: 'restate', store: 'restate' }, workloads, options, results, () => openRestateSubject({ log }));
+    const subject = await open({ engine: 'restate', store: 'restate' }, peerWorkloads, options, results, () => openRestateSubject({ log }));
     if (subject) subjects.push(subject);
   }
-  const planned = workloads.flatMap((workload) => subjects.flatMap((subject) => plan(subject, workload, options, options.sagas)));
+  const runs = (subject: Subject, workload: LocalWorkload): boolean => (subject.engine === engineName ? workloads : peerWorkloads).some((w) => w === workload);
+  const planned = localOrder(workloads, peerWorkloads).flatMap((workload) =>
+    subjects.filter((subject) => runs(subject, workload)).flatMap((subject) => plan(subject, workload, options, options.sagas)),
+  );
   // The same-guarantee comparison: W3 and W3-no2pc on PostgreSQL (memory broker) in the same rounds as
   // the peers' W1, so that the load of a shared machine falls on both sides of the ratio alike.
   let comparison: Subject | undefined;
@@ -459,6 +470,13 @@ const printTables = (report: BenchReport): void => {
     if (table.length > 0) log(table.toString());
     for (const line of notRunLines.splice(0)) log(`  ${line}`);
   }
+  const durable = durableComparisonRows(report.cases);
+  if (durable.length > 0) {
+    const table = new Table({ head: [...durableComparisonHeaders], style: plain });
+    for (const row of durable) table.push(row);
+    log(`W1-durable against DBOS W1 on PostgreSQL (${durableLabel}); CPU = this process + its PostgreSQL backends`);
+    log(table.toString());
+  }
   const comparison = comparisonRows(report.cases);
   if (comparison.length > 0) {
     const table = new Table({ head: [...comparisonHeaders], style: plain });
@@ -545,7 +563,7 @@ const main = async (): Promise<number> => {
     log(`  (${name}: ${((performance.now() - at) / 1_000).toFixed(1)} s)`);
   };
   try {
-    await timed('W1/W2', () => runLocalWorkloads(options, results, profiler));
+    await timed('W1, W1-durable, W2', () => runLocalWorkloads(options, results, profiler));
     await timed('W3', () => runRemoteWorkload(options, results, profiler));
     await timed('W4', () => runReplay(options, results, profiler));
     await timed('scale', () => runScale(options, results));

@@ -4,7 +4,8 @@
  *   pnpm bench                      the full run (installs the peers on first use)
  *   pnpm bench --quick              a smoke run under a minute, no peers
  *   --rounds=N --sagas=N            rounds per case, sagas per round of W1/W2 (--remote-sagas: W3)
- *   --workloads=w1,w2,w3,w4,scale,memory  which workloads (w3 runs W3 and W3-no2pc)
+ *   --workloads=w1,w2,w3,w4,scale,memory  which workloads (w1 runs W1 and W1-durable, w3 runs W3 and
+ *                                   W3-no2pc; w1-durable alone runs W1-durable and the peers' W1)
  *   --scale=10000,100000,1000000    scale: executions in the store (k/M suffixes accepted)
  *   --stores=memory,sqlite,postgres which stores of this engine
  *   --brokers=memory,rabbitmq,nats  which brokers for W3
@@ -19,7 +20,7 @@ import { parseScaleSize } from './workloads/scaleData.js';
 export type StoreName = 'memory' | 'sqlite' | 'postgres';
 export type BrokerName = 'memory' | 'rabbitmq' | 'nats';
 export type PeerName = 'dbos' | 'restate';
-export type WorkloadName = 'w1' | 'w2' | 'w3' | 'w4' | 'scale' | 'memory';
+export type WorkloadName = 'w1' | 'w1-durable' | 'w2' | 'w3' | 'w4' | 'scale' | 'memory';
 export type ModeName = 'sequential' | 'concurrent';
 
 export interface BenchOptions {
@@ -56,7 +57,10 @@ export interface BenchOptions {
 
 export class UsageError extends Error {}
 
-const allWorkloads: readonly WorkloadName[] = ['w1', 'w2', 'w3', 'w4', 'scale', 'memory'];
+/** What a full run runs (w1 includes W1-durable)… */
+const defaultWorkloads: readonly WorkloadName[] = ['w1', 'w2', 'w3', 'w4', 'scale', 'memory'];
+/** …and what --workloads accepts: w1-durable runs the durable-steps comparison without W1. */
+const allWorkloads: readonly WorkloadName[] = ['w1', 'w1-durable', 'w2', 'w3', 'w4', 'scale', 'memory'];
 const allStores: readonly StoreName[] = ['memory', 'sqlite', 'postgres'];
 const allBrokers: readonly BrokerName[] = ['memory', 'rabbitmq', 'nats'];
 const allPeers: readonly PeerName[] = ['dbos', 'restate'];
@@ -118,7 +122,7 @@ export const parseOptions = (argv: readonly string[], env: Readonly<Record<strin
     remoteRounds: get('rounds') !== undefined ? positiveInteger('rounds', get('rounds') as string) : quick ? 2 : 5,
     warmup: get('warmup') !== undefined ? positiveInteger('warmup', get('warmup') as string) : quick ? 20 : 200,
     inFlight: get('in-flight') !== undefined ? positiveInteger('in-flight', get('in-flight') as string) : 50,
-    workloads: list('workloads', get('workloads') ?? allWorkloads.join(','), allWorkloads),
+    workloads: list('workloads', get('workloads') ?? defaultWorkloads.join(','), allWorkloads),
     stores: list('stores', get('stores') ?? allStores.join(','), allStores),
     brokers: list('brokers', get('brokers') ?? allBrokers.join(','), allBrokers),
     peers,
@@ -157,7 +161,9 @@ export const usage = `Usage: pnpm bench [--quick] [options]
   --remote-sagas=N                sagas per round of W3 (default 50; quick 3, in 2 rounds)
   --warmup=N                      unmeasured sagas before each case (default 200; quick 20)
   --in-flight=N                   sagas in flight in the concurrent mode (default 50)
-  --workloads=w1,w2,w3,w4,scale,memory  (w3 runs W3 and W3-no2pc)
+  --workloads=w1,w1-durable,w2,w3,w4,scale,memory
+                                  (default all but w1-durable, which w1 includes: w1 runs W1 and W1-durable,
+                                  w1-durable runs W1-durable and the peers' W1 alone; w3 runs W3 and W3-no2pc)
   --stores=memory,sqlite,postgres
   --brokers=memory,rabbitmq,nats  --modes=sequential,concurrent
   --peers=dbos,restate            --no-peers

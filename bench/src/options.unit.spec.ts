@@ -27,6 +27,12 @@ describe('parseOptions', () => {
     });
   });
 
+  it('takes w1-durable alone, and leaves it out of the default (w1 runs it)', () => {
+    expect(parseOptions(['--workloads=w1-durable', '--stores=postgres', '--peers=dbos'])).toMatchObject({ workloads: ['w1-durable'], stores: ['postgres'], peers: ['dbos'] });
+    expect(parseOptions([]).workloads).not.toContain('w1-durable');
+    expect(() => parseOptions(['--workloads=w1durable'])).toThrow(/'w1durable' is not one of w1, w1-durable, w2/);
+  });
+
   it('reads --scale sizes, with k and M', () => {
     expect(parseOptions(['--workloads=scale', '--scale=10000,100k,1M']).scaleSizes).toEqual([10_000, 100_000, 1_000_000]);
   });

@@ -3,6 +3,7 @@
  * between the `notes:start` / `notes:end` markers (profile findings, what changed which figure),
  * which are kept from the file as it was.
  */
+import { durableComparisonHeaders, durableComparisonRows, durableGoal, durableLabel, durableSides } from './durableComparison.js';
 import {
   byStoreAndSize,
   comparisonHeaders,
@@ -12,6 +13,7 @@ import {
   formatRatio,
   markdownTable,
   memoryRows,
+  ratioLabel,
   ratioToPeer,
   replayHeaders,
   replayRow,
@@ -42,11 +44,11 @@ const method = `## How it is measured
 
 - **Rounds.** Every case runs a warm-up (not counted), then the same number of sagas in each of several
   rounds; a figure is the **median of the rounds**, with the **min–max** of the rounds in brackets.
-  W1 and W2 run **interleaved**: round 1 of every engine and store, then round 2 of every one, … so that
+  W1, W1-durable and W2 run **interleaved**: round 1 of every engine and store, then round 2 of every one, … so that
   background load on the machine falls on all of them alike. Sequential = one saga at a time; concurrent =
   a fixed number of sagas in flight (a new one starts when one ends).
 - **sagas/s**: sagas completed in the round ÷ wall time of the round. Every saga's outcome is checked
-  (W1 finished; W2 errored with steps 2 and 1 compensated; W3 finished and committed; W3-no2pc finished, no
+  (W1 and W1-durable finished; W2 errored with steps 2 and 1 compensated; W3 finished and committed; W3-no2pc finished, no
   vote asked); a wrong outcome
   stops the case with the reason.
 - **CPU ms/saga, bench process**: \`process.cpuUsage()\` delta (user + system, all threads) over the round ÷
@@ -62,11 +64,14 @@ const method = `## How it is measured
   process's one store feed reading the global order for runs waiting in memory) and the execution index's
   queries and claims. **Decision points** are the inputs a saga gets (its start, each reply, each vote); one
   append per decision point is the most there should be.
-- **Same guarantee.** W3's three remote steps are each recorded before (the request) and after (the reply),
-  as DBOS checkpoints each of W1's three steps and Restate journals each \`ctx.run\`: so this engine's W3 on
-  PostgreSQL (memory broker) is set beside the peers' W1, with the two-phase commit (W3) and without it
-  (W3-no2pc: \`autocommit: false\`, the participants are not asked to vote; 4 appends). W1 against W1 compares
-  one append per saga with one checkpoint per step.
+- **Same guarantee.** W1-durable is W1 with \`durableLocalSteps: true\` (its own saga name): the start is
+  appended before step 1 and each step's result before the next step runs (4 appends), as DBOS checkpoints
+  each of W1's three steps and Restate journals each \`ctx.run\`; it runs in the same interleaved rounds as the
+  peers' W1, and its ratio per round pairs round r of both sides. W3's three remote steps are each recorded
+  before (the request) and after (the reply), so this engine's W3 on PostgreSQL (memory broker) is set beside
+  the peers' W1 too, with the two-phase commit (W3) and without it (W3-no2pc: \`autocommit: false\`, the
+  participants are not asked to vote; 4 appends). W1 against W1 compares one append per saga with one
+  checkpoint per step.
 - **Scale**: a fresh store (SQLite file / PostgreSQL schema) per size holding N executions, all finished
   but 1,000 waiting for a reply with a timer due in an hour. They are written through the port from two
   recorded templates (one W1, one W3 left waiting) under new ids, one \`append\` per execution with its index
@@ -103,9 +108,10 @@ export const renderDocument = (report: BenchReport, existing: string | undefined
   const sagaCases = report.cases.filter((c): c is SagaCaseResult => c.kind === 'sagas');
   const replayCases = report.cases.filter((c): c is ReplayCaseResult => c.kind === 'replay');
   const sweeps = report.cases.filter((c): c is SweepCaseResult => c.kind === 'sweep');
-  const w12 = sagaCases.filter((c) => c.workload !== 'W3');
+  const w12 = sagaCases.filter((c) => !c.workload.startsWith('W3'));
   const w3 = sagaCases.filter((c) => c.workload.startsWith('W3'));
   const comparison = comparisonRows(report.cases);
+  const durable = durableComparisonRows(report.cases);
   const scale = report.cases.filter((c): c is ScaleCaseResult => c.kind === 'scale').sort(byStoreAndSize);
   const memory = report.cases.filter((c): c is MemoryCaseResult => c.kind === 'memory');
 
@@ -127,7 +133,15 @@ export const renderDocument = (report: BenchReport, existing: string | undefined
     .map((c) => {
       const dbos = ratioToPeer(c, report.cases, 'dbos');
       const restate = ratioToPeer(c, report.cases, 'restate');
-      return [c.workload, c.store, c.mode === 'sequential' ? 'sequential' : `${c.inFlight} in flight`, formatNumber(c.throughput?.median), formatRatio(dbos), formatRatio(restate)];
+      return [
+        c.workload,
+        c.store,
+        c.mode === 'sequential' ? 'sequential' : `${c.inFlight} in flight`,
+        formatNumber(c.throughput?.median),
+        formatRatio(dbos),
+        formatRatio(restate),
+        Number.isFinite(dbos) || Number.isFinite(restate) ? ratioLabel(c.workload) : '',
+      ];
     });
 
   const targetRows = report.targets.map((t) => [t.met === undefined ? '–' : t.met ? 'met' : '**missed**', t.target, t.measured]);
@@ -145,7 +159,8 @@ comes from but kept from an earlier one (the run notes say which); before 2026-1
 the execution index, the execution cache and the store feed. **× DBOS** and **× Restate** are this engine's sagas/s over the
 peer's in the same workload and mode. The workloads:
 
-- **W1**: three local steps. **W2**: the compensation path (step 3 fails, steps 2 and 1 are compensated).
+- **W1**: three local steps, stored in one append when the saga ends. **W1-durable**: the same with durable
+  local steps (each step's result appended before the next step runs; 4 appends). **W2**: the compensation path (step 3 fails, steps 2 and 1 are compensated).
 - **W3**: three remote steps, the participants in the same process, over a broker, and the two-phase commit.
   **W3-no2pc**: the same without the commit (\`autocommit: false\`: the participants are not asked to vote).
 - **Scale**: recovery, sweep, listing and reads on a store holding 10k, 100k and 1M executions, 1,000 open.
@@ -156,30 +171,45 @@ peer's in the same workload and mode. The workloads:
 
 ${markdownTable(['', ''], machineRows)}
 
-## W1 and W2: local steps, and compensation
+## W1, W1-durable and W2: local steps, and compensation
 
 ${w12.length > 0 ? markdownTable(sagaHeaders, w12.map((c) => sagaRow(c, report.cases))) : '_Not run._'}
 
 ### Ratios to the peers
 
-${ratioRows.length > 0 ? markdownTable(['workload', 'this engine on', 'mode', 'sagas/s', '× DBOS', '× Restate'], ratioRows) : '_Not run._'}
+${ratioRows.length > 0 ? markdownTable(['workload', 'this engine on', 'mode', 'sagas/s', '× DBOS', '× Restate', 'what the ratio compares'], ratioRows) : '_Not run._'}
 
 ## W3: remote steps over a broker
 
 ${w3.length > 0 ? markdownTable(sagaHeaders.filter((h) => !h.startsWith('×')), w3.map((c) => sagaRow(c, report.cases).slice(0, sagaHeaders.length - 2))) : '_Not run._'}
 
-## Same guarantee: W3 on PostgreSQL against the peers' W1
+## Same guarantee: W1-durable and W3 on PostgreSQL against the peers' W1
 
-W3's three remote steps are each recorded before and after; DBOS checkpoints each of W1's three steps, Restate
-journals each. What each side makes durable, per saga:
+### W1-durable against DBOS's W1: ${durableLabel}
+
+The issue's goal: **≥ ${durableGoal}× DBOS, sequential and 50 in flight**. Both on the same PostgreSQL server, in the
+same interleaved rounds; the ratio per round divides round r of one side by round r of the other. CPU is
+this process plus the PostgreSQL backends serving its own connections.
+
+- **this engine, W1-durable**: ${durableSides.ours}.
+- **DBOS, W1**: ${durableSides.dbos}.
+
+${durable.length > 0 ? markdownTable(durableComparisonHeaders, durable) : '_Not run (needs W1-durable on PostgreSQL and DBOS)._'}
+
+### Every same-guarantee ratio
+
+W1-durable's local steps are each stored before the next one runs, and W3's three remote steps are each
+recorded before and after; DBOS checkpoints each of W1's three steps, Restate journals each. What each side
+makes durable, per saga:
 
 - **this engine, W1**: ${durability.W1}.
+- **this engine, W1-durable**: ${durability['W1-durable']}.
 - **this engine, W3**: ${durability.W3}.
 - **this engine, W3-no2pc**: ${durability['W3-no2pc']}.
 - **DBOS, W1**: ${durability.dbos}.
 - **Restate, W1**: ${durability.restate}.
 
-${comparison.length > 0 ? markdownTable(comparisonHeaders, comparison) : '_Not run (needs W1 and W3 on PostgreSQL with the memory broker, and the peers)._'}
+${comparison.length > 0 ? markdownTable(comparisonHeaders, comparison) : '_Not run (needs W1 or W3 on PostgreSQL with the memory broker, and the peers)._'}
 
 ## W4: replay
 

@@ -4,13 +4,13 @@
  */
 import type { Percentiles, Summary } from './stats.js';
 
-export type WorkloadId = 'W1' | 'W2' | 'W3' | 'W3-no2pc' | 'W4';
+export type WorkloadId = 'W1' | 'W1-durable' | 'W2' | 'W3' | 'W3-no2pc' | 'W4';
 export type Mode = 'sequential' | 'concurrent';
 
 /** `ok`: measured; `skipped`: not run on purpose (or an adapter not built yet); `unavailable`: tried, and failed. */
 export type CaseStatus = 'ok' | 'skipped' | 'unavailable';
 
-/** One measured configuration of W1, W2 or W3: an engine on a store (and broker), in one mode. */
+/** One measured configuration of W1, W1-durable, W2 or W3: an engine on a store (and broker), in one mode. */
 export interface SagaCaseResult {
   readonly kind: 'sagas';
   readonly id: string;
@@ -29,6 +29,8 @@ export interface SagaCaseResult {
   readonly rounds?: number;
   /** Completed sagas per second of wall time, one value per round. */
   readonly throughput?: Summary;
+  /** The same, round by round in the order they ran (rounds are interleaved across cases, so round r of two cases shared the machine's load). */
+  readonly throughputPerRound?: readonly number[];
   /** CPU of this (the bench) process per saga: `process.cpuUsage()` deltas, user + system. */
   readonly cpuMsPerSaga?: Summary;
   /** CPU of server processes the case uses (PostgreSQL backends, the Restate server) per saga, from /proc. */

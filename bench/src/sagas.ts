@@ -3,21 +3,28 @@
  * subjects/restate.ts) do the same work: trivial steps, so what is measured is the engine.
  *
  * W1: three local steps, each adding one field to the context.
+ * W1-durable: the same steps with `durableLocalSteps: true`: the start is stored before step 1, and
+ *   each step's result before the next step runs (4 appends), as DBOS checkpoints each of its steps.
  * W2: the compensation path: steps 1 and 2 succeed, step 3 throws, steps 2 then 1 are compensated.
  * W3: three remote steps (stock, payment, shipping), each a request to a participant and its reply.
  */
 import { Saga, SagaParticipant, SagaRequest, type Broker } from '@saga/core';
 
-export const w1Saga = new Saga('bench_w1_three_local', { version: '1' })
-  .localStep()
-  .onExecute((ctx) => ctx.with({ reserved: true }))
-  .onFailure((ctx) => ctx.with({ reserved: false }))
-  .localStep()
-  .onExecute((ctx) => ctx.with({ charged: true }))
-  .onFailure((ctx) => ctx.with({ charged: false }))
-  .localStep()
-  .onExecute((ctx) => ctx.with({ shipped: true }))
-  .commit();
+/** W1's steps under `name`: its own name, so W1 and W1-durable histories never share a definition. */
+const threeLocalSteps = (name: string, durableLocalSteps: boolean) =>
+  new Saga(name, { version: '1', durableLocalSteps })
+    .localStep()
+    .onExecute((ctx) => ctx.with({ reserved: true }))
+    .onFailure((ctx) => ctx.with({ reserved: false }))
+    .localStep()
+    .onExecute((ctx) => ctx.with({ charged: true }))
+    .onFailure((ctx) => ctx.with({ charged: false }))
+    .localStep()
+    .onExecute((ctx) => ctx.with({ shipped: true }))
+    .commit();
+
+export const w1Saga = threeLocalSteps('bench_w1_three_local', false);
+export const w1DurableSaga = threeLocalSteps('bench_w1_durable_local', true);
 
 export class StepDeclined extends Error {
   override readonly name = 'StepDeclined';

@@ -4,6 +4,7 @@
  */
 import { engineName } from './subjects/engine.js';
 import { formatNumber, formatRatio } from './format.js';
+import { durableTargets } from './durableComparison.js';
 import type { CaseResult, ReplayCaseResult, SagaCaseResult, ScaleCaseResult, TargetCheck } from './results.js';
 
 const sagaCase = (cases: readonly CaseResult[], engine: string, workload: string, store: string, mode: string, broker?: string): SagaCaseResult | undefined =>
@@ -53,6 +54,9 @@ export const checkTargets = (cases: readonly CaseResult[]): TargetCheck[] => {
       }
     }
   }
+
+  // Same guarantee, the issue's goal for durable local steps: W1-durable against DBOS's W1.
+  checks.push(...durableTargets(cases));
 
   // Same guarantee: W3's remote steps are each recorded before and after, as DBOS checkpoints each of
   // W1's 3 steps (and Restate journals each ctx.run). Our W3 on PostgreSQL (memory broker) against their W1.

@@ -101,7 +101,8 @@ export const openDbosSubject = async (options: { readonly postgresUrl: string; r
     store: 'postgres',
     serverCpu: postgresServerCpu(options.postgresUrl),
     runner(workload) {
-      if (workload === 'W3' || workload === 'W3-no2pc') throw new Error('DBOS runs W1 and W2 only');
+      // W1-durable is this engine's W1 with durable steps; DBOS's W1 already checkpoints each step.
+      if (workload !== 'W1' && workload !== 'W2') throw new Error('DBOS runs W1 and W2 only');
       const [workflow, expected] = workload === 'W1' ? [w1, 'finished'] : [w2, 'compensated'];
       return async (index) => {
         const result = await workflow(orderContext(index));

@@ -12,7 +12,7 @@ import { CountingStore } from '../countingStore.js';
 import { postgresServerCpu } from '../cpu.js';
 import type { BrokerName, StoreName } from '../options.js';
 import { reasonOf } from '../runner.js';
-import { orderContext, startW3Participants, w1Saga, w2Saga, w3Saga } from '../sagas.js';
+import { orderContext, startW3Participants, w1DurableSaga, w1Saga, w2Saga, w3Saga } from '../sagas.js';
 import { SubjectUnavailable, type SagaWorkload, type Subject } from './subject.js';
 
 export const engineName = 'saga-engine';
@@ -78,6 +78,7 @@ const openBroker = async (options: EngineSubjectOptions): Promise<Broker> => {
 /** What each workload must end as; a run that ends otherwise stops its case with the reason. */
 const expected: Record<SagaWorkload, string> = {
   W1: 'finished',
+  'W1-durable': 'finished',
   W2: 'errored, with 2 steps compensated',
   W3: 'finished, its transaction committed',
   'W3-no2pc': 'finished, no vote asked (transaction pending: autocommit off)',
@@ -89,6 +90,7 @@ const expect = (execution: SagaExecution, workload: SagaWorkload): void => {
       ? execution.status === SagaStatus.Errored && execution.compensation.done.length === 2 && execution.compensation.failed === undefined
       : execution.status === SagaStatus.Finished &&
         (workload === 'W1' ||
+          workload === 'W1-durable' ||
           (workload === 'W3' && execution.transaction.status === 'committed') ||
           (workload === 'W3-no2pc' && execution.transaction.status === 'pending' && execution.transaction.votes.length === 0));
   if (!ok) {
@@ -111,7 +113,7 @@ export const openEngineSubject = async (options: EngineSubjectOptions): Promise<
     throw new SubjectUnavailable(reasonOf(error));
   }
   const counting = new CountingStore(opened.store);
-  const manager = new SagaManager({ store: counting, broker, service: 'sagabench-order', definitions: [w1Saga, w2Saga, w3Saga] });
+  const manager = new SagaManager({ store: counting, broker, service: 'sagabench-order', definitions: [w1Saga, w1DurableSaga, w2Saga, w3Saga] });
   let participants: { destroy(): Promise<void> } | undefined;
   const setupStarted = performance.now();
   try {
@@ -136,7 +138,7 @@ export const openEngineSubject = async (options: EngineSubjectOptions): Promise<
     setupMs,
     ...(options.store === 'postgres' ? { serverCpu: postgresServerCpu(options.postgresUrl) } : {}),
     runner(workload) {
-      const definition = workload === 'W1' ? w1Saga : workload === 'W2' ? w2Saga : w3Saga;
+      const definition = workload === 'W1' ? w1Saga : workload === 'W1-durable' ? w1DurableSaga : workload === 'W2' ? w2Saga : w3Saga;
       // W3-no2pc: the same saga, its participants not asked to vote when it ends (autocommit off).
       const autocommit = workload !== 'W3-no2pc';
       return async (index) => {

@@ -220,7 +220,8 @@ export const openRestateSubject = async (options: { readonly log: (line: string)
       store: 'restate',
       ...(pid !== undefined ? { serverCpu: processCpu('the restate-server process', pid) } : {}),
       runner(workload) {
-        if (workload === 'W3' || workload === 'W3-no2pc') throw new Error('Restate runs W1 and W2 only');
+        // W1-durable is this engine's W1 with durable steps; Restate's W1 already journals each step.
+        if (workload !== 'W1' && workload !== 'W2') throw new Error('Restate runs W1 and W2 only');
         const url = `${ingress}/${serviceName}/${workload === 'W1' ? 'w1' : 'w2'}`;
         const expected = workload === 'W1' ? 'finished' : 'compensated';
         return async (index) => {

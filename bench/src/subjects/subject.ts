@@ -2,10 +2,12 @@ import type { CountingStore } from '../countingStore.js';
 import type { ServerCpu } from '../cpu.js';
 
 /**
+ * W1-durable: W1 with durable local steps (this engine only): the start and each step's result stored
+ * before the next step runs, 4 appends; the peers' W1 is its same-guarantee counterpart.
  * W3-no2pc: W3 run with `autocommit: false`, so the participants are not asked to vote and nothing is
  * committed: start + 3 replies, 4 appends, each step's request recorded before it and its reply after.
  */
-export type SagaWorkload = 'W1' | 'W2' | 'W3' | 'W3-no2pc';
+export type SagaWorkload = 'W1' | 'W1-durable' | 'W2' | 'W3' | 'W3-no2pc';
 
 /** The remote workloads (this engine only, over a broker). */
 export const isRemote = (workload: string): boolean => workload.startsWith('W3');

@@ -1,0 +1,49 @@
+import { describe, expect, it } from 'vitest';
+import { renderDocument } from './report.js';
+import type { BenchReport, SagaCaseResult } from './results.js';
+import { summarize } from './stats.js';
+
+const measured = (engine: string, workload: 'W1' | 'W1-durable', rates: number[], extra: Partial<SagaCaseResult> = {}): SagaCaseResult => ({
+  kind: 'sagas',
+  id: `${workload}/${engine}/postgres/sequential`,
+  workload,
+  engine,
+  store: 'postgres',
+  mode: 'sequential',
+  inFlight: 1,
+  status: 'ok',
+  rounds: rates.length,
+  throughput: summarize(rates),
+  throughputPerRound: rates,
+  cpuMsPerSaga: summarize([1]),
+  ...extra,
+});
+
+const report: BenchReport = {
+  kind: 'full',
+  options: {},
+  machine: { date: '2026-12-03T07:00:00.000Z', host: 'h', os: 'Linux', cpu: 'x', cores: 2, memoryGiB: 24, node: 'v20', loadAverageAtStart: [1, 1, 1], versions: {} },
+  durationSeconds: 60,
+  cases: [
+    measured('saga-engine', 'W1', [900], { appendsPerSaga: 1, readsPerSaga: 0 }),
+    measured('saga-engine', 'W1-durable', [300, 330], { appendsPerSaga: 4, readsPerSaga: 0 }),
+    measured('dbos', 'W1', [150, 150]),
+  ],
+  targets: [],
+  notes: [],
+};
+
+describe('docs/benchmarks.md', () => {
+  const document = renderDocument(report, undefined);
+
+  it("sets W1-durable beside DBOS's W1 under the same-guarantee label, with the goal", () => {
+    expect(document).toContain("### W1-durable against DBOS's W1: each step's result durable before the next step runs, on both sides");
+    expect(document).toContain('**≥ 3× DBOS, sequential and 50 in flight**');
+    expect(document).toContain('| sequential | 315 (300–330) | 4.00 / 0 | 1.00 + ? | 150 | 1.00 + ? | 2.10× | 2.10× (2.00×–2.20×) | missed |');
+  });
+
+  it("keeps W1's ratio labelled as one append per saga against one checkpoint per step", () => {
+    expect(document).toContain('| W1 | postgres | sequential | 900 | 6.00× | – | one append per saga vs one checkpoint per step |');
+    expect(document).toContain("| W1-durable | postgres | sequential | 315 | 2.10× | – | each step's result durable before the next step runs, on both sides |");
+  });
+});
