@@ -1,15 +1,19 @@
 /**
  * Against a real EventStoreDB/KurrentDB: SAGA_TEST_EVENTSTOREDB_URL, else a Testcontainers server
- * (insecure, in memory, projections off), else skipped with one line saying what to set.
+ * (insecure, in memory, projections off, MaxAppendSize raised to 4 MiB), else skipped with one line
+ * saying what to set. The cases that need a server of their own (the image's default settings, a
+ * restart) start more containers, and run only where Testcontainers does.
  */
 import { randomUUID } from 'node:crypto';
-import { EventStoreDBClient, FORWARDS, START } from '@eventstore/db-client';
+import { EventStoreDBClient, FORWARDS, START, jsonEvent } from '@eventstore/db-client';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { Saga, SagaManager, StoreFeed, type GlobalEvent } from '@saga/core';
 import { engineScenarios, eventStoreContract, uniqueName, waitFor } from '@saga/testing';
+import { isAppendTooLargeError } from './appendTooLargeError.js';
+import { isDeletedStreamError } from './deletedStreamError.js';
 import { EventStoreDbEventStore } from './eventStoreDbEventStore.js';
 import { positionPastEnd } from './testPositions.js';
-import { eventStoreDbTestServer } from './testServer.js';
+import { eventStoreDbTestServer, startEventStoreDbContainer, type EventStoreDbContainer } from './testServer.js';
 
 const server = await eventStoreDbTestServer();
 afterAll(() => server.stop());
@@ -112,5 +116,145 @@ engineScenarios('EventStoreDbEventStore', async () => new EventStoreDbEventStore
       const execution = await manager.run({ definition: new Saga(`from_config_${scheme}`).localStep().onExecute((ctx) => ctx.with({ ok: true })).commit() });
       expect((await manager.get(execution.id)).context).toEqual({ ok: true });
     }
+  });
+});
+
+(server.skip === undefined ? describe : describe.skip)('EventStoreDbEventStore on a server: what the stand-in imitates (issue 15)', () => {
+  const cleanups: Array<() => Promise<unknown>> = [];
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  });
+  const open = async (options: { namespace?: string; listTimeoutMs?: number; connectionString?: string } = {}): Promise<EventStoreDbEventStore> => {
+    const store = new EventStoreDbEventStore({ connectionString: url, ...options });
+    cleanups.push(() => store.destroy());
+    await store.setup();
+    return store;
+  };
+  const rawClient = (connectionString = url): EventStoreDBClient => {
+    const client = EventStoreDBClient.connectionString(connectionString);
+    cleanups.push(() => client.dispose());
+    return client;
+  };
+
+  it('serves 150 waiters and 300 concurrent reads on one connection (the server allows 100 streams on it)', async () => {
+    const store = await open();
+    const writer = await open();
+    const feed = StoreFeed.of(store, { pollMs: 0, lingerMs: 1 });
+    const streams = Array.from({ length: 150 }, (_, i) => `${uniqueName('saga-wait-')}-${i}`);
+    const received = new Set<string>();
+    const unsubscribes = await Promise.all(streams.map((s) => feed.subscribe(s, (events: readonly GlobalEvent[]) => events.forEach((e) => received.add(e.stream)))));
+    await Promise.all(streams.map((s) => writer.append(s, [{ type: 'A', data: {} }], 'no_stream')));
+    const reads = await Promise.all(Array.from({ length: 300 }, (_, i) => store.read(streams[i % 150] ?? '')));
+    expect(reads.every((events) => events.length === 1)).toBe(true);
+    await waitFor(() => received.size === 150, { timeoutMs: 20_000, message: 'every waiter to get its event' });
+    for (const unsubscribe of unsubscribes) unsubscribe();
+    feed.stop();
+  }, 60_000);
+
+  it('soft delete: reads say nothing is there, an append that would continue at the old revisions is refused, listings leave it out', async () => {
+    const namespace = `s${randomUUID().slice(0, 8)}.`;
+    const store = await open({ namespace });
+    await store.append('saga-soft', [{ type: 'A', data: {} }, { type: 'B', data: {} }], 'no_stream');
+    await rawClient().deleteStream(`${namespace}saga-soft`);
+    expect(await store.read('saga-soft')).toEqual([]);
+    expect((await store.listStreams()).streams).toEqual([]);
+    const error = await store.append('saga-soft', [{ type: 'Again', data: {} }], 'no_stream').catch((e: unknown) => e);
+    expect(isDeletedStreamError(error)).toBe(true);
+    expect(error).toMatchObject({ deletion: 'soft-deleted', firstRevision: 2 });
+    await expect(store.read('saga-soft')).rejects.toSatisfy(isDeletedStreamError);
+  });
+
+  it('tombstone: read and append refused at once, readAll without the tombstone, listings and the one subscription unaffected', async () => {
+    const namespace = `h${randomUUID().slice(0, 8)}.`;
+    const store = await open({ namespace });
+    const head = await store.headPosition();
+    const feed = StoreFeed.of(store, { pollMs: 0, lingerMs: 1 });
+    const heard: string[] = [];
+    const stopHard = await feed.subscribe('saga-hard', () => heard.push('saga-hard'));
+    const stopKept = await feed.subscribe('saga-kept', () => heard.push('saga-kept'));
+    await store.append('saga-hard', [{ type: 'A', data: {} }], 'no_stream');
+    await rawClient().tombstoneStream(`${namespace}saga-hard`);
+    await expect(store.read('saga-hard')).rejects.toSatisfy(isDeletedStreamError);
+    await expect(store.append('saga-hard', [{ type: 'B', data: {} }], 0)).rejects.toMatchObject({ name: 'DeletedStreamError', deletion: 'tombstoned' });
+    await store.append('saga-kept', [{ type: 'A', data: {} }], 'no_stream');
+    // The waiter of the deleted stream does not stop the feed: the other one still hears its stream.
+    await waitFor(() => heard.includes('saga-kept'), { timeoutMs: 10_000, message: 'the other waiter to hear its append' });
+    expect(store.subscribed).toBe(true);
+    expect((await store.readAll({ after: head as string })).events.map((e) => [e.stream, e.type])).toEqual([
+      ['saga-hard', 'A'],
+      ['saga-kept', 'A'],
+    ]);
+    expect((await store.listStreams()).streams.map((s) => s.stream)).toEqual(['saga-kept']);
+    stopHard();
+    stopKept();
+    feed.stop();
+  });
+
+  it('pages a listing through 200 000 foreign events with a short timeout: progress and a cursor on every page, nothing skipped or repeated', async () => {
+    const namespace = `l${randomUUID().slice(0, 8)}.`;
+    const writer = await open({ namespace });
+    await writer.append('saga-before', [{ type: 'A', data: {} }], 'no_stream');
+    const raw = rawClient();
+    for (let batch = 0; batch < 200; batch += 1) {
+      await raw.appendToStream(
+        `${namespace}orders-${batch}`,
+        Array.from({ length: 1_000 }, (_, i) => jsonEvent({ type: 'OrderPlaced', data: { i } })),
+      );
+    }
+    await writer.append('saga-after', [{ type: 'A', data: {} }], 'no_stream');
+    const store = await open({ namespace, listTimeoutMs: 200 });
+    const seen: string[] = [];
+    let pages = 0;
+    let after: string | undefined;
+    do {
+      const page = await store.listStreams(after === undefined ? {} : { after });
+      seen.push(...page.streams.map((s) => s.stream));
+      after = page.nextCursor;
+      pages += 1;
+    } while (after !== undefined && pages < 10_000);
+    expect(seen).toEqual(['saga-before', 'saga-after']);
+  }, 300_000);
+
+  (server.source === 'testcontainers' ? describe : describe.skip)('with containers of their own (Testcontainers only: a server from the environment is not reconfigured nor restarted)', () => {
+    let own: EventStoreDbContainer | undefined;
+    afterEach(async () => {
+      await own?.stop();
+      own = undefined;
+    });
+
+    it("fails a 1.2 MB append on the image's default settings with AppendTooLargeError naming MaxAppendSize", async () => {
+      own = await startEventStoreDbContainer();
+      const store = await open({ connectionString: own.url });
+      const error = await store.append(uniqueName('saga-big-'), [{ type: 'Big', data: { blob: 'y'.repeat(1_200_000) } }], 'no_stream').catch((e: unknown) => e);
+      expect(isAppendTooLargeError(error)).toBe(true);
+      expect(error).toMatchObject({ maxAppendSize: 1_048_576 });
+      expect((error as Error).message).toContain('EVENTSTORE_MAX_APPEND_SIZE');
+    }, 180_000);
+
+    it('goes on through a server restart during appends and waits: every append written once, every waiter told', async () => {
+      own = await startEventStoreDbContainer({ restartable: true });
+      const connectionString = own.url;
+      const store = new EventStoreDbEventStore({ connectionString, retry: { retries: 30, minDelayMs: 100, maxDelayMs: 2_000 } });
+      cleanups.push(() => store.destroy());
+      const waiter = new EventStoreDbEventStore({ connectionString, retry: { retries: 30, minDelayMs: 100, maxDelayMs: 2_000 } });
+      cleanups.push(() => waiter.destroy());
+      const feed = StoreFeed.of(waiter, { pollMs: 500, lingerMs: 1 });
+      const streams = Array.from({ length: 40 }, (_, i) => `${uniqueName('saga-restart-')}-${i}`);
+      const received = new Set<string>();
+      const unsubscribes = await Promise.all(streams.map((s) => feed.subscribe(s, (events: readonly GlobalEvent[]) => events.forEach((e) => received.add(e.stream)))));
+      const appends = (async () => {
+        for (const s of streams) {
+          await store.append(s, [{ id: randomUUID(), type: 'A', data: {} }], 'no_stream');
+          await store.append(s, [{ id: randomUUID(), type: 'B', data: {} }], 0);
+        }
+      })();
+      await waitFor(async () => (await store.read(streams[5] ?? '')).length > 0, { timeoutMs: 30_000, message: 'the appends to be under way' });
+      await own.restart();
+      await appends;
+      for (const s of streams) expect((await store.read(s)).map((e) => e.type)).toEqual(['A', 'B']);
+      await waitFor(() => received.size === streams.length, { timeoutMs: 60_000, message: 'every waiter to hear its stream after the restart' });
+      for (const unsubscribe of unsubscribes) unsubscribe();
+      feed.stop();
+    }, 300_000);
   });
 });
