@@ -1,5 +1,6 @@
-// `@saga/testing/child`: what a child process of a multi-process test imports (its side of the IPC
-// channel, and the decorators that halt it at a crash point). It loads neither vitest nor the
-// contract suites, which only run inside a test runner.
-export { announceReady, haltForKill, onParentMessage, reportToParent } from './process/parentChannel.js';
+// `@saga/testing/child`: what multi-process tests use outside the test runner's own process (child
+// processes, and a demo or cluster that starts them), so it loads neither vitest nor the contract
+// suites: `TestChildProcess`, the child's side of the IPC channel, and the decorators that
+// halt a child at a crash point.
+export * from './process/index.js';
 export * from './crash/index.js';

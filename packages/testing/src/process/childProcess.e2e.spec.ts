@@ -14,8 +14,12 @@ describe('TestChildProcess', () => {
     expect(ready).toMatchObject({ type: 'ready', role: 'echo', pid: child.pid });
     expect(child.announcedPid).toBe(child.pid);
 
+    const heard: unknown[] = [];
+    const stopListening = child.onMessage((message) => heard.push(message));
     child.send({ type: 'ping', n: 1 });
     expect(await child.waitForMessage('echo')).toEqual({ type: 'echo', got: { type: 'ping', n: 1 } });
+    expect(heard).toEqual([{ type: 'echo', got: { type: 'ping', n: 1 } }]);
+    stopListening();
     await child.waitForOutput('echo child up');
 
     child.send({ type: 'halt', point: 'after the append' });
@@ -61,6 +65,13 @@ describe('TestChildProcess', () => {
     expect((error as Error).message).toMatch(/participant \(pid \d+\) exited \(code 3, signal null\) before it reached ready/);
     expect((error as Error).message).toContain('ECONNREFUSED');
     await expect(child.kill()).rejects.toThrow(/had already exited/);
+    expect(await child.waitForExit()).toEqual({ code: 3, signal: null });
+  });
+
+  it('waiting for a child to finish is bounded too', async () => {
+    const child = TestChildProcess.start({ script: fixture('stuckChild'), name: 'demo' });
+    await child.ready();
+    await expect(child.waitForExit({ point: 'the end of the demo', timeoutMs: 500 })).rejects.toThrow(/demo \(pid \d+\) did not reach the end of the demo within 500 ms; its last output:\n.*connected to the store/s);
   });
 
   it('teardown stops every child still running, whatever the test did', async () => {

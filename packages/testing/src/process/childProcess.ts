@@ -175,6 +175,16 @@ export class TestChildProcess {
     }
   }
 
+  /** Calls `listener` for every message the child sends from now on; returns how to stop listening. */
+  onMessage(listener: (message: ChildMessage) => void): () => void {
+    let seen = this.messages.length;
+    const forward = (): void => {
+      while (seen < this.messages.length) listener(this.messages[seen++] as ChildMessage);
+    };
+    this.#listeners.add(forward);
+    return () => void this.#listeners.delete(forward);
+  }
+
   /** Sends a message to the child (ignored once it exited). */
   send(message: ChildMessage): void {
     if (this.#exit === undefined && this.#process.connected) this.#process.send(message);
@@ -194,6 +204,19 @@ export class TestChildProcess {
   waitForOutput(text: string | RegExp, options: WaitForMessageOptions = {}): Promise<string> {
     const test = (line: string): boolean => (typeof text === 'string' ? line.includes(text) : text.test(line));
     return this.#until(() => this.#tail.find(test), options.point ?? `output ${String(text)}`, options.timeoutMs ?? 30_000);
+  }
+
+  /** Waits until the child exits on its own; fails after `timeoutMs` naming what it was expected to finish, with its last output. */
+  async waitForExit(options: WaitForMessageOptions = {}): Promise<ChildExit> {
+    const timeoutMs = options.timeoutMs ?? 30_000;
+    const point = options.point ?? 'its exit';
+    return new Promise<ChildExit>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new ChildProcessError(`${this.name} (pid ${this.pid}) did not reach ${point} within ${timeoutMs} ms; its last output:\n${this.tail() || '(nothing)'}`)), timeoutMs);
+      void this.exited.then((exit) => {
+        clearTimeout(timer);
+        resolve(exit);
+      });
+    });
   }
 
   /**
