@@ -20,6 +20,8 @@ export interface HistoryEvent {
 }
 
 export interface CheckInvariantsOptions {
+  /** The execution the history was read for: its SagaStarted must name it (a stream copied under another id does not). */
+  readonly executionId?: string;
   /** The fold to compare the model with. Default: the engine's `fold` (tests of the checker pass a broken one). */
   readonly fold?: (events: readonly RecordedSagaEvent[]) => SagaExecution;
 }
@@ -40,7 +42,11 @@ export const checkInvariants = (events: readonly HistoryEvent[], definition?: Sa
   }
   // The rules are between events: with one missing, they would report its absence everywhere.
   if (undecodable.length > 0) return undecodable;
-  const findings = checkHistory(decoded, { ...(definition ? { definition } : {}), ...(options.fold ? { fold: options.fold } : {}) });
+  const findings = checkHistory(decoded, {
+    ...(definition ? { definition } : {}),
+    ...(options.fold ? { fold: options.fold } : {}),
+    ...(options.executionId === undefined ? {} : { executionId: options.executionId }),
+  });
   return findings
     .filter((f) => f.severity === 'problem')
     .map((f) => (f.revision === undefined ? f.message : `rev ${f.revision} ${f.type ?? '?'}: ${f.message}`));

@@ -352,6 +352,11 @@ describe('checkInvariants', () => {
     expect(found, `expected the violation ${JSON.stringify(expected)}, got ${JSON.stringify(violations, null, 2)}`).toBe(true);
   });
 
+  it('with the execution id it was read for: a SagaStarted that names another execution is caught', () => {
+    expect(checkInvariants(history(...committedRun), undefined, { executionId: 'e1' })).toEqual([]);
+    expect(checkInvariants(history(...committedRun), undefined, { executionId: 'e2' })).toEqual(['rev 0 SagaStarted: SagaStarted names execution e1, but the stream belongs to e2']);
+  });
+
   it.each(foldLies)('compares the engine fold with the model: a fold wrong about %s is caught', (_, events, lie, expected) => {
     expect(checkInvariants(events, undefined, { fold: lyingFold(lie) })).toEqual([expected]);
   });

@@ -208,7 +208,7 @@ export const faultWorld = async (env: FaultEnvironment, options: FaultWorldOptio
         executions.set(id, execution);
         histories.set(id, events);
         const at = (problem: string): void => void violations.push(`${short(id)}: ${problem}`);
-        for (const problem of checkInvariants(events, definitionOf(id))) at(problem);
+        for (const problem of checkInvariants(events, definitionOf(id), { executionId: id })) at(problem);
         const unsettled = settledProblem(execution);
         if (unsettled) at(`not settled: ${unsettled}`);
         const before = settled.get(id);
