@@ -252,7 +252,13 @@ export const renderReportBody = (input: ReportInput, options: ReportBodyOptions 
     );
 
   // A stream that stops decoding is not "running": it is stuck, and the badge must say so.
-  const statusLabel = input.corruption ? 'corrupted' : execution.status === 'errored' && compensated ? 'errored · compensated' : execution.status;
+  const statusLabel = input.corruption
+    ? 'corrupted'
+    : execution.status === 'errored' && execution.compensation.failed
+      ? 'errored · compensation stopped'
+      : execution.status === 'errored' && compensated
+        ? 'errored · compensated'
+        : execution.status;
   const badgeStatus = input.corruption ? 'failed' : execution.status;
   const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
   const shortId = execution.id.slice(0, 8);

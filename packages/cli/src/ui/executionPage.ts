@@ -10,11 +10,9 @@ import type { ReportBody } from '../report/renderHtmlReport.js';
 import type { ExecutionView } from './executionView.js';
 import { renderPage, type ConsoleInfo } from './pageLayout.js';
 
-const fact = (term: string, value: string, id?: string): string => `<div${id ? ` id="${id}"` : ''}><dt>${escapeHtml(term)}</dt><dd>${value}</dd></div>`;
-
 const timersSection = (view: ExecutionView): string => {
   const timers = view.loaded.execution.timers;
-  if (timers.length === 0) return '<section class="timers" id="timers"><h2>Timers pending</h2><p class="subtitle">None.</p></section>';
+  if (timers.length === 0) return '<p class="subtitle timers" id="timers">No timer pending.</p>';
   const items = timers
     .map(
       (t) =>
@@ -22,7 +20,7 @@ const timersSection = (view: ExecutionView): string => {
         `${t.path !== undefined ? ` · step ${escapeHtml(t.path)}` : ''}${t.requestId !== undefined ? ` · request <span class="mono">${escapeHtml(t.requestId)}</span>` : ''}</li>`,
     )
     .join('');
-  return `<section class="timers" id="timers"><h2>Timers pending</h2><ul>${items}</ul></section>`;
+  return `<div class="callout info timers" id="timers"><strong>Timers pending</strong><ul>${items}</ul></div>`;
 };
 
 const actionsSection = (info: ConsoleInfo): string => {
@@ -53,26 +51,23 @@ export const renderExecutionPage = (info: ConsoleInfo, view: ExecutionView, repo
   const last = events[view.lastRevision];
   const tx = execution.transaction;
   const forked = execution.forkedFrom
-    ? fact('Forked from', `<a href="/executions/${encodeURIComponent(execution.forkedFrom.executionId)}">${escapeHtml(execution.forkedFrom.executionId)}</a> at revision ${execution.forkedFrom.revision}`)
+    ? ` · forked from <a id="forked-from" href="/executions/${encodeURIComponent(execution.forkedFrom.executionId)}">${escapeHtml(execution.forkedFrom.executionId)}</a> at revision ${execution.forkedFrom.revision}`
     : '';
   const verified = report.verified
     ? '<span class="badge verified" id="verified" title="Every event decodes, folds and obeys the engine\'s rules">✓ verified</span>'
     : '<span class="badge unverified" id="verified" title="See the verdict below">✗ not verified</span>';
   const definitionNote = view.definition ? '' : ' <span class="mono" title="Pass --definitions to check it and draw the whole saga">(definition not loaded)</span>';
+  const when = (iso: string | undefined): string => escapeHtml(iso ? preciseTime(iso) : '?');
   const body = [
     '<section id="execution-head">',
     '<div class="eyebrow">Saga execution</div>',
     `<h1><span id="title">${escapeHtml(report.title)}</span> <span class="badge ${escapeHtml(execution.status)}" id="status">${escapeHtml(report.statusLabel)}</span> ${verified}</h1>`,
-    '<dl class="facts">',
-    fact('Execution', `<span class="mono">${escapeHtml(id)}</span>`),
-    fact('Started by', escapeHtml(execution.user ?? '(no user recorded)'), 'started-by'),
-    fact('Started', escapeHtml(execution.startedAt ? preciseTime(execution.startedAt) : '?')),
-    fact('Last event', `${escapeHtml(execution.updatedAt ? preciseTime(execution.updatedAt) : '?')} <span class="mono">#${view.lastRevision} ${escapeHtml(last?.type ?? '')}</span>`),
-    fact('Transaction', escapeHtml(tx.status), 'transaction'),
-    fact('Service', escapeHtml(execution.service)),
-    fact('Definition', `${escapeHtml(report.title)}${definitionNote}`),
-    forked,
-    '</dl>',
+    `<div class="subtitle" id="who">Execution <span class="mono">${escapeHtml(id)}</span>${definitionNote}</div>`,
+    '<div class="subtitle">',
+    `Started by <strong id="started-by">${escapeHtml(execution.user ?? '(no user recorded)')}</strong> at ${when(execution.startedAt)} · ` +
+      `service <strong>${escapeHtml(execution.service)}</strong> · transaction <strong id="transaction">${escapeHtml(tx.status)}</strong> · ` +
+      `last event #${view.lastRevision} ${escapeHtml(last?.type ?? '')} at ${when(execution.updatedAt)}${forked}`,
+    '</div>',
     `<div class="head-actions"><a class="download" id="download-report" href="/executions/${encodeURIComponent(id)}/report.html" download>Download the report (saga report --html)</a>` +
       `<a href="/api/executions/${encodeURIComponent(id)}">JSON</a></div>`,
     '</section>',
@@ -84,6 +79,7 @@ export const renderExecutionPage = (info: ConsoleInfo, view: ExecutionView, repo
     '<div id="action-result" class="hidden" role="status"></div>',
     actionsSection(info),
     timersSection(view),
+    `<h2 class="as-of" id="as-of">At revision ${view.lastRevision}: the execution now</h2>`,
     `<div id="report">${report.sections}</div>`,
   ].join('\n');
   return renderPage(info, {

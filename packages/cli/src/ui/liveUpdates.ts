@@ -10,6 +10,8 @@ import { securityHeaders } from './uiSecurity.js';
 export interface LiveUpdates {
   /** Answers an SSE request until the page goes away. */
   serve(req: IncomingMessage, res: ServerResponse): Promise<void>;
+  /** Sends one event to every open page. */
+  broadcast(event: string, data: unknown): void;
   close(): void;
 }
 
@@ -36,8 +38,7 @@ export const liveUpdates = (store: EventStore, options: LiveUpdatesOptions = {})
     const executions = [...pending];
     pending = new Set();
     options.onChange?.(executions);
-    const message = `event: changed\ndata: ${JSON.stringify({ executions })}\n\n`;
-    for (const client of clients) client.write(message);
+    broadcast('changed', { executions });
   };
 
   const onEvents = (events: readonly GlobalEvent[]): void => {
@@ -54,7 +55,13 @@ export const liveUpdates = (store: EventStore, options: LiveUpdatesOptions = {})
         throw error;
       }));
 
+  const broadcast = (event: string, data: unknown): void => {
+    const message = `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
+    for (const client of clients) client.write(message);
+  };
+
   return {
+    broadcast,
     async serve(req, res) {
       await ensureSubscribed();
       res.writeHead(200, { ...securityHeaders, 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', connection: 'keep-alive' });

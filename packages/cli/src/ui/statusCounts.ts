@@ -38,7 +38,14 @@ export const countStatuses = async (store: EventStore, now: () => Date = () => n
   return { counts, total, asOf, tookMs: Math.round(performance.now() - started) };
 };
 
-export const statusCounter = (store: EventStore, options: { readonly minIntervalMs?: number; readonly spacing?: number } = {}): StatusCounter => {
+export interface StatusCounterOptions {
+  readonly minIntervalMs?: number;
+  readonly spacing?: number;
+  /** Called with the counts of each walk after the first (live pages show them). */
+  readonly onUpdate?: (counts: StatusCounts) => void;
+}
+
+export const statusCounter = (store: EventStore, options: StatusCounterOptions = {}): StatusCounter => {
   const minIntervalMs = options.minIntervalMs ?? 1_000;
   const spacing = options.spacing ?? 10;
   let latest: Promise<StatusCounts> | undefined;
@@ -66,7 +73,15 @@ export const statusCounter = (store: EventStore, options: { readonly minInterval
           if (closed || !stale) return;
           const next = count();
           // The old counts stay current until the new walk is done.
-          void next.then(() => (latest = next), () => undefined);
+          void next.then(
+            (counts) => {
+              latest = next;
+              options.onUpdate?.(counts);
+              // Changes that came during the walk are counted by the next one.
+              if (stale) schedule();
+            },
+            () => undefined,
+          );
         }, Math.max(minIntervalMs, last.tookMs * spacing));
         timer.unref();
       })

@@ -66,7 +66,8 @@ const asHttpError = (error: unknown): HttpError | undefined => {
 export const startUiServer = async (options: UiServerOptions): Promise<UiServer> => {
   if (!isLoopback(options.host) && options.token === undefined) throw new UnprotectedConsoleError(options.host);
   const info: ConsoleInfo = { storeLabel: options.storeLabel, allowActions: options.allowActions, operator: options.operator };
-  const counter = statusCounter(options.store);
+  // Each page hears of new counts when a walk of the index finishes, not when it asks.
+  const counter = statusCounter(options.store, { onUpdate: (counts) => live.broadcast('counts', counts) });
   const live = liveUpdates(options.store, { ...(options.pollMs !== undefined ? { pollMs: options.pollMs } : {}), logger: options.logger, onChange: () => counter.invalidate() });
   const ctx: RouteContext = {
     store: options.store,

@@ -65,6 +65,9 @@ dialog h2{margin-top:0}
 dialog pre{max-height:320px;overflow:auto;background:var(--wash);border:1px solid var(--rule);border-radius:6px;padding:8px}
 dialog .buttons{display:flex;gap:10px;justify-content:flex-end;margin-top:12px}
 .timers ul{margin:4px 0 0;padding-left:20px}
+h2.as-of{margin-top:22px}
+#execution-head .subtitle{margin-top:2px}
+#execution-head .subtitle strong{color:var(--ink)}
 #report.stale{opacity:.55}
 .revision-note{font-size:13px}
 .hidden{display:none}

@@ -35,7 +35,11 @@ export const postJson = async <T>(url: string, body: unknown): Promise<T> => {
 };
 
 /** Calls `onChanged` with the executions that changed; `onState` says whether the feed is connected. */
-export const followChanges = (onChanged: (executionIds: readonly string[]) => void, onState: (connected: boolean) => void): EventSource => {
+export const followChanges = (
+  onChanged: (executionIds: readonly string[]) => void,
+  onState: (connected: boolean) => void,
+  onCounts?: (counts: unknown) => void,
+): EventSource => {
   const source = new EventSource('/api/live');
   source.addEventListener('ready', () => onState(true));
   source.addEventListener('error', () => onState(false));
@@ -43,5 +47,6 @@ export const followChanges = (onChanged: (executionIds: readonly string[]) => vo
     const data = JSON.parse((event as MessageEvent<string>).data) as { executions?: string[] };
     onChanged(data.executions ?? []);
   });
+  if (onCounts) source.addEventListener('counts', (event) => onCounts(JSON.parse((event as MessageEvent<string>).data)));
   return source;
 };

@@ -55,6 +55,8 @@ const label = (view: View): void => {
   strong.textContent = String(view.revision);
   const when = view.revision === view.lastRevision ? 'the execution now' : `as it was after ${view.type ?? '?'} at ${shortTime(view.recordedAt)} (${view.statusLabel})`;
   output.replaceChildren('revision ', strong, ` of ${view.lastRevision}: ${when}`);
+  const heading = document.getElementById('as-of');
+  if (heading) heading.textContent = view.revision === view.lastRevision ? `At revision ${view.revision}: the execution now` : `At revision ${view.revision}: as it was then`;
 };
 
 /** Shows the execution as it was after `revision`; a slower answer to an older request is dropped. */

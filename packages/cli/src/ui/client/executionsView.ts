@@ -109,8 +109,7 @@ const loadPage = async (changed: ReadonlySet<string> = new Set()): Promise<void>
   document.body.dataset.loaded = String(ticket);
 };
 
-const loadCounts = async (): Promise<void> => {
-  const { counts, total } = await getJson<Counts>('/api/counts');
+const showCounts = ({ counts, total }: Counts): void => {
   const badges = Object.entries(counts)
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([status, count]) =>
@@ -118,6 +117,8 @@ const loadCounts = async (): Promise<void> => {
     );
   byId('counts').replaceChildren(...badges, el('span', { class: 'total' }, `${total.toLocaleString('en-US')} in the store`));
 };
+
+const loadCounts = async (): Promise<void> => showCounts(await getJson<Counts>('/api/counts'));
 
 const start = (): void => {
   fillForm();
@@ -150,12 +151,12 @@ const start = (): void => {
         return;
       }
       loadPage(new Set(ids)).catch(showError);
-      loadCounts().catch(showError);
     },
     (connected) => {
       live.className = `live ${connected ? 'on' : 'off'}`;
       live.textContent = connected ? 'live' : 'reconnecting…';
     },
+    (counts) => showCounts(counts as Counts),
   );
 };
 

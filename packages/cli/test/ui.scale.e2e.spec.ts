@@ -1,0 +1,119 @@
+/**
+ * The console on a large SQLite store: N executions (default 2,000; SAGA_TEST_UI_SCALE=100000 for the
+ * figure the README quotes) written through the port as the bench's scale workload writes them (each
+ * a recorded history under a new id, one append with its index entry), then the first page of the
+ * table, the next page and the counts asked of `saga ui`. Prints how long each took; asserts what
+ * they hold, never how fast (timings on a shared machine decide nothing).
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decodeHistory, executionStream, fold, indexEntryOf, InMemoryBroker, InMemoryEventStore, SagaManager, type ExecutionIndexEntry, type JsonObject, type RecordedEvent } from '@saga/core';
+import { SqliteEventStore } from '@saga/sqlite';
+import { createOrder, startParticipants } from './fixtures/orderSaga.mjs';
+import { startConsole, type RunningConsole } from './consoleProcess.js';
+
+const total = Number(process.env.SAGA_TEST_UI_SCALE ?? 2_000);
+const pageSize = 50;
+
+interface Template {
+  readonly id: string;
+  readonly events: readonly RecordedEvent[];
+  readonly entry: ExecutionIndexEntry;
+}
+
+/** One finished, one compensated and one paused order, recorded on the in-memory store. */
+const recordTemplates = async (): Promise<Template[]> => {
+  const store = new InMemoryEventStore();
+  const broker = new InMemoryBroker();
+  const manager = new SagaManager({ store, broker, service: 'order' });
+  await manager.setup();
+  const participants = await startParticipants(broker);
+  const silent = new SagaManager({ store, broker: new InMemoryBroker(), service: 'order' });
+  await silent.setup();
+  try {
+    const ids = [
+      (await manager.run({ definition: createOrder, context: { orderId: 'o-1', sku: 'A1', amount: 42, express: true }, user: 'alice' })).id,
+      (await manager.run({ definition: createOrder, context: { orderId: 'o-2', sku: 'B7', amount: 5000 }, user: 'bob', raiseOnError: false })).id,
+      (await silent.run({ definition: createOrder, context: { orderId: 'o-3', sku: 'C3', amount: 10 }, pauseOnDisk: true })).id,
+    ];
+    return await Promise.all(
+      ids.map(async (id) => {
+        const events = await store.read(executionStream(id));
+        return { id, events, entry: indexEntryOf(fold(decodeHistory(events))) };
+      }),
+    );
+  } finally {
+    await participants.destroy();
+    await silent.destroy();
+    await manager.destroy();
+  }
+};
+
+const replaceId = <T>(value: T, from: string, to: string): T => JSON.parse(JSON.stringify(value).replaceAll(from, to)) as T;
+const idOf = (n: number): string => `00000000-0000-4000-8000-${n.toString(16).padStart(12, '0')}`;
+
+let dir: string;
+let ui: RunningConsole;
+let newest: string;
+const timings: string[] = [];
+
+const timed = async <T>(what: string, work: () => Promise<T>): Promise<T> => {
+  const started = performance.now();
+  const result = await work();
+  timings.push(`${what}: ${(performance.now() - started).toFixed(1)} ms`);
+  return result;
+};
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'saga-ui-scale-'));
+  const file = join(dir, 'saga.db');
+  const templates = await recordTemplates();
+  const store = new SqliteEventStore({ filename: file });
+  await store.setup();
+  const base = Date.parse('2026-11-01T00:00:00Z');
+  const seeding = performance.now();
+  try {
+    for (let n = 0; n < total; n += 1) {
+      // 90% finished, 8% compensated, 2% paused: a month of orders, one every few seconds.
+      const template = templates[n % 50 === 0 ? 2 : n % 12 === 0 ? 1 : 0] as Template;
+      const id = idOf(n);
+      const startedAt = new Date(base + n * 2_000).toISOString();
+      const events = template.events.map((e) => ({ type: e.type, data: replaceId<JsonObject>(e.data, template.id, id), metadata: replaceId<JsonObject>(e.metadata, template.id, id) }));
+      await store.append(executionStream(id), events, 'no_stream', { index: { ...template.entry, executionId: id, startedAt, updatedAt: startedAt } });
+    }
+  } finally {
+    await store.destroy();
+  }
+  timings.push(`seeding ${total.toLocaleString('en-US')} executions through the port: ${((performance.now() - seeding) / 1000).toFixed(1)} s`);
+  newest = idOf(total - 1);
+  ui = await startConsole([], { SAGA_STORE_URL: `sqlite:${file}` });
+}, 1_800_000);
+
+afterAll(async () => {
+  await ui?.stop();
+  rmSync(dir, { recursive: true, force: true });
+  console.log(`saga ui on ${total.toLocaleString('en-US')} executions (SQLite):\n  ${timings.join('\n  ')}`);
+});
+
+describe(`saga ui on ${total.toLocaleString('en-US')} stored executions`, () => {
+  it('serves the first page of the table newest first, then the next one, then the counts', async () => {
+    // The first request of a fresh process warms nothing up on purpose: it is what an operator waits for.
+    const first = await timed('first page (cold)', async () => (await fetch(`${ui.origin}/api/executions?limit=${pageSize}`)).json() as Promise<{ executions: { executionId: string }[]; nextCursor?: string }>);
+    expect(first.executions).toHaveLength(pageSize);
+    expect(first.executions[0]?.executionId).toBe(newest);
+    expect(first.nextCursor).toBeDefined();
+    const again = await timed('first page (warm)', async () => (await fetch(`${ui.origin}/api/executions?limit=${pageSize}`)).json() as Promise<{ executions: unknown[] }>);
+    expect(again.executions).toHaveLength(pageSize);
+    const filtered = await timed('first page, status paused', async () => (await fetch(`${ui.origin}/api/executions?limit=${pageSize}&status=paused`)).json() as Promise<{ executions: { status: string }[] }>);
+    expect(filtered.executions.every((e) => e.status === 'paused')).toBe(true);
+    const next = await timed('second page', async () => (await fetch(`${ui.origin}/api/executions?limit=${pageSize}&after=${encodeURIComponent(first.nextCursor ?? '')}`)).json() as Promise<{ executions: { executionId: string }[] }>);
+    expect(next.executions[0]?.executionId).toBe(idOf(total - 1 - pageSize));
+    const html = await timed('the table page (HTML)', async () => (await fetch(ui.origin)).text());
+    expect(html).toContain('id="executions"');
+    const counts = await timed('counts by status (walks the index)', async () => (await fetch(`${ui.origin}/api/counts`)).json() as Promise<{ total: number; counts: Record<string, number> }>);
+    expect(counts.total).toBe(total);
+    expect(Object.values(counts.counts).reduce((a, b) => a + b, 0)).toBe(total);
+  }, 120_000);
+});
