@@ -149,6 +149,11 @@ class FakeGroup {
     for (const { partition, offset, metadata } of offsets) this.committed.set(`${topic}:${partition}`, { offset: BigInt(offset), metadata: metadata ?? null });
   }
 
+  /** What a member joining (or a topic changing) does: every member must rejoin. */
+  rebalance(): void {
+    if (this.#pending === undefined && this.members.size > 0) this.#startRebalance();
+  }
+
   leave(memberId: string | undefined): void {
     if (memberId === undefined || !this.members.has(memberId)) return;
     this.#remove(memberId);
@@ -280,9 +285,22 @@ export class FakeKafkaCluster {
     this.#lostAcks.set(topic, count);
   }
 
-  /** Joining `group` fails with a non-retriable error (as a group authorisation failure does). */
-  refuseJoins(group: string): void {
-    this.#joinRefusals.set(group, new FakeKafkaError('KafkaJSProtocolError', 'GROUP_AUTHORIZATION_FAILED', 'Not authorized to access group', false));
+  /**
+   * Joining `group` fails: for good (as a group authorisation failure does), or with a retriable
+   * error (coordinator not available) that kafkajs retries, then restarts the consumer on.
+   */
+  refuseJoins(group: string, kind: 'for-good' | 'retriable' = 'for-good'): void {
+    this.#joinRefusals.set(
+      group,
+      kind === 'for-good'
+        ? new FakeKafkaError('KafkaJSProtocolError', 'GROUP_AUTHORIZATION_FAILED', 'Not authorized to access group', false)
+        : new FakeKafkaError('KafkaJSProtocolError', 'COORDINATOR_NOT_AVAILABLE', 'The coordinator is not available', true),
+    );
+  }
+
+  /** `group` rebalances now, as when a member joins: every member must rejoin. */
+  rebalance(group: string): void {
+    this.#groups.get(group)?.rebalance();
   }
 
   records(topic: string): Array<{ partition: number } & KafkaMessage> {
