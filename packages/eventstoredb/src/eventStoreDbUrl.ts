@@ -3,7 +3,10 @@ import { EventStoreDbEventStore, type EventStoreDbEventStoreOptions } from './ev
 import { invalidConnectionString } from './connectionString.js';
 
 /** Parameters the store reads from the URL; every other one is the client's and is passed on verbatim. */
-const storeParameters = ['namespace', 'listTimeoutMs'];
+const storeParameters = ['namespace', 'listTimeoutMs', 'deadlineMs', 'maxConcurrentCalls'];
+
+/** The store's whole-number parameters (their ranges are checked by the store). */
+const numberParameters = ['listTimeoutMs', 'deadlineMs', 'maxConcurrentCalls'] as const;
 
 /** The store options a URL stands for. Exported for tests; users call `eventStoreDbEventStoreFromUrl`. */
 export const parseEventStoreDbUrl = (url: string): EventStoreDbEventStoreOptions => {
@@ -16,10 +19,13 @@ export const parseEventStoreDbUrl = (url: string): EventStoreDbEventStoreOptions
     if (storeParameters.includes(key)) own.set(key, decodeURIComponent(value));
     else kept.push(pair);
   }
-  const listTimeoutText = own.get('listTimeoutMs');
-  const listTimeoutMs = listTimeoutText === undefined ? undefined : Number(listTimeoutText);
-  if (listTimeoutMs !== undefined && (!Number.isSafeInteger(listTimeoutMs) || listTimeoutMs < 1)) {
-    throw invalidConnectionString(url, `listTimeoutMs must be a whole number ≥ 1, got '${listTimeoutText ?? ''}'`);
+  const numbers: Partial<Record<(typeof numberParameters)[number], number>> = {};
+  for (const name of numberParameters) {
+    const text = own.get(name);
+    if (text === undefined) continue;
+    const value = Number(text);
+    if (!Number.isSafeInteger(value) || value < 1) throw invalidConnectionString(url, `${name} must be a whole number ≥ 1, got '${text}'`);
+    numbers[name] = value;
   }
   const namespace = own.get('namespace');
   if (namespace !== undefined && namespace.startsWith('$')) {
@@ -28,14 +34,14 @@ export const parseEventStoreDbUrl = (url: string): EventStoreDbEventStoreOptions
   return {
     connectionString: kept.length === 0 ? base : `${base}?${kept.join('&')}`,
     ...(namespace === undefined ? {} : { namespace }),
-    ...(listTimeoutMs === undefined ? {} : { listTimeoutMs }),
+    ...numbers,
   };
 };
 
 /**
  * A store for a URL such as `SAGA_STORE_URL`: `esdb://host:2113?tls=false`,
  * `esdb+discover://cluster.example:2113`, or the same with `kurrentdb://` / `kurrent://`; with the
- * store's own `namespace` and `listTimeoutMs` parameters and any of the client's (tls, tlsCAFile,
+ * store's own `namespace`, `listTimeoutMs`, `deadlineMs` and `maxConcurrentCalls` parameters and any of the client's (tls, tlsCAFile,
  * nodePreference, defaultDeadline, …).
  */
 export const eventStoreDbEventStoreFromUrl = (url: string): EventStoreDbEventStore => new EventStoreDbEventStore(parseEventStoreDbUrl(url));

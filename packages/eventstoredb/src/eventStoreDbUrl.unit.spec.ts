@@ -48,12 +48,19 @@ describe('EventStoreDB / KurrentDB URLs', () => {
     expect(() => normalizeConnectionString(url)).not.toThrow(/s3cr3t/);
   });
 
-  it('takes namespace and listTimeoutMs for the store and passes every other parameter on verbatim', () => {
+  it('takes namespace, listTimeoutMs, deadlineMs and maxConcurrentCalls for the store and passes every other parameter on verbatim', () => {
     expect(parseEventStoreDbUrl('esdb://localhost:2113?tls=false&namespace=orders.&tlsCAFile=%2Fetc%2Fca.pem&listTimeoutMs=5000')).toEqual({
       connectionString: 'esdb://localhost:2113?tls=false&tlsCAFile=%2Fetc%2Fca.pem',
       namespace: 'orders.',
       listTimeoutMs: 5000,
     });
+    expect(parseEventStoreDbUrl('esdb://localhost:2113?deadlineMs=2000&maxConcurrentCalls=32&tls=false')).toEqual({
+      connectionString: 'esdb://localhost:2113?tls=false',
+      deadlineMs: 2000,
+      maxConcurrentCalls: 32,
+    });
+    expect(() => parseEventStoreDbUrl('esdb://localhost:2113?maxConcurrentCalls=100')).not.toThrow(); // the store checks the range:
+    expect(() => createEventStore('esdb://localhost:2113?maxConcurrentCalls=100')).toThrow(/maxConcurrentCalls must be a whole number from 1 to 90, got 100/);
     expect(parseEventStoreDbUrl('esdb://localhost:2113')).toEqual({ connectionString: 'esdb://localhost:2113' });
     expect(() => parseEventStoreDbUrl('esdb://localhost:2113?listTimeoutMs=soon')).toThrow(/listTimeoutMs must be a whole number/);
     expect(() => parseEventStoreDbUrl('esdb://localhost:2113?namespace=$system')).toThrow(/must not start with '\$'/);
