@@ -7,9 +7,19 @@
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { GenericContainer, Wait } from 'testcontainers';
+import type { StartedTestContainer } from 'testcontainers';
 import { testServer, type TestServer } from '@saga/testing';
 
-export const kafkaTestServer = async (): Promise<TestServer> => {
+/** The image the real-server tests run on (KRaft, one node). */
+export const kafkaImage = 'apache/kafka:4.0.0';
+
+export interface KafkaTestServer extends TestServer {
+  /** Restarts the broker, same port (only when the container is ours, not a server named by the variable). */
+  readonly restart: (() => Promise<void>) | undefined;
+}
+
+export const kafkaTestServer = async (): Promise<KafkaTestServer> => {
+  let started: StartedTestContainer | undefined;
   const server = await testServer({
     name: 'Kafka',
     variable: 'SAGA_TEST_KAFKA_BROKERS',
@@ -18,7 +28,7 @@ export const kafkaTestServer = async (): Promise<TestServer> => {
       // Kafka tells clients where to reconnect (the advertised listener), so the host port must be
       // known before the container starts: pick a free one and bind it.
       const port = await freePort();
-      const container = await new GenericContainer('apache/kafka:3.8.0')
+      const container = await new GenericContainer(kafkaImage)
         .withExposedPorts({ container: 9092, host: port })
         .withEnvironment({
           KAFKA_NODE_ID: '1',
@@ -36,11 +46,14 @@ export const kafkaTestServer = async (): Promise<TestServer> => {
         .withWaitStrategy(Wait.forLogMessage(/Kafka Server started/))
         .withStartupTimeout(120_000)
         .start();
+      started = container;
       return { url: `kafka://${host}:${port}`, stop: () => container.stop() };
     },
   });
+  const restart = started === undefined ? undefined : async (): Promise<void> => void (await started?.restart());
   // The variable may list brokers without the scheme.
-  return server.url === undefined || server.url.startsWith('kafka://') ? server : { ...server, url: `kafka://${server.url}` };
+  const url = server.url === undefined || server.url.startsWith('kafka://') ? server.url : `kafka://${server.url}`;
+  return { url, skip: server.skip, source: server.source, stop: () => server.stop(), restart };
 };
 
 const freePort = (): Promise<number> =>
