@@ -4,14 +4,15 @@
  * them, hands orders to the managers, kills and restarts a manager, and stops everything.
  *
  * Children run from `dist/*.js` with plain node, or, when that is not built, from `src/*.ts` through
- * tsx's loader (`node --import tsx`), so the tests need no build. A child never outlives its parent:
- * it exits when the IPC channel closes, and the parent kills what is left when it exits.
+ * tsx's loader (`node --import tsx`), so the tests need no build. Each is a `TestChildProcess`
+ * (@saga/testing): it announces its own pid, a kill is checked to have reached that pid and left
+ * nothing of its process group, and a child never outlives its parent (it exits when the IPC
+ * channel closes, and the parent kills what is left when it exits).
  */
-import { fork, type ChildProcess } from 'node:child_process';
-import { createWriteStream, existsSync, mkdirSync, readdirSync, statSync, type WriteStream } from 'node:fs';
-import { createRequire } from 'node:module';
+import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
+import { TestChildProcess, type ChildMessage as AnyChildMessage } from '@saga/testing/child';
 import { configToEnv, participantKinds, type RunConfig } from './config.js';
 import type { Order } from './orders.js';
 import type { ChildMessage, ParentMessage } from './processProtocol.js';
@@ -32,10 +33,9 @@ export interface Exit {
 interface Child {
   readonly name: string;
   readonly generation: number;
-  readonly process: ChildProcess;
+  readonly process: TestChildProcess;
   readonly ready: Promise<void>;
   readonly exited: Promise<Exit>;
-  readonly tail: string[];
   exit?: Exit;
   killed?: boolean;
   isReady?: boolean;
@@ -67,17 +67,17 @@ export interface EngineNotes {
  * src/ (tests, tsx), dist/ if it is built and not older than any source (children start in a
  * fraction of the time, which matters for a restart), else src/ through tsx's loader.
  */
-const scripts = ((): { readonly dir: string; readonly extension: string; readonly execArgv: string[] } => {
+const scripts = ((): { readonly dir: string; readonly extension: string } => {
   const here = fileURLToPath(new URL('.', import.meta.url));
-  if (!import.meta.url.endsWith('.ts')) return { dir: here, extension: '.js', execArgv: [] };
+  if (!import.meta.url.endsWith('.ts')) return { dir: here, extension: '.js' };
   const dist = join(here, '..', 'dist');
   const sources = readdirSync(here).filter((f) => f.endsWith('.ts') && !f.endsWith('.spec.ts'));
   const built = (f: string): boolean => {
     const js = join(dist, f.replace(/\.ts$/, '.js'));
     return existsSync(js) && statSync(js).mtimeMs >= statSync(join(here, f)).mtimeMs;
   };
-  if (sources.every(built)) return { dir: dist, extension: '.js', execArgv: [] };
-  return { dir: here, extension: '.ts', execArgv: ['--import', pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href] };
+  if (sources.every(built)) return { dir: dist, extension: '.js' };
+  return { dir: here, extension: '.ts' }; // TestChildProcess runs it as node --import tsx
 })();
 
 export class Cluster {
@@ -87,17 +87,12 @@ export class Cluster {
   readonly notes: EngineNotes = { ignoredReplies: 0, ignoredTimers: 0, recoveries: [] };
   readonly #children = new Map<string, Child>();
   readonly #logDir: string | undefined;
-  readonly #logs: WriteStream[] = [];
-  readonly #killAll = (): void => {
-    for (const child of this.#children.values()) if (child.exit === undefined) child.process.kill('SIGKILL');
-  };
 
   constructor(options: ClusterOptions) {
     this.config = options.config;
     this.managerNames = Array.from({ length: options.managers ?? 2 }, (_, i) => `manager-${i + 1}`);
     this.#logDir = options.logDir;
     if (this.#logDir) mkdirSync(this.#logDir, { recursive: true });
-    process.on('exit', this.#killAll);
   }
 
   /** Participants first (their queues must exist before requests are sent), then the managers. */
@@ -138,12 +133,14 @@ export class Cluster {
     return child !== undefined && child.isReady === true && child.exit === undefined && child.killed !== true;
   }
 
-  /** SIGKILL: no cleanup, no flush, connections dropped mid-conversation. Resolves on exit. */
+  /**
+   * SIGKILL: no cleanup, no flush, connections dropped mid-conversation. Resolves once the process
+   * is reaped, checked to be the pid that ran the engine (it announced itself) and gone.
+   */
   async kill(name: string): Promise<Exit> {
     const child = this.#child(name);
     child.killed = true;
-    child.process.kill('SIGKILL');
-    return child.exited;
+    return child.process.kill();
   }
 
   /** A new process in place of a dead one (same name, same configuration). Resolves once it is ready. */
@@ -165,7 +162,7 @@ export class Cluster {
 
   /** The last lines a process wrote (for failure messages). */
   tail(name: string, lines = 20): string {
-    return this.#child(name).tail.slice(-lines).join('\n');
+    return this.#child(name).process.tail(lines);
   }
 
   /** Processes that exited although nobody killed or stopped them. */
@@ -181,10 +178,8 @@ export class Cluster {
       for (const child of group) this.#send(child.name, { type: 'stop' });
       await Promise.race([Promise.all(group.map((c) => c.exited)), new Promise((resolve) => setTimeout(resolve, timeoutMs).unref())]);
     }
-    this.#killAll();
-    await Promise.all(live.map((c) => c.exited));
-    process.off('exit', this.#killAll);
-    await Promise.all(this.#logs.map((log) => new Promise((resolve) => log.end(resolve))));
+    // What did not stop in time is killed, with whatever it started; every pid is reaped.
+    await Promise.all(live.map((c) => c.process.stop(0)));
   }
 
   #child(name: string): Child {
@@ -195,60 +190,35 @@ export class Cluster {
 
   #send(name: string, message: ParentMessage): void {
     const child = this.#child(name);
-    if (child.exit === undefined && child.process.connected) child.process.send(message);
+    if (child.exit === undefined) child.process.send(message as unknown as AnyChildMessage);
   }
 
   #spawn(name: string, script: 'managerProcess' | 'participantProcess', args: string[], generation = 1): Child {
-    const child = fork(join(scripts.dir, `${script}${scripts.extension}`), args, {
-      execArgv: scripts.execArgv,
-      env: { ...process.env, ...configToEnv(this.config), SAGA_LOG_LEVEL: process.env.SAGA_LOG_LEVEL ?? 'warn' },
-      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    const child = TestChildProcess.start({
+      script: join(scripts.dir, `${script}${scripts.extension}`),
+      args,
+      name: `${name} #${generation}`,
+      env: { ...configToEnv(this.config), SAGA_LOG_LEVEL: process.env.SAGA_LOG_LEVEL ?? 'warn' },
+      readyTimeoutMs: 60_000,
+      ...(this.#logDir ? { logFile: join(this.#logDir, `${name}.log`) } : {}),
     });
-    const tail: string[] = [];
-    const log = this.#logDir ? createWriteStream(join(this.#logDir, `${name}.log`), { flags: 'a' }) : undefined;
-    if (log) this.#logs.push(log);
-    log?.write(`--- ${name} #${generation} pid ${child.pid} at ${new Date().toISOString()}\n`);
-    for (const stream of [child.stdout, child.stderr]) {
-      let partial = '';
-      stream?.on('data', (chunk: Buffer) => {
-        log?.write(chunk);
-        const lines = (partial + chunk.toString('utf8')).split('\n');
-        partial = lines.pop() ?? '';
-        tail.push(...lines.filter((l) => l.trim() !== ''));
-        if (tail.length > 200) tail.splice(0, tail.length - 200);
-      });
-    }
-    let markReady: () => void = () => undefined;
-    let failReady: (error: Error) => void = () => undefined;
-    const ready = new Promise<void>((resolve, reject) => {
-      markReady = resolve;
-      failReady = reject;
-    });
-    const timer = setTimeout(() => failReady(new Error(`${name} was not ready within 60 s:\n${tail.slice(-20).join('\n')}`)), 60_000);
-    timer.unref();
     const record: Child = {
       name,
       generation,
       process: child,
-      ready,
-      tail,
-      exited: new Promise<Exit>((resolve) =>
-        child.on('exit', (code, signal) => {
-          record.exit = { code, signal };
-          log?.write(`--- ${name} #${generation} exited (code ${code}, signal ${signal})\n`);
-          clearTimeout(timer);
-          failReady(new Error(`${name} exited (code ${code}, signal ${signal}) before it was ready:\n${tail.slice(-20).join('\n')}`));
-          resolve(record.exit);
-        }),
-      ),
+      // Also checks that the pid that announced itself is the pid started (no wrapper in between).
+      ready: child.ready().then((message) => {
+        record.isReady = true;
+        const ready = message as unknown as Extract<ChildMessage, { type: 'ready' }>;
+        record.timing = { loadMs: ready.loadMs, setupMs: ready.setupMs };
+      }),
+      exited: child.exited.then((exit) => (record.exit = exit)),
     };
-    child.on('message', (message: ChildMessage) => {
+    record.ready.catch(() => undefined); // awaited by whoever started it; a child that died is also seen in `crashed()`
+    child.onMessage((raw) => {
+      const message = raw as unknown as ChildMessage;
       switch (message.type) {
         case 'ready':
-          record.isReady = true;
-          record.timing = { loadMs: message.loadMs, setupMs: message.setupMs };
-          clearTimeout(timer);
-          markReady();
           return;
         case 'started': {
           const start = this.starts.get(message.orderId);

@@ -1,14 +1,15 @@
 /**
  * `pnpm --filter @saga/example-distributed start`, as a user runs it (from the sources, through
- * tsx, so no build is needed): five processes on RabbitMQ and PostgreSQL, a few orders, one line per
- * order, and nothing left behind. Needs SAGA_TEST_POSTGRES_URL and SAGA_TEST_AMQP_URL.
+ * tsx's loader, so no build is needed): five processes on RabbitMQ and PostgreSQL, a few orders, one
+ * line per order, and nothing left behind. Needs SAGA_TEST_POSTGRES_URL and SAGA_TEST_AMQP_URL.
+ * The demo runs as a `TestChildProcess` (`node --import tsx src/run.ts`, in its own process group):
+ * on a failure or a timeout, teardown ends it and the five processes it started.
  */
-import { execFile } from 'node:child_process';
-import { createRequire } from 'node:module';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import pg from 'pg';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
+import { TestChildProcess, stopChildProcesses } from '@saga/testing';
 
 const postgresUrl = process.env.SAGA_TEST_POSTGRES_URL;
 const amqpUrl = process.env.SAGA_TEST_AMQP_URL;
@@ -17,15 +18,21 @@ const skipped = missing.length > 0 ? `distributed demo skipped: set ${missing.jo
 if (skipped) console.warn(skipped);
 
 const packageDir = fileURLToPath(new URL('..', import.meta.url));
-const tsx = createRequire(import.meta.url).resolve('tsx/cli');
 
 (skipped ? describe.skip : describe)(skipped ?? 'the distributed demo (src/run.ts)', () => {
+  afterEach(() => stopChildProcesses());
+
   it('runs the orders over five processes, prints each outcome, and removes its schema', { timeout: 120_000 }, async () => {
-    const { stdout } = await promisify(execFile)(process.execPath, [tsx, 'src/run.ts', '--orders', '10', '--crash'], {
+    const demo = TestChildProcess.start({
+      script: join(packageDir, 'src', 'run.ts'),
+      args: ['--orders', '10', '--crash'],
       cwd: packageDir,
-      env: { ...process.env, DISTRIBUTED_BROKER_URL: amqpUrl, DISTRIBUTED_POSTGRES_URL: postgresUrl },
-      timeout: 110_000,
+      name: 'the distributed demo',
+      env: { DISTRIBUTED_BROKER_URL: amqpUrl, DISTRIBUTED_POSTGRES_URL: postgresUrl },
     });
+    const exit = await demo.waitForExit({ point: 'the end of the demo', timeoutMs: 110_000 });
+    expect(exit, demo.tail()).toEqual({ code: 0, signal: null });
+    const stdout = demo.tail(200); // the demo's whole output for 10 orders (stdout and stderr)
     expect(stdout).toContain('Started 3 participants and 2 managers');
     expect(stdout).toMatch(/order-0001 .* FINISHED, committed/);
     expect(stdout).toMatch(/order-0005 .* ERRORED: Step 2 got a 400 reply: card declined/);
