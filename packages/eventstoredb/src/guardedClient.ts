@@ -66,6 +66,8 @@ const guardedCall = async <T>(guard: CallGuard, what: string, operation: (remain
     });
   } finally {
     clearTimeout(timer);
+    // Given back at the deadline too: a batch append holds no stream of its own (it shares the
+    // client's one batch stream), and a classic append got the same deadline from the client.
     release?.();
   }
 };
