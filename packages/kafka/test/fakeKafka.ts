@@ -99,6 +99,8 @@ class FakeGroup {
   readonly members = new Map<string, Member>();
   readonly assignments = new Map<string, Record<string, number[]>>();
   generation = 0;
+  /** Offset commits taken. */
+  commits = 0;
   /** Members still expected to rejoin, while a rebalance is pending. */
   #pending: Set<string> | undefined;
   readonly #joiners = new Map<string, Joiner>();
@@ -146,6 +148,7 @@ class FakeGroup {
     // Kafka takes commits of the current generation while a rebalance is pending (PreparingRebalance).
     if (generation !== this.generation) throw protocolError('ILLEGAL_GENERATION', false);
     member.lastSeen = Date.now();
+    this.commits += 1;
     for (const { partition, offset, metadata } of offsets) this.committed.set(`${topic}:${partition}`, { offset: BigInt(offset), metadata: metadata ?? null });
   }
 
@@ -317,7 +320,7 @@ export class FakeKafkaCluster {
     return {
       topics: Object.fromEntries([...this.#topics].map(([name, partitions]) => [name, partitions.map((p) => p.length)])),
       groups: Object.fromEntries(
-        [...this.#groups].map(([name, g]) => [name, { generation: g.generation, rebalancing: g.rebalancing, members: [...g.assignments], committed: [...g.committed].map(([k, v]) => `${k}@${v.offset}`) }]),
+        [...this.#groups].map(([name, g]) => [name, { commits: g.commits, generation: g.generation, rebalancing: g.rebalancing, members: [...g.assignments], committed: [...g.committed].map(([k, v]) => `${k}@${v.offset}`) }]),
       ),
     };
   }
