@@ -151,9 +151,12 @@ engineScenarios('EventStoreDbEventStore', async () => new EventStoreDbEventStore
     feed.stop();
   }, 60_000);
 
-  it('soft delete: reads say nothing is there, an append that would continue at the old revisions is refused, listings leave it out', async () => {
+  it('soft delete: reads say nothing is there, an append that would continue at the old revisions is refused, listings leave it out, waiters go on', async () => {
     const namespace = `s${randomUUID().slice(0, 8)}.`;
     const store = await open({ namespace });
+    const feed = StoreFeed.of(store, { pollMs: 0, lingerMs: 1 });
+    const heard: string[] = [];
+    const waiters = await Promise.all(['saga-soft', 'saga-other'].map((s) => feed.subscribe(s, (events: readonly GlobalEvent[]) => heard.push(...events.map((e) => `${e.stream}@${e.revision}`)))));
     await store.append('saga-soft', [{ type: 'A', data: {} }, { type: 'B', data: {} }], 'no_stream');
     await rawClient().deleteStream(`${namespace}saga-soft`);
     expect(await store.read('saga-soft')).toEqual([]);
@@ -162,6 +165,11 @@ engineScenarios('EventStoreDbEventStore', async () => new EventStoreDbEventStore
     expect(isDeletedStreamError(error)).toBe(true);
     expect(error).toMatchObject({ deletion: 'soft-deleted', firstRevision: 2 });
     await expect(store.read('saga-soft')).rejects.toSatisfy(isDeletedStreamError);
+    await store.append('saga-other', [{ type: 'A', data: {} }], 'no_stream');
+    await waitFor(() => heard.includes('saga-other@0'), { timeoutMs: 10_000, message: 'the other waiter to hear its stream' });
+    expect(store.subscribed).toBe(true);
+    for (const stop of waiters) stop();
+    feed.stop();
   });
 
   it('tombstone: read and append refused at once, readAll without the tombstone, listings and the one subscription unaffected', async () => {

@@ -7,7 +7,7 @@
  * in `eventStoreDbEventStore.int.spec.ts`.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { isConcurrencyConflictError, isSagaError, type NewEvent } from '@saga/core';
+import { StoreFeed, isConcurrencyConflictError, isSagaError, type NewEvent } from '@saga/core';
 import { waitFor } from '@saga/testing';
 import { FakeEventStoreDbClient } from '../test/fakeEventStoreDbClient.js';
 import { isAppendTooLargeError } from './appendTooLargeError.js';
@@ -184,13 +184,23 @@ describe('EventStoreDbEventStore against what a real server does (stand-in)', ()
       expect(await store.read('saga-soft', { fromRevision: 2 })).toHaveLength(1);
     });
 
-    it('refuses a tombstoned stream at once (read, append), skips the tombstone in readAll, and leaves it out of listings', async () => {
+    it('refuses a tombstoned stream at once (read, append), skips the tombstone in readAll, leaves it out of listings, and its waiter retries nothing', async () => {
       const fake = new FakeEventStoreDbClient();
       const store = open(fake);
       const head = await store.headPosition();
+      const feed = StoreFeed.of(store, { pollMs: 0, lingerMs: 1 });
+      const heard: string[] = [];
+      const waiters = await Promise.all(['saga-hard', 'saga-kept'].map((s) => feed.subscribe(s, (events) => heard.push(...events.map((e) => `${e.stream}@${e.revision}`)))));
       await store.append('saga-hard', [event()], 'no_stream');
-      await store.append('saga-kept', [event()], 'no_stream');
       await fake.tombstoneStream('saga-hard');
+      await store.append('saga-kept', [event()], 'no_stream');
+      // The waiter of the deleted stream got what was written before the delete, and nothing after it.
+      await waitFor(() => heard.includes('saga-kept@0'), { message: 'the other waiter to hear its stream' });
+      expect(heard).toEqual(['saga-hard@0', 'saga-kept@0']);
+      for (const stop of waiters) stop();
+      feed.stop();
+      // Nothing re-subscribed or re-read because of the delete.
+      expect(fake.calls.filter((c) => c === 'subscribeToAll')).toHaveLength(1);
       const readsBefore = fake.calls.filter((c) => c === 'readStream').length;
       await expect(store.read('saga-hard')).rejects.toSatisfy(isDeletedStreamError);
       expect(fake.calls.filter((c) => c === 'readStream').length - readsBefore).toBe(1); // never retried
