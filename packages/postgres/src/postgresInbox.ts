@@ -155,29 +155,28 @@ export class PostgresInbox implements ParticipantInbox<pg.PoolClient> {
     run: (client: pg.PoolClient) => Promise<InboxWork<T>>,
   ): Promise<{ record: JsonValue; duplicate: boolean }> {
     await this.setup();
-    const slotKey = [participant, slot, key];
     for (let claim = 1; ; claim += 1) {
       const client = await this.#pool.connect();
       let broken = false;
       try {
-        await client.query('BEGIN');
-        // Claim first: a concurrent duplicate blocks here on the primary key until this commits.
-        const claimed = await client.query(`INSERT INTO ${this.#table} (participant, slot, key, saga_id) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`, [
-          ...slotKey,
-          sagaId,
-        ]);
-        if (claimed.rowCount === 1) {
-          await client.query('SAVEPOINT saga_inbox_run');
+        // Statements go in threes and twos, one round trip each: a multi-statement query takes no
+        // parameters, so values are escaped by the driver's own escapeLiteral.
+        const [p, s, k, id] = [participant, slot, key, sagaId].map((value) => client.escapeLiteral(value));
+        const where = `participant = ${p} AND slot = ${s} AND key = ${k}`;
+        // Claim first: a concurrent duplicate blocks on the primary key until this one commits.
+        const opened = (await client.query(
+          `BEGIN; INSERT INTO ${this.#table} (participant, slot, key, saga_id) VALUES (${p}, ${s}, ${k}, ${id}) ON CONFLICT DO NOTHING; SAVEPOINT saga_inbox_run`,
+        )) as unknown as pg.QueryResult[];
+        if (opened[1]?.rowCount === 1) {
           const work = await run(client);
-          if (!work.keepEffects) await client.query('ROLLBACK TO SAVEPOINT saga_inbox_run');
-          await client.query(`UPDATE ${this.#table} SET record = $4 WHERE participant = $1 AND slot = $2 AND key = $3`, [...slotKey, JSON.stringify(work.value)]);
-          await client.query('COMMIT');
+          // A refusal keeps none of the run's work; the record is written either way, then committed.
+          const undo = work.keepEffects ? '' : 'ROLLBACK TO SAVEPOINT saga_inbox_run; ';
+          await client.query(`${undo}UPDATE ${this.#table} SET record = ${client.escapeLiteral(JSON.stringify(work.value))}::jsonb WHERE ${where}; COMMIT`);
           return { record: work.value as unknown as JsonValue, duplicate: false };
         }
-        await client.query('ROLLBACK');
         // Taken by a committed transaction (one still running would have made the INSERT wait).
-        const found = await client.query<{ record: JsonValue }>(`SELECT record FROM ${this.#table} WHERE participant = $1 AND slot = $2 AND key = $3`, slotKey);
-        const row = found.rows[0];
+        const found = (await client.query(`ROLLBACK; SELECT record FROM ${this.#table} WHERE ${where}`)) as unknown as pg.QueryResult<{ record: JsonValue }>[];
+        const row = found[1]?.rows[0];
         if (row !== undefined && row.record !== null) return { record: row.record, duplicate: true };
         if (claim >= maxClaims) {
           throw new SagaError(`PostgresInbox: the ${slot} record '${key}' of '${participant}' kept disappearing while being read (pruned meanwhile?); the delivery will be retried.`);

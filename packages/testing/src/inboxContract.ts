@@ -139,6 +139,17 @@ export const inboxContract = <Tx>(name: string, open: () => Promise<InboxFixture
         expect(await fixture.count('r1')).toBe(1);
       });
 
+      it('keeps ids and replies with quotes, backslashes and non-ASCII text exactly as given', async () => {
+        const odd = `r'1\\"; DROP TABLE x; -- ü 😀 \\u0041`;
+        const payload = { text: `it's a "quote" \\ back\\slash ü 😀`, nested: [`'`, '\\', { "k'ey": 'va"lue' }] };
+        const request = { participant: `${participant}'"\\`, requestId: odd, sagaId: `s'${odd}` };
+        const first = await inbox.handleOnce(request, async () => kept(replyOf(odd, request.sagaId, SagaResponseStatus.SUCCESS, payload)));
+        const again = await inbox.handleOnce(request, async () => kept(replyOf(odd, request.sagaId, SagaResponseStatus.SUCCESS, 'second run')));
+        expect(again).toEqual({ reply: first.reply, duplicate: true });
+        expect(again.reply.payload).toEqual(payload);
+        expect(again.reply.requestId).toBe(odd);
+      });
+
       it('concurrent duplicates: one run, and both get its reply', async () => {
         const gate = deferred();
         let runs = 0;
