@@ -203,6 +203,21 @@ describe('KafkaBroker on the stand-in: what a real cluster does', { timeout: 60_
     await waitFor(() => logger.entries.some((e) => e.level === 'error' && e.message.startsWith('The Kafka consumer stopped for good')), { message: 'the error' });
   });
 
+  it('a consumer that crashes (its group coordinator gone for a while) restarts, and every message is handled', async () => {
+    const logger = captureLogger();
+    const { broker } = process({ logger });
+    const topic = uniqueName('crash.');
+    const received = new Set<string>();
+    await broker.subscribe(topic, uniqueName('g-'), async (message) => void received.add(message.id));
+    for (let n = 0; n < 5; n += 1) await broker.publish(topic, { id: `before-${n}`, headers: { sagaId: `e-${n}` }, body: { n } });
+    await waitFor(() => received.size === 5, { message: 'the first five' });
+    cluster.coordinatorDown(8_000);
+    for (let n = 0; n < 5; n += 1) await broker.publish(topic, { id: `during-${n}`, headers: { sagaId: `e-${n}` }, body: { n } });
+    await waitFor(() => logger.entries.some((e) => e.message === 'The Kafka consumer crashed; kafkajs restarts it'), { timeoutMs: 20_000, message: 'the crash' });
+    const atCrash = received.size;
+    await waitFor(() => received.size === 10, { timeoutMs: 30_000, message: `all ten messages (${atCrash} at the crash)` });
+  });
+
   it('publishes with an idempotent producer: a send retried after a lost acknowledgement is stored once', async () => {
     const { broker } = process();
     const topic = uniqueName('acks.');

@@ -25,7 +25,8 @@
  * - a new partition without a committed offset starts at the end when first fetched (`fromBeginning: false`);
  * - a producer retries a failed send; a send whose acknowledgement was lost is stored again on the
  *   retry unless the producer is idempotent.
- * Faults: a topic that refuses writes (`makeUnavailable`), lost acknowledgements (`loseAcks`), a group
+ * Faults: a topic that refuses writes (`makeUnavailable`), group coordinators that do not answer
+ * (`coordinatorDown`: the consumer crashes and restarts), lost acknowledgements (`loseAcks`), a group
  * that refuses joins (`refuseJoins`), a client whose process died (`kill`: no more heartbeats,
  * commits or sends, no leaving the group), an unreachable cluster.
  * It is a stand-in for the adapter's logic, not for the server: the same suites run against a real
@@ -110,9 +111,12 @@ class FakeGroup {
   readonly #name: string;
   readonly #sweeper: NodeJS.Timeout;
 
-  constructor(name: string, partitionsOf: (topic: string) => number) {
+  readonly #coordinatorDown: () => boolean;
+
+  constructor(name: string, partitionsOf: (topic: string) => number, coordinatorDown: () => boolean) {
     this.#name = name;
     this.#partitionsOf = partitionsOf;
+    this.#coordinatorDown = coordinatorDown;
     this.#sweeper = setInterval(() => this.#sweep(), 20);
     this.#sweeper.unref();
   }
@@ -122,6 +126,7 @@ class FakeGroup {
   }
 
   async join(memberId: string | undefined, topics: readonly string[], sessionTimeout: number, rebalanceTimeout: number, assigner: Assigner | undefined): Promise<string> {
+    this.#assertCoordinator();
     const id = memberId !== undefined && this.members.has(memberId) ? memberId : `${this.#name}-member-${String((this.#nextId += 1)).padStart(4, '0')}`;
     // The assigner's protocol() is built into the JoinGroup request, as kafkajs does.
     const metadata = assigner?.protocol({ topics: [...topics] }).metadata;
@@ -134,7 +139,12 @@ class FakeGroup {
     return id;
   }
 
+  #assertCoordinator(): void {
+    if (this.#coordinatorDown()) throw protocolError('COORDINATOR_NOT_AVAILABLE', true);
+  }
+
   heartbeat(memberId: string | undefined, generation: number): void {
+    this.#assertCoordinator();
     const member = memberId === undefined ? undefined : this.members.get(memberId);
     if (member === undefined) throw protocolError('UNKNOWN_MEMBER_ID', false);
     member.lastSeen = Date.now();
@@ -143,6 +153,7 @@ class FakeGroup {
   }
 
   commit(memberId: string | undefined, generation: number, topic: string, offsets: readonly TopicPartitionOffsetAndMetadata[]): void {
+    this.#assertCoordinator();
     const member = memberId === undefined ? undefined : this.members.get(memberId);
     if (member === undefined) throw protocolError('UNKNOWN_MEMBER_ID', false);
     // Kafka takes commits of the current generation while a rebalance is pending (PreparingRebalance).
@@ -265,6 +276,7 @@ export class FakeKafkaCluster {
   readonly #joinRefusals = new Map<string, FakeKafkaError>();
   readonly #data = new EventEmitter();
   readonly producerConfigs: ProducerConfig[] = [];
+  #coordinatorDownUntil = 0;
   reachable = true;
 
   constructor() {
@@ -281,6 +293,14 @@ export class FakeKafkaCluster {
 
   makeAvailable(topic: string): void {
     this.#unavailable.delete(topic);
+  }
+
+  /**
+   * Every group coordinator answers COORDINATOR_NOT_AVAILABLE (retriable) for `ms`: joins,
+   * heartbeats and commits fail; kafkajs retries, then crashes the consumer and restarts it.
+   */
+  coordinatorDown(ms: number): void {
+    this.#coordinatorDownUntil = Date.now() + ms;
   }
 
   /** The next `count` sends to `topic` are stored, but their acknowledgement is lost. */
@@ -352,7 +372,7 @@ export class FakeKafkaCluster {
   group(name: string): FakeGroup {
     let group = this.#groups.get(name);
     if (group === undefined) {
-      group = new FakeGroup(name, (topic) => this.partitionsOf(topic));
+      group = new FakeGroup(name, (topic) => this.partitionsOf(topic), () => Date.now() < this.#coordinatorDownUntil);
       this.#groups.set(name, group);
     }
     return group;
