@@ -18,6 +18,8 @@ export interface ScanOptions {
   readonly limit: number;
   /** Stop after this many events of any stream. */
   readonly maxScanned: number;
+  /** Hand on hard deletes' markers too (the projected index removes the execution on one). Default false. */
+  readonly tombstones?: boolean;
 }
 
 export interface ScanResult {
@@ -58,8 +60,8 @@ export const scanAll = async (client: EsdbClient, options: ScanOptions): Promise
         scanned += 1;
         last = event.position;
         // A hard delete's marker ('$streamDeleted' at revision 2^63-1) is not an event of the stream:
-        // the delete shows when the stream is read or written (DeletedStreamError).
-        if (options.matches(event.streamId) && event.type !== tombstoneType) events.push(event);
+        // readers see the delete when they read or write it (DeletedStreamError).
+        if (options.matches(event.streamId) && (event.type !== tombstoneType || options.tombstones === true)) events.push(event);
         if (events.length >= options.limit || scanned >= options.maxScanned) {
           stopped = true;
           break;

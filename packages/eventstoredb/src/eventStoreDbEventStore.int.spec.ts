@@ -172,7 +172,7 @@ engineScenarios('EventStoreDbEventStore', async () => new EventStoreDbEventStore
     feed.stop();
   });
 
-  it('tombstone: read and append refused at once, readAll without the tombstone, listings and the one subscription unaffected', async () => {
+  it('tombstone: read and append refused at once, readAll without the tombstone, out of listings and the index, the one subscription unaffected', async () => {
     const namespace = `h${randomUUID().slice(0, 8)}.`;
     const store = await open({ namespace });
     const head = await store.headPosition();
@@ -180,8 +180,10 @@ engineScenarios('EventStoreDbEventStore', async () => new EventStoreDbEventStore
     const heard: string[] = [];
     const stopHard = await feed.subscribe('saga-hard', () => heard.push('saga-hard'));
     const stopKept = await feed.subscribe('saga-kept', () => heard.push('saga-kept'));
-    await store.append('saga-hard', [{ type: 'A', data: {} }], 'no_stream');
+    const entry = { executionId: 'hard', service: 'svc', definitionName: 'd', definitionVersion: '1', status: 'running', phase: 'forward' as const, open: true, startedAt: new Date().toISOString(), updatedAt: new Date().toISOString(), user: null, nextDueAt: null, waitingFor: null, revision: 0 };
+    await store.append('saga-hard', [{ type: 'A', data: {} }], 'no_stream', { index: entry });
     await rawClient().tombstoneStream(`${namespace}saga-hard`);
+    await waitFor(async () => (await store.index.get('hard')) === undefined, { timeoutMs: 10_000, message: 'the entry to leave the index' });
     await expect(store.read('saga-hard')).rejects.toSatisfy(isDeletedStreamError);
     await expect(store.append('saga-hard', [{ type: 'B', data: {} }], 0)).rejects.toMatchObject({ name: 'DeletedStreamError', deletion: 'tombstoned' });
     await store.append('saga-kept', [{ type: 'A', data: {} }], 'no_stream');

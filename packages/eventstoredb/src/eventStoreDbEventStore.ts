@@ -27,6 +27,7 @@ import {
   decodeStreamCursor,
   defaultLogger,
   encodeStreamCursor,
+  executionIdOf,
   executionStream,
   readFromRevision,
   resolveListStreamsOptions,
@@ -201,13 +202,14 @@ export class EventStoreDbEventStore implements EventStore {
     const projected = (streamId: string): boolean => streamId.startsWith(sagaStreams) || streamId === changesStream;
     this.#index = new ProjectedIndex(
       {
-        scan: (after, limit) => scanAll(this.#client, { after, matches: projected, limit, maxScanned: readAllScanFloor }),
+        scan: (after, limit) => scanAll(this.#client, { after, matches: projected, limit, maxScanned: readAllScanFloor, tombstones: true }),
         head: () => headOfAll(this.#client),
         loadSnapshot: () => snapshots.load(),
         saveSnapshot: (snapshot) => snapshots.save(snapshot),
         appendChanges: (events) => this.#appendChanges(changesStream, events),
         latestOfStream: (executionId) => this.#latestIndexEntry(this.#physical(executionStream(executionId))),
         changesStream,
+        executionOf: (streamId) => executionIdOf(streamId.slice(this.namespace.length)),
         listen: (listener) => this.#notices.add(listener),
         retrying: async (what, operation) => {
           await this.setup();

@@ -48,6 +48,8 @@ export interface EventStoreDbExecutionIndex extends ExecutionIndex {
 }
 
 export const entriesPutType = 'SagaIndexEntriesPut';
+/** The type of the event a hard delete (tombstone) writes to `$all`. */
+const tombstoneType = '$streamDeleted';
 export const entriesRemovedType = 'SagaIndexEntriesRemoved';
 
 export interface ProjectedIndexOptions {
@@ -72,6 +74,8 @@ export interface ProjectedIndexDeps {
   readonly latestOfStream: (executionId: string) => Promise<ExecutionIndexEntry | undefined>;
   /** The physical name of the changes stream. */
   readonly changesStream: string;
+  /** The execution a physical saga stream belongs to (for a hard delete's marker, which carries no entry). */
+  readonly executionOf: (streamId: string) => string;
   /** Subscribes to the store's append notices. */
   readonly listen: (listener: () => void) => Unsubscribe;
   /** Runs a call with the store's retry policy (and its "destroyed" check). */
@@ -441,6 +445,9 @@ export class ProjectedIndex implements EventStoreDbExecutionIndex {
       }
       return;
     }
+    // A hard-deleted execution leaves the index: nobody may read or write its stream any more, and
+    // recovery would otherwise pick it again at every sweep.
+    if (event.type === tombstoneType) return this.#set(this.#deps.executionOf(event.streamId), undefined, position, mode);
     const { index } = fromStoredMetadata(event.metadata);
     if (validEntry(index)) this.#set(index.executionId, index, position, mode);
   }

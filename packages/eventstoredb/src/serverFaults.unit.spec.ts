@@ -7,7 +7,7 @@
  * in `eventStoreDbEventStore.int.spec.ts`.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { StoreFeed, isConcurrencyConflictError, isSagaError, type NewEvent } from '@saga/core';
+import { StoreFeed, isConcurrencyConflictError, isSagaError, type ExecutionIndexEntry, type NewEvent } from '@saga/core';
 import { waitFor } from '@saga/testing';
 import { FakeEventStoreDbClient } from '../test/fakeEventStoreDbClient.js';
 import { isAppendTooLargeError } from './appendTooLargeError.js';
@@ -15,6 +15,22 @@ import { isDeletedStreamError } from './deletedStreamError.js';
 import { EventStoreDbEventStore, type EventStoreDbEventStoreOptions } from './eventStoreDbEventStore.js';
 
 const event = (type = 'A', data: NewEvent['data'] = {}): NewEvent => ({ type, data });
+
+const openEntry = (executionId: string): ExecutionIndexEntry => ({
+  executionId,
+  service: 's',
+  definitionName: 'd',
+  definitionVersion: '1',
+  status: 'running',
+  phase: 'forward',
+  open: true,
+  startedAt: '2026-01-01T00:00:00.000Z',
+  updatedAt: '2026-01-01T00:00:00.000Z',
+  user: null,
+  nextDueAt: null,
+  waitingFor: null,
+  revision: 0,
+});
 
 describe('EventStoreDbEventStore against what a real server does (stand-in)', () => {
   const opened: EventStoreDbEventStore[] = [];
@@ -184,14 +200,16 @@ describe('EventStoreDbEventStore against what a real server does (stand-in)', ()
       expect(await store.read('saga-soft', { fromRevision: 2 })).toHaveLength(1);
     });
 
-    it('refuses a tombstoned stream at once (read, append), skips the tombstone in readAll, leaves it out of listings, and its waiter retries nothing', async () => {
+    it('refuses a tombstoned stream at once (read, append), skips the tombstone in readAll, leaves it out of listings and the index, and its waiter retries nothing', async () => {
       const fake = new FakeEventStoreDbClient();
       const store = open(fake);
+      const writer = open(fake); // another process: its index learns of the delete from $all only
       const head = await store.headPosition();
       const feed = StoreFeed.of(store, { pollMs: 0, lingerMs: 1 });
       const heard: string[] = [];
       const waiters = await Promise.all(['saga-hard', 'saga-kept'].map((s) => feed.subscribe(s, (events) => heard.push(...events.map((e) => `${e.stream}@${e.revision}`)))));
-      await store.append('saga-hard', [event()], 'no_stream');
+      await writer.append('saga-hard', [event()], 'no_stream', { index: openEntry('hard') });
+      await waitFor(async () => (await store.index.get('hard')) !== undefined, { message: 'the entry to be projected' });
       await fake.tombstoneStream('saga-hard');
       await store.append('saga-kept', [event()], 'no_stream');
       // The waiter of the deleted stream got what was written before the delete, and nothing after it.
@@ -211,6 +229,9 @@ describe('EventStoreDbEventStore against what a real server does (stand-in)', ()
         ['saga-kept', 'A'],
       ]);
       expect((await store.listStreams()).streams.map((s) => s.stream)).toEqual(['saga-kept']);
+      // Out of the index: recovery and timers no longer pick an execution nobody can read.
+      await waitFor(async () => (await store.index.get('hard')) === undefined, { message: 'the entry to leave the index' });
+      expect((await store.index.claim({ service: 's', owner: 'w', leaseMs: 1_000 })).map((e) => e.executionId)).toEqual([]);
     });
   });
 
@@ -242,9 +263,7 @@ describe('EventStoreDbEventStore against what a real server does (stand-in)', ()
     const fake = new FakeEventStoreDbClient();
     const store = open(fake, { index: { snapshotEvery: 1 } });
     const head = await store.headPosition();
-    await store.append('saga-own', [event()], 'no_stream', {
-      index: { executionId: 'own', service: 's', definitionName: 'd', definitionVersion: '1', status: 'running', phase: 'forward', open: true, startedAt: '2026-01-01T00:00:00.000Z', updatedAt: '2026-01-01T00:00:00.000Z', user: null, nextDueAt: null, waitingFor: null, revision: 0 },
-    });
+    await store.append('saga-own', [event()], 'no_stream', { index: openEntry('own') });
     await store.read('saga-own');
     await store.readAll({ after: head as string });
     await store.listStreams();
