@@ -157,8 +157,11 @@ engineScenarios('EventStoreDbEventStore', async () => new EventStoreDbEventStore
     const feed = StoreFeed.of(store, { pollMs: 0, lingerMs: 1 });
     const heard: string[] = [];
     const waiters = await Promise.all(['saga-soft', 'saga-other'].map((s) => feed.subscribe(s, (events: readonly GlobalEvent[]) => heard.push(...events.map((e) => `${e.stream}@${e.revision}`)))));
-    await store.append('saga-soft', [{ type: 'A', data: {} }, { type: 'B', data: {} }], 'no_stream');
+    const entry = { executionId: 'soft', service: 'svc', definitionName: 'd', definitionVersion: '1', status: 'running', phase: 'forward' as const, open: true, startedAt: new Date().toISOString(), updatedAt: new Date().toISOString(), user: null, nextDueAt: null, waitingFor: null, revision: 1 };
+    await store.append('saga-soft', [{ type: 'A', data: {} }, { type: 'B', data: {} }], 'no_stream', { index: entry });
     await rawClient().deleteStream(`${namespace}saga-soft`);
+    store.index.poke();
+    await waitFor(async () => (await store.index.get('soft')) === undefined, { timeoutMs: 10_000, message: 'the entry to leave the index' });
     expect(await store.read('saga-soft')).toEqual([]);
     expect((await store.listStreams()).streams).toEqual([]);
     const error = await store.append('saga-soft', [{ type: 'Again', data: {} }], 'no_stream').catch((e: unknown) => e);

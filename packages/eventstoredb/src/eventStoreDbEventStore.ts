@@ -199,7 +199,8 @@ export class EventStoreDbEventStore implements EventStore {
       onError: (error) => this.#log.warn({ error: error instanceof Error ? error.message : String(error) }, 'The $all subscription of the store failed; it is re-opened'),
     });
     const snapshots = new IndexSnapshots(this.#client, this.#physical(indexCheckpointStream));
-    const projected = (streamId: string): boolean => streamId.startsWith(sagaStreams) || streamId === changesStream;
+    // The saga streams' metadata streams ('$$…') too: a soft delete is a '$tb' written there.
+    const projected = (streamId: string): boolean => streamId.startsWith(sagaStreams) || streamId === changesStream || streamId.startsWith(`$$${sagaStreams}`);
     this.#index = new ProjectedIndex(
       {
         scan: (after, limit) => scanAll(this.#client, { after, matches: projected, limit, maxScanned: readAllScanFloor, tombstones: true }),
@@ -209,7 +210,7 @@ export class EventStoreDbEventStore implements EventStore {
         appendChanges: (events) => this.#appendChanges(changesStream, events),
         latestOfStream: (executionId) => this.#latestIndexEntry(this.#physical(executionStream(executionId))),
         changesStream,
-        executionOf: (streamId) => executionIdOf(streamId.slice(this.namespace.length)),
+        executionOf: (streamId) => executionIdOf(streamId.replace(/^\$\$/, '').slice(this.namespace.length)),
         listen: (listener) => this.#notices.add(listener),
         retrying: async (what, operation) => {
           await this.setup();

@@ -50,6 +50,8 @@ export interface EventStoreDbExecutionIndex extends ExecutionIndex {
 export const entriesPutType = 'SagaIndexEntriesPut';
 /** The type of the event a hard delete (tombstone) writes to `$all`. */
 const tombstoneType = '$streamDeleted';
+/** The type of the events of a metadata stream (`$$<stream>`). */
+const metadataType = '$metadata';
 export const entriesRemovedType = 'SagaIndexEntriesRemoved';
 
 export interface ProjectedIndexOptions {
@@ -74,7 +76,7 @@ export interface ProjectedIndexDeps {
   readonly latestOfStream: (executionId: string) => Promise<ExecutionIndexEntry | undefined>;
   /** The physical name of the changes stream. */
   readonly changesStream: string;
-  /** The execution a physical saga stream belongs to (for a hard delete's marker, which carries no entry). */
+  /** The execution a physical saga stream (or its '$$' metadata stream) belongs to: deletes carry no entry. */
   readonly executionOf: (streamId: string) => string;
   /** Subscribes to the store's append notices. */
   readonly listen: (listener: () => void) => Unsubscribe;
@@ -445,9 +447,14 @@ export class ProjectedIndex implements EventStoreDbExecutionIndex {
       }
       return;
     }
-    // A hard-deleted execution leaves the index: nobody may read or write its stream any more, and
-    // recovery would otherwise pick it again at every sweep.
+    // A deleted execution leaves the index: its history cannot be read any more (the store refuses it),
+    // and recovery would otherwise pick it again at every sweep. A hard delete is a marker in the
+    // stream; a soft delete, a '$tb' (truncate before) in the metadata stream '$$<stream>'.
     if (event.type === tombstoneType) return this.#set(this.#deps.executionOf(event.streamId), undefined, position, mode);
+    if (event.streamId.startsWith('$$')) {
+      if (event.type === metadataType && event.isJson && isObject(event.data) && '$tb' in event.data) this.#set(this.#deps.executionOf(event.streamId), undefined, position, mode);
+      return;
+    }
     const { index } = fromStoredMetadata(event.metadata);
     if (validEntry(index)) this.#set(index.executionId, index, position, mode);
   }
