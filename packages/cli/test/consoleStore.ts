@@ -1,9 +1,11 @@
 /**
  * The store the console tests open: `recordStore`'s executions (finished, compensated, paused,
- * corrupted) plus a ledger booking whose compensation stopped (for resume) and an order whose
- * context and user are hostile (markup, a style terminator, terminal escapes).
+ * corrupted) plus a ledger booking whose compensation stopped (for resume), an order whose context
+ * and user are hostile (markup, a style terminator, terminal escapes), and a stream whose first
+ * event does not decode.
  */
-import { InMemoryBroker, Saga, SagaManager } from '@saga/core';
+import { randomUUID } from 'node:crypto';
+import { executionStream, InMemoryBroker, Saga, SagaManager } from '@saga/core';
 import { SqliteEventStore } from '@saga/sqlite';
 import { bookLedger } from './fixtures/ledgerSaga.mjs';
 import { recordStore, type RecordedStore } from './recordedStore.js';
@@ -14,7 +16,7 @@ export const hostileShown = '<script>alert("ctx")</script></style><img src=x id=
 export const hostileUser = '<b id=bold>mallory</b>';
 
 export interface ConsoleStore extends RecordedStore {
-  readonly console: { readonly stuck: string; readonly hostile: string };
+  readonly console: { readonly stuck: string; readonly hostile: string; readonly unreadable: string };
 }
 
 const note = new Saga('take_note', { version: '1' })
@@ -31,7 +33,10 @@ export const recordConsoleStore = async (dir: string): Promise<ConsoleStore> => 
     const stuck = (await billing.run({ definition: bookLedger, raiseOnError: false, user: 'carol' })).id;
     await new Promise((resolve) => setTimeout(resolve, 5));
     const hostile = (await billing.run({ definition: note, context: { note: hostileValue, [hostileValue]: 'key' }, user: hostileUser })).id;
-    return { ...recorded, console: { stuck, hostile } };
+    // Not even its first event decodes (and the index never heard of it).
+    const unreadable = randomUUID();
+    await store.append(executionStream(unreadable), [{ type: 'SagaStarted', data: { executionId: unreadable } }], 'no_stream');
+    return { ...recorded, console: { stuck, hostile, unreadable } };
   } finally {
     await billing.destroy();
     await store.destroy();

@@ -122,8 +122,10 @@ describe.skipIf(!hasChromium)(hasChromium ? 'saga ui in a browser' : `saga ui in
     expect(await page.locator('#compensation').count()).toBe(0);
     expect(await svg.locator('g.node.step.compensated').count()).toBe(0);
     expect(await page.locator('#diagram svg g.node.step.finished').evaluateAll((nodes) => nodes.map((n) => n.getAttribute('data-path')))).toEqual(['0']);
+    await page.setViewportSize({ width: 1280, height: 1700 });
     await page.locator('#replay').evaluate((section) => (section as unknown as { scrollIntoView(): void }).scrollIntoView());
     await shot(page, 'ui-replay');
+    await page.setViewportSize({ width: 1280, height: 900 });
 
     await slider.fill(String(last));
     await page.waitForFunction((end) => (globalThis as unknown as { document: { body: { dataset: Record<string, string> } } }).document.body.dataset.shownRevision === end, String(last));

@@ -82,11 +82,16 @@ beforeAll(async () => {
       const startedAt = new Date(base + n * 2_000).toISOString();
       const events = template.events.map((e) => ({ type: e.type, data: replaceId<JsonObject>(e.data, template.id, id), metadata: replaceId<JsonObject>(e.metadata, template.id, id) }));
       await store.append(executionStream(id), events, 'no_stream', { index: { ...template.entry, executionId: id, startedAt, updatedAt: startedAt } });
+      // SQLite answers synchronously: let the test runner's own messages through now and then.
+      if (n % 500 === 0) await new Promise((resolve) => setImmediate(resolve));
     }
+    timings.push(`seeding ${total.toLocaleString('en-US')} executions through the port: ${((performance.now() - seeding) / 1000).toFixed(1)} s`);
+    const query = performance.now();
+    const direct = await store.index.query({ limit: pageSize });
+    timings.push(`the index's first page, in process (store.index.query, limit ${pageSize}): ${(performance.now() - query).toFixed(1)} ms, ${direct.entries.length} entries`);
   } finally {
     await store.destroy();
   }
-  timings.push(`seeding ${total.toLocaleString('en-US')} executions through the port: ${((performance.now() - seeding) / 1000).toFixed(1)} s`);
   newest = idOf(total - 1);
   ui = await startConsole([], { SAGA_STORE_URL: `sqlite:${file}` });
 }, 1_800_000);
@@ -104,8 +109,15 @@ describe(`saga ui on ${total.toLocaleString('en-US')} stored executions`, () => 
     expect(first.executions).toHaveLength(pageSize);
     expect(first.executions[0]?.executionId).toBe(newest);
     expect(first.nextCursor).toBeDefined();
-    const again = await timed('first page (warm)', async () => (await fetch(`${ui.origin}/api/executions?limit=${pageSize}`)).json() as Promise<{ executions: unknown[] }>);
-    expect(again.executions).toHaveLength(pageSize);
+    const warm: number[] = [];
+    for (let i = 0; i < 10; i += 1) {
+      const started = performance.now();
+      const again = (await (await fetch(`${ui.origin}/api/executions?limit=${pageSize}`)).json()) as { executions: unknown[] };
+      warm.push(performance.now() - started);
+      expect(again.executions).toHaveLength(pageSize);
+    }
+    warm.sort((a, b) => a - b);
+    timings.push(`first page again, 10 times: median ${(warm[5] ?? 0).toFixed(1)} ms, slowest ${(warm[9] ?? 0).toFixed(1)} ms`);
     const filtered = await timed('first page, status paused', async () => (await fetch(`${ui.origin}/api/executions?limit=${pageSize}&status=paused`)).json() as Promise<{ executions: { status: string }[] }>);
     expect(filtered.executions.every((e) => e.status === 'paused')).toBe(true);
     const next = await timed('second page', async () => (await fetch(`${ui.origin}/api/executions?limit=${pageSize}&after=${encodeURIComponent(first.nextCursor ?? '')}`)).json() as Promise<{ executions: { executionId: string }[] }>);

@@ -6,7 +6,7 @@
 import type { EventStore } from '@saga/core';
 import type { DefinitionLike } from '../definitions/loadDefinition.js';
 import { renderReportBody, type ReportBody } from '../report/renderHtmlReport.js';
-import { readExecution, type LoadedExecution } from '../store/loadExecution.js';
+import { corruptionNotice, readExecution, type LoadedExecution } from '../store/loadExecution.js';
 import { HttpError } from './httpError.js';
 
 export interface ExecutionView {
@@ -32,6 +32,8 @@ export const loadExecutionView = async (store: EventStore, id: string, definitio
   if (loaded.stored.length === 0) {
     throw new HttpError('not_found', `No execution ${id} in the store ${storeLabel}: the table lists the executions it holds.`);
   }
+  // Not even its first event decodes: there is no execution to draw, only the reason to show.
+  if (loaded.events.length === 0) throw new HttpError('corrupted', corruptionNotice(loaded) ?? `The history of execution ${id} does not decode.`);
   const { name, version } = loaded.execution.definition;
   const definition = definitionFor(definitions, name, version);
   return { loaded, ...(definition ? { definition } : {}), lastRevision: loaded.events.length - 1 };

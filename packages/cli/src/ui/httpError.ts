@@ -2,7 +2,7 @@
  * A request the console refuses, with the HTTP status and a message that says what to change. The
  * JSON endpoints answer `{ error: { code, message, parameter? } }` with it; pages show the message.
  */
-export type HttpErrorCode = 'bad_parameter' | 'not_found' | 'unauthorized' | 'forbidden' | 'conflict' | 'method_not_allowed' | 'unavailable';
+export type HttpErrorCode = 'bad_parameter' | 'not_found' | 'unauthorized' | 'forbidden' | 'conflict' | 'method_not_allowed' | 'corrupted' | 'unavailable';
 
 const statusOf: Record<HttpErrorCode, number> = {
   bad_parameter: 400,
@@ -11,6 +11,7 @@ const statusOf: Record<HttpErrorCode, number> = {
   not_found: 404,
   method_not_allowed: 405,
   conflict: 409,
+  corrupted: 422,
   unavailable: 503,
 };
 
