@@ -64,8 +64,10 @@ export const checkCase = (input: CaseCheckInput): { readonly figures: CaseFigure
   const effects = ledger.filter((r): r is Extract<LedgerRecord, { kind: 'effect' }> => r.kind === 'effect' && r.sagaId === sagaId);
   const perRequest = new Map<string, number>();
   for (const record of effects) perRequest.set(record.requestId, (perRequest.get(record.requestId) ?? 0) + 1);
+  // A refused request (an ERROR reply) changed nothing at its participant.
+  const refused = new Set(history.filter((e) => e.type === 'ReplyReceived' && Number(e.data.status) !== 200).map((e) => String(e.data.requestId)));
   for (const requestId of sent) {
-    const expected = expectation.unanswered?.includes(requestId) ? 0 : requestId === expectation.appliedTwice ? 2 : 1;
+    const expected = expectation.unanswered?.includes(requestId) || refused.has(requestId) ? 0 : requestId === expectation.appliedTwice ? 2 : 1;
     const got = perRequest.get(requestId) ?? 0;
     const where = effects.filter((r) => r.requestId === requestId).map((r) => `${r.target} in pid ${r.pid}`);
     if (got !== expected) problems.push(`request ${requestId} took effect ${got} times at its participant, expected ${expected} (${where.join(', ') || 'never'})`);

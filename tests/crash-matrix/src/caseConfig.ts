@@ -18,21 +18,30 @@ export interface CaseConfig {
   readonly brokerUrl: string;
   /** Suffix of every service name, schema and stream prefix of the case. */
   readonly namespace: string;
-  /** The participants' own records (an append-only file, no unique key: a record made twice shows twice). */
+  /**
+   * `durable`: the participants keep their replies and hooks in `PostgresInbox` / `SqliteInbox`
+   * (exactly once in effect across their restarts); `none`: the in-memory default (forgotten on restart).
+   */
+  readonly inbox: 'none' | 'durable';
+  /** The participants' own records without a durable inbox (participantLedger.ts). */
   readonly ledgerFile: string;
+  /** SQLite: the participants' own database (their inbox and their records). */
+  readonly participantDbFile: string;
   readonly replyTimeoutMs: number;
 }
 
-export const newCaseConfig = (options: Omit<CaseConfig, 'namespace' | 'ledgerFile' | 'storeLocation'> & { readonly postgresUrl: string }): CaseConfig => {
+export const newCaseConfig = (options: Omit<CaseConfig, 'namespace' | 'ledgerFile' | 'participantDbFile' | 'storeLocation'> & { readonly postgresUrl: string }): CaseConfig => {
   const namespace = `cm${randomUUID().replaceAll('-', '').slice(0, 10)}`;
   const dir = join(tmpdir(), 'saga-crash-matrix');
   return {
     store: options.store,
     storeLocation: options.store === 'postgres' ? options.postgresUrl : join(dir, `${namespace}.sqlite`),
     broker: options.broker,
+    inbox: options.inbox,
     brokerUrl: options.brokerUrl,
     namespace,
     ledgerFile: join(dir, `${namespace}.ledger.jsonl`),
+    participantDbFile: join(dir, `${namespace}.participants.sqlite`),
     replyTimeoutMs: options.replyTimeoutMs,
   };
 };

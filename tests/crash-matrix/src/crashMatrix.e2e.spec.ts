@@ -5,9 +5,10 @@
  * reply before its append, between the votes and the outcome, after the outcome before its
  * commands, halfway through a compensation, while a timer is due, during recovery itself), and the
  * participants killed mid-handler and mid-commit. Each case asserts from the participants' own
- * records: every effect once (the at-least-once figure where a participant died after its effect:
- * there is no durable inbox in these participants), every commit/reject heard, no acknowledged
- * event missing; and prints one row of figures.
+ * records: every effect once (with the durable inbox, PostgresInbox or SqliteInbox; without one,
+ * the documented at-least-once figure: exactly twice for the request or commit the killed
+ * participant had applied), every commit/reject heard, no acknowledged event missing; and prints
+ * one row of figures.
  *
  * Servers: SAGA_TEST_POSTGRES_URL, SAGA_TEST_AMQP_URL, SAGA_TEST_NATS_URL, else their default local
  * ports; a combination whose server is missing is skipped with one line saying which.
@@ -53,11 +54,11 @@ for (const { store, broker } of combinations) {
 
     for (const testCase of matrixCases) {
       it(testCase.name, { timeout: 3 * caseTimeoutMs }, async () => {
-        config = newCaseConfig({ store, broker, brokerUrl: brokers[broker].url ?? '', postgresUrl: postgres.url ?? '', replyTimeoutMs: testCase.replyTimeoutMs });
+        config = newCaseConfig({ store, broker, inbox: testCase.inbox, brokerUrl: brokers[broker].url ?? '', postgresUrl: postgres.url ?? '', replyTimeoutMs: testCase.replyTimeoutMs });
         const result = await runCase(testCase, config, caseTimeoutMs);
         const f = result.figures;
         rows.push(
-          `${store.padEnd(8)} ${broker.padEnd(8)} ${testCase.name.padEnd(32)} killed ${result.killed.length} (pids ${result.killed.join(',')}) · ${f.outcome} · ` +
+          `${store.padEnd(8)} ${broker.padEnd(8)} ${testCase.name.padEnd(34)} inbox ${testCase.inbox.padEnd(7)} killed ${result.killed.length} (pids ${result.killed.join(',')}) · ${f.outcome} · ` +
             `${f.events} events · ${f.requests} requests, ${f.effects} effects (max ${f.maxEffectsPerRequest} per request) · ` +
             `${f.outcomesHeard}/${f.outcomesOwed} heard the ${f.outcome === 'committed' ? 'commit' : 'reject'} (${f.outcomeHookRuns} hook runs) · ${f.acknowledgedEvents - f.acknowledgedMissing}/${f.acknowledgedEvents} acknowledged events kept · ${result.durationMs} ms`,
         );

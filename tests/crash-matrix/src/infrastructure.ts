@@ -32,7 +32,7 @@ export const openBroker = (config: CaseConfig, connectionName: string): Broker =
 export const removeCase = async (config: CaseConfig): Promise<void> => {
   rmSync(config.ledgerFile, { force: true });
   if (config.store === 'sqlite') {
-    for (const suffix of ['', '-wal', '-shm']) rmSync(`${config.storeLocation}${suffix}`, { force: true });
+    for (const file of [config.storeLocation, config.participantDbFile]) for (const suffix of ['', '-wal', '-shm']) rmSync(`${file}${suffix}`, { force: true });
   } else {
     const client = new pg.Client({ connectionString: config.storeLocation });
     await client.connect();

@@ -31,22 +31,29 @@ export interface MatrixCase {
   /** Where the participants' process halts and is killed (the manager lives on). */
   readonly participantPoint?: ParticipantCrashPoint;
   readonly outcome: 'committed' | 'rejected';
+  /** The participants' inbox: `durable` (PostgresInbox / SqliteInbox, exactly once in effect) or `none` (at least once across their restarts). */
+  readonly inbox: 'durable' | 'none';
   /** Reply timeout of the managers (short only where the timer is the point). */
   readonly replyTimeoutMs: number;
 }
 
 const long = 60_000;
+const order = { orderId: 'o-1' };
 
 export const matrixCases: readonly MatrixCase[] = [
-  { name: 'append-before-publish', order: { orderId: 'o-1' }, managerPoint: 'append-before-publish', outcome: 'committed', replyTimeoutMs: long },
-  { name: 'publish-before-reply', order: { orderId: 'o-1' }, managerPoint: 'publish-before-reply', outcome: 'committed', replyTimeoutMs: long },
-  { name: 'reply-before-append', order: { orderId: 'o-1' }, managerPoint: 'reply-before-append', outcome: 'committed', replyTimeoutMs: long },
-  { name: 'votes-before-outcome', order: { orderId: 'o-1' }, managerPoint: 'votes-before-outcome', outcome: 'committed', replyTimeoutMs: long },
-  { name: 'outcome-before-publish (commit)', order: { orderId: 'o-1' }, managerPoint: 'outcome-before-publish', outcome: 'committed', replyTimeoutMs: long },
-  { name: 'outcome-before-publish (reject)', order: { orderId: 'o-1', refuse: true }, managerPoint: 'outcome-before-publish', outcome: 'rejected', replyTimeoutMs: long },
-  { name: 'mid-compensation', order: { orderId: 'o-1', refuse: true }, managerPoint: 'mid-compensation', outcome: 'rejected', replyTimeoutMs: long },
-  { name: 'timer-due', order: { orderId: 'o-1', hold: true }, managerPoint: 'timer-due', outcome: 'rejected', replyTimeoutMs: 1_500 },
-  { name: 'during recovery', order: { orderId: 'o-1' }, managerPoint: 'append-before-publish', recoveryPoint: 'first-publish', outcome: 'committed', replyTimeoutMs: long },
-  { name: 'participant mid-handler', order: { orderId: 'o-1' }, participantPoint: 'mid-handler', outcome: 'committed', replyTimeoutMs: long },
-  { name: 'participant mid-commit', order: { orderId: 'o-1' }, participantPoint: 'mid-commit', outcome: 'committed', replyTimeoutMs: long },
+  { name: 'append-before-publish', order, managerPoint: 'append-before-publish', outcome: 'committed', inbox: 'durable', replyTimeoutMs: long },
+  { name: 'publish-before-reply', order, managerPoint: 'publish-before-reply', outcome: 'committed', inbox: 'durable', replyTimeoutMs: long },
+  { name: 'reply-before-append', order, managerPoint: 'reply-before-append', outcome: 'committed', inbox: 'durable', replyTimeoutMs: long },
+  { name: 'votes-before-outcome', order, managerPoint: 'votes-before-outcome', outcome: 'committed', inbox: 'durable', replyTimeoutMs: long },
+  { name: 'outcome-before-publish (commit)', order, managerPoint: 'outcome-before-publish', outcome: 'committed', inbox: 'durable', replyTimeoutMs: long },
+  { name: 'outcome-before-publish (reject)', order: { ...order, refuse: true }, managerPoint: 'outcome-before-publish', outcome: 'rejected', inbox: 'durable', replyTimeoutMs: long },
+  { name: 'mid-compensation', order: { ...order, refuse: true }, managerPoint: 'mid-compensation', outcome: 'rejected', inbox: 'durable', replyTimeoutMs: long },
+  // The held request never answers: inside SqliteInbox (one handler at a time) it would block every
+  // later request of the process, so the participants keep the in-memory inbox here (none is killed).
+  { name: 'timer-due', order: { ...order, hold: true }, managerPoint: 'timer-due', outcome: 'rejected', inbox: 'none', replyTimeoutMs: 1_500 },
+  { name: 'during recovery', order, managerPoint: 'append-before-publish', recoveryPoint: 'first-publish', outcome: 'committed', inbox: 'durable', replyTimeoutMs: long },
+  { name: 'participant mid-handler', order, participantPoint: 'mid-handler', outcome: 'committed', inbox: 'durable', replyTimeoutMs: long },
+  { name: 'participant mid-handler, no inbox', order, participantPoint: 'mid-handler', outcome: 'committed', inbox: 'none', replyTimeoutMs: long },
+  { name: 'participant mid-commit', order, participantPoint: 'mid-commit', outcome: 'committed', inbox: 'durable', replyTimeoutMs: long },
+  { name: 'participant mid-commit, no inbox', order, participantPoint: 'mid-commit', outcome: 'committed', inbox: 'none', replyTimeoutMs: long },
 ];

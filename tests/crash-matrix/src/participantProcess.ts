@@ -2,7 +2,8 @@
  * The participants of a case (stock, payment, shipping) in one process of their own, on the case's
  * broker. Each handler and hook writes what it did to the participants' ledger (participantLedger.ts)
  * before it answers, so the ledger is the participants' own account of every effect and every
- * commit/reject they heard.
+ * commit/reject they heard. With a durable inbox (the case's `inbox: 'durable'`) the three share a
+ * `PostgresInbox` or `SqliteInbox`, and the ledger row is written in the inbox's transaction.
  *
  *   node --import tsx src/participantProcess.ts        (the case in SAGA_CRASH_MATRIX_CASE)
  *
@@ -14,7 +15,7 @@ import { SagaBusinessError, SagaParticipant, type JsonObject, type JsonValue, ty
 import { announceReady, haltForKill, onParentMessage } from '@saga/testing/child';
 import { caseFromEnv, servicesOf } from './caseConfig.js';
 import { openBroker } from './infrastructure.js';
-import { appendToLedger } from './participantLedger.js';
+import { openParticipantStorage } from './participantLedger.js';
 import { isParticipantCrashPoint } from './matrixCases.js';
 
 const config = caseFromEnv();
@@ -23,31 +24,34 @@ const point = isParticipantCrashPoint(pointName) ? pointName : undefined;
 if (pointName !== '' && point === undefined) throw new Error(`SAGA_CRASH_PARTICIPANT_POINT '${pointName}' is not a participant crash point (mid-handler, mid-commit).`);
 const services = servicesOf(config.namespace);
 const broker = openBroker(config, `participants-${config.namespace} (pid ${process.pid})`);
+const storage = await openParticipantStorage(config);
 
 type Work = (payload: JsonObject) => Promise<JsonValue>;
 
-const effect = (service: string, target: string, meta: Pick<RequestMeta, 'requestId' | 'sagaId' | 'purpose'>): void =>
-  appendToLedger(config.ledgerFile, { kind: 'effect', service, target, requestId: meta.requestId, sagaId: meta.sagaId, purpose: meta.purpose, pid: process.pid });
+const effect = (service: string, target: string, meta: RequestMeta<unknown>): Promise<void> =>
+  storage.record({ kind: 'effect', service, target, requestId: meta.requestId, sagaId: meta.sagaId, purpose: meta.purpose, pid: process.pid }, meta.transaction);
 
-const participantOf = (service: string, work: Record<string, Work>): SagaParticipant => {
-  const participant = new SagaParticipant({ broker, service });
+const participantOf = (service: string, work: Record<string, Work>): SagaParticipant<unknown> => {
+  const participant = new SagaParticipant<unknown>({ broker, service, ...(storage.inbox ? { inbox: storage.inbox } : {}) });
   for (const [action, run] of Object.entries(work)) {
     const target = `${service}.${action}`;
     participant.handle(target, async (payload, meta) => {
       const body = (payload ?? {}) as JsonObject;
       if (body.hold === true) return new Promise<never>(() => undefined); // never answers: the reply timeout fires
-      effect(service, target, meta);
+      // A refusal (SagaBusinessError) throws here and changes nothing: no effect is recorded.
+      const result = await run(body);
+      await effect(service, target, meta);
       if (point === 'mid-handler' && target === `${services.payment}.charge`) await haltForKill(point, { target, requestId: meta.requestId });
-      return run(body);
+      return result;
     });
   }
-  const hook = (name: 'reserve' | 'commit' | 'reject') => async (sagaId: string) => {
-    appendToLedger(config.ledgerFile, { kind: 'hook', service, hook: name, sagaId, pid: process.pid });
+  const hook = (name: 'reserve' | 'commit' | 'reject') => async (sagaId: string, transaction: unknown) => {
+    await storage.record({ kind: 'hook', service, hook: name, sagaId, pid: process.pid }, transaction);
     if (point === 'mid-commit' && name === 'commit' && service === services.stock) await haltForKill(point, { service, sagaId });
   };
   return participant
-    .onReserve(async (sagaId) => {
-      await hook('reserve')(sagaId);
+    .onReserve(async (sagaId, transaction) => {
+      await hook('reserve')(sagaId, transaction);
       return true;
     })
     .onCommit(hook('commit'))
@@ -69,8 +73,10 @@ onParentMessage((message) => {
   void (async () => {
     for (const participant of participants) await participant.destroy();
     await broker.destroy();
+    await storage.inbox?.destroy();
+    await storage.close();
     process.exit(0);
   })();
 });
 for (const participant of participants) await participant.setup();
-await announceReady({ role: 'participants', point: point ?? null });
+await announceReady({ role: 'participants', point: point ?? null, inbox: config.inbox });

@@ -77,7 +77,7 @@ export const runCase = async (testCase: MatrixCase, config: CaseConfig, timeoutM
   }
   if (testCase.participantPoint) {
     const halted = await p1.waitForMessage('halted', { point: `participant crash point '${testCase.participantPoint}'`, timeoutMs });
-    if (testCase.participantPoint === 'mid-handler') appliedTwice = String(halted.requestId);
+    if (testCase.participantPoint === 'mid-handler' && config.inbox === 'none') appliedTwice = String(halted.requestId);
     await kill(p1);
     await participants(2).ready();
   }
@@ -97,19 +97,24 @@ export const runCase = async (testCase: MatrixCase, config: CaseConfig, timeoutM
     }
     const history = await reader.history(executionId);
     // Who must hear the outcome, from the participants' side: every service that applied an effect.
-    const participantsOwed = [...new Set(readLedger(config.ledgerFile).flatMap((r) => (r.kind === 'effect' && r.sagaId === executionId ? [r.service] : [])))];
-    const heardTwice = testCase.participantPoint === 'mid-commit' ? { service: services.stock, hook: 'commit' as const } : undefined;
+    const participantsOwed = [...new Set((await readLedger(config)).flatMap((r) => (r.kind === 'effect' && r.sagaId === executionId ? [r.service] : [])))];
+    // Without a durable inbox, the participant killed after its effect applies it again: the
+    // documented at-least-once figure. With one, the effect and its record commit together.
+    const atLeastOnce = config.inbox === 'none';
+    const heardTwice = atLeastOnce && testCase.participantPoint === 'mid-commit' ? { service: services.stock, hook: 'commit' as const } : undefined;
     const held = history.filter((e) => e.type === 'RequestSent' && String(e.data.target).endsWith('.schedule') && testCase.order.hold === true).map((e) => String(e.data.requestId));
     // The outcome's commands are sent once TransactionNotified is stored: wait (bounded) until each
     // participant recorded the hooks the stream owes it, then count them all.
-    const owedHooks = participantsOwed.length + (heardTwice ? 1 : 0);
+    const decided = history.find((e) => e.type === 'TransactionCommitted' || e.type === 'TransactionRejected');
+    const owedServices = new Set([...participantsOwed, ...((decided?.data.services as string[] | undefined) ?? [])]);
+    const owedHooks = owedServices.size + (heardTwice ? 1 : 0);
     const hook = execution.transaction.status === 'committed' ? 'commit' : 'reject';
-    const hooksHeard = () => readLedger(config.ledgerFile).filter((r) => r.kind === 'hook' && r.sagaId === executionId && r.hook === hook).length;
-    while (hooksHeard() < owedHooks && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    const hooksHeard = async () => (await readLedger(config)).filter((r) => r.kind === 'hook' && r.sagaId === executionId && r.hook === hook).length;
+    while ((await hooksHeard()) < owedHooks && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
     const { figures, problems } = checkCase({
       execution,
       history,
-      ledger: readLedger(config.ledgerFile),
+      ledger: await readLedger(config),
       acknowledged,
       expectation: {
         outcome: testCase.outcome,
