@@ -1,0 +1,177 @@
+// What the fold keeps that mutation testing (`pnpm mutation execution-evolve`) found no test for:
+// the blank execution before any event, fork provenance, a failure's ancestors, what `evolve` carries
+// over from an execution it did not fold itself, and which timers and transaction states survive an
+// ending. Each case is given-events / then-state, like evolve.unit.spec.ts.
+import { describe, expect, it } from 'vitest';
+import type { RecordedSagaEvent } from './decodeEvent.js';
+import { evolve, fold, replay } from './evolve.js';
+import { sagaEvent, type ErrorInfo, type SagaEvent, type SagaEventData } from './sagaEvents.js';
+import type { SagaExecution } from './sagaExecution.js';
+import { SagaStatus, StepStatus } from './sagaStatus.js';
+
+const recorded = (...events: SagaEvent[]): RecordedSagaEvent[] =>
+  events.map((event, revision) => ({ ...event, revision, recordedAt: new Date(Date.UTC(2030, 0, 1, 0, 0, revision)).toISOString() }) as RecordedSagaEvent);
+
+/** Folds event by event with `evolve`, as the decider does while it records: every step thaws a frozen execution. */
+const evolveEach = (events: readonly RecordedSagaEvent[]): SagaExecution => events.reduce<SagaExecution>((execution, event) => evolve(execution, event), fold([]));
+
+const started = (overrides: Partial<SagaEventData['SagaStarted']> = {}) =>
+  sagaEvent('SagaStarted', {
+    executionId: 'exec-1',
+    definition: { name: 'order', version: '1', fingerprint: 'abc' },
+    context: { sku: 'A1' },
+    user: null,
+    autocommit: true,
+    service: 'orders',
+    ...overrides,
+  });
+const boom: ErrorInfo = { name: 'Error', message: 'boom' };
+const sent = (path: string, requestId: string) => sagaEvent('RequestSent', { path, requestId, target: 'stock.reserve', payload: {} });
+const replied = (path: string, requestId: string, relatedServices: string[] = ['stock'], status: 200 | 400 = 200) =>
+  sagaEvent('ReplyReceived', { path, requestId, status, payload: {}, relatedServices });
+
+describe('the execution before its first event', () => {
+  it('replaying up to before the first event shows an execution that has not started: no id, no definition, no service', () => {
+    const events = recorded(started(), sagaEvent('StepFinished', { path: '0', kind: 'local' }));
+    const before = replay(events, -1);
+    expect(before).toEqual({
+      id: '',
+      definition: { name: '', version: '', fingerprint: '' },
+      status: SagaStatus.Created,
+      context: {},
+      service: '',
+      // Nothing said otherwise yet: an execution commits on its own unless started with autocommit false.
+      autocommit: true,
+      steps: [],
+      pendingRequests: [],
+      parallelSteps: [],
+      completedSteps: [],
+      phase: 'forward',
+      compensation: { plan: [], done: [], attempts: {} },
+      transaction: { status: 'none', participants: [], votes: [], notified: false },
+      timers: [],
+      revision: -1,
+    });
+  });
+});
+
+describe('an execution made by fork', () => {
+  const forkedFrom = { executionId: 'exec-0', revision: 4 };
+
+  it('records which history it was copied from, and keeps it as later events are evolved onto it', () => {
+    const events = recorded(started({ forkedFrom }), sagaEvent('StepFinished', { path: '0', kind: 'local' }));
+    expect(fold(events).forkedFrom).toEqual(forkedFrom);
+    expect(evolveEach(events).forkedFrom).toEqual(forkedFrom);
+  });
+});
+
+describe('a step that fails', () => {
+  it('at the top level marks only itself: it has no conditional above it', () => {
+    const execution = fold(recorded(started(), sagaEvent('StepFailed', { path: '0', kind: 'local', status: 'errored-on-execute', error: boom, compensate: false })));
+    expect(execution.steps.map((s) => s.path)).toEqual(['0']);
+    expect(execution.compensation.plan).toEqual([]);
+  });
+});
+
+describe('evolve on an execution it did not fold', () => {
+  it('a finished conditional is not a step to compensate: the plan holds the steps inside it, not the conditional', () => {
+    const events = recorded(
+      started(),
+      sagaEvent('StepFinished', { path: '0', kind: 'local' }),
+      sagaEvent('BranchChosen', { path: '1', branch: 0 }),
+      sagaEvent('StepFinished', { path: '1.0.0', kind: 'local' }),
+      sagaEvent('StepFinished', { path: '1', kind: 'conditional' }),
+      sagaEvent('StepFailed', { path: '2', kind: 'local', status: 'errored-on-execute', error: boom, compensate: false }),
+    );
+    expect(evolveEach(events).compensation.plan).toEqual(['1.0.0', '0']);
+    expect(evolveEach(events)).toEqual(fold(events));
+  });
+
+  it('a compensation that failed stays failed when the rejection of its participants is evolved onto it', () => {
+    const events = recorded(
+      started(),
+      sent('0', 'req-0'),
+      replied('0', 'req-0'),
+      sagaEvent('StepFinished', { path: '0', kind: 'remote' }),
+      sagaEvent('StepFailed', { path: '1', kind: 'local', status: 'errored-on-execute', error: boom, compensate: false }),
+      sagaEvent('CompensationRequestSent', { path: '0', requestId: 'comp-0', target: 'stock.release', payload: {} }),
+      replied('0', 'comp-0', ['stock'], 400),
+      sagaEvent('CompensationFailed', { path: '0', error: { name: 'ErrorReply', message: 'refused' } }),
+      sagaEvent('TransactionRejected', { services: ['stock'], reason: 'the saga failed' }),
+    );
+    const execution = evolveEach(events);
+    // An operator resumes from `compensation.failed`; losing it would leave the execution stuck for good.
+    expect(execution.compensation.failed).toEqual({ path: '0', error: { name: 'ErrorReply', message: 'refused' } });
+    expect(execution.transaction.status).toBe('rejected');
+  });
+});
+
+describe('the transaction when a saga fails', () => {
+  it('with no participant there is nothing to commit or reject', () => {
+    const execution = fold(
+      recorded(started(), sagaEvent('StepFailed', { path: '0', kind: 'local', status: 'errored-on-execute', error: boom, compensate: false }), sagaEvent('SagaFailed', { error: boom })),
+    );
+    expect(execution.status).toBe(SagaStatus.Errored);
+    expect(execution.transaction.status).toBe('none');
+  });
+
+  it('after a commit that failed, the participants already told to reject stay rejected (not asked again)', () => {
+    const execution = fold(
+      recorded(
+        started(),
+        sent('0', 'req-0'),
+        replied('0', 'req-0'),
+        sagaEvent('StepFinished', { path: '0', kind: 'remote' }),
+        sagaEvent('SagaCompleted', { context: {} }),
+        sagaEvent('VotesRequested', { votes: [{ service: 'stock', requestId: 'vote-stock' }] }),
+        sagaEvent('VoteReceived', { service: 'stock', requestId: 'vote-stock', vote: false, reason: 'sold out' }),
+        sagaEvent('TransactionRejected', { services: ['stock'], reason: 'stock voted no' }),
+        sagaEvent('CommitFailed', { error: { name: 'CommitFailedError', message: 'stock voted no' } }),
+        sagaEvent('CompensationRequestSent', { path: '0', requestId: 'comp-0', target: 'stock.release', payload: {} }),
+        replied('0', 'comp-0'),
+        sagaEvent('StepCompensated', { path: '0', requestId: 'comp-0' }),
+        sagaEvent('SagaFailed', { error: { name: 'CommitFailedError', message: 'stock voted no' } }),
+      ),
+    );
+    expect(execution.status).toBe(SagaStatus.Errored);
+    expect(execution.transaction.status).toBe('rejected');
+  });
+});
+
+describe('timers when a compensation ends', () => {
+  it('a retry timer no longer matters once the compensation has stopped for an operator', () => {
+    const execution = fold(
+      recorded(
+        started(),
+        sent('0', 'req-0'),
+        replied('0', 'req-0'),
+        sagaEvent('StepFinished', { path: '0', kind: 'remote' }),
+        sagaEvent('StepFailed', { path: '1', kind: 'local', status: 'errored-on-execute', error: boom, compensate: false }),
+        sagaEvent('CompensationRequestSent', { path: '0', requestId: 'comp-0', target: 'stock.release', payload: {} }),
+        replied('0', 'comp-0', ['stock'], 400),
+        sagaEvent('CompensationAttemptFailed', { path: '0', error: boom, attempt: 1 }),
+        sagaEvent('TimerScheduled', { timerId: 't-retry', purpose: 'retry', dueAt: '2030-01-02T00:00:00.000Z', path: '0' }),
+        sagaEvent('CompensationFailed', { path: '0', error: boom }),
+      ),
+    );
+    expect(execution.phase).toBe('ended');
+    expect(execution.steps.find((s) => s.path === '0')?.status).toBe(StepStatus.ErroredOnFailure);
+    // A timer left here would wake a stopped execution for nothing.
+    expect(execution.timers).toEqual([]);
+  });
+});
+
+describe('a cancel nobody signed', () => {
+  it('records no author, and the error says only why', () => {
+    const execution = fold(
+      recorded(
+        started(),
+        sagaEvent('StepFinished', { path: '0', kind: 'local' }),
+        sagaEvent('CancelRequested', { reason: 'the customer called', by: null }),
+        sagaEvent('CancelStarted', {}),
+      ),
+    );
+    expect(execution.cancellation).toEqual({ reason: 'the customer called', requestedAt: '2030-01-01T00:00:02.000Z' });
+    expect(execution.error).toEqual({ name: 'SagaCancelledError', message: 'Cancelled: the customer called' });
+  });
+});
