@@ -210,7 +210,10 @@ describe.skipIf(!hasChromium)(hasChromium ? 'saga ui in a browser' : `saga ui in
     await page.close();
   });
 
-  it('with --allow-actions: cancel records the reason and the operator', async () => {
+  it('with --allow-actions: cancel records the reason and the operator; a page open elsewhere follows', async () => {
+    // The same execution open in the read-only console: it reloads when the execution moves on.
+    const watcher = await open(`${readOnly.origin}/executions/${recorded.ids.paused}`);
+    const watched = Number(await watcher.page.locator('#replay-slider').getAttribute('max'));
     const { page, violations } = await open(`${acting.origin}/executions/${recorded.ids.paused}`);
     const cancel = page.locator('#action-cancel');
     await expect.poll(() => cancel.isDisabled()).toBe(false);
@@ -222,7 +225,10 @@ describe.skipIf(!hasChromium)(hasChromium ? 'saga ui in a browser' : `saga ui in
     expect(await page.locator('#confirm-appends').textContent()).toContain('"by": "dana"');
     await Promise.all([page.waitForEvent('load'), page.locator('#confirm-ok').click()]);
     await expect.poll(() => page.locator('#timeline li.event[data-type="CancelRequested"] .summary').textContent()).toContain('customer <withdrew>');
-    expect(violations).toEqual([]);
+    await expect.poll(async () => Number(await watcher.page.locator('#replay-slider').getAttribute('max')), { timeout: 15_000 }).toBeGreaterThan(watched);
+    expect(await watcher.page.locator('#timeline li.event[data-type="CancelRequested"]').count()).toBe(1);
+    expect([...violations, ...watcher.violations]).toEqual([]);
+    await watcher.page.close();
     await page.close();
   });
 
