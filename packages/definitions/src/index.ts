@@ -6,6 +6,7 @@ export {
   EmptySagaStepError,
   InvalidSagaNameError,
   MultipleElseThenError,
+  TooFewBranchesError,
   InvalidStepOptionError,
   MultipleOnErrorError,
   MultipleOnExecuteError,
@@ -33,11 +34,15 @@ export { LocalSagaStep } from './steps/localSagaStep.js';
 export { RemoteSagaStep } from './steps/remoteSagaStep.js';
 export { ConditionalSagaStep } from './steps/conditionalSagaStep.js';
 export type { IfThenAlternative } from './steps/conditionalSagaStep.js';
+export { ParallelSagaStep, type JoinCallback } from './steps/parallelSagaStep.js';
+export { ChildSagaStep, type ChildOutcome, type ChildContextBuilder, type ChildSuccessCallback } from './steps/childSagaStep.js';
 
 export { Saga } from './saga.js';
 export type { SagaOptions } from './saga.js';
 export type {
   ConditionalStepShape,
+  ParallelStepShape,
+  ChildStepShape,
   LocalStepShape,
   RemoteStepShape,
   SagaShape,

@@ -17,6 +17,7 @@ describe('public surface', () => {
       [
         'AlreadyCommittedError',
         'AlreadyOnSagaError',
+        'ChildSagaStep',
         'ConditionalSagaStep',
         'EmptySagaError',
         'EmptySagaStepError',
@@ -31,6 +32,7 @@ describe('public surface', () => {
         'MultipleOnExecuteError',
         'MultipleOnFailureError',
         'MultipleOnSuccessError',
+        'ParallelSagaStep',
         'RemoteSagaStep',
         'Saga',
         'SagaContext',
@@ -42,6 +44,7 @@ describe('public surface', () => {
         'SagaResponse',
         'SagaResponseStatus',
         'SagaStep',
+        'TooFewBranchesError',
         'UndefinedOnExecuteError',
         'branchPrefix',
         'isSagaError',

@@ -13,6 +13,8 @@ import { showValue } from './showValue.js';
 import { ConditionalSagaStep } from './steps/conditionalSagaStep.js';
 import { LocalSagaStep } from './steps/localSagaStep.js';
 import { RemoteSagaStep } from './steps/remoteSagaStep.js';
+import { ParallelSagaStep } from './steps/parallelSagaStep.js';
+import { ChildSagaStep } from './steps/childSagaStep.js';
 import type { LocalCallback, RequestBuilder } from './steps/callbacks.js';
 import { placeStep } from './steps/sagaStep.js';
 import type { SagaStep } from './steps/sagaStep.js';
@@ -95,6 +97,16 @@ export class Saga {
 
   conditionalStep(step?: ConditionalSagaStep): ConditionalSagaStep {
     return this.#add(step ?? new ConditionalSagaStep(), ConditionalSagaStep, 'conditionalStep');
+  }
+
+  /** A new parallel step: add its branches with `.branch(saga)` (at least two). */
+  parallelStep(step?: ParallelSagaStep): ParallelSagaStep {
+    return this.#add(step ?? new ParallelSagaStep(), ParallelSagaStep, 'parallelStep');
+  }
+
+  /** A new child step: `child` (a committed saga) runs as an execution of its own. */
+  childStep(child: Saga): ChildSagaStep {
+    return this.#add(new ChildSagaStep(), ChildSagaStep, 'childStep').setChild(child);
   }
 
   /**

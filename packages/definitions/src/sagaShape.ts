@@ -17,7 +17,20 @@ export interface ConditionalStepShape {
   readonly otherwise?: SagaShape;
 }
 
-export type SagaStepShape = LocalStepShape | RemoteStepShape | ConditionalStepShape;
+export interface ParallelStepShape {
+  readonly kind: 'parallel';
+  readonly branches: readonly SagaShape[];
+  readonly hooks: readonly 'onJoin'[];
+}
+
+export interface ChildStepShape {
+  readonly kind: 'child';
+  /** The child saga is pinned like any other definition: name, version and shape. */
+  readonly child: { readonly name: string; readonly version: string; readonly fingerprint: string };
+  readonly hooks: readonly ('onExecute' | 'onSuccess')[];
+}
+
+export type SagaStepShape = LocalStepShape | RemoteStepShape | ConditionalStepShape | ParallelStepShape | ChildStepShape;
 
 /**
  * The structure of a saga as plain JSON data: what the fingerprint hashes and what diagrams

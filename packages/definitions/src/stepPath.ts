@@ -1,8 +1,9 @@
 import type { Saga } from './saga.js';
 import { ConditionalSagaStep } from './steps/conditionalSagaStep.js';
+import { ParallelSagaStep } from './steps/parallelSagaStep.js';
 import type { SagaStep } from './steps/sagaStep.js';
 
-/** Which branch of a conditional step ran: the alternative's index, or 'else'. */
+/** Which branch of a conditional step ran (the alternative's index, or 'else'), or a parallel step's branch index. */
 export type BranchKey = number | 'else';
 
 /** `"i"` for a top-level step, `"<parent>.i"` inside a branch (parent from `branchPrefix`). */
@@ -24,7 +25,14 @@ const parseIndex = (segment: string | undefined): number | undefined =>
 const parseBranch = (segment: string | undefined): BranchKey | undefined =>
   segment === 'else' ? 'else' : parseIndex(segment);
 
-/** The step a path addresses, through conditional branches; undefined if there is none. */
+/** The saga of a branch of a conditional or parallel step. */
+const sagaOfAnyBranch = (step: SagaStep, branch: BranchKey): Saga | undefined => {
+  if (step instanceof ConditionalSagaStep) return sagaOfBranch(step, branch);
+  if (step instanceof ParallelSagaStep && typeof branch === 'number') return step.branches[branch];
+  return undefined;
+};
+
+/** The step a path addresses, through conditional and parallel branches; undefined if there is none. */
 export const stepAtPath = (saga: Saga, path: string): SagaStep | undefined => {
   const segments = path.split('.');
   let index = parseIndex(segments[0]);
@@ -32,8 +40,8 @@ export const stepAtPath = (saga: Saga, path: string): SagaStep | undefined => {
   for (let position = 1; step !== undefined && position < segments.length; position += 2) {
     const branch = parseBranch(segments[position]);
     index = parseIndex(segments[position + 1]);
-    if (!(step instanceof ConditionalSagaStep) || branch === undefined || index === undefined) return undefined;
-    step = sagaOfBranch(step, branch)?.steps[index];
+    if (branch === undefined || index === undefined) return undefined;
+    step = sagaOfAnyBranch(step, branch)?.steps[index];
   }
   return step;
 };

@@ -47,7 +47,12 @@ type Ending = 'completed' | 'failed' | 'compensation-failed';
 class Model {
   readonly sent = new Map<string, Request>();
   readonly replied = new Set<string>();
-  pending: Request | undefined;
+  /** Requests awaiting their reply, by requestId (several only across branches of a parallel step). */
+  readonly pending = new Map<string, Request>();
+  /** Parallel steps started and not yet joined. */
+  readonly parallels = new Set<string>();
+  /** A step failed while other branches had requests in flight: no step starts; those are awaited. */
+  halted = false;
   /** A forward reply was applied; its step's outcome (StepFinished/StepFailed) must follow. */
   outcomeDue: string | undefined;
   /** A compensation reply was applied; StepCompensated or CompensationAttemptFailed/Failed must follow. */
@@ -92,7 +97,29 @@ class Model {
   startCompensation(plan: string[]): void {
     this.phase = 'compensating';
     this.plan = plan;
-    this.pending = undefined;
+    this.pending.clear();
+    this.halted = false;
+  }
+
+  /** The sequence a step runs in: `"<parallel>.<branch>"` of the innermost open parallel step around it, or `""`. */
+  laneOf(path: string): string {
+    const parts = path.split('.');
+    for (let end = parts.length - 2; end > 0; end -= 2) {
+      const container = parts.slice(0, end).join('.');
+      if (this.parallels.has(container)) return `${container}.${parts[end]}`;
+    }
+    return '';
+  }
+
+  /** A request awaited in the lane of `path`, if any. */
+  pendingInLane(path: string): Request | undefined {
+    const lane = this.laneOf(path);
+    return [...this.pending.values()].find((request) => this.laneOf(request.path) === lane);
+  }
+
+  /** Any request awaited. */
+  get anyPending(): Request | undefined {
+    return this.pending.values().next().value;
   }
 }
 
@@ -113,10 +140,17 @@ const compensatingOnly = (m: Model, fail: Fail): boolean => {
 };
 
 const sendRequest = (m: Model, request: Request, fail: Fail): void => {
-  if (m.pending) fail(`${describeRequest(request)} sent while ${describeRequest(m.pending)} is still pending`);
+  // Branches of a parallel step wait at once; within one sequence (and in compensation) one at a time.
+  const busy = request.purpose === 'execute' ? m.pendingInLane(request.path) : m.anyPending;
+  if (busy) fail(`${describeRequest(request)} sent while ${describeRequest(busy)} is still pending`);
   // A request id used twice is the stream rule `streamMismatches` reports (the engine's own).
   m.sent.set(request.requestId, request);
-  m.pending = request;
+  m.pending.set(request.requestId, request);
+};
+
+/** A step starting after a failure (other branches may only get the replies they wait for). */
+const haltedStart = (m: Model, what: string, fail: Fail): void => {
+  if (m.halted) fail(`${what} after a step failed: no step may start while the requests in flight are awaited`);
 };
 
 /** Compensations follow the plan in reverse completion order (steps without onFailure may be skipped). */
@@ -160,22 +194,32 @@ const step = (m: Model, before: SagaExecution, event: RecordedSagaEvent, fail: F
       const recorded = before.steps.find((s) => s.path === path);
       if (recorded && recorded.kind !== kind) fail(`step ${path} was recorded as ${recorded.kind} and now as ${kind}`);
       if (kind === 'local' && m.cancelRequested) fail(`local step ${path} ran after the execution was cancelled`);
+      if (kind === 'local') haltedStart(m, `local step ${path} ran`, fail);
+      if (kind === 'parallel' && !m.parallels.has(path)) fail(`parallel step ${path} finished but never started`);
       if (kind === 'remote') {
         if (m.outcomeDue !== path) fail(`remote step ${path} finished without a reply to its request`);
         m.outcomeDue = undefined;
       }
-      if (m.pending) fail(`step ${path} finished while ${describeRequest(m.pending)} is pending`);
+      if (kind === 'parallel') {
+        const open = [...m.pending.values()].filter((request) => request.path.startsWith(`${path}.`));
+        if (open.length > 0) fail(`parallel step ${path} finished while ${describeRequest(open[0] as Request)} of a branch is pending`);
+        m.parallels.delete(path);
+      } else {
+        const busy = m.pendingInLane(path);
+        if (busy) fail(`step ${path} finished while ${describeRequest(busy)} is pending`);
+      }
       m.finished.add(path);
-      if (kind !== 'conditional') m.completionOrder.push(path);
+      if (kind !== 'conditional' && kind !== 'parallel') m.completionOrder.push(path);
       break;
     }
     case 'StepFailed': {
-      const { path, status, compensate } = event.data;
-      if (m.count('StepFailed') > 1) fail('a second StepFailed');
+      const { path, status, compensate, requestId } = event.data;
+      if (m.count('StepFailed') > 1 && !m.halted) fail('a second StepFailed');
       if (!forwardOnly(m, event, fail)) break;
       if (m.finished.has(path)) fail(`step ${path} failed after it had finished`);
+      const awaited = [...m.pending.values()].find((request) => request.purpose === 'execute' && request.path === path);
       if (status === 'timed-out') {
-        if (m.pending?.purpose !== 'execute' || m.pending.path !== path) fail(`step ${path} timed out but it was not waiting for a reply`);
+        if (!awaited) fail(`step ${path} timed out but it was not waiting for a reply`);
         if (m.previousType !== 'TimerFired') fail(`step ${path} timed out without a TimerFired just before`);
       } else if (status === 'errored-on-success' || status === 'errored-on-error' || status === 'errored-by-on-execute') {
         if (m.outcomeDue !== path) fail(`step ${path} failed on a reply that was not applied just before`);
@@ -184,7 +228,11 @@ const step = (m: Model, before: SagaExecution, event: RecordedSagaEvent, fail: F
         fail(`step ${path} is marked for compensation but its status '${status}' means the participant changed nothing`);
       }
       m.outcomeDue = undefined;
-      m.startCompensation([...m.completionOrder, ...(compensate ? [path] : [])].reverse());
+      if (awaited) m.pending.delete(awaited.requestId);
+      else if (requestId !== undefined) m.pending.delete(requestId);
+      if (compensate) m.completionOrder.push(path);
+      if (m.pending.size > 0) m.halted = true;
+      else m.startCompensation([...m.completionOrder].reverse());
       break;
     }
     case 'RequestSent': {
@@ -193,6 +241,7 @@ const step = (m: Model, before: SagaExecution, event: RecordedSagaEvent, fail: F
       if (m.forwardRequested.has(path)) fail(`step ${path} sent its request twice (a step must be applied once)`);
       if (m.finished.has(path)) fail(`step ${path} sent a request after it had finished`);
       if (m.cancelRequested) fail(`step ${path} sent a request after the execution was cancelled`);
+      haltedStart(m, `step ${path} sent a request`, fail);
       m.forwardRequested.add(path);
       sendRequest(m, { requestId, path, purpose: 'execute' }, fail);
       break;
@@ -212,15 +261,13 @@ const step = (m: Model, before: SagaExecution, event: RecordedSagaEvent, fail: F
       if (!request) fail(`reply ${requestId} matches no earlier RequestSent/CompensationRequestSent`);
       else if (m.replied.has(requestId)) fail(`a second reply applied for request ${requestId}`);
       if (request && request.path !== path) fail(`reply for request ${requestId} of step ${request.path} recorded on step ${path}`);
-      if (!m.pending) {
+      if (!m.pending.has(requestId)) {
         if (request && !m.replied.has(requestId)) fail(`reply ${requestId} applied although its request was no longer pending (a late or stale reply)`);
-      } else if (m.pending.requestId !== requestId || m.pending.path !== path) {
-        fail(`the reply to request ${requestId} (step ${path}) was applied while request ${m.pending.requestId} of step ${m.pending.path} was pending`);
       }
       m.replied.add(requestId);
       if (request?.purpose === 'compensate') m.compensationOutcomeDue = path;
       else m.outcomeDue = path;
-      if (m.pending?.requestId === requestId) m.pending = undefined;
+      m.pending.delete(requestId);
       break;
     }
     case 'BranchChosen': {
@@ -228,6 +275,7 @@ const step = (m: Model, before: SagaExecution, event: RecordedSagaEvent, fail: F
       if (!forwardOnly(m, event, fail)) break;
       if (m.branches.has(path)) fail(`conditional step ${path} chose a branch twice`);
       if (m.cancelRequested) fail(`conditional step ${path} chose a branch after the execution was cancelled`);
+      haltedStart(m, `conditional step ${path} chose a branch`, fail);
       m.branches.add(path);
       if (event.data.branch === null) m.finished.add(path);
       break;
@@ -235,7 +283,8 @@ const step = (m: Model, before: SagaExecution, event: RecordedSagaEvent, fail: F
     case 'SagaCompleted':
       if (m.count('SagaCompleted') > 1) fail('a second SagaCompleted');
       if (!forwardOnly(m, event, fail)) break;
-      if (m.pending) fail(`completed while ${describeRequest(m.pending)} is pending`);
+      if (m.anyPending) fail(`completed while ${describeRequest(m.anyPending)} is pending`);
+      if (m.parallels.size > 0) fail(`completed while parallel step ${[...m.parallels][0] ?? ''} had not finished`);
       if (JSON.stringify(event.data.context) !== JSON.stringify(before.context)) fail('SagaCompleted records a context different from the one its steps produced');
       m.phase = 'ended';
       m.ending = 'completed';
@@ -255,8 +304,8 @@ const step = (m: Model, before: SagaExecution, event: RecordedSagaEvent, fail: F
       }
       if (requestId !== undefined) {
         if (m.compensationOutcomeDue !== path || !m.replied.has(requestId)) fail(`step ${path} compensated by request ${requestId} without its reply just before`);
-      } else if (m.pending) {
-        fail(`step ${path} compensated locally while ${describeRequest(m.pending)} is pending`);
+      } else if (m.anyPending) {
+        fail(`step ${path} compensated locally while ${describeRequest(m.anyPending)} is pending`);
       }
       m.compensationOutcomeDue = undefined;
       m.compensated.push(path);
@@ -268,7 +317,7 @@ const step = (m: Model, before: SagaExecution, event: RecordedSagaEvent, fail: F
       if (!m.plan.includes(path) || m.compensated.includes(path)) fail(`compensation attempt of step ${path}, which is not to be compensated (any more)`);
       compensationOrder(m, path, fail);
       m.compensationOutcomeDue = undefined;
-      m.pending = undefined;
+      m.pending.clear();
       break;
     }
     case 'CompensationFailed': {
@@ -277,7 +326,7 @@ const step = (m: Model, before: SagaExecution, event: RecordedSagaEvent, fail: F
       if (!m.plan.includes(path) || m.compensated.includes(path)) fail(`compensation of step ${path} failed, but that step is not to be compensated (any more)`);
       compensationOrder(m, path, fail);
       m.compensationOutcomeDue = undefined;
-      m.pending = undefined;
+      m.pending.clear();
       m.phase = 'ended';
       m.ending = 'compensation-failed';
       m.failedCompensation = path;
@@ -294,7 +343,7 @@ const step = (m: Model, before: SagaExecution, event: RecordedSagaEvent, fail: F
     case 'SagaFailed': {
       if (m.count('SagaFailed') > 1) fail('a second SagaFailed');
       if (!compensatingOnly(m, fail)) break;
-      if (m.pending) fail(`failed while ${describeRequest(m.pending)} is pending`);
+      if (m.anyPending) fail(`failed while ${describeRequest(m.anyPending)} is pending`);
       const missing = m.plan.filter((path) => !m.compensated.includes(path) && m.hasCompensation(path) === true);
       if (missing.length > 0) fail(`failed before compensating step(s) ${missing.join(', ')}`);
       m.phase = 'ended';
@@ -350,7 +399,7 @@ const step = (m: Model, before: SagaExecution, event: RecordedSagaEvent, fail: F
       m.fired.add(event.data.timerId);
       break;
     case 'RequestResent':
-      if (m.pending?.requestId !== event.data.requestId) fail(`re-sent request ${event.data.requestId}, which is not pending`);
+      if (!m.pending.has(event.data.requestId)) fail(`re-sent request ${event.data.requestId}, which is not pending`);
       break;
     case 'TransactionNotified':
       break;
@@ -363,7 +412,23 @@ const step = (m: Model, before: SagaExecution, event: RecordedSagaEvent, fail: F
       if (m.count('CancelStarted') > 1) fail('a second CancelStarted');
       if (!m.cancelRequested) fail('the cancel took effect without a CancelRequested');
       if (!forwardOnly(m, event, fail)) break;
-      if (m.pending) fail(`the cancel took effect while ${describeRequest(m.pending)} is pending (it must be awaited)`);
+      if (m.anyPending) fail(`the cancel took effect while ${describeRequest(m.anyPending)} is pending (it must be awaited)`);
+      m.startCompensation([...m.completionOrder].reverse());
+      break;
+    case 'ParallelStarted': {
+      const { path } = event.data;
+      if (!forwardOnly(m, event, fail)) break;
+      if (m.parallels.has(path) || m.finished.has(path)) fail(`parallel step ${path} started twice`);
+      if (m.cancelRequested) fail(`parallel step ${path} started after the execution was cancelled`);
+      haltedStart(m, `parallel step ${path} started`, fail);
+      m.parallels.add(path);
+      break;
+    }
+    case 'CompensationStarted':
+      if (m.count('CompensationStarted') > 1) fail('a second CompensationStarted');
+      if (!forwardOnly(m, event, fail)) break;
+      if (!m.halted) fail('compensation started without a step that failed while others were in flight');
+      if (m.anyPending) fail(`compensation started while ${describeRequest(m.anyPending)} is pending (it must be awaited)`);
       m.startCompensation([...m.completionOrder].reverse());
       break;
     default:
@@ -380,14 +445,14 @@ const assertNever = (event: never): never => {
 const compareWithFold = (m: Model, execution: SagaExecution, lastRevision: number): string[] => {
   const problems: string[] = [];
   const expectedStatus =
-    m.phase === 'ended' ? (m.ending === 'completed' ? SagaStatus.Finished : SagaStatus.Errored) : m.pending ? SagaStatus.Paused : SagaStatus.Running;
+    m.phase === 'ended' ? (m.ending === 'completed' ? SagaStatus.Finished : SagaStatus.Errored) : m.pending.size > 0 ? SagaStatus.Paused : SagaStatus.Running;
   const mismatch = (what: string, folded: unknown, expected: unknown): void => {
     if (folded !== expected) problems.push(`fold: ${what} is ${JSON.stringify(folded)} but the events say ${JSON.stringify(expected)}`);
   };
   mismatch('status', execution.status, expectedStatus);
   mismatch('phase', execution.phase, m.phase);
   mismatch('revision', execution.revision, lastRevision);
-  mismatch('pendingRequest', execution.pendingRequest?.requestId, m.pending?.requestId);
+  mismatch('pending requests', execution.pendingRequests.map((p) => p.requestId).sort().join(','), [...m.pending.keys()].sort().join(','));
   mismatch('compensation.failed', execution.compensation.failed?.path, m.failedCompensation);
   if (m.transaction !== 'none') mismatch('transaction.status', execution.transaction.status, m.transaction);
   const compensatedByFold = execution.steps.filter((s) => s.status === 'compensated').map((s) => s.path).sort();

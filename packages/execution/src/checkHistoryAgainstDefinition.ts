@@ -98,8 +98,11 @@ const stepProblem = (shape: SagaShape, event: RecordedSagaEvent): string | undef
       return event.data.branch === null || branchShape(step, event.data.branch)
         ? undefined
         : `step ${path} took branch ${event.data.branch}, which the definition does not have`;
+    case 'ParallelStarted':
+      if (step.kind !== 'parallel') return `ParallelStarted for step ${path}, a ${step.kind} step in the definition`;
+      return event.data.branches === step.branches.length ? undefined : `parallel step ${path} started ${event.data.branches} branches, but the definition has ${step.branches.length}`;
     case 'StepCompensated':
-      return step.kind !== 'conditional' && step.hooks.includes('onFailure')
+      return (step.kind === 'local' || step.kind === 'remote') && (step.hooks as readonly string[]).includes('onFailure')
         ? undefined
         : `step ${path} was compensated, but it has no onFailure in the definition`;
     default:
@@ -107,30 +110,59 @@ const stepProblem = (shape: SagaShape, event: RecordedSagaEvent): string | undef
   }
 };
 
-type ForwardEvent = Extract<RecordedSagaEvent, { type: 'RequestSent' | 'StepFinished' | 'StepFailed' | 'BranchChosen' | 'SagaCompleted' }>;
+type ForwardEvent = Extract<RecordedSagaEvent, { type: 'RequestSent' | 'StepFinished' | 'StepFailed' | 'BranchChosen' | 'ParallelStarted' | 'SagaCompleted' }>;
 
 const isForward = (event: RecordedSagaEvent): event is ForwardEvent =>
-  event.type === 'RequestSent' || event.type === 'StepFinished' || event.type === 'StepFailed' || event.type === 'BranchChosen' || event.type === 'SagaCompleted';
+  event.type === 'RequestSent' ||
+  event.type === 'StepFinished' ||
+  event.type === 'StepFailed' ||
+  event.type === 'BranchChosen' ||
+  event.type === 'ParallelStarted' ||
+  event.type === 'SagaCompleted';
 
 const labelOf = (event: ForwardEvent): string => (event.type === 'SagaCompleted' ? event.type : `${event.type} for step ${event.data.path}`);
 
-/** `requested`: the remote step sent its request; `branchDone`: the conditional step's branch ran. */
-type Stage = 'new' | 'requested' | 'branchDone';
+/** `requested`: the remote step sent its request; `branchDone`: the conditional step's branch ran; `parallel`: its branches run. */
+type Stage = 'new' | 'requested' | 'branchDone' | 'parallel';
 
 /**
- * Where the forward run is in the definition, as the engine walks it: one step at a time, a remote
- * step sends one request before it finishes, a conditional step finishes after its branch. The
- * first event out of place is reported; after it the position is unknown, so nothing more is.
+ * One sequence of steps walked in order: the saga itself, or one branch of a parallel step (its
+ * steps' paths start with `prefix`). Conditional branches are walked inside the lane that holds them.
+ */
+interface Lane {
+  readonly shape: SagaShape;
+  /** `"<parallel>.<branch>"`; undefined for the saga itself. */
+  readonly prefix: string | undefined;
+  /** The step that runs next; undefined once every step of the lane ran. */
+  at: string | undefined;
+  stage: Stage;
+  /** The branches of the parallel step at `at`, while it runs. */
+  branches: Lane[];
+}
+
+const newLane = (shape: SagaShape, prefix: string | undefined): Lane => ({
+  shape,
+  prefix,
+  at: shape.steps.length > 0 ? (prefix === undefined ? '0' : `${prefix}.0`) : undefined,
+  stage: 'new',
+  branches: [],
+});
+
+/**
+ * Where the forward run is in the definition, as the engine walks it: one step at a time in each
+ * lane (the saga, and each branch of a running parallel step); a remote step sends one request
+ * before it finishes, a conditional step finishes after its branch, a parallel step after all its
+ * branches. After a step failed, only steps already waiting on a reply may still finish or fail.
+ * The first event out of place is reported; after it the position is unknown, so nothing more is.
  */
 class ForwardCursor {
-  /** The step that runs next; undefined once every step ran (SagaCompleted is next). */
-  #at: string | undefined;
-  #stage: Stage = 'new';
+  readonly #root: Lane;
   #endedAt: number | undefined;
+  #failedAt: number | undefined;
   #lost = false;
 
-  constructor(private readonly shape: SagaShape) {
-    this.#at = shape.steps.length > 0 ? '0' : undefined;
+  constructor(shape: SagaShape) {
+    this.#root = newLane(shape, undefined);
   }
 
   /** A forward event whose step the definition lacks: where the run is is no longer known. */
@@ -140,78 +172,122 @@ class ForwardCursor {
 
   follow(event: RecordedSagaEvent): string | undefined {
     if (this.#lost || !isForward(event)) return undefined;
-    const problem = this.#misplaced(event);
+    const lane = event.type === 'SagaCompleted' ? this.#root : laneOf(this.#root, event.data.path);
+    const problem = this.#misplaced(lane, event);
     if (problem !== undefined) this.#lost = true;
-    else this.#advance(event);
+    else this.#advance(lane, event);
     return problem;
   }
 
-  #misplaced(event: ForwardEvent): string | undefined {
+  #misplaced(lane: Lane, event: ForwardEvent): string | undefined {
     if (this.#endedAt !== undefined) return `${labelOf(event)} after the forward run ended at revision ${this.#endedAt}`;
-    const at = this.#at;
+    const at = lane.at;
     if (event.type === 'SagaCompleted') return at === undefined ? undefined : `SagaCompleted before step ${at} of the definition ran`;
     const { path } = event.data;
     if (path !== at) return `${labelOf(event)}, but the definition runs ${at === undefined ? 'no further step' : `step ${at}`} next`;
+    // After a failure, branches still running only wait for the replies they asked for.
+    const awaited = lane.stage === 'requested' && (event.type === 'StepFinished' || event.type === 'StepFailed');
+    if (this.#failedAt !== undefined && !awaited) return `${labelOf(event)} after a step failed at revision ${this.#failedAt}: no step may start then`;
     switch (event.type) {
       case 'RequestSent':
-        return this.#stage === 'new' ? undefined : `a second RequestSent for step ${path}, which sends one request`;
+        return lane.stage === 'new' ? undefined : `a second RequestSent for step ${path}, which sends one request`;
       case 'BranchChosen':
-        return this.#stage === 'new' ? undefined : `step ${path} chose a branch a second time`;
+        return lane.stage === 'new' ? undefined : `step ${path} chose a branch a second time`;
+      case 'ParallelStarted':
+        return lane.stage === 'new' ? undefined : `parallel step ${path} started a second time`;
       case 'StepFinished':
-        if (event.data.kind === 'remote' && this.#stage !== 'requested') return `remote step ${path} finished without sending its request`;
-        if (event.data.kind === 'conditional' && this.#stage !== 'branchDone') return `conditional step ${path} finished before a branch of it ran`;
+        if (event.data.kind === 'remote' && lane.stage !== 'requested') return `remote step ${path} finished without sending its request`;
+        if (event.data.kind === 'conditional' && lane.stage !== 'branchDone') return `conditional step ${path} finished before a branch of it ran`;
+        if (event.data.kind === 'parallel') {
+          const running = lane.branches.findIndex((branch) => branch.at !== undefined);
+          if (lane.stage !== 'parallel') return `parallel step ${path} finished before it started its branches`;
+          if (running >= 0) return `parallel step ${path} finished while its branch ${running} had not`;
+        }
         return undefined;
       case 'StepFailed':
         return undefined;
     }
   }
 
-  #advance(event: ForwardEvent): void {
+  #advance(lane: Lane, event: ForwardEvent): void {
     switch (event.type) {
       case 'RequestSent':
-        this.#stage = 'requested';
+        lane.stage = 'requested';
         return;
       case 'BranchChosen': {
         const { path, branch } = event.data;
-        if (branch === null) return this.#next(path);
-        const inner = branchShape(shapeAt(this.shape, path), branch);
-        if (inner && inner.steps.length > 0) this.#moveTo(`${path}.${branch}.0`, 'new');
-        else this.#moveTo(path, 'branchDone');
+        if (branch === null) return this.#next(lane, path);
+        const inner = branchShape(shapeAt(this.#root.shape, path), branch);
+        if (inner && inner.steps.length > 0) moveTo(lane, `${path}.${branch}.0`, 'new');
+        else moveTo(lane, path, 'branchDone');
+        return;
+      }
+      case 'ParallelStarted': {
+        const { path } = event.data;
+        const step = shapeAt(this.#root.shape, path);
+        lane.stage = 'parallel';
+        lane.branches = step?.kind === 'parallel' ? step.branches.map((branch, index) => newLane(branch, `${path}.${index}`)) : [];
         return;
       }
       case 'StepFinished':
-        return this.#next(event.data.path);
+        if (event.data.kind === 'parallel') lane.branches = [];
+        return this.#next(lane, event.data.path);
       case 'StepFailed':
+        // The failed step's lane runs no further; the others may still get the replies they wait for.
+        lane.at = undefined;
+        if (awaitingLane(this.#root)) this.#failedAt ??= event.revision;
+        else this.#endedAt = event.revision;
+        return;
       case 'SagaCompleted':
         this.#endedAt = event.revision;
         return;
     }
   }
 
-  /** After the step at `path` finished: its next sibling, else the conditional around it, else the end. */
-  #next(path: string): void {
+  /** After the step at `path` finished: its next sibling, else the conditional around it, else the lane's end. */
+  #next(lane: Lane, path: string): void {
     const segments = path.split('.');
     const index = Number(segments.pop());
-    // Inside a branch the path ends `<conditional>.<branch>.<index>`; at the top it is `<index>`.
+    // Inside a branch the path ends `<container>.<branch>.<index>`; at the top it is `<index>`.
     const branch = segments.pop();
-    const conditional = segments.join('.');
-    const siblings = branch === undefined ? this.shape.steps : branchShape(shapeAt(this.shape, conditional), branchKey(branch))?.steps;
-    if (siblings && index + 1 < siblings.length) this.#moveTo(branch === undefined ? `${index + 1}` : `${conditional}.${branch}.${index + 1}`, 'new');
-    else if (branch !== undefined) this.#moveTo(conditional, 'branchDone');
-    else this.#at = undefined;
-  }
-
-  #moveTo(path: string, stage: Stage): void {
-    this.#at = path;
-    this.#stage = stage;
+    const container = segments.join('.');
+    const laneLevel = branch === undefined ? lane.prefix === undefined : lane.prefix === `${container}.${branch}`;
+    if (laneLevel) {
+      const next = index + 1 < lane.shape.steps.length ? (lane.prefix === undefined ? `${index + 1}` : `${lane.prefix}.${index + 1}`) : undefined;
+      lane.at = next;
+      lane.stage = 'new';
+      return;
+    }
+    const siblings = branchShape(shapeAt(this.#root.shape, container), branchKey(branch ?? ''))?.steps;
+    if (siblings && index + 1 < siblings.length) moveTo(lane, `${container}.${branch}.${index + 1}`, 'new');
+    else moveTo(lane, container, 'branchDone');
   }
 }
 
+const moveTo = (lane: Lane, path: string, stage: Stage): void => {
+  lane.at = path;
+  lane.stage = stage;
+};
+
+/** Whether a lane (or a branch inside it) still waits for the reply to a request. */
+const awaitingLane = (lane: Lane): boolean => (lane.at !== undefined && lane.stage === 'requested') || lane.branches.some(awaitingLane);
+
+/** The innermost running lane a step's path belongs to. */
+const laneOf = (lane: Lane, path: string): Lane => {
+  for (const branch of lane.branches) {
+    if (branch.prefix !== undefined && path.startsWith(`${branch.prefix}.`)) return laneOf(branch, path);
+  }
+  return lane;
+};
+
 const branchKey = (segment: string): BranchKey => (segment === 'else' ? 'else' : Number(segment));
 
-/** The sub-saga a conditional step runs for `branch`, if it has one. */
-const branchShape = (step: SagaStepShape | undefined, branch: BranchKey): SagaShape | undefined =>
-  step?.kind !== 'conditional' ? undefined : branch === 'else' ? step.otherwise : step.alternatives[branch];
+/** The sub-saga a conditional (or parallel) step runs for `branch`, if it has one. */
+const branchShape = (step: SagaStepShape | undefined, branch: BranchKey): SagaShape | undefined => {
+  if (step?.kind === 'parallel') return typeof branch === 'number' ? step.branches[branch] : undefined;
+  if (step?.kind !== 'conditional') return undefined;
+  return branch === 'else' ? step.otherwise : step.alternatives[branch];
+};
 
 // Strict, like @saga/definitions' stepPath: "01" or "1.5" must never address an existing step.
 const pathPattern = /^(?:0|[1-9]\d*)(?:\.(?:0|[1-9]\d*|else)\.(?:0|[1-9]\d*))*$/;

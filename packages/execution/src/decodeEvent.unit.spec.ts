@@ -48,6 +48,8 @@ const examples: { [K in SagaEventType]: SagaEventData[K] } = {
   TransactionNotified: { services: ['stock'] },
   CancelRequested: { reason: 'the customer called', by: 'ops@example.com' },
   CancelStarted: {},
+  ParallelStarted: { path: '1', branches: 2 },
+  CompensationStarted: {},
 };
 
 // The optional fields left out, and the other values of the unions.

@@ -7,7 +7,7 @@
 import type { JsonObject } from '@saga/definitions';
 import type { RecordedSagaEvent } from './decodeEvent.js';
 import type { ErrorInfo, SagaEvent } from './sagaEvents.js';
-import type { ActiveTimer, Cancellation, ParticipantVote, PendingRequest, SagaExecution, StepExecution, TransactionStatus } from './sagaExecution.js';
+import type { ActiveTimer, Cancellation, OpenParallelStep, ParticipantVote, PendingRequest, SagaExecution, StepExecution, TransactionStatus } from './sagaExecution.js';
 import { SagaStatus, StepStatus } from './sagaStatus.js';
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
@@ -21,7 +21,10 @@ interface Draft {
   service: string;
   autocommit: boolean;
   steps: Map<string, Mutable<StepExecution>>;
-  pendingRequest?: PendingRequest;
+  /** Requests awaiting their reply, by requestId: one, or one per running branch of a parallel step. */
+  pending: Map<string, PendingRequest>;
+  /** Parallel steps started and not yet joined, by path: the context each branch runs on. */
+  parallels: Map<string, OpenParallelStep>;
   error?: ErrorInfo;
   phase: SagaExecution['phase'];
   completed: string[];
@@ -51,6 +54,8 @@ export const initialExecution = (): SagaExecution =>
     service: '',
     autocommit: true,
     steps: new Map(),
+    pending: new Map(),
+    parallels: new Map(),
     phase: 'forward',
     completed: [],
     plan: [],
@@ -64,12 +69,52 @@ export const initialExecution = (): SagaExecution =>
     revision: -1,
   });
 
-/** Ancestors of a step inside conditionals: "2.0.1" → ["2"]; "2.0.3.else.0" → ["2.0.3", "2"]. */
-const conditionalAncestors = (path: string): string[] => {
+/** Containers of a step (conditional and parallel steps): "2.0.1" → ["2"]; "2.0.3.else.0" → ["2.0.3", "2"]. */
+export const containersOf = (path: string): string[] => {
   const parts = path.split('.');
   const ancestors: string[] = [];
   for (let end = parts.length - 2; end > 0; end -= 2) ancestors.push(parts.slice(0, end).join('.'));
   return ancestors;
+};
+
+/** The innermost open parallel step around `path`, and the branch `path` runs in. */
+const parallelScope = (parallels: ReadonlyMap<string, OpenParallelStep>, path: string): { step: OpenParallelStep; branch: number } | undefined => {
+  for (const container of containersOf(path)) {
+    const step = parallels.get(container);
+    if (step) return { step, branch: Number(path.slice(container.length + 1).split('.')[0]) };
+  }
+  return undefined;
+};
+
+/**
+ * The context a step at `path` runs with: its parallel branch's while the parallel step is open,
+ * else the execution's. What a callback at `path` is given, and what its result replaces.
+ */
+export const contextAt = (execution: Pick<SagaExecution, 'context' | 'parallelSteps'>, path: string): JsonObject => {
+  const open = new Map(execution.parallelSteps.map((p) => [p.path, p]));
+  const scope = parallelScope(open, path);
+  return scope ? (scope.step.branches[scope.branch] ?? scope.step.start) : execution.context;
+};
+
+const setContextAt = (draft: Draft, path: string, context: JsonObject): void => {
+  const scope = parallelScope(draft.parallels, path);
+  if (!scope) {
+    draft.context = context;
+    return;
+  }
+  const branches = [...scope.step.branches];
+  branches[scope.branch] = context;
+  draft.parallels.set(scope.step.path, { ...scope.step, branches });
+};
+
+const draftContextAt = (draft: Draft, path: string): JsonObject => {
+  const scope = parallelScope(draft.parallels, path);
+  return scope ? (scope.step.branches[scope.branch] ?? scope.step.start) : draft.context;
+};
+
+/** Paused while anything is awaited (a request), else running: for the forward and compensating phases. */
+const settleStatus = (draft: Draft): void => {
+  draft.status = draft.pending.size > 0 ? SagaStatus.Paused : SagaStatus.Running;
 };
 
 const setStep = (draft: Draft, path: string, patch: Partial<StepExecution> & Pick<StepExecution, 'status'>): void => {
@@ -84,12 +129,18 @@ export const cancelledError = (cancellation: Cancellation): ErrorInfo => ({
   message: `Cancelled${cancellation.by ? ` by ${cancellation.by}` : ''}: ${cancellation.reason}`,
 });
 
-const startCompensation = (draft: Draft, error: ErrorInfo, plan: string[]): void => {
+/** The first failure's error; a cancelled execution's is the cancel, whatever failed while it was awaited. */
+const recordError = (draft: Draft, error: ErrorInfo): void => {
   draft.error ??= draft.cancellation ? cancelledError(draft.cancellation) : error;
+};
+
+/** Compensation undoes what finished (or took effect), in the reverse of the order it happened. */
+const startCompensation = (draft: Draft, error: ErrorInfo): void => {
+  recordError(draft, error);
   draft.phase = 'compensating';
   draft.status = SagaStatus.Running;
-  draft.plan = plan;
-  delete draft.pendingRequest;
+  draft.plan = [...draft.completed].reverse();
+  draft.pending.clear();
 };
 
 const apply = (draft: Draft, event: SagaEvent, recordedAt: string | undefined): void => {
@@ -111,16 +162,32 @@ const apply = (draft: Draft, event: SagaEvent, recordedAt: string | undefined): 
     case 'StepFinished': {
       const { path, kind, context } = event.data;
       setStep(draft, path, { kind, status: StepStatus.Finished });
-      if (kind !== 'conditional') draft.completed.push(path);
-      if (context) draft.context = context;
-      draft.status = SagaStatus.Running;
+      if (kind === 'parallel') {
+        // Joined: the branches' contexts become one, in the scope around the parallel step.
+        draft.parallels.delete(path);
+      } else if (kind !== 'conditional') draft.completed.push(path);
+      if (context) setContextAt(draft, path, context);
+      settleStatus(draft);
       return;
     }
     case 'StepFailed': {
       const { path, kind, status, error, compensate, requestId } = event.data;
       setStep(draft, path, { kind, status, error, ...(requestId ? { requestId } : {}) });
-      for (const ancestor of conditionalAncestors(path)) setStep(draft, ancestor, { status: StepStatus.ErroredByOnExecute });
-      startCompensation(draft, error, [...draft.completed, ...(compensate ? [path] : [])].reverse());
+      for (const ancestor of containersOf(path)) setStep(draft, ancestor, { status: StepStatus.ErroredByOnExecute });
+      // Its request, if it was still awaited (a timeout), is no longer.
+      for (const request of draft.pending.values()) {
+        if (request.requestId === requestId || (request.purpose === 'execute' && request.path === path)) draft.pending.delete(request.requestId);
+      }
+      // The participant may have applied it: it is undone first, as the step that happened last.
+      if (compensate) draft.completed.push(path);
+      if (draft.pending.size > 0) {
+        // Other branches have requests in flight: they are awaited (reply or timeout), and no step
+        // starts meanwhile; `CompensationStarted` follows once nothing is in flight.
+        recordError(draft, error);
+        settleStatus(draft);
+        return;
+      }
+      startCompensation(draft, error);
       return;
     }
     case 'RequestSent':
@@ -132,19 +199,19 @@ const apply = (draft: Draft, event: SagaEvent, recordedAt: string | undefined): 
         status: forward ? StepStatus.PausedByOnExecute : StepStatus.PausedOnFailure,
         requestId,
       });
-      draft.pendingRequest = { path, requestId, target, payload, purpose: forward ? 'execute' : 'compensate', sentAt: recordedAt ?? '', attempt: 1 };
+      draft.pending.set(requestId, { path, requestId, target, payload, purpose: forward ? 'execute' : 'compensate', sentAt: recordedAt ?? '', attempt: 1 });
       draft.status = SagaStatus.Paused;
       return;
     }
     case 'ReplyReceived': {
-      const { path, status, relatedServices, autocommit } = event.data;
+      const { path, requestId, status, relatedServices, autocommit } = event.data;
       for (const service of relatedServices) if (!draft.participants.includes(service)) draft.participants.push(service);
       if (autocommit !== undefined) draft.autocommit = autocommit;
-      if (draft.pendingRequest?.purpose === 'execute') {
+      if (draft.pending.get(requestId)?.purpose === 'execute') {
         setStep(draft, path, { status: status === 200 ? StepStatus.RunningOnSuccess : StepStatus.RunningOnError });
       }
-      delete draft.pendingRequest;
-      draft.status = SagaStatus.Running;
+      draft.pending.delete(requestId);
+      settleStatus(draft);
       return;
     }
     case 'BranchChosen': {
@@ -162,8 +229,8 @@ const apply = (draft: Draft, event: SagaEvent, recordedAt: string | undefined): 
       const { path, context } = event.data;
       setStep(draft, path, { status: StepStatus.Compensated });
       draft.done.push(path);
-      if (context) draft.context = context;
-      delete draft.pendingRequest;
+      if (context) setContextAt(draft, path, context);
+      draft.pending.clear();
       draft.status = SagaStatus.Running;
       return;
     }
@@ -171,7 +238,7 @@ const apply = (draft: Draft, event: SagaEvent, recordedAt: string | undefined): 
       const { path, error } = event.data;
       setStep(draft, path, { status: StepStatus.ErroredOnFailure, error });
       draft.failedCompensation = { path, error };
-      delete draft.pendingRequest;
+      draft.pending.clear();
       draft.status = SagaStatus.Errored;
       draft.phase = 'ended';
       if (draft.participants.length > 0 && draft.transactionStatus === 'none') draft.transactionStatus = 'pending';
@@ -202,7 +269,7 @@ const apply = (draft: Draft, event: SagaEvent, recordedAt: string | undefined): 
       draft.notified = true;
       return;
     case 'CommitFailed':
-      startCompensation(draft, event.data.error, [...draft.completed].reverse());
+      startCompensation(draft, event.data.error);
       return;
     case 'TimerScheduled': {
       const { timerId, purpose, dueAt, requestId, path } = event.data;
@@ -212,14 +279,16 @@ const apply = (draft: Draft, event: SagaEvent, recordedAt: string | undefined): 
     case 'TimerFired':
       draft.timers.delete(event.data.timerId);
       return;
-    case 'RequestResent':
-      if (draft.pendingRequest?.requestId === event.data.requestId) draft.pendingRequest = { ...draft.pendingRequest, attempt: event.data.attempt };
+    case 'RequestResent': {
+      const resent = draft.pending.get(event.data.requestId);
+      if (resent) draft.pending.set(resent.requestId, { ...resent, attempt: event.data.attempt });
       return;
+    }
     case 'CompensationAttemptFailed': {
       const { path, error, attempt } = event.data;
       draft.attempts = { ...draft.attempts, [path]: attempt };
       setStep(draft, path, { status: StepStatus.ErroredOnFailure, error });
-      delete draft.pendingRequest;
+      draft.pending.clear();
       draft.status = SagaStatus.Running;
       return;
     }
@@ -229,8 +298,18 @@ const apply = (draft: Draft, event: SagaEvent, recordedAt: string | undefined): 
       return;
     }
     case 'CancelStarted':
-      if (draft.cancellation) startCompensation(draft, cancelledError(draft.cancellation), [...draft.completed].reverse());
+      if (draft.cancellation) startCompensation(draft, cancelledError(draft.cancellation));
       return;
+    case 'CompensationStarted':
+      startCompensation(draft, draft.error ?? { name: 'SagaFailedError', message: 'A step failed.' });
+      return;
+    case 'ParallelStarted': {
+      const { path, branches } = event.data;
+      const start = draftContextAt(draft, path);
+      setStep(draft, path, { kind: 'parallel', status: StepStatus.RunningOnExecute });
+      draft.parallels.set(path, { path, start, branches: Array.from({ length: branches }, () => start) });
+      return;
+    }
     case 'CompensationResumed': {
       const { [event.data.path]: _reset, ...others } = draft.attempts;
       draft.attempts = others;
@@ -247,13 +326,13 @@ const isRelevant = (draft: Draft, timer: ActiveTimer): boolean => {
   switch (timer.purpose) {
     case 'reply':
     case 'resend':
-      return draft.pendingRequest !== undefined && draft.pendingRequest.requestId === timer.requestId;
+      return timer.requestId !== undefined && draft.pending.has(timer.requestId);
     case 'votes':
       return draft.transactionStatus === 'reserving';
     case 'deadline':
       return draft.phase === 'forward';
     case 'retry':
-      return draft.phase === 'compensating' && draft.pendingRequest === undefined;
+      return draft.phase === 'compensating' && draft.pending.size === 0;
   }
 };
 
@@ -270,10 +349,11 @@ const thaw = (execution: SagaExecution): Draft => ({
   service: execution.service,
   autocommit: execution.autocommit,
   steps: new Map(execution.steps.map((s) => [s.path, { ...s }])),
-  ...(execution.pendingRequest ? { pendingRequest: execution.pendingRequest } : {}),
+  pending: new Map(execution.pendingRequests.map((p) => [p.requestId, p])),
+  parallels: new Map(execution.parallelSteps.map((p) => [p.path, p])),
   ...(execution.error ? { error: execution.error } : {}),
   phase: execution.phase,
-  completed: execution.steps.filter((s) => s.kind !== 'conditional' && completedStatuses.has(s.status)).map((s) => s.path),
+  completed: [...execution.completedSteps],
   plan: [...execution.compensation.plan],
   done: [...execution.compensation.done],
   ...(execution.compensation.failed ? { failedCompensation: execution.compensation.failed } : {}),
@@ -291,8 +371,6 @@ const thaw = (execution: SagaExecution): Draft => ({
   ...(execution.cancellation ? { cancellation: execution.cancellation } : {}),
 });
 
-// Steps that ran forward to the end, whatever happened to them afterwards.
-const completedStatuses = new Set<string>([StepStatus.Finished, StepStatus.PausedOnFailure, StepStatus.Compensated, StepStatus.ErroredOnFailure]);
 
 const freeze = (draft: Draft): SagaExecution => {
   const execution: SagaExecution = {
@@ -304,7 +382,10 @@ const freeze = (draft: Draft): SagaExecution => {
     service: draft.service,
     autocommit: draft.autocommit,
     steps: [...draft.steps.values()].map((s) => Object.freeze({ ...s })),
-    ...(draft.pendingRequest ? { pendingRequest: draft.pendingRequest } : {}),
+    ...(draft.pending.size === 1 ? { pendingRequest: [...draft.pending.values()][0] } : {}),
+    pendingRequests: [...draft.pending.values()],
+    parallelSteps: [...draft.parallels.values()],
+    completedSteps: [...draft.completed],
     ...(draft.error ? { error: draft.error } : {}),
     phase: draft.phase,
     compensation: {

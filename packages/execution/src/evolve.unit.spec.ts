@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import type { JsonObject } from '@saga/definitions';
 import type { RecordedSagaEvent } from './decodeEvent.js';
-import { evolve, fold, initialExecution, replay } from './evolve.js';
+import { contextAt, evolve, fold, initialExecution, replay } from './evolve.js';
 import { sagaEvent, sagaEventCodecs, type ErrorInfo, type SagaEvent, type SagaEventData } from './sagaEvents.js';
 import type { SagaExecution, StepExecution } from './sagaExecution.js';
 import { SagaStatus, StepStatus, type StepFailureStatus } from './sagaStatus.js';
@@ -27,7 +27,7 @@ const started = (overrides: Partial<SagaEventData['SagaStarted']> = {}) =>
     service: 'orders',
     ...overrides,
   });
-const finished = (path: string, kind: 'local' | 'remote' | 'conditional' = 'local', context?: JsonObject) =>
+const finished = (path: string, kind: 'local' | 'remote' | 'conditional' | 'parallel' = 'local', context?: JsonObject) =>
   sagaEvent('StepFinished', { path, kind, ...(context ? { context } : {}) });
 const sent = (path: string, target = 'stock.reserve', requestId = `req-${path}`) =>
   sagaEvent('RequestSent', { path, requestId, target, payload: { path } });
@@ -165,7 +165,23 @@ const cancelledInFlight = [
   sagaEvent('StepCompensated', { path: '0' }),
   sagaEvent('SagaFailed', { error: { name: 'SagaCancelledError', message: 'Cancelled by ops: the customer called' } }),
 ];
-const histories = { happyWithCommit, timeoutThenRollback, commitFailedThenStuck, retriedThenResumed, cancelledInFlight };
+// Two branches wait at once; one fails on its reply; the other's reply is awaited, then it is compensated.
+const parallelBranchFailed = [
+  started(),
+  sagaEvent('ParallelStarted', { path: '0', branches: 2 }),
+  sent('0.0.0'),
+  sent('0.1.0', 'payment.charge'),
+  replied('0.1.0', 'req-0.1.0', 400, ['payment']),
+  failed('0.1.0', { kind: 'remote', status: 'errored-on-error', requestId: 'req-0.1.0' }),
+  replied('0.0.0', 'req-0.0.0'),
+  finished('0.0.0', 'remote', { sku: 'A1', reserved: true }),
+  sagaEvent('CompensationStarted', {}),
+  compensationSent('0.0.0'),
+  replied('0.0.0', 'comp-0.0.0'),
+  sagaEvent('StepCompensated', { path: '0.0.0', requestId: 'comp-0.0.0' }),
+  sagaEvent('SagaFailed', { error: boom }),
+];
+const histories = { happyWithCommit, timeoutThenRollback, commitFailedThenStuck, retriedThenResumed, cancelledInFlight, parallelBranchFailed };
 
 describe('initialExecution', () => {
   it('is the state before any event: created, forward, nothing recorded, revision -1', () => {
@@ -590,6 +606,52 @@ describe('evolve, event by event', () => {
       const execution = given(...stopped, sagaEvent('CompensationResumed', { path: '0' }));
       expect(execution.compensation).toEqual({ plan: ['0'], done: [], attempts: {} });
       expect(execution).toMatchObject({ status: SagaStatus.Running, phase: 'compensating' });
+    });
+  });
+
+  describe('ParallelStarted, branches and the join', () => {
+    const parallel = sagaEvent('ParallelStarted', { path: '1', branches: 2 });
+
+    it('opens the parallel step with a copy of the context per branch; each branch’s steps change its own copy', () => {
+      const execution = given(started(), finished('0', 'local', { sku: 'A1', n: 0 }), parallel, finished('1.0.0', 'local', { sku: 'A1', n: 0, stock: 'ok' }));
+      expect(stepOf(execution, '1')).toMatchObject({ kind: 'parallel', status: StepStatus.RunningOnExecute });
+      expect(execution.parallelSteps).toEqual([{ path: '1', start: { sku: 'A1', n: 0 }, branches: [{ sku: 'A1', n: 0, stock: 'ok' }, { sku: 'A1', n: 0 }] }]);
+      expect(execution.context).toEqual({ sku: 'A1', n: 0 });
+      expect(contextAt(execution, '1.0.1')).toEqual({ sku: 'A1', n: 0, stock: 'ok' });
+      expect(contextAt(execution, '1.1.0')).toEqual({ sku: 'A1', n: 0 });
+    });
+
+    it('keeps every branch’s request pending at once: paused, pendingRequest only when exactly one is', () => {
+      const both = given(started(), parallel, sent('1.0.0'), sent('1.1.0', 'payment.charge'));
+      expect(both.pendingRequests.map((p) => p.requestId)).toEqual(['req-1.0.0', 'req-1.1.0']);
+      expect(both.pendingRequest).toBeUndefined();
+      expect(both.status).toBe(SagaStatus.Paused);
+      const one = evolve(both, replied('1.1.0', 'req-1.1.0'));
+      expect(one.pendingRequest?.requestId).toBe('req-1.0.0');
+      expect(one.status).toBe(SagaStatus.Paused);
+    });
+
+    it('the join closes the parallel step and sets the context around it', () => {
+      const execution = given(started(), parallel, finished('1.0.0'), finished('1.1.0'), finished('1', 'parallel', { joined: true }));
+      expect(execution.parallelSteps).toEqual([]);
+      expect(execution.context).toEqual({ joined: true });
+      expect(execution.completedSteps).toEqual(['1.0.0', '1.1.0']);
+    });
+
+    it('a branch that fails while another waits: forward, paused, no plan yet; the reply is awaited, then CompensationStarted plans every finished step', () => {
+      const halted = given(started(), finished('0'), parallel, sent('1.0.0'), failed('1.1.0'));
+      expect(halted).toMatchObject({ phase: 'forward', status: SagaStatus.Paused, error: boom });
+      expect(halted.compensation.plan).toEqual([]);
+      const drained = given(started(), finished('0'), parallel, sent('1.0.0'), failed('1.1.0'), replied('1.0.0', 'req-1.0.0'), finished('1.0.0', 'remote'), sagaEvent('CompensationStarted', {}));
+      expect(drained).toMatchObject({ phase: 'compensating', status: SagaStatus.Running, error: boom });
+      expect(drained.compensation.plan).toEqual(['1.0.0', '0']);
+    });
+
+    it('the last request in flight timing out starts the compensation at once', () => {
+      const execution = given(started(), parallel, sent('1.0.0'), failed('1.1.0'), fired('t'), failed('1.0.0', { kind: 'remote', status: 'timed-out', compensate: true, requestId: 'req-1.0.0' }));
+      expect(execution.phase).toBe('compensating');
+      expect(execution.compensation.plan).toEqual(['1.0.0']);
+      expect(execution.pendingRequests).toEqual([]);
     });
   });
 

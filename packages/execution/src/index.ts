@@ -23,7 +23,8 @@ export type {
   ParticipantVote,
   CompensationState,
   Cancellation,
+  OpenParallelStep,
 } from './sagaExecution.js';
-export { evolve, fold, replay, initialExecution, cancelledError } from './evolve.js';
+export { evolve, fold, replay, initialExecution, cancelledError, contextAt, containersOf } from './evolve.js';
 export { summarizeEvent, type EventSummary } from './summarizeEvent.js';
 export { checkHistory, type CheckHistoryOptions, type HistoryFinding } from './checkHistory.js';

@@ -14,7 +14,7 @@ const JsonC = t.unknown as t.Type<JsonValue, JsonValue, unknown>;
 const ErrorInfoC = t.type({ name: t.string, message: t.string });
 export type ErrorInfo = t.TypeOf<typeof ErrorInfoC>;
 
-const StepKindC = t.keyof({ local: null, remote: null, conditional: null });
+const StepKindC = t.keyof({ local: null, remote: null, conditional: null, parallel: null, child: null });
 const ReplyStatusC = t.union([t.literal(200), t.literal(400), t.literal(500)]);
 const BranchC = t.union([t.number, t.literal('else'), t.null]);
 const FailureStatusC = t.union(
@@ -114,6 +114,13 @@ export const sagaEventCodecs = {
   CancelRequested: t.type({ reason: t.string, by: t.union([t.string, t.null]) }),
   /** The cancel took effect at a decision point with nothing in flight: the finished steps are compensated. */
   CancelStarted: t.type({}),
+  /** A parallel step started its `branches` (each on a copy of the context); its steps' paths are `<path>.<branch>.<step>`. */
+  ParallelStarted: t.type({ path: t.string, branches: t.number }),
+  /**
+   * A step failed while other branches had requests in flight; those are now answered (or timed
+   * out): compensation of everything that finished starts.
+   */
+  CompensationStarted: t.type({}),
 } as const;
 
 export type SagaEventType = keyof typeof sagaEventCodecs;

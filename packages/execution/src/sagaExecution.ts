@@ -82,7 +82,18 @@ export interface SagaExecution {
   readonly autocommit: boolean;
   /** Steps in the order they were first recorded. */
   readonly steps: readonly StepExecution[];
+  /** The request awaited, when exactly one is (see `pendingRequests` for all of them). */
   readonly pendingRequest?: PendingRequest;
+  /** Every request awaiting its reply: one per running branch of a parallel step, else at most one. */
+  readonly pendingRequests: readonly PendingRequest[];
+  /** Parallel steps started and not yet joined, with the context each branch runs on. */
+  readonly parallelSteps: readonly OpenParallelStep[];
+  /**
+   * Steps that finished forward, or failed after their participant may have applied them, in the
+   * order that happened (conditional and parallel steps themselves excluded): compensation undoes
+   * them in reverse.
+   */
+  readonly completedSteps: readonly string[];
   /** The error that made the execution fail (first one wins). */
   readonly error?: ErrorInfo;
   /** `forward` → (`compensating` →) `ended`. */
@@ -101,6 +112,14 @@ export interface SagaExecution {
   readonly key?: string;
   /** Set once a cancel was requested: no new step starts, and it ends errored with `SagaCancelledError`. */
   readonly cancellation?: Cancellation;
+}
+
+export interface OpenParallelStep {
+  readonly path: string;
+  /** The context the parallel step started with. */
+  readonly start: JsonObject;
+  /** Each branch's context, in branch order. */
+  readonly branches: readonly JsonObject[];
 }
 
 export interface Cancellation {

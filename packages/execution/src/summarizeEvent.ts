@@ -78,5 +78,9 @@ export const summarizeEvent = (event: SagaEvent): EventSummary => {
       return { summary: `cancel requested${event.data.by ? ` by ${event.data.by}` : ''}: ${event.data.reason}` };
     case 'CancelStarted':
       return { summary: 'cancelled: compensating the finished steps' };
+    case 'ParallelStarted':
+      return { step: event.data.path, summary: `started ${event.data.branches} branches at once` };
+    case 'CompensationStarted':
+      return { summary: 'the requests in flight ended: compensating' };
   }
 };

@@ -23,7 +23,7 @@ export interface DiagramBranch {
 
 export interface DiagramStep {
   readonly path: string;
-  readonly kind: 'local' | 'remote' | 'conditional';
+  readonly kind: 'local' | 'remote' | 'conditional' | 'parallel' | 'child';
   readonly title: string;
   readonly detail: string;
   readonly status?: NodeStatus;
@@ -74,18 +74,17 @@ export const nodeStatusOf = (status: string | undefined): NodeStatus => {
 const compensationStatus = (trace: Trace, path: string): NodeStatus => {
   if (trace.compensationFailed.has(path)) return 'failed';
   if (trace.execution.compensation.done.includes(path)) return 'compensated';
-  const pending = trace.execution.pendingRequest;
-  if (pending?.purpose === 'compensate' && pending.path === path) return 'active';
+  if (trace.execution.pendingRequests.some((pending) => pending.purpose === 'compensate' && pending.path === path)) return 'active';
   return 'notReached';
 };
 
-const kindName = { local: 'local step', remote: 'remote step', conditional: 'conditional' } as const;
+const kindName = { local: 'local step', remote: 'remote step', conditional: 'conditional', parallel: 'parallel', child: 'child saga' } as const;
 
 /**
  * What an undo node says: the target its compensation was sent to, else the one it would be sent
  * to (`planned`, from the definition), else what kind of undo it is, never the hook's name.
  */
-const compensationDetail = (kind: 'local' | 'remote', sent: string | undefined, planned: string | undefined): string =>
+const compensationDetail = (kind: 'local' | 'remote' | 'child', sent: string | undefined, planned: string | undefined): string =>
   `↩ ${sent ?? planned ?? (kind === 'local' ? 'local undo' : 'compensation request')}`;
 
 const stepFromShape = (shape: SagaStepShape, path: string, trace: Trace | undefined, planned: ReadonlyMap<string, string>): DiagramStep => {
@@ -112,6 +111,19 @@ const stepFromShape = (shape: SagaStepShape, path: string, trace: Trace | undefi
     const count = shape.alternatives.length + (shape.otherwise ? 1 : 0);
     return { path, kind: 'conditional', title, detail: `${count} branch${count === 1 ? '' : 'es'}`, ...status, branches };
   }
+  if (shape.kind === 'parallel') {
+    // Every branch runs: side by side, each taken once the step started.
+    const branches: DiagramBranch[] = shape.branches.map((branch, index) => ({
+      key: index,
+      label: `‖ ${index} · ${branch.name}`,
+      steps: branch.steps.map((step, i) => stepFromShape(step, `${path}.${index}.${i}`, trace, planned)),
+      ...(trace ? { taken: recorded !== undefined } : {}),
+    }));
+    return { path, kind: 'parallel', title, detail: `${shape.branches.length} branches at once${shape.hooks.length > 0 ? ' · onJoin' : ''}`, ...status, branches };
+  }
+  if (shape.kind === 'child') {
+    return { path, kind: 'child', title, detail: `runs ${shape.child.name}@${shape.child.version}`, ...status };
+  }
   const target = trace?.targets.get(path);
   const detail = target ? `→ ${target}` : shape.hooks.filter((hook) => hook !== 'onFailure').join(' · ') || '(no hooks)';
   const compensation = shape.hooks.includes('onFailure')
@@ -124,8 +136,8 @@ const outcomeOf = (execution: SagaExecution): SagaDiagram['outcome'] => {
   const label =
     execution.status === 'errored' && execution.compensation.done.length > 0
       ? 'errored · compensated'
-      : execution.status === 'paused' && execution.pendingRequest
-        ? `paused · waiting for ${execution.pendingRequest.target}`
+      : execution.status === 'paused' && execution.pendingRequests.length > 0
+        ? `paused · waiting for ${execution.pendingRequests.map((p) => p.target).join(', ')}`
         : execution.status;
   return { status: execution.status, label };
 };
@@ -158,6 +170,19 @@ const stepFromHistory = (step: StepExecution, paths: readonly string[], trace: T
   const { path } = step;
   const status = nodeStatusOf(step.status);
   const title = `${path} · ${kindName[step.kind]}`;
+  if (step.kind === 'parallel') {
+    const branchKeys = [...new Set(paths.filter((p) => p.startsWith(`${path}.`)).map((p) => Number(p.slice(path.length + 1).split('.')[0])))].sort((a, b) => a - b);
+    const branches: DiagramBranch[] = branchKeys.map((key) => ({
+      key,
+      label: `‖ ${key}`,
+      steps: childPaths(paths, `${path}.${key}`).flatMap((child) => {
+        const recorded = trace.steps.get(child);
+        return recorded ? [stepFromHistory(recorded, paths, trace)] : [];
+      }),
+      taken: true,
+    }));
+    return { path, kind: 'parallel', title, detail: `${branches.length} branches at once`, status, branches };
+  }
   if (step.kind === 'conditional') {
     const branch = step.branch;
     const branches: DiagramBranch[] =

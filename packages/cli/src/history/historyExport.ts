@@ -4,14 +4,14 @@
  * consumer written today keeps working; a change that breaks this shape gets a new format name.
  */
 import { createHash } from 'node:crypto';
-import type { ErrorInfo, JsonObject, JsonValue, RecordedSagaEvent, SagaExecution } from '@saga/core';
+import type { ErrorInfo, JsonObject, JsonValue, RecordedSagaEvent, SagaExecution, SagaStepKind } from '@saga/core';
 import { terminalText } from '../format/terminalText.js';
 
 export const historyFormat = 'saga-history/1';
 
 export interface ExportedStep {
   readonly path: string;
-  readonly kind: 'local' | 'remote' | 'conditional';
+  readonly kind: SagaStepKind;
   readonly status: string;
   /** Conditional steps: the alternative's index, `"else"`, or null (none applied / not a conditional). */
   readonly branch: number | 'else' | null;

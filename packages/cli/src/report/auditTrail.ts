@@ -12,6 +12,7 @@ import {
   type JsonValue,
   type RecordedSagaEvent,
   type SagaExecution,
+  type SagaStepKind,
 } from '@saga/core';
 import { diffExecutions, type ExecutionDiff } from '../diff/executionDiff.js';
 import { stepStatusText } from './stepStatusText.js';
@@ -43,7 +44,7 @@ export interface Message {
 
 export interface StepRecord {
   readonly path: string;
-  readonly kind: 'local' | 'remote' | 'conditional';
+  readonly kind: SagaStepKind;
   readonly status: string;
   /** The context the step started from, and the one it produced (absent until it finished). */
   readonly input: JsonObject;

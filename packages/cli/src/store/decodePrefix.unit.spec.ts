@@ -28,7 +28,7 @@ describe('decodePrefix', () => {
     expect(events).toHaveLength(2);
     expect(corruption).toBeInstanceOf(CorruptedHistoryError);
     expect(corruption?.revision).toBe(2);
-    expect(corruption?.reason).toBe('StepFinished does not decode: kind must be "local" | "remote" | "conditional", got undefined');
+    expect(corruption?.reason).toBe('StepFinished does not decode: kind must be "local" | "remote" | "conditional" | "parallel" | "child", got undefined');
   });
 
   it('reports a gap in revisions and a stream that does not start with SagaStarted', () => {

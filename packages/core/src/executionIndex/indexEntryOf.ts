@@ -8,8 +8,11 @@ import { isAwaiting } from '../manager/nextAction.js';
 
 /** What the execution waits for, in words an operator reads in `saga list`. */
 const waitingFor = (execution: SagaExecution): string | null => {
-  const pending = execution.pendingRequest;
-  if (pending) return `${pending.purpose === 'compensate' ? 'compensation reply' : 'reply'} from ${pending.target}`;
+  const [pending, ...others] = execution.pendingRequests;
+  if (pending) {
+    const from = [pending, ...others].map((p) => p.target).join(', ');
+    return `${pending.purpose === 'compensate' ? 'compensation reply' : others.length > 0 ? 'replies' : 'reply'} from ${from}`;
+  }
   const { status, notified } = execution.transaction;
   if (status === 'reserving') return 'votes';
   if (execution.compensation.failed) return 'operator: resume';

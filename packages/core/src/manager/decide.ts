@@ -19,7 +19,7 @@ import {
   type RetryPolicy,
   type Saga,
 } from '@saga/definitions';
-import { evolve, sagaEvent, type ErrorInfo, type SagaEvent, type SagaExecution, type TimerPurpose } from '@saga/execution';
+import { contextAt, evolve, sagaEvent, type ErrorInfo, type SagaEvent, type SagaExecution, type TimerPurpose } from '@saga/execution';
 import type { BrokerMessage } from '../ports/broker.js';
 import { encodeRequest, encodeTransactionCommand as encodeCommand, type ReplyEnvelope } from '../wire/sagaMessages.js';
 import { replyTopic, transactionTopic } from '../wire/headers.js';
@@ -145,7 +145,23 @@ class DecisionBuilder {
   }
 }
 
-const contextOf = (execution: SagaExecution): SagaContext => new SagaContext(execution.context);
+/** The context a step's callbacks get: its parallel branch's, else the execution's. */
+const contextOf = (execution: SagaExecution, path: string): SagaContext => new SagaContext(contextAt(execution, path));
+
+/**
+ * The default join of a parallel step: the context it started with, plus what each branch changed
+ * (keys set to another value, or removed), branch by branch in order.
+ */
+const mergeBranches = (start: JsonObject, branches: readonly JsonObject[]): JsonObject => {
+  const merged: Record<string, JsonObject[string]> = { ...start };
+  for (const branch of branches) {
+    for (const [key, value] of Object.entries(branch)) {
+      if (JSON.stringify(value) !== JSON.stringify(start[key])) merged[key] = value;
+    }
+    for (const key of Object.keys(start)) if (!(key in branch)) delete merged[key];
+  }
+  return merged;
+};
 
 /** A transaction command, in the saga's trace like its requests. */
 const encodeTransactionCommand = (...args: Parameters<typeof encodeCommand>): BrokerMessage => {
@@ -177,9 +193,9 @@ const sendRequest = (d: DecisionBuilder, path: string, request: SagaRequest, pur
   d.send(request.target, requestMessage(d.execution, requestId, request, purpose));
 };
 
-const buildRequest = async (builder: (ctx: SagaContext) => unknown, execution: SagaExecution) =>
+const buildRequest = async (builder: (ctx: SagaContext) => unknown, execution: SagaExecution, path: string) =>
   attempt(async () => {
-    const request = await builder(contextOf(execution));
+    const request = await builder(contextOf(execution, path));
     if (!(request instanceof SagaRequest)) {
       throw new TypeError(`onExecute/onFailure of a remote step must return a SagaRequest(target, payload); it returned ${typeof request}.`);
     }
@@ -192,7 +208,7 @@ const perform = async (d: DecisionBuilder, action: Action): Promise<boolean> => 
   switch (action.type) {
     case 'runLocal': {
       const { path, step } = action;
-      const outcome = await withRetries(step.retryPolicy, () => contextOutcome(execution.context, () => step.execute?.(contextOf(execution))));
+      const outcome = await withRetries(step.retryPolicy, () => contextOutcome(contextAt(execution, path), () => step.execute?.(contextOf(execution, path))));
       d.record(
         outcome.ok
           ? sagaEvent('StepFinished', { path, kind: 'local', context: outcome.value })
@@ -202,19 +218,20 @@ const perform = async (d: DecisionBuilder, action: Action): Promise<boolean> => 
     }
     case 'sendRequest': {
       const { path, step } = action;
-      const request = await buildRequest((ctx) => step.execute?.(ctx), execution);
+      const request = await buildRequest((ctx) => step.execute?.(ctx), execution, path);
       if (!request.ok) {
         d.record(sagaEvent('StepFailed', { path, kind: 'remote', status: 'errored-on-execute', error: request.error, compensate: false }));
         return true;
       }
       sendRequest(d, path, request.value, 'execute', step);
-      return false;
+      // Other branches of a parallel step may have work too: `nextAction` says when all wait.
+      return true;
     }
     case 'chooseBranch': {
       const { path, step } = action;
       const chosen = await attempt(async () => {
         for (const [index, alternative] of step.alternatives.entries()) {
-          if ((await alternative.condition(contextOf(execution))) === true) return index;
+          if ((await alternative.condition(contextOf(execution, path))) === true) return index;
         }
         return step.otherwise ? ('else' as const) : null;
       });
@@ -228,12 +245,34 @@ const perform = async (d: DecisionBuilder, action: Action): Promise<boolean> => 
     case 'finishConditional':
       d.record(sagaEvent('StepFinished', { path: action.path, kind: 'conditional' }));
       return true;
+    case 'startParallel':
+      d.record(sagaEvent('ParallelStarted', { path: action.path, branches: action.step.branches.length }));
+      return true;
+    case 'joinParallel': {
+      const { path, step } = action;
+      const open = execution.parallelSteps.find((p) => p.path === path);
+      const start = open?.start ?? contextAt(execution, path);
+      const branches = open?.branches ?? [];
+      const join = step.join;
+      const outcome = join
+        ? await contextOutcome(start, () => join(new SagaContext(start), branches.map((branch) => new SagaContext(branch))))
+        : ({ ok: true, value: mergeBranches(start, branches) } as const);
+      d.record(
+        outcome.ok
+          ? sagaEvent('StepFinished', { path, kind: 'parallel', context: outcome.value })
+          : sagaEvent('StepFailed', { path, kind: 'parallel', status: 'errored-on-execute', error: outcome.error, compensate: false }),
+      );
+      return true;
+    }
+    case 'startCompensation':
+      d.record(sagaEvent('CompensationStarted', {}));
+      return true;
     case 'complete':
       d.record(sagaEvent('SagaCompleted', { context: execution.context }));
       return true;
     case 'compensateLocal': {
       const { path, step } = action;
-      const outcome = await withRetries(d.options.compensationRetry, () => contextOutcome(execution.context, () => step.failure?.(contextOf(execution))));
+      const outcome = await withRetries(d.options.compensationRetry, () => contextOutcome(contextAt(execution, path), () => step.failure?.(contextOf(execution, path))));
       d.record(
         outcome.ok
           ? sagaEvent('StepCompensated', { path, context: outcome.value })
@@ -243,13 +282,13 @@ const perform = async (d: DecisionBuilder, action: Action): Promise<boolean> => 
     }
     case 'compensateRemote': {
       const { path, step } = action;
-      const request = await buildRequest((ctx) => step.failure?.(ctx), execution);
+      const request = await buildRequest((ctx) => step.failure?.(ctx), execution, path);
       if (!request.ok) {
         d.record(sagaEvent('CompensationFailed', { path, error: request.error }));
         return false;
       }
       sendRequest(d, path, request.value, 'compensate', step);
-      return false;
+      return true;
     }
     case 'fail': {
       d.record(sagaEvent('SagaFailed', { error: execution.error ?? { name: 'SagaFailedError', message: 'The saga failed.' } }));
@@ -392,7 +431,7 @@ const applyForwardReply = async (d: DecisionBuilder, definition: Saga, response:
     );
     return;
   }
-  const outcome = await contextOutcome(d.execution.context, () => callback(contextOf(d.execution), response));
+  const outcome = await contextOutcome(contextAt(d.execution, path), () => callback(contextOf(d.execution, path), response));
   d.record(
     outcome.ok
       ? sagaEvent('StepFinished', { path, kind: 'remote', context: outcome.value })
@@ -433,8 +472,8 @@ const applyReply = async (d: DecisionBuilder, definition: Saga, reply: ReplyEnve
     d.record(sagaEvent('VoteReceived', { service: vote.service, requestId: reply.requestId, vote: reply.status === SagaResponseStatus.SUCCESS, ...(reason ? { reason } : {}) }));
     return undefined;
   }
-  const pending = execution.pendingRequest;
-  if (!pending || pending.requestId !== reply.requestId) {
+  const pending = execution.pendingRequests.find((p) => p.requestId === reply.requestId);
+  if (!pending) {
     return `reply ${reply.requestId} matches no pending request of execution ${execution.id} (duplicate, late or foreign)`;
   }
   const response = new SagaResponse({ ...reply });
@@ -468,7 +507,8 @@ const applyTimer = (d: DecisionBuilder, definition: Saga, timerId: string): stri
   const timer = execution.timers.find((t) => t.timerId === timerId);
   if (!timer) return `timer ${timerId} is no longer relevant (it fired, or what it waited for happened)`;
   d.record(sagaEvent('TimerFired', { timerId }));
-  const pending = execution.pendingRequest;
+  // Reply and re-send timers are about one request (several may be awaited, one per parallel branch).
+  const pending = execution.pendingRequests.find((p) => p.requestId === timer.requestId);
   switch (timer.purpose) {
     case 'reply': {
       if (!pending) return undefined;
@@ -503,10 +543,12 @@ const applyTimer = (d: DecisionBuilder, definition: Saga, timerId: string): stri
       return undefined;
     }
     case 'deadline': {
-      if (!pending) return undefined;
-      const error = { name: 'DeadlineExceededError', message: `Saga '${execution.definition.name}' passed its deadline (${timer.dueAt}) while step ${pending.path} waited for a reply.` };
-      d.warnings.push(`${error.message} (execution ${execution.id}, request ${pending.requestId} to '${pending.target}')`);
-      d.record(sagaEvent('StepFailed', { path: pending.path, kind: 'remote', status: 'timed-out', error, compensate: true, requestId: pending.requestId }));
+      // Every request still awaited fails: the execution stops waiting and compensates.
+      for (const awaited of execution.pendingRequests.filter((p) => p.purpose === 'execute')) {
+        const error = { name: 'DeadlineExceededError', message: `Saga '${execution.definition.name}' passed its deadline (${timer.dueAt}) while step ${awaited.path} waited for a reply.` };
+        d.warnings.push(`${error.message} (execution ${execution.id}, request ${awaited.requestId} to '${awaited.target}')`);
+        d.record(sagaEvent('StepFailed', { path: awaited.path, kind: 'remote', status: 'timed-out', error, compensate: true, requestId: awaited.requestId }));
+      }
       return undefined;
     }
     case 'retry':
@@ -575,8 +617,7 @@ export const decide = async (definition: Saga, execution: SagaExecution, input: 
  */
 export const pendingOutbox = (execution: SagaExecution): Outgoing[] => {
   const outbox: Outgoing[] = [];
-  const pending = execution.pendingRequest;
-  if (pending) outbox.push({ topic: pending.target, message: requestMessage(execution, pending.requestId, pending, pending.purpose) });
+  for (const pending of execution.pendingRequests) outbox.push({ topic: pending.target, message: requestMessage(execution, pending.requestId, pending, pending.purpose) });
   const { status, participants, notified } = execution.transaction;
   if ((status === 'committed' || status === 'rejected') && !notified) {
     for (const service of participants) {

@@ -9,6 +9,7 @@ import {
   stepPath,
   type ConditionalSagaStep,
   type LocalSagaStep,
+  type ParallelSagaStep,
   type RemoteSagaStep,
   type Saga,
 } from '@saga/definitions';
@@ -20,6 +21,10 @@ export type Action =
   | { readonly type: 'sendRequest'; readonly path: string; readonly step: RemoteSagaStep }
   | { readonly type: 'chooseBranch'; readonly path: string; readonly step: ConditionalSagaStep }
   | { readonly type: 'finishConditional'; readonly path: string }
+  /** Opens a parallel step: its branches run from the next action on, each on its own context. */
+  | { readonly type: 'startParallel'; readonly path: string; readonly step: ParallelSagaStep }
+  /** Every branch of the parallel step finished: their contexts become one (`onJoin`). */
+  | { readonly type: 'joinParallel'; readonly path: string; readonly step: ParallelSagaStep }
   | { readonly type: 'complete' }
   | { readonly type: 'compensateLocal'; readonly path: string; readonly step: LocalSagaStep }
   | { readonly type: 'compensateRemote'; readonly path: string; readonly step: RemoteSagaStep }
@@ -28,12 +33,14 @@ export type Action =
   | { readonly type: 'decideVotes' }
   /** A cancel was requested and nothing is in flight: compensation of the finished steps starts. */
   | { readonly type: 'cancel' }
+  /** A step failed while others were in flight; nothing is in flight any more: compensation starts. */
+  | { readonly type: 'startCompensation' }
   /** Nothing to do until a reply (or votes) arrive. */
   | { readonly type: 'await'; readonly pending?: PendingRequest }
   /** Nothing to do: terminal, or waiting for an operator's commit/reject. */
   | { readonly type: 'idle' };
 
-type Forward = Exclude<Action, { type: 'compensateLocal' | 'compensateRemote' | 'fail' | 'requestVotes' | 'decideVotes' | 'idle' | 'cancel' }>;
+type Forward = Exclude<Action, { type: 'compensateLocal' | 'compensateRemote' | 'fail' | 'requestVotes' | 'decideVotes' | 'idle' | 'cancel' | 'startCompensation' }>;
 
 const nextForward = (saga: Saga, prefix: string | undefined, execution: SagaExecution, steps: ReadonlyMap<string, SagaExecution['steps'][number]>): Forward => {
   for (const [index, step] of saga.steps.entries()) {
@@ -47,6 +54,10 @@ const nextForward = (saga: Saga, prefix: string | undefined, execution: SagaExec
           return { type: 'sendRequest', path, step: step as RemoteSagaStep };
         case 'conditional':
           return { type: 'chooseBranch', path, step: step as ConditionalSagaStep };
+        case 'parallel':
+          return { type: 'startParallel', path, step: step as ParallelSagaStep };
+        case 'child':
+          throw new CorruptedHistoryError(executionStream(execution.id), execution.revision, `step ${path} is a child step, which this engine version does not run yet`);
       }
     }
     if (recorded.status === StepStatus.Finished) continue;
@@ -59,6 +70,17 @@ const nextForward = (saga: Saga, prefix: string | undefined, execution: SagaExec
       const inner = nextForward(branch, branchPrefix(path, recorded.branch), execution, steps);
       return inner.type === 'complete' ? { type: 'finishConditional', path } : inner;
     }
+    if (recorded.kind === 'parallel' && recorded.status === StepStatus.RunningOnExecute) {
+      // The first branch with something to do does it; the step joins once every branch is done.
+      const parallel = step as ParallelSagaStep;
+      let waiting = false;
+      for (const [branch, branchSaga] of parallel.branches.entries()) {
+        const inner = nextForward(branchSaga, branchPrefix(path, branch), execution, steps);
+        if (inner.type === 'await') waiting = true;
+        else if (inner.type !== 'complete') return inner;
+      }
+      return waiting ? { type: 'await' } : { type: 'joinParallel', path, step: parallel };
+    }
     // Any other status in the forward phase means the history and the definition disagree.
     throw new CorruptedHistoryError(executionStream(execution.id), execution.revision, `step ${path} is '${recorded.status}' while the execution still runs forward`);
   }
@@ -67,7 +89,7 @@ const nextForward = (saga: Saga, prefix: string | undefined, execution: SagaExec
 
 /** Steps whose compensation is still to do, skipping steps that have no onFailure. */
 const nextCompensation = (definition: Saga, execution: SagaExecution): Action => {
-  if (execution.pendingRequest) return { type: 'await', pending: execution.pendingRequest };
+  if (execution.pendingRequests.length > 0) return { type: 'await', ...(execution.pendingRequest ? { pending: execution.pendingRequest } : {}) };
   // A remote compensation that failed waits for its retry timer before the next attempt.
   if (execution.timers.some((t) => t.purpose === 'retry')) return { type: 'await' };
   const done = new Set(execution.compensation.done);
@@ -83,8 +105,12 @@ const nextCompensation = (definition: Saga, execution: SagaExecution): Action =>
 export const nextAction = (definition: Saga, execution: SagaExecution): Action => {
   switch (execution.phase) {
     case 'forward':
-      // A cancelled execution starts no new step; a request in flight is awaited first.
-      if (execution.cancellation && !execution.pendingRequest) return { type: 'cancel' };
+      // A cancelled execution, or one where a step failed while others were in flight, starts no new
+      // step: what is in flight is awaited (reply or timeout), then compensation starts.
+      if (execution.cancellation || execution.error) {
+        if (execution.pendingRequests.length > 0) return { type: 'await' };
+        return execution.error ? { type: 'startCompensation' } : { type: 'cancel' };
+      }
       return nextForward(definition, undefined, execution, new Map(execution.steps.map((s) => [s.path, s])));
     case 'compensating':
       return nextCompensation(definition, execution);
@@ -101,7 +127,7 @@ export const nextAction = (definition: Saga, execution: SagaExecution): Action =
 
 /** Whether an execution is waiting for a message (a reply or votes) rather than done. */
 export const isAwaiting = (execution: SagaExecution): boolean =>
-  execution.pendingRequest !== undefined ||
+  execution.pendingRequests.length > 0 ||
   execution.transaction.status === 'reserving' ||
   (execution.phase === 'compensating' && execution.timers.some((t) => t.purpose === 'retry'));
 

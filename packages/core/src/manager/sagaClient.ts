@@ -270,10 +270,13 @@ export class SagaClient implements AsyncDisposable {
     }
     const prefix = events.filter((e) => e.revision <= fromRevision && e.type !== 'TimerScheduled' && e.type !== 'TimerFired');
     const state = replayEvents(prefix);
-    if (state.phase !== 'forward' || state.pendingRequest) {
-      const why = state.pendingRequest
-        ? `request ${state.pendingRequest.requestId} of step ${state.pendingRequest.path} is pending there; fork from the revision before it was sent`
-        : `the execution is ${state.phase === 'compensating' ? 'compensating' : 'over'} there; fork from a revision before its first failure`;
+    const pendingThere = state.pendingRequests[0];
+    if (state.phase !== 'forward' || pendingThere || state.parallelSteps.length > 0 || state.error) {
+      const why = pendingThere
+        ? `request ${pendingThere.requestId} of step ${pendingThere.path} is pending there; fork from the revision before it was sent`
+        : state.parallelSteps.length > 0
+          ? `parallel step ${state.parallelSteps[0]?.path ?? ''} is running there; fork from the revision before it started`
+          : `the execution is ${state.phase === 'compensating' ? 'compensating' : 'over'} there; fork from a revision before its first failure`;
       throw new InvalidRunOptionsError(`Cannot fork ${executionId} at revision ${fromRevision}: ${why}.`);
     }
     const definition = this.#engine.registry.resolve(state);

@@ -22,6 +22,8 @@ export class MultipleOnFailureError extends SagaDefinitionError {}
 export class MultipleElseThenError extends SagaDefinitionError {}
 /** A retry policy, timeout or deadline with an impossible value. */
 export class InvalidStepOptionError extends SagaDefinitionError {}
+/** A parallel step with fewer than two branches: run the one saga as steps instead. */
+export class TooFewBranchesError extends SagaDefinitionError {}
 
 type DefinitionErrorClass = new (message: string, options?: ErrorOptions) => SagaDefinitionError;
 

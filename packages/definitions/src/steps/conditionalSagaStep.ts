@@ -4,18 +4,13 @@ import type { ConditionalStepShape } from '../sagaShape.js';
 import { showValue } from '../showValue.js';
 import type { Condition } from './callbacks.js';
 import { SagaStep } from './sagaStep.js';
+import { looksLikeSaga } from './isSaga.js';
 
 export interface IfThenAlternative {
   readonly condition: Condition;
   readonly saga: Saga;
 }
 
-// Saga is imported as a type only (saga.ts imports this file), so a saga is recognised by shape.
-const looksLikeSaga = (value: unknown): value is Saga =>
-  typeof value === 'object' &&
-  value !== null &&
-  typeof (value as Partial<Saga>).validate === 'function' &&
-  typeof (value as Partial<Saga>).describe === 'function';
 
 /**
  * A step that runs one sub-saga chosen at run time: the first `ifThen` whose condition holds,

@@ -8,8 +8,10 @@ import type { LocalCallback, RequestBuilder } from './callbacks.js';
 import type { ConditionalSagaStep } from './conditionalSagaStep.js';
 import type { LocalSagaStep } from './localSagaStep.js';
 import type { RemoteSagaStep } from './remoteSagaStep.js';
+import type { ParallelSagaStep } from './parallelSagaStep.js';
+import type { ChildSagaStep } from './childSagaStep.js';
 
-export type SagaStepKind = 'local' | 'remote' | 'conditional';
+export type SagaStepKind = 'local' | 'remote' | 'conditional' | 'parallel' | 'child';
 
 interface Placement {
   readonly saga: Saga;
@@ -52,6 +54,16 @@ export abstract class SagaStep {
 
   conditionalStep(): ConditionalSagaStep {
     return this.#owner('conditionalStep').conditionalStep();
+  }
+
+  /** The next step: sagas run at once, each a branch (`.branch(saga)`). */
+  parallelStep(): ParallelSagaStep {
+    return this.#owner('parallelStep').parallelStep();
+  }
+
+  /** The next step: `child` run as an execution of its own. */
+  childStep(child: Saga): ChildSagaStep {
+    return this.#owner('childStep').childStep(child);
   }
 
   commit(): Saga {

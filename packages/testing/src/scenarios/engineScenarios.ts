@@ -42,6 +42,7 @@ import { sagaTestWorld, type SagaTestWorld } from '../sagaTestWorld.js';
 import { waitFor } from '../waitFor.js';
 import { reliabilityScenarios } from './reliabilityScenarios.js';
 import { exactlyOnceScenarios } from './exactlyOnceScenarios.js';
+import { parallelScenarios } from './parallelScenarios.js';
 
 export interface EngineScenarioOptions {
   readonly skip?: string;
@@ -918,6 +919,7 @@ export const engineScenarios = (name: string, makeStore: () => Promise<EventStor
 
     reliabilityScenarios(() => world);
     exactlyOnceScenarios(() => world);
+    parallelScenarios(() => world);
 
     describe('history, replay and errors', () => {
       it('replays the execution as it was at any revision', async () => {
