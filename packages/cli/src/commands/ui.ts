@@ -100,6 +100,14 @@ export const registerUi = (program: Command, context: CommandContext): void => {
         });
         const mode = options.allowActions ? `actions allowed, recorded as ${operator}` : 'read-only';
         io.out(`saga ui: ${server.url}`);
+        if (options.allowActions && options.broker === undefined && !process.env.SAGA_BROKER_URL) {
+          io.err(
+            io.style.yellow(
+              'Actions send remote requests on an in-process broker (no --broker, no SAGA_BROKER_URL): a remote compensation resumed here reaches no participant. Pass --broker <url>.',
+            ),
+          );
+        }
+        if (options.allowActions && definitions.length === 0) io.err(io.style.yellow('No --definitions: every action will be refused (its callbacks are needed to continue an execution).'));
         io.err(io.style.dim(`Serving ${describeStore(location)} (${mode}${definitions.length > 0 ? `, ${definitions.length} definition${definitions.length === 1 ? '' : 's'}` : ''}); Ctrl-C to stop.`));
         try {
           await untilInterrupted();
