@@ -29,6 +29,21 @@ export const openBroker = (config: CaseConfig, connectionName: string): Broker =
     ? new RabbitMqBroker({ url: config.brokerUrl, queueExpiresMs: 60_000, connectionName })
     : new NatsBroker({ url: config.brokerUrl, ...natsNaming(config), ackWaitMs: 2_000, connectionName });
 
+/**
+ * Creates the case's PostgreSQL schema before any process starts: the processes' own
+ * `CREATE SCHEMA IF NOT EXISTS` can collide when run at the same moment (a unique violation in pg_namespace).
+ */
+export const prepareCase = async (config: CaseConfig): Promise<void> => {
+  if (config.store !== 'postgres') return;
+  const client = new pg.Client({ connectionString: config.storeLocation });
+  await client.connect();
+  try {
+    await client.query(`CREATE SCHEMA IF NOT EXISTS "${config.namespace}"`);
+  } finally {
+    await client.end();
+  }
+};
+
 export const removeCase = async (config: CaseConfig): Promise<void> => {
   rmSync(config.ledgerFile, { force: true });
   if (config.store === 'sqlite') {

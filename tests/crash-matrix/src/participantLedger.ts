@@ -39,7 +39,7 @@ export const openParticipantStorage = async (config: CaseConfig): Promise<Partic
   }
   if (config.store === 'postgres') {
     const pool = new pg.Pool({ connectionString: config.storeLocation, max: 6 });
-    await pool.query(`CREATE SCHEMA IF NOT EXISTS "${config.namespace}"; CREATE TABLE IF NOT EXISTS "${config.namespace}".${table} ${columns}`);
+    await pool.query(`CREATE TABLE IF NOT EXISTS "${config.namespace}".${table} ${columns}`); // the schema: prepareCase
     const inbox = new PostgresInbox({ pool, schema: config.namespace });
     return {
       inbox: inbox as ParticipantInbox<unknown>,

@@ -12,7 +12,7 @@ import { InMemoryBroker, SagaManager, type SagaExecution } from '@saga/core';
 import { TestChildProcess, checkInvariants, type ChildMessage, type StoreAcknowledgement } from '@saga/testing';
 import { caseToEnv, servicesOf, type CaseConfig } from './caseConfig.js';
 import { checkCase, type CaseFigures } from './caseCheck.js';
-import { openStore } from './infrastructure.js';
+import { openStore, prepareCase } from './infrastructure.js';
 import type { MatrixCase } from './matrixCases.js';
 import { createMatrixSaga } from './matrixSaga.js';
 import { readLedger } from './participantLedger.js';
@@ -42,6 +42,7 @@ const acknowledgedBy = (child: TestChildProcess): StoreAcknowledgement[] =>
 export const runCase = async (testCase: MatrixCase, config: CaseConfig, timeoutMs: number): Promise<CaseResult> => {
   const began = Date.now();
   mkdirSync(dirname(config.ledgerFile), { recursive: true });
+  await prepareCase(config);
   const env = (point: Record<string, string>) => ({ ...caseToEnv(config), ...point });
   const manager = (generation: number, point?: string) =>
     TestChildProcess.start({ script: script('managerProcess'), name: `manager #${generation}${point ? ` (halts at ${point})` : ''}`, env: env({ SAGA_CRASH_POINT: point ?? '' }) });
