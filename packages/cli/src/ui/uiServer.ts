@@ -106,6 +106,9 @@ export const startUiServer = async (options: UiServerOptions): Promise<UiServer>
     }
   };
 
+  // One read before listening: the store's statements and caches are ready for the operator's
+  // first page, and a store without a usable index fails here, with its message, not on a page.
+  await options.store.index.query({ limit: 1 });
   const server: Server = createServer((req, res) => void handle(req, res));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
