@@ -3,7 +3,7 @@
  * the next step runs), so the issue's goal (≥ 3× DBOS, sequential and 50 in flight) is judged on it.
  * Pure: rows for the console and docs/benchmarks.md, and the targets.
  */
-import { formatNumber, formatRatio, formatSummary } from './format.js';
+import { formatNumber, formatRatio, formatSummary, keptMark, sameRun } from './format.js';
 import type { CaseResult, SagaCaseResult, TargetCheck } from './results.js';
 import { ratio, summarize, type Summary } from './stats.js';
 
@@ -61,8 +61,9 @@ export const durableComparisons = (cases: readonly CaseResult[]): DurableCompari
     const ours = find(cases, 'saga-engine', 'W1-durable', mode);
     const dbos = find(cases, 'dbos', 'W1', mode);
     if (ours === undefined && dbos === undefined) return [];
-    const value = ratio(ours?.throughput?.median, dbos?.throughput?.median);
-    const perRound = ours && dbos ? pairedRatios(ours, dbos) : undefined;
+    // Figures of two different runs met different loads of a shared machine: no ratio between them.
+    const value = ours && dbos && sameRun(ours, dbos) ? ratio(ours.throughput?.median, dbos.throughput?.median) : Number.NaN;
+    const perRound = ours && dbos && sameRun(ours, dbos) ? pairedRatios(ours, dbos) : undefined;
     return [{ mode, ...(ours ? { ours } : {}), ...(dbos ? { dbos } : {}), ratio: value, ...(perRound ? { perRound } : {}), ...(Number.isFinite(value) ? { met: value >= durableGoal } : {}) }];
   });
 
@@ -75,10 +76,10 @@ const modeName = (comparison: DurableComparison): string =>
 export const durableComparisonRows = (cases: readonly CaseResult[]): string[][] =>
   durableComparisons(cases).map((c) => [
     modeName(c),
-    c.ours ? formatSummary(c.ours.throughput) : 'not measured',
+    c.ours ? `${formatSummary(c.ours.throughput)}${keptMark(c.ours)}` : 'not measured',
     c.ours?.appendsPerSaga === undefined ? '–' : `${formatNumber(c.ours.appendsPerSaga)} / ${formatNumber(c.ours.readsPerSaga)}`,
     cpu(c.ours),
-    c.dbos ? formatSummary(c.dbos.throughput) : 'not measured',
+    c.dbos ? `${formatSummary(c.dbos.throughput)}${keptMark(c.dbos)}` : 'not measured',
     cpu(c.dbos),
     formatRatio(c.ratio),
     c.perRound ? formatSummary(c.perRound, formatRatio) : '–',
@@ -94,5 +95,6 @@ export const durableTargets = (cases: readonly CaseResult[]): TargetCheck[] =>
     const theirs = comparison?.dbos?.throughput?.median;
     if (ours === undefined) return { target, measured: 'not measured in this run' };
     if (theirs === undefined) return { target, measured: `${formatNumber(ours)}/s; DBOS not measured` };
+    if (!Number.isFinite(comparison?.ratio)) return { target, measured: `${formatNumber(ours)}/s vs ${formatNumber(theirs)}/s, measured in different runs` };
     return { target, measured: `${formatNumber(ours)}/s vs ${formatNumber(theirs)}/s = ${formatRatio(ours / theirs)}`, met: ours >= durableGoal * theirs };
   });

@@ -67,3 +67,15 @@ describe('W1-durable against DBOS W1', () => {
     expect(durableTargets([measured('saga-engine', 'W1-durable', 'concurrent', [500])])[1]?.measured).toBe('500/s; DBOS not measured');
   });
 });
+
+describe('figures of different runs', () => {
+  it('are shown, marked, and given no ratio: a shared machine had another load then', () => {
+    const kept = { ...measured('dbos', 'W1', 'sequential', [100]), measuredAt: '2026-12-03T05:20:36.746Z' } as SagaCaseResult;
+    const cases = [measured('saga-engine', 'W1-durable', 'sequential', [320]), kept];
+    expect(durableComparisonRows(cases)[0]?.slice(4, 9)).toEqual(['100 †', '1.50 + 2.00', '–', '–', '–']);
+    expect(durableTargets(cases)[0]).toEqual({
+      target: expect.stringMatching(/^W1-durable sequential/) as unknown as string,
+      measured: '320/s vs 100/s, measured in different runs',
+    });
+  });
+});

@@ -28,6 +28,15 @@ export const formatBytes = (bytes: number): string =>
 
 export const formatPercent = (share: number): string => (Number.isFinite(share) ? `${(share * 100).toFixed(0)} %` : '–');
 
+/** The run a case was measured in: its `measuredAt` when kept from an earlier run (merge.ts), else this run. */
+const runOf = (result: CaseResult): string | undefined => ('measuredAt' in result && typeof result.measuredAt === 'string' ? result.measuredAt : undefined);
+
+/**
+ * Whether two cases were measured in the same run: only then did their rounds share the machine's
+ * load, so only then is their ratio reported (a shared machine's load differs from run to run).
+ */
+export const sameRun = (a: CaseResult, b: CaseResult): boolean => runOf(a) === runOf(b);
+
 const peerOf = (cases: readonly CaseResult[], workload: string, mode: string, engine: string): SagaCaseResult | undefined =>
   cases.find((c): c is SagaCaseResult => c.kind === 'sagas' && c.engine === engine && c.workload === workload && c.mode === mode && c.status === 'ok');
 
@@ -37,7 +46,8 @@ const peerOf = (cases: readonly CaseResult[], workload: string, mode: string, en
  */
 export const ratioToPeer = (result: SagaCaseResult, cases: readonly CaseResult[], peer: string): number => {
   if (result.engine === peer || result.status !== 'ok' || result.workload.startsWith('W3')) return Number.NaN;
-  return ratio(result.throughput?.median, peerOf(cases, peerCounterpart(result.workload), result.mode, peer)?.throughput?.median);
+  const theirs = peerOf(cases, peerCounterpart(result.workload), result.mode, peer);
+  return theirs && sameRun(result, theirs) ? ratio(result.throughput?.median, theirs.throughput?.median) : Number.NaN;
 };
 
 export const sagaHeaders = [
@@ -166,13 +176,13 @@ export const comparisonRows = (cases: readonly CaseResult[]): string[][] => {
       for (const peer of ['dbos', 'restate'] as const) {
         const theirs = ok.find((c) => c.engine === peer && c.workload === 'W1' && c.mode === mode);
         rows.push([
-          local ? workload : workload === 'W3' ? 'W3 (two-phase commit)' : 'W3-no2pc (no vote)',
+          `${local ? workload : workload === 'W3' ? 'W3 (two-phase commit)' : 'W3-no2pc (no vote)'}${keptMark(ours)}`,
           modeOf(ours),
           formatNumber(ours.throughput?.median),
           `${formatNumber(ours.appendsPerSaga)} / ${formatNumber(ours.readsPerSaga)}`,
           `${peer === 'dbos' ? 'DBOS' : 'Restate'} W1`,
-          theirs ? formatNumber(theirs.throughput?.median) : 'not measured',
-          theirs ? formatRatio(ratio(ours.throughput?.median, theirs.throughput?.median)) : '–',
+          theirs ? `${formatNumber(theirs.throughput?.median)}${keptMark(theirs)}` : 'not measured',
+          theirs === undefined ? '–' : sameRun(ours, theirs) ? formatRatio(ratio(ours.throughput?.median, theirs.throughput?.median)) : '– (measured in different runs)',
           ratioLabel(workload),
         ]);
       }

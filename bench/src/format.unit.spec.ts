@@ -168,6 +168,17 @@ describe('the same-guarantee comparison', () => {
     expect(ratioLabel('W1')).toBe('one append per saga vs one checkpoint per step');
   });
 
+  it('gives no ratio between figures of different runs, and marks the kept one', () => {
+    const kept = { ...ok('restate', 'restate', [100]), measuredAt: '2026-12-03T05:20:36.746Z' } as SagaCaseResult;
+    const cases: SagaCaseResult[] = [ok('saga-engine', 'postgres', [700], { appendsPerSaga: 1, readsPerSaga: 0 }), ok('dbos', 'postgres', [100]), kept];
+    expect(comparisonRows(cases).map((row) => [row[4], row[5], row[6]])).toEqual([
+      ['DBOS W1', '100', '7.00×'],
+      ['Restate W1', '100 †', '– (measured in different runs)'],
+    ]);
+    expect(ratioToPeer(cases[0] as SagaCaseResult, cases, 'restate')).toBeNaN();
+    expect(ratioToPeer(cases[0] as SagaCaseResult, cases, 'dbos')).toBeCloseTo(7);
+  });
+
   it('leaves W3 out of the W1/W2 ratios', () => {
     const w3 = ok('saga-engine', 'postgres', [300], { workload: 'W3-no2pc', broker: 'memory' });
     expect(ratioToPeer(w3, [ok('dbos', 'postgres', [100])], 'dbos')).toBeNaN();
