@@ -19,7 +19,7 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { checkInvariants } from '@saga/testing';
+import { checkInvariants, stopChildProcesses } from '@saga/testing';
 import { Cluster } from './cluster.js';
 import { newRunConfig, servicesOf, type RunConfig } from './config.js';
 import type { SagaExecution } from '@saga/core';
@@ -55,6 +55,7 @@ for (const broker of brokers) {
     // Processes never outlive the test, whatever happened: stop (then kill) them, drop the schema.
     afterAll(async () => {
       await cluster?.stop();
+      await stopChildProcesses(); // whatever the cluster did not know of (a start that failed half-way)
       await observer?.destroy();
       if (config) await removeRun(config);
     }, 60_000);
