@@ -34,7 +34,6 @@ export interface ReportInput {
   readonly generator?: string;
 }
 
-
 const json = (value: JsonValue | undefined): string => escapeHtml(JSON.stringify(value ?? null, null, 2) ?? 'null');
 const oneLine = (value: JsonValue | undefined, max = 90): string => {
   const text = JSON.stringify(value ?? null) ?? 'null';
