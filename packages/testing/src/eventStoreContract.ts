@@ -460,7 +460,11 @@ export const eventStoreContract = (
 
       const summary = (e: RecordedEvent): [string, number, string] => [e.stream, e.revision, e.type];
 
-      /** Reads until `count` events are readable after `after` (bounded by the suite's timeout). */
+      /**
+       * Reads until `count` events are readable after `after` (bounded by the suite's timeout). A store
+       * may show an append in its global order only once older transactions elsewhere on the server
+       * have ended (PostgreSQL, globalOrder.ts): a test reads what it appended once it is readable.
+       */
       const readCount = async (after: GlobalPosition | undefined, prefix: string, count: number): Promise<void> => {
         const started = Date.now();
         while ((await readOn(after, prefix)).events.length < count) {
@@ -478,6 +482,7 @@ export const eventStoreContract = (
         await store.append(a, [event('A2', { i: 3 })], 1);
         await store.append(c, [event('C0', { i: 4 }), event('C1', { i: 5 }), event('C2', { i: 6 })], 'no_stream');
         await store.append(b, [event('B1', { i: 7 }), event('B2', { i: 8 })], 0);
+        await readCount(head, prefix, 9);
         const { events } = await readOn(head, prefix);
         expect(events.map(summary)).toEqual([
           [a, 0, 'A0'],
@@ -506,6 +511,7 @@ export const eventStoreContract = (
         const head = await store.headPosition();
         const streams = Array.from({ length: 8 }, (_, i) => `${prefix}${i}`);
         await Promise.all(streams.map((s) => store.append(s, numbered(4), 'no_stream')));
+        await readCount(head, prefix, 32);
         const { events } = await readOn(head, prefix);
         expect(events).toHaveLength(32);
         for (let start = 0; start < 32; start += 4) {
@@ -520,6 +526,7 @@ export const eventStoreContract = (
         const prefix = allPrefix();
         const head = await store.headPosition();
         for (let i = 0; i < 7; i += 1) await store.append(`${prefix}${i % 3}`, numbered(i === 3 ? 3 : 1, i * 10), i < 3 ? 'no_stream' : 'any');
+        await readCount(head, prefix, 9);
         const all = (await readOn(head, prefix)).events;
         expect(all).toHaveLength(9);
         // `after` is exclusive.
@@ -541,6 +548,8 @@ export const eventStoreContract = (
         await store.append(`${base}a-2`, [event('A')], 'no_stream');
         await store.append(`other-${id}`, [event('Other')], 'no_stream');
         await store.append(`saga-${id}`, [event('Saga')], 'no_stream');
+        // Appended last: once it is readable, so is every earlier append of this test.
+        await readCount(head, `saga-${id}`, 1);
         expect((await readOn(head, `${base}a-`)).events.map((e) => e.stream)).toEqual([`${base}a-1`, `${base}a-2`]);
         expect((await readOn(head, `${base}nothing-`)).events).toEqual([]);
         // `saga-${id}` was appended last: once it is read, everything of this test was passed.
@@ -580,7 +589,7 @@ export const eventStoreContract = (
           expect(await store.readAll({ prefix: '' })).toEqual({ events: [] });
           expect(await store.readAll()).toEqual({ events: [] });
           await store.append(stream(), [event('A')], 'no_stream');
-          expect(await store.headPosition()).toBeDefined();
+          await waitFor(async () => (await store.headPosition()) !== undefined, { timeoutMs, message: 'a head once an event is readable' });
         } else {
           const page = await store.readAll({ after: head, prefix: allPrefix() });
           expect(page.events).toEqual([]);
@@ -610,6 +619,19 @@ export const eventStoreContract = (
         );
         writing = false;
         await tailing;
+        // A transaction still open anywhere on the server (another test's, another process's) may
+        // hold back what a reader can see (PostgreSQL's horizon, globalOrder.ts): the reader follows
+        // once it ends, so it reads on until it has caught up, not just once.
+        await waitFor(
+          async () => {
+            const more = await readOn(position, prefix);
+            seen.push(...more.events);
+            position = more.position ?? position;
+            return seen.length >= 100;
+          },
+          { timeoutMs, message: 'the tailing reader to catch up with the 100 events appended' },
+        );
+        // Caught up: the store says nothing more is visible, and nothing came twice.
         seen.push(...(await readOn(position, prefix)).events);
         expect(seen).toHaveLength(100);
         const keys = seen.map((e) => `${e.stream}@${e.revision}`);
