@@ -64,9 +64,14 @@ const forkPrefixProblem = (view: ExecutionView, fromRevision: number | undefined
     return `choose a revision from 0 to ${view.lastRevision} to fork from (the replay slider sets it)`;
   }
   const prefix = view.loaded.events.filter((e) => e.revision <= fromRevision && e.type !== 'TimerScheduled' && e.type !== 'TimerFired');
+  // The rule of SagaClient.fork, checked here so the preview says why before anything is tried
+  // (the fork itself checks again). TODO(lead): export it from @saga/core and call it here.
   const state = replay(prefix);
-  if (state.pendingRequest) return `at revision ${fromRevision} request ${state.pendingRequest.requestId} of step ${state.pendingRequest.path} is pending: fork from the revision before it was sent`;
-  if (state.phase !== 'forward') return `at revision ${fromRevision} the execution is ${state.phase === 'compensating' ? 'compensating' : 'over'}: fork from a revision before its first failure`;
+  const pending = state.pendingRequests[0];
+  if (pending) return `at revision ${fromRevision} request ${pending.requestId} of step ${pending.path} is pending: fork from the revision before it was sent`;
+  const parallel = state.parallelSteps[0];
+  if (parallel) return `at revision ${fromRevision} parallel step ${parallel.path} is running: fork from the revision before it started`;
+  if (state.phase !== 'forward' || state.error) return `at revision ${fromRevision} the execution is ${state.phase === 'compensating' ? 'compensating' : state.phase === 'ended' ? 'over' : 'failing'}: fork from a revision before its first failure`;
   return undefined;
 };
 
@@ -92,7 +97,7 @@ export const previewAction = (view: ExecutionView, action: ActionName, request: 
     }
     case 'cancel': {
       if (execution.phase !== 'forward') return unavailable(action, view, `the execution is ${execution.phase === 'ended' ? `over (${execution.status})` : 'already compensating'}: there is nothing to cancel`, operator);
-      if ((execution as { cancellation?: unknown }).cancellation) return unavailable(action, view, 'a cancel was already requested', operator);
+      if (execution.cancellation) return unavailable(action, view, 'a cancel was already requested', operator);
       const reason = request.reason?.trim() ?? '';
       if (reason === '') return unavailable(action, view, 'say why (the reason is recorded in the history)', operator);
       return {
@@ -102,7 +107,9 @@ export const previewAction = (view: ExecutionView, action: ActionName, request: 
         atRevision: at,
         appends: [{ stream, expectedRevision: at, events: [{ type: 'CancelRequested', data: { reason, by: operator } }] }],
         then:
-          (execution.pendingRequest ? `The request in flight (${execution.pendingRequest.target}) is awaited first; then ` : 'Then ') +
+          (execution.pendingRequests.length > 0
+            ? `The request${execution.pendingRequests.length === 1 ? '' : 's'} in flight (${execution.pendingRequests.map((p) => p.target).join(', ')}) ${execution.pendingRequests.length === 1 ? 'is' : 'are'} awaited first; then `
+            : 'Then ') +
           'no new step starts, the finished steps are compensated in reverse order, and the execution ends errored (SagaCancelledError).',
         recordedBy: `CancelRequested records by: ${operator}.`,
       };
