@@ -3,20 +3,17 @@
  * PostgreSQL schema or SQLite file, the ledger, the NATS streams (RabbitMQ queues expire on their own).
  */
 import { rmSync } from 'node:fs';
-import { jetstreamManager } from '@nats-io/jetstream';
-import { connect } from '@nats-io/transport-node';
 import type { Broker, EventStore } from '@saga/core';
-import { NatsBroker } from '@saga/nats';
-import { PostgresEventStore } from '@saga/postgres';
-import { RabbitMqBroker } from '@saga/rabbitmq';
-import { SqliteEventStore } from '@saga/sqlite';
 import pg from 'pg';
 import type { CaseConfig } from './caseConfig.js';
 
-export const openStore = (config: CaseConfig): EventStore =>
+// Adapters are imported when a case needs them: a process loads one store and one broker, which
+// keeps its start-up (most of a case's time) short.
+
+export const openStore = async (config: CaseConfig): Promise<EventStore> =>
   config.store === 'postgres'
-    ? new PostgresEventStore({ connectionString: config.storeLocation, schema: config.namespace, pool: { max: 3 } })
-    : new SqliteEventStore({ filename: config.storeLocation });
+    ? new (await import('@saga/postgres')).PostgresEventStore({ connectionString: config.storeLocation, schema: config.namespace, pool: { max: 3 } })
+    : new (await import('@saga/sqlite')).SqliteEventStore({ filename: config.storeLocation });
 
 const natsNaming = (config: CaseConfig) => ({ subjectPrefix: `sagacm-${config.namespace}`, streamPrefix: `SAGACM_${config.namespace}` });
 
@@ -24,10 +21,10 @@ const natsNaming = (config: CaseConfig) => ({ subjectPrefix: `sagacm-${config.na
  * NATS: an ack wait of 2 s instead of 30 s, so that what a killed process had pulled and not
  * acknowledged comes back to the next consumer within the case's few seconds.
  */
-export const openBroker = (config: CaseConfig, connectionName: string): Broker =>
+export const openBroker = async (config: CaseConfig, connectionName: string): Promise<Broker> =>
   config.broker === 'rabbitmq'
-    ? new RabbitMqBroker({ url: config.brokerUrl, queueExpiresMs: 60_000, connectionName })
-    : new NatsBroker({ url: config.brokerUrl, ...natsNaming(config), ackWaitMs: 2_000, connectionName });
+    ? new (await import('@saga/rabbitmq')).RabbitMqBroker({ url: config.brokerUrl, queueExpiresMs: 60_000, connectionName })
+    : new (await import('@saga/nats')).NatsBroker({ url: config.brokerUrl, ...natsNaming(config), ackWaitMs: 2_000, connectionName });
 
 /**
  * Creates the case's PostgreSQL schema before any process starts: the processes' own
@@ -58,6 +55,8 @@ export const removeCase = async (config: CaseConfig): Promise<void> => {
     }
   }
   if (config.broker === 'nats') {
+    const { connect } = await import('@nats-io/transport-node');
+    const { jetstreamManager } = await import('@nats-io/jetstream');
     const url = new URL(config.brokerUrl);
     const nc = await connect({ servers: `${url.hostname}:${url.port || '4222'}`, name: 'saga-crash-matrix-cleanup' });
     try {

@@ -24,8 +24,8 @@ const services = servicesOf(config.namespace);
 const definition = createMatrixSaga(services);
 const { store, broker } = haltAtCrashPoint({
   point,
-  store: openStore(config),
-  broker: openBroker(config, `order-${config.namespace} (pid ${process.pid})`),
+  store: await openStore(config),
+  broker: await openBroker(config, `order-${config.namespace} (pid ${process.pid})`),
   halt: haltForKill,
   onAcknowledged: (append) => reportToParent({ type: 'acknowledged', append: { ...append, events: [...append.events] } }),
 });

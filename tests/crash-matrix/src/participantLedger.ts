@@ -12,9 +12,7 @@
  */
 import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import type { ParticipantInbox } from '@saga/core';
-import { PostgresInbox } from '@saga/postgres';
-import { SqliteInbox } from '@saga/sqlite';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import pg from 'pg';
 import type { CaseConfig } from './caseConfig.js';
 
@@ -40,6 +38,7 @@ export const openParticipantStorage = async (config: CaseConfig): Promise<Partic
   if (config.store === 'postgres') {
     const pool = new pg.Pool({ connectionString: config.storeLocation, max: 6 });
     await pool.query(`CREATE TABLE IF NOT EXISTS "${config.namespace}".${table} ${columns}`); // the schema: prepareCase
+    const { PostgresInbox } = await import('@saga/postgres');
     const inbox = new PostgresInbox({ pool, schema: config.namespace });
     return {
       inbox: inbox as ParticipantInbox<unknown>,
@@ -47,7 +46,9 @@ export const openParticipantStorage = async (config: CaseConfig): Promise<Partic
       close: () => pool.end(),
     };
   }
-  const db = new Database(config.participantDbFile);
+  const { default: Sqlite } = await import('better-sqlite3');
+  const { SqliteInbox } = await import('@saga/sqlite');
+  const db = new Sqlite(config.participantDbFile);
   db.pragma('journal_mode = WAL');
   db.exec(`CREATE TABLE IF NOT EXISTS ${table} ${columns}`);
   const inbox = new SqliteInbox({ database: db });
@@ -80,7 +81,8 @@ export const readLedger = async (config: CaseConfig): Promise<LedgerRecord[]> =>
     }
   }
   if (!existsSync(config.participantDbFile)) return [];
-  const db = new Database(config.participantDbFile, { readonly: true, fileMustExist: true });
+  const { default: Sqlite } = await import('better-sqlite3');
+  const db = new Sqlite(config.participantDbFile, { readonly: true, fileMustExist: true });
   try {
     return (db.prepare(`SELECT record FROM ${table} ORDER BY rowid`).all() as { record: string }[]).map((r) => JSON.parse(r.record) as LedgerRecord);
   } finally {

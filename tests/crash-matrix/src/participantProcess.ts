@@ -23,7 +23,7 @@ const pointName = process.env.SAGA_CRASH_PARTICIPANT_POINT ?? '';
 const point = isParticipantCrashPoint(pointName) ? pointName : undefined;
 if (pointName !== '' && point === undefined) throw new Error(`SAGA_CRASH_PARTICIPANT_POINT '${pointName}' is not a participant crash point (mid-handler, mid-commit).`);
 const services = servicesOf(config.namespace);
-const broker = openBroker(config, `participants-${config.namespace} (pid ${process.pid})`);
+const broker = await openBroker(config, `participants-${config.namespace} (pid ${process.pid})`);
 const storage = await openParticipantStorage(config);
 
 type Work = (payload: JsonObject) => Promise<JsonValue>;

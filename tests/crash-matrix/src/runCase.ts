@@ -86,7 +86,7 @@ export const runCase = async (testCase: MatrixCase, config: CaseConfig, timeoutM
   // The saga settles, as the store tells; then what the participants recorded is read.
   const services = servicesOf(config.namespace);
   const definition = createMatrixSaga(services);
-  const store = openStore(config);
+  const store = await openStore(config);
   const reader = new SagaManager({ store, broker: new InMemoryBroker(), service: services.order, definitions: [definition], recoverOnSetup: false, recoveryIntervalMs: 0 });
   try {
     const deadline = Date.now() + timeoutMs;
