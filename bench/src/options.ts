@@ -3,7 +3,7 @@
  *
  *   pnpm bench                      the full run (installs the peers on first use)
  *   pnpm bench --quick              a smoke run under a minute, no peers
- *   --rounds=N --sagas=N            rounds per case, sagas per round of W1/W2 (--remote-sagas: W3)
+ *   --rounds=N --sagas=N            rounds per case, sagas per round of W1, W1-durable, W2 (--remote-sagas: W3)
  *   --workloads=w1,w2,w3,w4,scale,memory  which workloads (w1 runs W1 and W1-durable, w3 runs W3 and
  *                                   W3-no2pc; w1-durable alone runs W1-durable and the peers' W1)
  *   --scale=10000,100000,1000000    scale: executions in the store (k/M suffixes accepted)
@@ -157,7 +157,7 @@ export const usage = `Usage: pnpm bench [--quick] [options]
 
   --quick                         smoke run (small rounds, no peers), well under a minute
   --rounds=N                      measured rounds per case (default 5; quick 3)
-  --sagas=N                       sagas per round of W1/W2 (default 1000; quick 100)
+  --sagas=N                       sagas per round of W1, W1-durable, W2 (default 1000; quick 100)
   --remote-sagas=N                sagas per round of W3 (default 50; quick 3, in 2 rounds)
   --warmup=N                      unmeasured sagas before each case (default 200; quick 20)
   --in-flight=N                   sagas in flight in the concurrent mode (default 50)
