@@ -136,6 +136,53 @@ describe('the transaction when a saga fails', () => {
   });
 });
 
+describe('the transaction when a compensation fails for good', () => {
+  const localFailed = sagaEvent('StepFailed', { path: '1', kind: 'local', status: 'errored-on-execute', error: boom, compensate: false });
+
+  it('with no participant there is nothing to commit or reject', () => {
+    const execution = fold(recorded(started(), sagaEvent('StepFinished', { path: '0', kind: 'local' }), localFailed, sagaEvent('CompensationFailed', { path: '0', error: boom })));
+    expect(execution.status).toBe(SagaStatus.Errored);
+    expect(execution.transaction.status).toBe('none');
+  });
+
+  it('with participants, their outcome waits for an operator (pending)', () => {
+    const execution = fold(
+      recorded(
+        started(),
+        sent('0', 'req-0'),
+        replied('0', 'req-0'),
+        sagaEvent('StepFinished', { path: '0', kind: 'remote' }),
+        localFailed,
+        sagaEvent('CompensationRequestSent', { path: '0', requestId: 'comp-0', target: 'stock.release', payload: {} }),
+        replied('0', 'comp-0', ['stock'], 400),
+        sagaEvent('CompensationFailed', { path: '0', error: boom }),
+      ),
+    );
+    expect(execution.transaction.status).toBe('pending');
+  });
+
+  it('after a commit that failed, the participants already told to reject stay rejected', () => {
+    const execution = fold(
+      recorded(
+        started(),
+        sent('0', 'req-0'),
+        replied('0', 'req-0'),
+        sagaEvent('StepFinished', { path: '0', kind: 'remote' }),
+        sagaEvent('SagaCompleted', { context: {} }),
+        sagaEvent('VotesRequested', { votes: [{ service: 'stock', requestId: 'vote-stock' }] }),
+        sagaEvent('VoteReceived', { service: 'stock', requestId: 'vote-stock', vote: false, reason: 'sold out' }),
+        sagaEvent('TransactionRejected', { services: ['stock'], reason: 'stock voted no' }),
+        sagaEvent('CommitFailed', { error: { name: 'CommitFailedError', message: 'stock voted no' } }),
+        sagaEvent('CompensationRequestSent', { path: '0', requestId: 'comp-0', target: 'stock.release', payload: {} }),
+        replied('0', 'comp-0', ['stock'], 400),
+        sagaEvent('CompensationFailed', { path: '0', error: boom }),
+      ),
+    );
+    expect(execution.status).toBe(SagaStatus.Errored);
+    expect(execution.transaction.status).toBe('rejected');
+  });
+});
+
 describe('timers when a compensation ends', () => {
   it('a retry timer no longer matters once the compensation has stopped for an operator', () => {
     const execution = fold(
