@@ -53,6 +53,10 @@ class Model {
   readonly parallels = new Set<string>();
   /** A step failed while other branches had requests in flight: no step starts; those are awaited. */
   halted = false;
+  /** Child executions awaited, by step path. */
+  readonly children = new Map<string, { childId: string; purpose: 'execute' | 'compensate' }>();
+  /** A child's compensation asked by its parent reopened the ended execution. */
+  reopened = false;
   /** A forward reply was applied; its step's outcome (StepFinished/StepFailed) must follow. */
   outcomeDue: string | undefined;
   /** A compensation reply was applied; StepCompensated or CompensationAttemptFailed/Failed must follow. */
@@ -98,6 +102,7 @@ class Model {
     this.phase = 'compensating';
     this.plan = plan;
     this.pending.clear();
+    this.children.clear();
     this.halted = false;
   }
 
@@ -168,6 +173,8 @@ const afterTheEnd = (m: Model, event: RecordedSagaEvent, fail: Fail): void => {
   if (event.type === 'TransactionNotified') {
     if (m.transaction !== 'committed' && m.transaction !== 'rejected') fail('TransactionNotified before the transaction was decided');
     if (m.count('TransactionNotified') > 1) fail('TransactionNotified twice');
+  } else if (event.type === 'CompensationRequested' || m.reopened) {
+    // A child compensated by its parent after it ended (and committed): the one way back.
   } else if (m.transaction === 'committed') fail('nothing but TransactionNotified may follow TransactionCommitted');
   else if (m.ending === 'failed' && event.type !== 'TransactionRejected') fail('only TransactionRejected (then TransactionNotified) may follow SagaFailed');
 };
@@ -198,6 +205,10 @@ const step = (m: Model, before: SagaExecution, event: RecordedSagaEvent, fail: F
       if (kind === 'parallel' && !m.parallels.has(path)) fail(`parallel step ${path} finished but never started`);
       if (kind === 'remote') {
         if (m.outcomeDue !== path) fail(`remote step ${path} finished without a reply to its request`);
+        m.outcomeDue = undefined;
+      }
+      if (kind === 'child') {
+        if (m.outcomeDue !== path) fail(`child step ${path} finished before its child ended`);
         m.outcomeDue = undefined;
       }
       if (kind === 'parallel') {
@@ -231,7 +242,7 @@ const step = (m: Model, before: SagaExecution, event: RecordedSagaEvent, fail: F
       if (awaited) m.pending.delete(awaited.requestId);
       else if (requestId !== undefined) m.pending.delete(requestId);
       if (compensate) m.completionOrder.push(path);
-      if (m.pending.size > 0) m.halted = true;
+      if (m.pending.size > 0 || m.children.size > 0) m.halted = true;
       else m.startCompensation([...m.completionOrder].reverse());
       break;
     }
@@ -304,6 +315,8 @@ const step = (m: Model, before: SagaExecution, event: RecordedSagaEvent, fail: F
       }
       if (requestId !== undefined) {
         if (m.compensationOutcomeDue !== path || !m.replied.has(requestId)) fail(`step ${path} compensated by request ${requestId} without its reply just before`);
+      } else if (m.children.has(path)) {
+        fail(`child step ${path} compensated while its child is still compensating`);
       } else if (m.anyPending) {
         fail(`step ${path} compensated locally while ${describeRequest(m.anyPending)} is pending`);
       }
@@ -424,6 +437,40 @@ const step = (m: Model, before: SagaExecution, event: RecordedSagaEvent, fail: F
       m.parallels.add(path);
       break;
     }
+    case 'ChildStarted': {
+      const { path, childId } = event.data;
+      if (!forwardOnly(m, event, fail)) break;
+      if (m.children.has(path) || m.finished.has(path)) fail(`child step ${path} started its child twice`);
+      if (m.cancelRequested) fail(`child step ${path} started after the execution was cancelled`);
+      haltedStart(m, `child step ${path} started`, fail);
+      m.children.set(path, { childId, purpose: 'execute' });
+      break;
+    }
+    case 'ChildEnded': {
+      const { path, childId, outcome } = event.data;
+      const child = m.children.get(path);
+      if (!child || child.childId !== childId) fail(`child ${childId} of step ${path} ended, but the step was not waiting for it`);
+      else if ((child.purpose === 'execute') !== (outcome === 'finished' || outcome === 'errored')) fail(`child ${childId} of step ${path} ${outcome}, but it was asked to ${child.purpose}`);
+      m.children.delete(path);
+      if (outcome === 'finished' || outcome === 'errored') m.outcomeDue = path;
+      else m.compensationOutcomeDue = path;
+      break;
+    }
+    case 'ChildCompensationRequested': {
+      const { path, childId } = event.data;
+      if (!compensatingOnly(m, fail)) break;
+      if (!m.plan.includes(path) || m.compensated.includes(path)) fail(`child of step ${path} asked to compensate, but that step is not to be compensated (any more)`);
+      compensationOrder(m, path, fail);
+      m.children.set(path, { childId, purpose: 'compensate' });
+      break;
+    }
+    case 'CompensationRequested':
+      if (m.count('CompensationRequested') > 1) fail('a second CompensationRequested');
+      if (m.ending !== 'completed') fail('a parent asked this execution to compensate, but it had not completed');
+      m.reopened = true;
+      m.ending = undefined;
+      m.startCompensation([...m.completionOrder].reverse());
+      break;
     case 'CompensationStarted':
       if (m.count('CompensationStarted') > 1) fail('a second CompensationStarted');
       if (!forwardOnly(m, event, fail)) break;
@@ -445,7 +492,7 @@ const assertNever = (event: never): never => {
 const compareWithFold = (m: Model, execution: SagaExecution, lastRevision: number): string[] => {
   const problems: string[] = [];
   const expectedStatus =
-    m.phase === 'ended' ? (m.ending === 'completed' ? SagaStatus.Finished : SagaStatus.Errored) : m.pending.size > 0 ? SagaStatus.Paused : SagaStatus.Running;
+    m.phase === 'ended' ? (m.ending === 'completed' ? SagaStatus.Finished : SagaStatus.Errored) : m.pending.size > 0 || m.children.size > 0 ? SagaStatus.Paused : SagaStatus.Running;
   const mismatch = (what: string, folded: unknown, expected: unknown): void => {
     if (folded !== expected) problems.push(`fold: ${what} is ${JSON.stringify(folded)} but the events say ${JSON.stringify(expected)}`);
   };

@@ -60,6 +60,11 @@ const parallelFailedRun: Raw[] = [
 ];
 /** Two branches wait at once, both answer, the parallel step joins, the saga completes. */
 const parallelRun: Raw[] = [started, parallel('0'), request('0.0.0', 'r1'), request('0.1.0', 'r2'), local('0.2.0'), reply('0.1.0', 'r2'), remoteDone('0.1.0'), reply('0.0.0', 'r1'), remoteDone('0.0.0'), ['StepFinished', { path: '0', kind: 'parallel' }], completed];
+const childDef = { name: 'ship', version: '1', fingerprint: 'f' };
+const childStarted = (path: string, childId = 'c1'): Raw => ['ChildStarted', { path, childId, definition: childDef, context: {} }];
+const childEnded = (path: string, outcome: string, childId = 'c1'): Raw => ['ChildEnded', { path, childId, outcome }];
+/** A child step that finished, a later step failing, the child compensated by request. */
+const childRun: Raw[] = [started, childStarted('0'), childEnded('0', 'finished'), ['StepFinished', { path: '0', kind: 'child' }], failed('1'), ['ChildCompensationRequested', { path: '0', childId: 'c1' }], childEnded('0', 'compensated'), compensated('0'), sagaFailed];
 const cancel: Raw = ['CancelRequested', { reason: 'the customer called', by: null }];
 const cancelStarted: Raw = ['CancelStarted', {}];
 /** local 0 → remote 1 in flight, cancelled → reply awaited → 1 and 0 compensated → failed. */
@@ -96,6 +101,8 @@ describe('checkHistory', () => {
     expect(checkHistory(history(...cancelledRun))).toEqual([]);
     expect(checkHistory(history(...parallelFailedRun))).toEqual([]);
     expect(checkHistory(history(...parallelRun))).toEqual([]);
+    expect(checkHistory(history(...childRun))).toEqual([]);
+    expect(checkHistory(history(...committedRun, ['CompensationRequested', { parentId: 'p1' }], compensated('0'), sagaFailed))).toEqual([]);
   });
 
   it('gives each finding its revision, event type and severity', () => {
@@ -190,6 +197,12 @@ describe('checkHistory', () => {
     ['compensation started with requests in flight', history(started, parallel('0'), request('0.0.0', 'r1'), request('0.1.0', 'r2'), failed('0.2.0'), compensationStarted), {}, 'problem 5 CompensationStarted: compensation started while request r1 of step 0.0.0 is pending'],
     ['compensation started without a halted failure', history(started, local('0'), compensationStarted), {}, 'problem 2 CompensationStarted: compensation started without a step that failed while others were in flight'],
     ['completed with a parallel step open', history(started, parallel('0'), completed), {}, 'problem 2 SagaCompleted: completed while parallel step 0 had not finished'],
+    ['a child step finished before its child ended', history(started, childStarted('0'), ['StepFinished', { path: '0', kind: 'child' }]), {}, 'problem 2 StepFinished: child step 0 finished before its child ended'],
+    ['a child that ended but was not awaited', history(started, childEnded('0', 'finished')), {}, 'problem 1 ChildEnded: child c1 of step 0 ended, but the step was not waiting for it'],
+    ['a child compensated while asked to run', history(started, childStarted('0'), childEnded('0', 'compensated')), {}, 'problem 2 ChildEnded: child c1 of step 0 compensated, but it was asked to execute'],
+    ['a child started twice', history(started, childStarted('0'), childStarted('0', 'c2')), {}, 'problem 2 ChildStarted: child step 0 started its child twice'],
+    ['a child step compensated before its child did', history(started, childStarted('0'), childEnded('0', 'finished'), ['StepFinished', { path: '0', kind: 'child' }], failed('1'), ['ChildCompensationRequested', { path: '0', childId: 'c1' }], compensated('0')), {}, 'problem 6 StepCompensated: child step 0 compensated while its child is still compensating'],
+    ['a compensation asked of an execution that did not complete', history(started, local('0'), ['CompensationRequested', { parentId: 'p1' }]), {}, 'problem 2 CompensationRequested: a parent asked this execution to compensate, but it had not completed'],
     ['a fold that disagrees with the model', history(started, local('0'), request('1', 'r1')), { fold: (events) => ({ ...fold(events), status: SagaStatus.Finished }) }, 'problem - -: fold: status is "finished" but the events say "paused"'],
   ];
 

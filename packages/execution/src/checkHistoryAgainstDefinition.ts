@@ -98,11 +98,18 @@ const stepProblem = (shape: SagaShape, event: RecordedSagaEvent): string | undef
       return event.data.branch === null || branchShape(step, event.data.branch)
         ? undefined
         : `step ${path} took branch ${event.data.branch}, which the definition does not have`;
+    case 'ChildStarted': {
+      if (step.kind !== 'child') return `ChildStarted for step ${path}, a ${step.kind} step in the definition`;
+      const { name, version, fingerprint } = event.data.definition;
+      return name === step.child.name && version === step.child.version && fingerprint === step.child.fingerprint
+        ? undefined
+        : `step ${path} started child ${name}@${version} (shape ${fingerprint}), but the definition runs ${step.child.name}@${step.child.version} (shape ${step.child.fingerprint})`;
+    }
     case 'ParallelStarted':
       if (step.kind !== 'parallel') return `ParallelStarted for step ${path}, a ${step.kind} step in the definition`;
       return event.data.branches === step.branches.length ? undefined : `parallel step ${path} started ${event.data.branches} branches, but the definition has ${step.branches.length}`;
     case 'StepCompensated':
-      return (step.kind === 'local' || step.kind === 'remote') && (step.hooks as readonly string[]).includes('onFailure')
+      return step.kind === 'child' || ((step.kind === 'local' || step.kind === 'remote') && (step.hooks as readonly string[]).includes('onFailure'))
         ? undefined
         : `step ${path} was compensated, but it has no onFailure in the definition`;
     default:
@@ -110,10 +117,11 @@ const stepProblem = (shape: SagaShape, event: RecordedSagaEvent): string | undef
   }
 };
 
-type ForwardEvent = Extract<RecordedSagaEvent, { type: 'RequestSent' | 'StepFinished' | 'StepFailed' | 'BranchChosen' | 'ParallelStarted' | 'SagaCompleted' }>;
+type ForwardEvent = Extract<RecordedSagaEvent, { type: 'RequestSent' | 'ChildStarted' | 'StepFinished' | 'StepFailed' | 'BranchChosen' | 'ParallelStarted' | 'SagaCompleted' }>;
 
 const isForward = (event: RecordedSagaEvent): event is ForwardEvent =>
   event.type === 'RequestSent' ||
+  event.type === 'ChildStarted' ||
   event.type === 'StepFinished' ||
   event.type === 'StepFailed' ||
   event.type === 'BranchChosen' ||
@@ -191,12 +199,15 @@ class ForwardCursor {
     switch (event.type) {
       case 'RequestSent':
         return lane.stage === 'new' ? undefined : `a second RequestSent for step ${path}, which sends one request`;
+      case 'ChildStarted':
+        return lane.stage === 'new' ? undefined : `child step ${path} started a second child`;
       case 'BranchChosen':
         return lane.stage === 'new' ? undefined : `step ${path} chose a branch a second time`;
       case 'ParallelStarted':
         return lane.stage === 'new' ? undefined : `parallel step ${path} started a second time`;
       case 'StepFinished':
         if (event.data.kind === 'remote' && lane.stage !== 'requested') return `remote step ${path} finished without sending its request`;
+        if (event.data.kind === 'child' && lane.stage !== 'requested') return `child step ${path} finished without starting its child`;
         if (event.data.kind === 'conditional' && lane.stage !== 'branchDone') return `conditional step ${path} finished before a branch of it ran`;
         if (event.data.kind === 'parallel') {
           const running = lane.branches.findIndex((branch) => branch.at !== undefined);
@@ -212,6 +223,7 @@ class ForwardCursor {
   #advance(lane: Lane, event: ForwardEvent): void {
     switch (event.type) {
       case 'RequestSent':
+      case 'ChildStarted':
         lane.stage = 'requested';
         return;
       case 'BranchChosen': {

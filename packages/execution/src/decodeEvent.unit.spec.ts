@@ -50,6 +50,10 @@ const examples: { [K in SagaEventType]: SagaEventData[K] } = {
   CancelStarted: {},
   ParallelStarted: { path: '1', branches: 2 },
   CompensationStarted: {},
+  ChildStarted: { path: '2', childId: 'c1', definition: { name: 'ship', version: '1', fingerprint: 'f' }, context: { parcel: 1 } },
+  ChildEnded: { path: '2', childId: 'c1', outcome: 'finished', context: { tracking: 'T1' } },
+  ChildCompensationRequested: { path: '2', childId: 'c1' },
+  CompensationRequested: { parentId: 'p1' },
 };
 
 // The optional fields left out, and the other values of the unions.

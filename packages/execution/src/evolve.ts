@@ -7,7 +7,7 @@
 import type { JsonObject } from '@saga/definitions';
 import type { RecordedSagaEvent } from './decodeEvent.js';
 import type { ErrorInfo, SagaEvent } from './sagaEvents.js';
-import type { ActiveTimer, Cancellation, OpenParallelStep, ParticipantVote, PendingRequest, SagaExecution, StepExecution, TransactionStatus } from './sagaExecution.js';
+import type { ActiveTimer, Cancellation, OpenParallelStep, ParticipantVote, PendingChild, PendingRequest, SagaExecution, StepExecution, TransactionStatus } from './sagaExecution.js';
 import { SagaStatus, StepStatus } from './sagaStatus.js';
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
@@ -25,6 +25,9 @@ interface Draft {
   pending: Map<string, PendingRequest>;
   /** Parallel steps started and not yet joined, by path: the context each branch runs on. */
   parallels: Map<string, OpenParallelStep>;
+  /** Child executions awaited, by step path. */
+  children: Map<string, PendingChild>;
+  parent?: { executionId: string; path: string };
   error?: ErrorInfo;
   phase: SagaExecution['phase'];
   completed: string[];
@@ -56,6 +59,7 @@ export const initialExecution = (): SagaExecution =>
     steps: new Map(),
     pending: new Map(),
     parallels: new Map(),
+    children: new Map(),
     phase: 'forward',
     completed: [],
     plan: [],
@@ -114,8 +118,11 @@ const draftContextAt = (draft: Draft, path: string): JsonObject => {
 
 /** Paused while anything is awaited (a request), else running: for the forward and compensating phases. */
 const settleStatus = (draft: Draft): void => {
-  draft.status = draft.pending.size > 0 ? SagaStatus.Paused : SagaStatus.Running;
+  draft.status = awaitsAnything(draft) ? SagaStatus.Paused : SagaStatus.Running;
 };
+
+/** A request or a child execution is awaited. */
+const awaitsAnything = (draft: Draft): boolean => draft.pending.size > 0 || draft.children.size > 0;
 
 const setStep = (draft: Draft, path: string, patch: Partial<StepExecution> & Pick<StepExecution, 'status'>): void => {
   const step = draft.steps.get(path);
@@ -141,6 +148,7 @@ const startCompensation = (draft: Draft, error: ErrorInfo): void => {
   draft.status = SagaStatus.Running;
   draft.plan = [...draft.completed].reverse();
   draft.pending.clear();
+  draft.children.clear();
 };
 
 const apply = (draft: Draft, event: SagaEvent, recordedAt: string | undefined): void => {
@@ -157,6 +165,7 @@ const apply = (draft: Draft, event: SagaEvent, recordedAt: string | undefined): 
       draft.startedAt = recordedAt;
       if (d.forkedFrom) draft.forkedFrom = d.forkedFrom;
       if (d.key !== undefined) draft.key = d.key;
+      if (d.parent) draft.parent = d.parent;
       return;
     }
     case 'StepFinished': {
@@ -180,7 +189,7 @@ const apply = (draft: Draft, event: SagaEvent, recordedAt: string | undefined): 
       }
       // The participant may have applied it: it is undone first, as the step that happened last.
       if (compensate) draft.completed.push(path);
-      if (draft.pending.size > 0) {
+      if (awaitsAnything(draft)) {
         // Other branches have requests in flight: they are awaited (reply or timeout), and no step
         // starts meanwhile; `CompensationStarted` follows once nothing is in flight.
         recordError(draft, error);
@@ -303,6 +312,31 @@ const apply = (draft: Draft, event: SagaEvent, recordedAt: string | undefined): 
     case 'CompensationStarted':
       startCompensation(draft, draft.error ?? { name: 'SagaFailedError', message: 'A step failed.' });
       return;
+    case 'ChildStarted': {
+      const { path, childId, definition, context } = event.data;
+      setStep(draft, path, { kind: 'child', status: StepStatus.PausedByOnExecute, childId });
+      draft.children.set(path, { path, childId, purpose: 'execute', definition, context });
+      draft.status = SagaStatus.Paused;
+      return;
+    }
+    case 'ChildEnded': {
+      const { path, outcome } = event.data;
+      draft.children.delete(path);
+      if (outcome === 'finished' || outcome === 'errored') setStep(draft, path, { status: outcome === 'finished' ? StepStatus.RunningOnSuccess : StepStatus.RunningOnError });
+      settleStatus(draft);
+      return;
+    }
+    case 'ChildCompensationRequested': {
+      const { path, childId } = event.data;
+      setStep(draft, path, { status: StepStatus.PausedOnFailure });
+      draft.children.set(path, { path, childId, purpose: 'compensate', definition: { name: '', version: '', fingerprint: '' }, context: {} });
+      draft.status = SagaStatus.Paused;
+      return;
+    }
+    case 'CompensationRequested':
+      // A finished child whose parent compensates the step that ran it: it undoes its own steps.
+      startCompensation(draft, { name: 'CompensatedByParent', message: `Compensated because its parent ${event.data.parentId} compensated the step that ran it.` });
+      return;
     case 'ParallelStarted': {
       const { path, branches } = event.data;
       const start = draftContextAt(draft, path);
@@ -351,6 +385,8 @@ const thaw = (execution: SagaExecution): Draft => ({
   steps: new Map(execution.steps.map((s) => [s.path, { ...s }])),
   pending: new Map(execution.pendingRequests.map((p) => [p.requestId, p])),
   parallels: new Map(execution.parallelSteps.map((p) => [p.path, p])),
+  children: new Map(execution.pendingChildren.map((c) => [c.path, c])),
+  ...(execution.parent ? { parent: execution.parent } : {}),
   ...(execution.error ? { error: execution.error } : {}),
   phase: execution.phase,
   completed: [...execution.completedSteps],
@@ -385,6 +421,8 @@ const freeze = (draft: Draft): SagaExecution => {
     ...(draft.pending.size === 1 ? { pendingRequest: [...draft.pending.values()][0] } : {}),
     pendingRequests: [...draft.pending.values()],
     parallelSteps: [...draft.parallels.values()],
+    pendingChildren: [...draft.children.values()],
+    ...(draft.parent ? { parent: draft.parent } : {}),
     completedSteps: [...draft.completed],
     ...(draft.error ? { error: draft.error } : {}),
     phase: draft.phase,

@@ -27,7 +27,7 @@ const started = (overrides: Partial<SagaEventData['SagaStarted']> = {}) =>
     service: 'orders',
     ...overrides,
   });
-const finished = (path: string, kind: 'local' | 'remote' | 'conditional' | 'parallel' = 'local', context?: JsonObject) =>
+const finished = (path: string, kind: 'local' | 'remote' | 'conditional' | 'parallel' | 'child' = 'local', context?: JsonObject) =>
   sagaEvent('StepFinished', { path, kind, ...(context ? { context } : {}) });
 const sent = (path: string, target = 'stock.reserve', requestId = `req-${path}`) =>
   sagaEvent('RequestSent', { path, requestId, target, payload: { path } });
@@ -181,7 +181,38 @@ const parallelBranchFailed = [
   sagaEvent('StepCompensated', { path: '0.0.0', requestId: 'comp-0.0.0' }),
   sagaEvent('SagaFailed', { error: boom }),
 ];
-const histories = { happyWithCommit, timeoutThenRollback, commitFailedThenStuck, retriedThenResumed, cancelledInFlight, parallelBranchFailed };
+// A child step whose child finished; a later step fails, so the parent asks the child to compensate.
+const childDefinition = { name: 'ship_parcel', version: '1', fingerprint: 'c0de' };
+const parentCompensatesChild = [
+  started(),
+  sagaEvent('ChildStarted', { path: '0', childId: 'child-1', definition: childDefinition, context: { parcel: 1 } }),
+  sagaEvent('ChildEnded', { path: '0', childId: 'child-1', outcome: 'finished', context: { parcel: 1, tracking: 'T-1' } }),
+  finished('0', 'child', { sku: 'A1', tracking: 'T-1' }),
+  failed('1'),
+  sagaEvent('ChildCompensationRequested', { path: '0', childId: 'child-1' }),
+  sagaEvent('ChildEnded', { path: '0', childId: 'child-1', outcome: 'compensated' }),
+  sagaEvent('StepCompensated', { path: '0' }),
+  sagaEvent('SagaFailed', { error: boom }),
+];
+// The child's own stream: it finished, then its parent asked it to compensate.
+const childCompensatedByParent = [
+  started({ executionId: 'child-1', parent: { executionId: 'exec-1', path: '0' } }),
+  finished('0'),
+  sagaEvent('SagaCompleted', { context: { sku: 'A1' } }),
+  sagaEvent('CompensationRequested', { parentId: 'exec-1' }),
+  sagaEvent('StepCompensated', { path: '0' }),
+  sagaEvent('SagaFailed', { error: { name: 'CompensatedByParent', message: 'Compensated because its parent exec-1 compensated the step that ran it.' } }),
+];
+const histories = {
+  happyWithCommit,
+  timeoutThenRollback,
+  commitFailedThenStuck,
+  retriedThenResumed,
+  cancelledInFlight,
+  parallelBranchFailed,
+  parentCompensatesChild,
+  childCompensatedByParent,
+};
 
 describe('initialExecution', () => {
   it('is the state before any event: created, forward, nothing recorded, revision -1', () => {
@@ -652,6 +683,36 @@ describe('evolve, event by event', () => {
       expect(execution.phase).toBe('compensating');
       expect(execution.compensation.plan).toEqual(['1.0.0']);
       expect(execution.pendingRequests).toEqual([]);
+    });
+  });
+
+  describe('child steps', () => {
+    it('ChildStarted: the step waits for its child (paused); ChildEnded then StepFinished go on with the context onSuccess gave', () => {
+      const waiting = given(...parentCompensatesChild.slice(0, 2));
+      expect(waiting.pendingChildren).toEqual([{ path: '0', childId: 'child-1', purpose: 'execute', definition: childDefinition, context: { parcel: 1 } }]);
+      expect(stepOf(waiting, '0')).toMatchObject({ kind: 'child', status: StepStatus.PausedByOnExecute, childId: 'child-1' });
+      expect(waiting.status).toBe(SagaStatus.Paused);
+      const done = given(...parentCompensatesChild.slice(0, 4));
+      expect(done.pendingChildren).toEqual([]);
+      expect(done.context).toEqual({ sku: 'A1', tracking: 'T-1' });
+      expect(done.completedSteps).toEqual(['0']);
+    });
+
+    it('compensating a child step waits for the child to compensate, then marks it compensated', () => {
+      const asked = given(...parentCompensatesChild.slice(0, 6));
+      expect(asked.pendingChildren).toMatchObject([{ path: '0', childId: 'child-1', purpose: 'compensate' }]);
+      expect(asked.status).toBe(SagaStatus.Paused);
+      const done = given(...parentCompensatesChild);
+      expect(done).toMatchObject({ status: SagaStatus.Errored, phase: 'ended' });
+      expect(statusOf(done, '0')).toBe(StepStatus.Compensated);
+    });
+
+    it('a child records its parent; CompensationRequested reopens the finished child to compensate its steps in reverse', () => {
+      const reopened = given(...childCompensatedByParent.slice(0, 4));
+      expect(reopened.parent).toEqual({ executionId: 'exec-1', path: '0' });
+      expect(reopened).toMatchObject({ phase: 'compensating', status: SagaStatus.Running });
+      expect(reopened.compensation.plan).toEqual(['0']);
+      expect(reopened.error?.name).toBe('CompensatedByParent');
     });
   });
 

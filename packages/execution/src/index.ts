@@ -24,6 +24,7 @@ export type {
   CompensationState,
   Cancellation,
   OpenParallelStep,
+  PendingChild,
 } from './sagaExecution.js';
 export { evolve, fold, replay, initialExecution, cancelledError, contextAt, containersOf } from './evolve.js';
 export { summarizeEvent, type EventSummary } from './summarizeEvent.js';

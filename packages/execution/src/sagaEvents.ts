@@ -38,6 +38,8 @@ export const sagaEventCodecs = {
       forkedFrom: t.type({ executionId: t.string, revision: t.number }),
       /** The business key of an idempotent start (`run({ key })`): the execution id derives from it. */
       key: t.string,
+      /** Set on a child execution: the parent execution and its step that started it. */
+      parent: t.type({ executionId: t.string, path: t.string }),
     }),
   ]),
   /** A step completed forward; `context` is what its callback produced (absent: unchanged). */
@@ -121,6 +123,30 @@ export const sagaEventCodecs = {
    * out): compensation of everything that finished starts.
    */
   CompensationStarted: t.type({}),
+  /**
+   * A child step started its saga as an execution of its own (`childId`, pinned `definition`, with
+   * the initial `context`): its stream is created after this is stored, and again by recovery if
+   * a crash came between.
+   */
+  ChildStarted: t.type({
+    path: t.string,
+    childId: t.string,
+    definition: t.type({ name: t.string, version: t.string, fingerprint: t.string }),
+    context: JsonObjectC,
+  }),
+  /**
+   * The child execution of step `path` ended: `finished` or `errored` (forward; then the step's
+   * StepFinished or StepFailed), `compensated` or `compensation-failed` (after the parent asked it
+   * to compensate; then StepCompensated or CompensationFailed).
+   */
+  ChildEnded: t.intersection([
+    t.type({ path: t.string, childId: t.string, outcome: t.keyof({ finished: null, errored: null, compensated: null, 'compensation-failed': null }) }),
+    t.partial({ context: JsonObjectC, error: ErrorInfoC }),
+  ]),
+  /** The parent compensates step `path`: its finished child is asked to compensate its own steps. */
+  ChildCompensationRequested: t.type({ path: t.string, childId: t.string }),
+  /** In a child's stream: its parent is compensating the step that ran it, so the child undoes its steps. */
+  CompensationRequested: t.type({ parentId: t.string }),
 } as const;
 
 export type SagaEventType = keyof typeof sagaEventCodecs;

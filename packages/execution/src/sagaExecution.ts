@@ -11,6 +11,8 @@ export interface StepExecution {
   readonly branch?: BranchKey | null;
   /** Remote steps: the id of the last request sent for this step. */
   readonly requestId?: string;
+  /** Child steps: the child execution's id. */
+  readonly childId?: string;
   readonly error?: ErrorInfo;
 }
 
@@ -86,6 +88,10 @@ export interface SagaExecution {
   readonly pendingRequest?: PendingRequest;
   /** Every request awaiting its reply: one per running branch of a parallel step, else at most one. */
   readonly pendingRequests: readonly PendingRequest[];
+  /** Child executions the execution waits on (a child step running, or compensating). */
+  readonly pendingChildren: readonly PendingChild[];
+  /** Set on a child execution: the parent and the step that started it. */
+  readonly parent?: { readonly executionId: string; readonly path: string };
   /** Parallel steps started and not yet joined, with the context each branch runs on. */
   readonly parallelSteps: readonly OpenParallelStep[];
   /**
@@ -112,6 +118,16 @@ export interface SagaExecution {
   readonly key?: string;
   /** Set once a cancel was requested: no new step starts, and it ends errored with `SagaCancelledError`. */
   readonly cancellation?: Cancellation;
+}
+
+export interface PendingChild {
+  readonly path: string;
+  readonly childId: string;
+  /** `execute`: the child runs forward; `compensate`: it was asked to undo its steps. */
+  readonly purpose: 'execute' | 'compensate';
+  /** What the child was started with (recovery starts it again if a crash came first). */
+  readonly definition: { readonly name: string; readonly version: string; readonly fingerprint: string };
+  readonly context: JsonObject;
 }
 
 export interface OpenParallelStep {

@@ -82,5 +82,13 @@ export const summarizeEvent = (event: SagaEvent): EventSummary => {
       return { step: event.data.path, summary: `started ${event.data.branches} branches at once` };
     case 'CompensationStarted':
       return { summary: 'the requests in flight ended: compensating' };
+    case 'ChildStarted':
+      return { step: event.data.path, summary: `started child ${event.data.definition.name}@${event.data.definition.version} (${event.data.childId})` };
+    case 'ChildEnded':
+      return { step: event.data.path, summary: `child ${event.data.childId} ${event.data.outcome}${event.data.error ? `: ${event.data.error.message}` : ''}` };
+    case 'ChildCompensationRequested':
+      return { step: event.data.path, summary: `asked child ${event.data.childId} to compensate` };
+    case 'CompensationRequested':
+      return { summary: `compensating: parent ${event.data.parentId} compensates the step that ran this execution` };
   }
 };

@@ -13,6 +13,8 @@ const waitingFor = (execution: SagaExecution): string | null => {
     const from = [pending, ...others].map((p) => p.target).join(', ');
     return `${pending.purpose === 'compensate' ? 'compensation reply' : others.length > 0 ? 'replies' : 'reply'} from ${from}`;
   }
+  const child = execution.pendingChildren[0];
+  if (child) return `child ${child.childId}${child.purpose === 'compensate' ? ' to compensate' : ''}`;
   const { status, notified } = execution.transaction;
   if (status === 'reserving') return 'votes';
   if (execution.compensation.failed) return 'operator: resume';

@@ -14,17 +14,19 @@ import {
   retryDelayMs,
   stepAtPath,
   type JsonObject,
+  type ChildSagaStep,
   type RemoteSagaStep,
   type ResolvedRetryPolicy,
   type RetryPolicy,
   type Saga,
 } from '@saga/definitions';
-import { contextAt, evolve, sagaEvent, type ErrorInfo, type SagaEvent, type SagaExecution, type TimerPurpose } from '@saga/execution';
+import { SagaStatus, contextAt, evolve, sagaEvent, type ErrorInfo, type SagaEvent, type SagaExecution, type TimerPurpose } from '@saga/execution';
 import type { BrokerMessage } from '../ports/broker.js';
 import { encodeRequest, encodeTransactionCommand as encodeCommand, type ReplyEnvelope } from '../wire/sagaMessages.js';
 import { replyTopic, transactionTopic } from '../wire/headers.js';
 import { attempt, contextOutcome, type Outcome } from './callUserCode.js';
-import { nextAction, type Action } from './nextAction.js';
+import { isAwaiting, nextAction, type Action } from './nextAction.js';
+import { executionIdForKey } from './executionIdForKey.js';
 import { refuseCancel, refuseCommit, refuseReject, refuseResume } from './preconditions.js';
 import { SagaAttributes, inSpan, instruments, traceHeaders } from '../observability/telemetry.js';
 
@@ -33,9 +35,16 @@ export interface Outgoing {
   readonly message: BrokerMessage;
 }
 
+/** What the driver does to child executions once a decision is stored: start one, or ask it to compensate. */
+export type ChildCommand =
+  | { readonly kind: 'start'; readonly definition: Saga; readonly started: Extract<SagaEvent, { type: 'SagaStarted' }> }
+  | { readonly kind: 'compensate'; readonly childId: string; readonly parentId: string };
+
 export interface Decision {
   readonly events: readonly SagaEvent[];
   readonly outbox: readonly Outgoing[];
+  /** Child executions to start or to compensate, after the events are stored (like the outbox). */
+  readonly children?: readonly ChildCommand[];
   /** Why nothing was decided, when `events` is empty and the input was a message (for the log). */
   readonly ignored?: string;
   /** What an operator should hear about once the events are stored: replies that never came. */
@@ -58,7 +67,11 @@ export type DecideInput =
   /** Stop at the next decision point and compensate (`manager.cancel`). */
   | { readonly kind: 'cancel'; readonly reason: string; readonly by?: string }
   /** Go on from the stored state: after a durable step's append, or in recovery after a crash. */
-  | { readonly kind: 'continue' };
+  | { readonly kind: 'continue' }
+  /** A child execution this one waits on has ended (or settled its compensation): `child` as it is now. */
+  | { readonly kind: 'childEnded'; readonly child: SagaExecution }
+  /** To a finished child execution: its parent compensates the step that ran it. */
+  | { readonly kind: 'compensateAsChild'; readonly parentId: string };
 
 export interface DecideOptions {
   /** How a failing compensation is retried (local: in-process; remote: durable `retry` timers). */
@@ -103,6 +116,7 @@ const withRetries = async <T>(policy: ResolvedRetryPolicy, call: () => Promise<O
 class DecisionBuilder {
   readonly events: SagaEvent[] = [];
   readonly outbox: Outgoing[] = [];
+  readonly children: ChildCommand[] = [];
   readonly warnings: string[] = [];
   /** Set when the decision stops at a durable boundary and must be appended before going on. */
   more = false;
@@ -141,6 +155,7 @@ class DecisionBuilder {
       ...(ignored ? { ignored } : {}),
       ...(this.warnings.length > 0 ? { warnings: this.warnings } : {}),
       ...(this.more ? { more: true } : {}),
+      ...(this.children.length > 0 ? { children: this.children } : {}),
     };
   }
 }
@@ -267,6 +282,32 @@ const perform = async (d: DecisionBuilder, action: Action): Promise<boolean> => 
     case 'startCompensation':
       d.record(sagaEvent('CompensationStarted', {}));
       return true;
+    case 'startChild': {
+      const { path, step } = action;
+      const child = step.child as Saga;
+      const build = step.execute;
+      const built = build ? await contextOutcome(contextAt(execution, path), () => build(contextOf(execution, path))) : ({ ok: true, value: contextAt(execution, path) } as const);
+      if (!built.ok) {
+        d.record(sagaEvent('StepFailed', { path, kind: 'child', status: 'errored-on-execute', error: built.error, compensate: false }));
+        return true;
+      }
+      const childId = childExecutionId(execution.id, path, child);
+      const definition = { name: child.name, version: child.version, fingerprint: child.fingerprint };
+      d.record(sagaEvent('ChildStarted', { path, childId, definition, context: built.value }));
+      d.children.push({ kind: 'start', definition: child, started: childStarted(execution, path, childId, definition, built.value) });
+      return true;
+    }
+    case 'compensateChild': {
+      const { path } = action;
+      const childId = execution.steps.find((s) => s.path === path)?.childId;
+      if (!childId) {
+        d.record(sagaEvent('CompensationFailed', { path, error: { name: 'CorruptedHistoryError', message: `Child step ${path} has no child execution recorded to compensate.` } }));
+        return false;
+      }
+      d.record(sagaEvent('ChildCompensationRequested', { path, childId }));
+      d.children.push({ kind: 'compensate', childId, parentId: execution.id });
+      return true;
+    }
     case 'complete':
       d.record(sagaEvent('SagaCompleted', { context: execution.context }));
       return true;
@@ -603,6 +644,14 @@ export const decide = async (definition: Saga, execution: SagaExecution, input: 
     }
     case 'continue':
       break;
+    case 'childEnded':
+      ignored = await applyChildEnd(d, definition, input.child);
+      break;
+    case 'compensateAsChild': {
+      if (execution.phase !== 'ended' || execution.status !== SagaStatus.Finished) return d.done(`not a finished execution (${execution.status}): nothing to compensate`);
+      d.record(sagaEvent('CompensationRequested', { parentId: input.parentId }));
+      break;
+    }
   }
   if (ignored) return d.done(ignored);
   await advance(d, definition);
@@ -633,6 +682,68 @@ export const pendingOutbox = (execution: SagaExecution): Outgoing[] => {
     }
   }
   return outbox;
+};
+
+/** The id of the child execution a child step starts: derived, so a start repeated by recovery finds it. */
+export const childExecutionId = (parentId: string, path: string, child: Saga): string => executionIdForKey(child, `${parentId}/${path}`);
+
+const childStarted = (parent: SagaExecution, path: string, childId: string, definition: { name: string; version: string; fingerprint: string }, context: JsonObject) =>
+  sagaEvent('SagaStarted', {
+    executionId: childId,
+    definition,
+    context,
+    user: parent.user ?? null,
+    autocommit: parent.autocommit,
+    service: parent.service,
+    key: `${parent.id}/${path}`,
+    parent: { executionId: parent.id, path },
+  });
+
+/** The `SagaStarted` of a child that a crash kept from being started: recovery starts it from the parent's record. */
+export const childStartOf = (parent: SagaExecution, child: { readonly path: string; readonly childId: string; readonly definition: { name: string; version: string; fingerprint: string }; readonly context: JsonObject }) =>
+  childStarted(parent, child.path, child.childId, child.definition, child.context);
+
+/** Whether a child execution has come to rest: nothing awaited, nothing left to do. */
+export const childSettled = (child: SagaExecution): boolean => child.phase === 'ended' && !isAwaiting(child);
+
+/** The end of a child this execution waits on: its step goes on (or fails), or its compensation is done. */
+const applyChildEnd = async (d: DecisionBuilder, definition: Saga, child: SagaExecution): Promise<string | undefined> => {
+  const execution = d.execution;
+  const pending = execution.pendingChildren.find((c) => c.childId === child.id);
+  if (!pending) return `child ${child.id} is not awaited by execution ${execution.id}`;
+  if (!childSettled(child)) return `child ${child.id} has not ended yet (${child.status})`;
+  const { path, childId } = pending;
+  if (pending.purpose === 'compensate') {
+    const failed = child.compensation.failed;
+    if (failed) {
+      d.record(sagaEvent('ChildEnded', { path, childId, outcome: 'compensation-failed', error: failed.error }));
+      d.record(sagaEvent('CompensationFailed', { path, error: { name: failed.error.name, message: `Child ${childId} could not compensate step ${failed.path}: ${failed.error.message}` } }));
+    } else {
+      d.record(sagaEvent('ChildEnded', { path, childId, outcome: 'compensated' }));
+      d.record(sagaEvent('StepCompensated', { path }));
+    }
+    return undefined;
+  }
+  if (child.status !== SagaStatus.Finished) {
+    const error = child.error ?? { name: 'SagaFailedError', message: 'the child failed' };
+    d.record(sagaEvent('ChildEnded', { path, childId, outcome: 'errored', error }));
+    // The child compensated itself: this step has nothing left to undo.
+    d.record(sagaEvent('StepFailed', { path, kind: 'child', status: 'errored-by-on-execute', error: { name: 'ChildSagaFailedError', message: `Child ${childId} (${child.definition.name}) failed: ${error.name}: ${error.message}` }, compensate: false }));
+    return undefined;
+  }
+  d.record(sagaEvent('ChildEnded', { path, childId, outcome: 'finished', context: child.context }));
+  const step = stepAtPath(definition, path) as ChildSagaStep | undefined;
+  const success = step?.success;
+  const outcome = success
+    ? await contextOutcome(contextAt(d.execution, path), () => success(contextOf(d.execution, path), { id: childId, context: new SagaContext(child.context) }))
+    : ({ ok: true, value: contextAt(d.execution, path) } as const);
+  d.record(
+    outcome.ok
+      ? sagaEvent('StepFinished', { path, kind: 'child', context: outcome.value })
+      : // The child's steps took effect: this step is undone with the others (the child compensates).
+        sagaEvent('StepFailed', { path, kind: 'child', status: 'errored-on-success', error: outcome.error, compensate: true }),
+  );
+  return undefined;
 };
 
 /** Services an outbox tells a transaction's outcome (commit or reject), for `TransactionNotified`. */

@@ -1,4 +1,4 @@
-import type { Saga } from '@saga/definitions';
+import { ChildSagaStep, ConditionalSagaStep, ParallelSagaStep, type Saga } from '@saga/definitions';
 import type { SagaExecution } from '@saga/execution';
 import { DefinitionConflictError, DefinitionNotRegisteredError } from '../errors/runErrors.js';
 
@@ -19,6 +19,14 @@ export class DefinitionRegistry {
       throw new DefinitionConflictError(definition.name, definition.version, known.fingerprint, definition.fingerprint);
     }
     this.#byKey.set(key, definition);
+    // The sagas its child steps run (also inside branches) run here too, as executions of their own.
+    for (const child of childSagasOf(definition)) if (this.#byKey.get(`${child.name}@${child.version}`) !== child) this.register(child);
+  }
+
+  /** The registered definition of that name, version and shape, if any. */
+  find(pinned: { readonly name: string; readonly version: string; readonly fingerprint: string }): Saga | undefined {
+    const definition = this.#byKey.get(`${pinned.name}@${pinned.version}`);
+    return definition?.fingerprint === pinned.fingerprint ? definition : undefined;
   }
 
   /** The definition `execution` started with, or `DefinitionNotRegisteredError`. */
@@ -36,3 +44,12 @@ export class DefinitionRegistry {
     return definition;
   }
 }
+
+/** The sagas run by child steps of `saga`, through conditional and parallel branches. */
+const childSagasOf = (saga: Saga): Saga[] =>
+  saga.steps.flatMap((step) => {
+    if (step instanceof ChildSagaStep) return step.child ? [step.child] : [];
+    if (step instanceof ParallelSagaStep) return step.branches.flatMap(childSagasOf);
+    if (step instanceof ConditionalSagaStep) return [...step.alternatives.map((a) => a.saga), ...(step.otherwise ? [step.otherwise] : [])].flatMap(childSagasOf);
+    return [];
+  });

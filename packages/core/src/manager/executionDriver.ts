@@ -17,7 +17,7 @@ import { isConcurrencyConflictError } from '../ports/concurrencyConflictError.js
 import type { EventStore, NewEvent } from '../ports/eventStore.js';
 import type { Logger } from '../ports/logger.js';
 import { DefinitionNotRegisteredError, SagaNotFoundError } from '../errors/runErrors.js';
-import { decide, notifiedServices, type DecideInput, type Decision, type DecideOptions } from './decide.js';
+import { childSettled, childStartOf, decide, notifiedServices, type ChildCommand, type DecideInput, type Decision, type DecideOptions } from './decide.js';
 import type { DefinitionRegistry } from './definitionRegistry.js';
 import { randomUUID } from 'node:crypto';
 import { executionStream } from './executionStream.js';
@@ -199,9 +199,62 @@ export class ExecutionDriver {
     for (const warning of decision.warnings ?? []) this.deps.logger.warn({ executionId }, warning);
     this.#tell(execution);
     const published = await this.#publish(executionId, decision);
+    for (const command of decision.children ?? []) await this.#command(command);
     const notified = await this.#markNotified(executionId, execution, decision.outbox, published);
     if (notified !== execution) this.#tell(notified);
+    this.#toParent(notified);
     return notified;
+  }
+
+  /**
+   * Starts a child execution, or asks one to compensate, after the parent's decision is stored (the
+   * parent's stream is the outbox: recovery does it again if a crash came first). A child that
+   * already exists (started before a crash) is left as it is.
+   */
+  async #command(command: ChildCommand): Promise<void> {
+    try {
+      if (command.kind === 'start') await this.start(command.definition, [command.started]);
+      else await this.drive(command.childId, { kind: 'compensateAsChild', parentId: command.parentId });
+    } catch (error) {
+      if (command.kind === 'start' && isConcurrencyConflictError(error)) return;
+      const childId = command.kind === 'start' ? command.started.data.executionId : command.childId;
+      this.deps.logger.error({ executionId: childId, error: String(error) }, `Could not ${command.kind} a child execution; recovery tries again`);
+    }
+  }
+
+  /**
+   * A child that came to rest tells its parent, which waits on it through the store. Not awaited:
+   * the parent may be the one whose decision started this child (its lock is held until then).
+   */
+  #toParent(child: SagaExecution): void {
+    const parent = child.parent;
+    if (!parent || !childSettled(child)) return;
+    this.drive(parent.executionId, { kind: 'childEnded', child }).catch((error: unknown) => {
+      this.deps.logger.warn({ executionId: parent.executionId, childId: child.id, error: String(error) }, 'Could not tell the parent that its child ended; recovery tells it again');
+    });
+  }
+
+  /**
+   * Recovery of a parent's children: a child a crash kept from starting is started, a child that
+   * ended is reported, a child asked to compensate is asked again.
+   */
+  async resumeChildren(parent: SagaExecution): Promise<void> {
+    for (const pending of parent.pendingChildren) {
+      let child: SagaExecution | undefined;
+      try {
+        child = (await this.load(pending.childId)).execution;
+      } catch (error) {
+        if (!(error instanceof SagaNotFoundError)) throw error;
+      }
+      if (!child) {
+        const definition = this.deps.registry.find(pending.definition);
+        if (pending.purpose === 'execute' && definition) await this.#command({ kind: 'start', definition, started: childStartOf(parent, pending) });
+      } else if (childSettled(child) && !(pending.purpose === 'compensate' && child.status === 'finished')) {
+        await this.drive(parent.id, { kind: 'childEnded', child });
+      } else if (pending.purpose === 'compensate' && child.status === 'finished') {
+        await this.#command({ kind: 'compensate', childId: child.id, parentId: parent.id });
+      }
+    }
   }
 
   #tell(execution: SagaExecution): void {

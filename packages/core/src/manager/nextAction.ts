@@ -7,6 +7,7 @@ import {
   sagaOfBranch,
   stepAtPath,
   stepPath,
+  type ChildSagaStep,
   type ConditionalSagaStep,
   type LocalSagaStep,
   type ParallelSagaStep,
@@ -25,9 +26,13 @@ export type Action =
   | { readonly type: 'startParallel'; readonly path: string; readonly step: ParallelSagaStep }
   /** Every branch of the parallel step finished: their contexts become one (`onJoin`). */
   | { readonly type: 'joinParallel'; readonly path: string; readonly step: ParallelSagaStep }
+  /** Starts the child step's saga as an execution of its own; the step waits for its end. */
+  | { readonly type: 'startChild'; readonly path: string; readonly step: ChildSagaStep }
   | { readonly type: 'complete' }
   | { readonly type: 'compensateLocal'; readonly path: string; readonly step: LocalSagaStep }
   | { readonly type: 'compensateRemote'; readonly path: string; readonly step: RemoteSagaStep }
+  /** Asks the finished child of a child step to compensate its own steps. */
+  | { readonly type: 'compensateChild'; readonly path: string; readonly step: ChildSagaStep }
   | { readonly type: 'fail' }
   | { readonly type: 'requestVotes' }
   | { readonly type: 'decideVotes' }
@@ -40,7 +45,7 @@ export type Action =
   /** Nothing to do: terminal, or waiting for an operator's commit/reject. */
   | { readonly type: 'idle' };
 
-type Forward = Exclude<Action, { type: 'compensateLocal' | 'compensateRemote' | 'fail' | 'requestVotes' | 'decideVotes' | 'idle' | 'cancel' | 'startCompensation' }>;
+type Forward = Exclude<Action, { type: 'compensateLocal' | 'compensateRemote' | 'compensateChild' | 'fail' | 'requestVotes' | 'decideVotes' | 'idle' | 'cancel' | 'startCompensation' }>;
 
 const nextForward = (saga: Saga, prefix: string | undefined, execution: SagaExecution, steps: ReadonlyMap<string, SagaExecution['steps'][number]>): Forward => {
   for (const [index, step] of saga.steps.entries()) {
@@ -57,7 +62,7 @@ const nextForward = (saga: Saga, prefix: string | undefined, execution: SagaExec
         case 'parallel':
           return { type: 'startParallel', path, step: step as ParallelSagaStep };
         case 'child':
-          throw new CorruptedHistoryError(executionStream(execution.id), execution.revision, `step ${path} is a child step, which this engine version does not run yet`);
+          return { type: 'startChild', path, step: step as ChildSagaStep };
       }
     }
     if (recorded.status === StepStatus.Finished) continue;
@@ -89,7 +94,7 @@ const nextForward = (saga: Saga, prefix: string | undefined, execution: SagaExec
 
 /** Steps whose compensation is still to do, skipping steps that have no onFailure. */
 const nextCompensation = (definition: Saga, execution: SagaExecution): Action => {
-  if (execution.pendingRequests.length > 0) return { type: 'await', ...(execution.pendingRequest ? { pending: execution.pendingRequest } : {}) };
+  if (execution.pendingRequests.length > 0 || execution.pendingChildren.length > 0) return { type: 'await', ...(execution.pendingRequest ? { pending: execution.pendingRequest } : {}) };
   // A remote compensation that failed waits for its retry timer before the next attempt.
   if (execution.timers.some((t) => t.purpose === 'retry')) return { type: 'await' };
   const done = new Set(execution.compensation.done);
@@ -98,6 +103,8 @@ const nextCompensation = (definition: Saga, execution: SagaExecution): Action =>
     const step = stepAtPath(definition, path);
     if (step?.kind === 'local' && (step as LocalSagaStep).failure) return { type: 'compensateLocal', path, step: step as LocalSagaStep };
     if (step?.kind === 'remote' && (step as RemoteSagaStep).failure) return { type: 'compensateRemote', path, step: step as RemoteSagaStep };
+    // A finished child is always asked: its own steps say what there is to undo.
+    if (step?.kind === 'child') return { type: 'compensateChild', path, step: step as ChildSagaStep };
   }
   return { type: 'fail' };
 };
@@ -108,7 +115,7 @@ export const nextAction = (definition: Saga, execution: SagaExecution): Action =
       // A cancelled execution, or one where a step failed while others were in flight, starts no new
       // step: what is in flight is awaited (reply or timeout), then compensation starts.
       if (execution.cancellation || execution.error) {
-        if (execution.pendingRequests.length > 0) return { type: 'await' };
+        if (execution.pendingRequests.length > 0 || execution.pendingChildren.length > 0) return { type: 'await', ...(execution.pendingRequest ? { pending: execution.pendingRequest } : {}) };
         return execution.error ? { type: 'startCompensation' } : { type: 'cancel' };
       }
       return nextForward(definition, undefined, execution, new Map(execution.steps.map((s) => [s.path, s])));
@@ -128,6 +135,7 @@ export const nextAction = (definition: Saga, execution: SagaExecution): Action =
 /** Whether an execution is waiting for a message (a reply or votes) rather than done. */
 export const isAwaiting = (execution: SagaExecution): boolean =>
   execution.pendingRequests.length > 0 ||
+  execution.pendingChildren.length > 0 ||
   execution.transaction.status === 'reserving' ||
   (execution.phase === 'compensating' && execution.timers.some((t) => t.purpose === 'retry'));
 

@@ -180,6 +180,8 @@ export class SagaWorker implements AsyncDisposable {
         // Work that waits on nothing (the step after a durable local step, a cancel between steps)
         // was cut short by a crash: it goes on from the last stored decision.
         if (hasWorkToDo(definition, execution)) await this.#engine.driver.drive(execution.id, { kind: 'continue' });
+        // A child a crash kept from starting, or whose end the parent never heard of.
+        if (execution.pendingChildren.length > 0) await this.#engine.driver.resumeChildren(this.#engine.driver.cached(execution.id) ?? execution);
         this.#timers.sync(this.#engine.driver.cached(execution.id) ?? execution);
         recovered += 1;
       } catch (error) {

@@ -43,6 +43,7 @@ import { waitFor } from '../waitFor.js';
 import { reliabilityScenarios } from './reliabilityScenarios.js';
 import { exactlyOnceScenarios } from './exactlyOnceScenarios.js';
 import { parallelScenarios } from './parallelScenarios.js';
+import { childScenarios } from './childScenarios.js';
 
 export interface EngineScenarioOptions {
   readonly skip?: string;
@@ -920,6 +921,7 @@ export const engineScenarios = (name: string, makeStore: () => Promise<EventStor
     reliabilityScenarios(() => world);
     exactlyOnceScenarios(() => world);
     parallelScenarios(() => world);
+    childScenarios(() => world);
 
     describe('history, replay and errors', () => {
       it('replays the execution as it was at any revision', async () => {
