@@ -123,6 +123,7 @@ export const runCase = async (testCase: MatrixCase, config: CaseConfig, timeoutM
         ...(appliedTwice ? { appliedTwice } : {}),
         ...(heardTwice ? { heardTwice } : {}),
         unanswered: held,
+        redeliveredAfterKill: atLeastOnce && testCase.participantPoint !== undefined,
       },
     });
     const violations = checkInvariants(history, definition).map((v) => `invariant: ${v}`);
