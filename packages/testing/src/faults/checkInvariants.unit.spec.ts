@@ -41,6 +41,15 @@ const branch = (path: string): Raw => ['BranchChosen', { path, branch: 0 }];
 const resent = (requestId: string): Raw => ['RequestResent', { path: '1', requestId, attempt: 2 }];
 const cancel: Raw = ['CancelRequested', { reason: 'the customer called', by: null }];
 const cancelStarted: Raw = ['CancelStarted', {}];
+const parallel = (path: string): Raw => ['ParallelStarted', { path, branches: 3 }];
+const parallelDone = (path: string): Raw => ['StepFinished', { path, kind: 'parallel' }];
+const compensationStarted: Raw = ['CompensationStarted', {}];
+const childDefinition = { name: 'ship', version: '1', fingerprint: 'f' };
+const childStarted = (path: string, childId = 'c1'): Raw => ['ChildStarted', { path, childId, definition: childDefinition, context: {} }];
+const childEnded = (path: string, outcome: string, childId = 'c1'): Raw => ['ChildEnded', { path, childId, outcome }];
+const childDone = (path: string): Raw => ['StepFinished', { path, kind: 'child' }];
+const childCompensation = (path: string, childId = 'c1'): Raw => ['ChildCompensationRequested', { path, childId }];
+const compensationAsked: Raw = ['CompensationRequested', { parentId: 'p1' }];
 
 /** local 0 → remote 1 (reply) → committed, notified (revisions 0…11). */
 const committedRun: Raw[] = [started, local('0'), request('1', 'r1'), timer('t1', 'reply', 'r1'), reply('1', 'r1'), remoteDone('1'), completed, votes, timer('t2', 'votes'), vote(true), committed, notified];
@@ -75,6 +84,27 @@ const cancelledRun: Raw[] = [
   sagaFailed,
   rejected,
 ];
+/** Branches 0.0 and 0.1 each send a request; 0.1 fails on its reply; 0.0's reply is awaited, then 0.0 is compensated. */
+const parallelFailedRun: Raw[] = [
+  started,
+  parallel('0'),
+  request('0.0.0', 'r1'),
+  request('0.1.0', 'r2'),
+  reply('0.1.0', 'r2', 400),
+  ['StepFailed', { path: '0.1.0', kind: 'remote', status: 'errored-on-error', error, compensate: false, requestId: 'r2' }],
+  reply('0.0.0', 'r1'),
+  remoteDone('0.0.0'),
+  compensationStarted,
+  compensationRequest('0.0.0', 'c1'),
+  reply('0.0.0', 'c1'),
+  compensated('0.0.0', 'c1'),
+  sagaFailed,
+  rejected,
+];
+/** Two branches wait at once, both answer, the parallel step joins, the saga completes. */
+const parallelRun: Raw[] = [started, parallel('0'), request('0.0.0', 'r1'), request('0.1.0', 'r2'), local('0.2.0'), reply('0.1.0', 'r2'), remoteDone('0.1.0'), reply('0.0.0', 'r1'), remoteDone('0.0.0'), parallelDone('0'), completed];
+/** A child step that finished, a later step failing, the child compensated by request. */
+const childRun: Raw[] = [started, childStarted('0'), childEnded('0', 'finished'), childDone('0'), failed('1'), childCompensation('0'), childEnded('0', 'compensated'), compensated('0'), sagaFailed];
 /** Steps 0 and 1 finished, 2 failed (revisions 0…3): both are to be compensated, 1 first. */
 const compensating: Raw[] = [started, local('0'), local('1'), failed('2')];
 
@@ -288,6 +318,61 @@ const rules: [string, HistoryEvent[], Saga | undefined, string][] = [
   ['a local step run after the cancel', history(started, cancel, local('0')), undefined, 'rev 2 StepFinished: local step 0 ran after the execution was cancelled'],
   ['a request sent after the cancel', history(started, cancel, request('0', 'r0')), undefined, 'rev 2 RequestSent: step 0 sent a request after the execution was cancelled'],
   ['a branch chosen after the cancel', history(started, cancel, branch('0')), undefined, 'rev 2 BranchChosen: conditional step 0 chose a branch after the execution was cancelled'],
+  // Parallel steps.
+  ['a parallel step finished that never started', history(started, parallelDone('0')), undefined, 'rev 1 StepFinished: parallel step 0 finished but never started'],
+  [
+    'a parallel step joined while a branch waits',
+    history(started, parallel('0'), request('0.0.0', 'r1'), parallelDone('0')),
+    undefined,
+    'rev 3 StepFinished: parallel step 0 finished while request r1 of step 0.0.0 of a branch is pending',
+  ],
+  ['a parallel step started twice', history(started, parallel('0'), parallel('0')), undefined, 'rev 2 ParallelStarted: parallel step 0 started twice'],
+  ['a parallel step started after the cancel', history(started, cancel, parallel('0')), undefined, 'rev 2 ParallelStarted: parallel step 0 started after the execution was cancelled'],
+  [
+    'a step started after a branch failed, while another waits',
+    history(started, parallel('0'), request('0.0.0', 'r1'), failed('0.1.0'), local('0.1.1')),
+    undefined,
+    'rev 4 StepFinished: local step 0.1.1 ran after a step failed: no step may start while the requests in flight are awaited',
+  ],
+  ['completed with a parallel step open', history(started, parallel('0'), completed), undefined, 'rev 2 SagaCompleted: completed while parallel step 0 had not finished'],
+  ['a second CompensationStarted', history(...parallelFailedRun.slice(0, 9), compensationStarted), undefined, 'rev 9 CompensationStarted: a second CompensationStarted'],
+  [
+    'compensation started without a failure that halted the branches',
+    history(started, local('0'), compensationStarted),
+    undefined,
+    'rev 2 CompensationStarted: compensation started without a step that failed while others were in flight',
+  ],
+  [
+    'compensation started with requests in flight',
+    history(started, parallel('0'), request('0.0.0', 'r1'), request('0.1.0', 'r2'), failed('0.2.0'), compensationStarted),
+    undefined,
+    'rev 5 CompensationStarted: compensation started while request r1 of step 0.0.0 is pending (it must be awaited)',
+  ],
+  // Child sagas.
+  ['a child step finished before its child ended', history(started, childStarted('0'), childDone('0')), undefined, 'rev 2 StepFinished: child step 0 finished before its child ended'],
+  ['a child that ended but was not awaited', history(started, childEnded('0', 'finished')), undefined, 'rev 1 ChildEnded: child c1 of step 0 ended, but the step was not waiting for it'],
+  ['a child compensated while it was asked to run', history(started, childStarted('0'), childEnded('0', 'compensated')), undefined, 'rev 2 ChildEnded: child c1 of step 0 compensated, but it was asked to execute'],
+  ['a child started twice', history(started, childStarted('0'), childStarted('0', 'c2')), undefined, 'rev 2 ChildStarted: child step 0 started its child twice'],
+  ['a child started after the cancel', history(started, cancel, childStarted('0')), undefined, 'rev 2 ChildStarted: child step 0 started after the execution was cancelled'],
+  [
+    'a child step compensated before its child was',
+    history(...childRun.slice(0, 6), compensated('0')),
+    undefined,
+    'rev 6 StepCompensated: child step 0 compensated while its child is still compensating',
+  ],
+  [
+    'a child asked to compensate for a step not to be compensated',
+    history(...compensating, childCompensation('7')),
+    undefined,
+    'rev 4 ChildCompensationRequested: child of step 7 asked to compensate, but that step is not to be compensated (any more)',
+  ],
+  ['a second CompensationRequested', history(...committedRun, compensationAsked, compensationAsked), undefined, 'rev 13 CompensationRequested: a second CompensationRequested'],
+  [
+    'a compensation asked of an execution that did not complete',
+    history(started, local('0'), compensationAsked),
+    undefined,
+    'rev 2 CompensationRequested: a parent asked this execution to compensate, but it had not completed',
+  ],
   // Timers.
   ['a timer scheduled twice', history(started, timer('t1'), timer('t1')), undefined, 'rev 2 TimerScheduled: timer t1 scheduled twice'],
   ['a timer that fires but was never scheduled', history(started, fired('t9')), undefined, 'rev 1 TimerFired: timer t9 fired but was never scheduled'],
@@ -324,11 +409,15 @@ const foldLies: [string, HistoryEvent[], (execution: SagaExecution) => SagaExecu
 ];
 
 describe('checkInvariants', () => {
-  it('passes well-formed histories: committed, compensated (with and without the definition), cancelled, paused, a compensation failed for an operator and resumed', () => {
+  it('passes well-formed histories: committed, compensated (with and without the definition), cancelled, parallel, with a child, paused, a compensation failed for an operator and resumed', () => {
     expect(checkInvariants(history(...committedRun))).toEqual([]);
     expect(checkInvariants(history(...compensatedRun))).toEqual([]);
     expect(checkInvariants(history(...compensatedRun), remoteDefinition)).toEqual([]);
     expect(checkInvariants(history(...cancelledRun), remoteDefinition)).toEqual([]);
+    expect(checkInvariants(history(...parallelFailedRun))).toEqual([]);
+    expect(checkInvariants(history(...parallelRun))).toEqual([]);
+    expect(checkInvariants(history(...childRun))).toEqual([]);
+    expect(checkInvariants(history(...committedRun, compensationAsked, compensated('0'), sagaFailed))).toEqual([]);
     expect(checkInvariants(history(...compensating, compensated('1'), compensated('0'), sagaFailed, rejected, notified), definition)).toEqual([]);
     expect(checkInvariants(history(started, local('0'), request('1', 'r1'), timer('t1', 'reply', 'r1')))).toEqual([]);
     expect(checkInvariants(history(started, local('0'), failed('1'), compensationFailed('0'), resumed('0'), compensated('0'), sagaFailed))).toEqual([]);
