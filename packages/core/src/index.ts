@@ -25,7 +25,22 @@ export { SagaWorker, type SagaWorkerOptions, type RecoveryReport, type Definitio
 export type { EngineOptions } from './manager/engine.js';
 export type { ExecutionCacheOptions } from './manager/executionCache.js';
 export { nextAction, isAwaiting, type Action } from './manager/nextAction.js';
-export { defaultCompensationRetry } from './manager/decide.js';
+export {
+  decide,
+  defaultCompensationRetry,
+  defaultDecideOptions,
+  withRetries,
+  telemetryStepObserver,
+  type ChildCommand,
+  type DecideInput,
+  type DecideOptions,
+  type Decision,
+  type ObservedStep,
+  type Outgoing,
+  type RetryCall,
+  type StepObserver,
+} from './manager/decide.js';
+export type { Outcome } from './manager/callUserCode.js';
 export { executionStream, executionIdOf } from './manager/executionStream.js';
 export {
   SagaParticipant,

@@ -21,3 +21,4 @@ export { brokerAdapterSuite, type BrokerAdapterSuiteOptions, type UnreachableTar
 export { badInputScenario, type BadInputScenarioOptions } from './badInputScenario.js';
 export * from './process/index.js';
 export * from './crash/index.js';
+export { sagaDecider, type SagaDecider, type SagaDeciderOptions, type DecisionThen } from './sagaDecider.js';

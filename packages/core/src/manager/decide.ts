@@ -82,7 +82,31 @@ export interface DecideOptions {
   readonly commitTimeoutMs: number;
   readonly now: () => Date;
   readonly random: () => number;
+  /** New request, timer and vote ids. Default: random UUIDs; a test gives a sequence. */
+  readonly newId?: () => string;
+  /**
+   * How a callback that fails is called again under a policy (a local step's `retry()`, a local
+   * compensation). Default: with the policy's backoff (sleeps); a test gives one that does not wait.
+   */
+  readonly retry?: RetryCall;
+  /**
+   * Wraps each step action (spans, timings). Default: a span and the step-duration metric; a test
+   * gives none. The decision is the same either way.
+   */
+  readonly observeStep?: StepObserver;
 }
+
+export type RetryCall = <T>(policy: ResolvedRetryPolicy, call: () => Promise<Outcome<T>>) => Promise<Outcome<T>>;
+
+/** What a step observer is told: which action runs, and what it came to once it ran. */
+export interface ObservedStep {
+  readonly executionId: string;
+  readonly path: string;
+  readonly kind: string;
+  readonly compensating: boolean;
+}
+
+export type StepObserver = (step: ObservedStep, run: () => Promise<{ readonly goOn: boolean; readonly outcome: string }>) => Promise<boolean>;
 
 export const defaultCompensationRetry: RetryPolicy = { attempts: 4, initialDelayMs: 50, maxDelayMs: 2_000 };
 
@@ -94,8 +118,8 @@ export const defaultDecideOptions: DecideOptions = {
   random: Math.random,
 };
 
-/** Calls a callback that reports failure as data until it succeeds or the policy is spent. */
-const withRetries = async <T>(policy: ResolvedRetryPolicy, call: () => Promise<Outcome<T>>): Promise<Outcome<T>> => {
+/** Calls a callback that reports failure as data until it succeeds or the policy is spent, with its backoff. */
+export const withRetries: RetryCall = async <T>(policy: ResolvedRetryPolicy, call: () => Promise<Outcome<T>>): Promise<Outcome<T>> => {
   if (policy.attempts <= 1) return call();
   let last: Outcome<T> | undefined;
   try {
@@ -140,7 +164,15 @@ class DecisionBuilder {
 
   schedule(purpose: TimerPurpose, delayMs: number, about: { requestId?: string; path?: string } = {}): void {
     const dueAt = new Date(this.options.now().getTime() + delayMs).toISOString();
-    this.record(sagaEvent('TimerScheduled', { timerId: randomUUID(), purpose, dueAt, ...about }));
+    this.record(sagaEvent('TimerScheduled', { timerId: this.newId(), purpose, dueAt, ...about }));
+  }
+
+  newId(): string {
+    return (this.options.newId ?? randomUUID)();
+  }
+
+  retry<T>(policy: ResolvedRetryPolicy, call: () => Promise<Outcome<T>>): Promise<Outcome<T>> {
+    return (this.options.retry ?? withRetries)(policy, call);
   }
 
   /** Whether something this decision holds is not stored yet. */
@@ -198,7 +230,7 @@ const requestMessage = (execution: SagaExecution, requestId: string, request: { 
 };
 
 const sendRequest = (d: DecisionBuilder, path: string, request: SagaRequest, purpose: 'execute' | 'compensate', step: RemoteSagaStep | undefined): void => {
-  const requestId = randomUUID();
+  const requestId = d.newId();
   const data = { path, requestId, target: request.target, payload: request.payload };
   d.record(purpose === 'execute' ? sagaEvent('RequestSent', data) : sagaEvent('CompensationRequestSent', data));
   d.schedule('reply', step?.timeoutMs ?? d.options.replyTimeoutMs, { requestId, path });
@@ -223,7 +255,7 @@ const perform = async (d: DecisionBuilder, action: Action): Promise<boolean> => 
   switch (action.type) {
     case 'runLocal': {
       const { path, step } = action;
-      const outcome = await withRetries(step.retryPolicy, () => contextOutcome(contextAt(execution, path), () => step.execute?.(contextOf(execution, path))));
+      const outcome = await d.retry(step.retryPolicy, () => contextOutcome(contextAt(execution, path), () => step.execute?.(contextOf(execution, path))));
       d.record(
         outcome.ok
           ? sagaEvent('StepFinished', { path, kind: 'local', context: outcome.value })
@@ -313,7 +345,7 @@ const perform = async (d: DecisionBuilder, action: Action): Promise<boolean> => 
       return true;
     case 'compensateLocal': {
       const { path, step } = action;
-      const outcome = await withRetries(d.options.compensationRetry, () => contextOutcome(contextAt(execution, path), () => step.failure?.(contextOf(execution, path))));
+      const outcome = await d.retry(d.options.compensationRetry, () => contextOutcome(contextAt(execution, path), () => step.failure?.(contextOf(execution, path))));
       d.record(
         outcome.ok
           ? sagaEvent('StepCompensated', { path, context: outcome.value })
@@ -337,7 +369,7 @@ const perform = async (d: DecisionBuilder, action: Action): Promise<boolean> => 
       return false;
     }
     case 'requestVotes': {
-      const votes = execution.transaction.participants.map((service) => ({ service, requestId: randomUUID() }));
+      const votes = execution.transaction.participants.map((service) => ({ service, requestId: d.newId() }));
       d.record(sagaEvent('VotesRequested', { votes }));
       d.schedule('votes', d.options.commitTimeoutMs);
       for (const { service, requestId } of votes) {
@@ -401,22 +433,28 @@ const outcomeOf = (d: DecisionBuilder): string => {
   }
 };
 
-/** A step action in its own span, timed: the unit operators look at in traces and dashboards. */
-const performStep = (d: DecisionBuilder, action: StepAction): Promise<boolean> => {
-  const compensating = action.type === 'compensateLocal' || action.type === 'compensateRemote';
-  const kind = action.step.kind;
+/** The default observer: each step action in its own span, timed — the unit operators look at in traces and dashboards. */
+export const telemetryStepObserver: StepObserver = (step, run) => {
   const started = performance.now();
   return inSpan(
-    compensating ? `saga.compensate ${kind}` : `saga.step ${kind}`,
-    { [SagaAttributes.executionId]: d.execution.id, [SagaAttributes.stepPath]: action.path, [SagaAttributes.stepKind]: kind },
+    step.compensating ? `saga.compensate ${step.kind}` : `saga.step ${step.kind}`,
+    { [SagaAttributes.executionId]: step.executionId, [SagaAttributes.stepPath]: step.path, [SagaAttributes.stepKind]: step.kind },
     async (span) => {
-      const goOn = await perform(d, action);
-      const outcome = outcomeOf(d);
+      const { goOn, outcome } = await run();
       span.setAttribute(SagaAttributes.outcome, outcome);
-      instruments().stepDuration.record(performance.now() - started, { [SagaAttributes.stepKind]: kind, [SagaAttributes.outcome]: outcome });
+      instruments().stepDuration.record(performance.now() - started, { [SagaAttributes.stepKind]: step.kind, [SagaAttributes.outcome]: outcome });
       return goOn;
     },
   );
+};
+
+const performStep = (d: DecisionBuilder, action: StepAction): Promise<boolean> => {
+  const compensating = action.type === 'compensateLocal' || action.type === 'compensateRemote';
+  const observe = d.options.observeStep ?? telemetryStepObserver;
+  return observe({ executionId: d.execution.id, path: action.path, kind: action.step.kind, compensating }, async () => {
+    const goOn = await perform(d, action);
+    return { goOn, outcome: outcomeOf(d) };
+  });
 };
 
 /** A local step whose result is stored before the next step runs: its own setting, else the definition's. */
