@@ -12,6 +12,17 @@
  *
  * With `failShipping` the shipping reply is an ERROR without onError: steps 2, 1 and 0 are
  * compensated in that order and the participants are told to reject.
+ *
+ * The fan-out saga runs the same three participants through a parallel step and a child saga:
+ *
+ *   0 local    create                                   ↺ undo create
+ *   1 parallel branch 0: remote <stock>.reserve         ↺ <stock>.release
+ *              branch 1: remote <payment>.charge        ↺ <payment>.refund
+ *   2 child    <name>_shipping: remote <shipping>.schedule (fails with `failShipping`)  ↺ <shipping>.cancel
+ *   3 local    confirm
+ *
+ * With `failShipping` the child ends errored (nothing of its own to compensate), which fails step 2:
+ * both branches (1.0.0, 1.1.0) and step 0 are compensated and the parent's participants rejected.
  */
 import { Saga, SagaBusinessError, SagaRequest, type JsonObject, type RetryPolicy } from '@saga/core';
 import type { EffectHandler } from './countingParticipant.js';
@@ -85,6 +96,57 @@ export const orderSaga = (services: FaultServices, options: OrderSagaOptions = {
     return ctx.with({ confirmed: true });
   });
   return saga.commit();
+};
+
+/** The child of the fan-out saga: schedules the shipment (its own execution, its own transaction). */
+export const shippingChildSaga = (services: FaultServices, options: OrderSagaOptions = {}): Saga => {
+  const t = faultTargets(services);
+  const step = new Saga(`${options.name ?? 'fault_fanout'}_shipping`, { version: '1' })
+    .remoteStep()
+    .onExecute((ctx) => new SagaRequest(t.schedule, { order: orderOf(ctx), fail: ctx.get('failShipping') === true }))
+    .onSuccess((ctx, reply) => ctx.with({ shipment: reply.payload }))
+    .onFailure((ctx) => new SagaRequest(t.cancel, { order: orderOf(ctx) }));
+  if (options.resend) step.retry(options.resend);
+  return step.commit();
+};
+
+const branchSaga = (name: string, execute: string, undo: string, key: string, resend: RetryPolicy | undefined): Saga => {
+  const step = new Saga(name, { version: '1' })
+    .remoteStep()
+    .onExecute((ctx) => new SagaRequest(execute, { order: orderOf(ctx) }))
+    .onSuccess((ctx, reply) => ctx.with({ [key]: reply.payload }))
+    .onFailure((ctx) => new SagaRequest(undo, { order: orderOf(ctx) }));
+  if (resend) step.retry(resend);
+  return step.commit();
+};
+
+/** The order saga's participants again, through a parallel step (stock ∥ payment) and a child saga (shipping). */
+export const fanOutSaga = (services: FaultServices, options: OrderSagaOptions = {}): Saga => {
+  const t = faultTargets(services);
+  const name = options.name ?? 'fault_fanout';
+  const local = (what: string): void => void options.localCalls?.set(what, (options.localCalls.get(what) ?? 0) + 1);
+  return new Saga(name, { version: '1' })
+    .localStep()
+    .onExecute((ctx) => {
+      local('create');
+      return ctx.with({ created: true });
+    })
+    .onFailure((ctx) => {
+      local('undo create');
+      return ctx.with({ created: false });
+    })
+    .parallelStep()
+    .branch(branchSaga(`${name}_stock`, t.reserve, t.release, 'reservation', options.resend))
+    .branch(branchSaga(`${name}_payment`, t.charge, t.refund, 'payment', options.resend))
+    .childStep(shippingChildSaga(services, options))
+    .onExecute((ctx) => ({ order: orderOf(ctx), failShipping: ctx.get('failShipping') === true }))
+    .onSuccess((ctx, child) => ctx.with({ shipment: child.context.get('shipment') ?? null }))
+    .localStep()
+    .onExecute((ctx) => {
+      local('confirm');
+      return ctx.with({ confirmed: true });
+    })
+    .commit();
 };
 
 /**

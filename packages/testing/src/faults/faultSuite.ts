@@ -30,7 +30,7 @@ import {
   SagaStatus,
   decodeReply,
   encodeReply,
-  executionIdOf,
+  executionIdForKey,
   replyTopic,
   transactionTopic,
   type DeliveredMessage,
@@ -41,10 +41,10 @@ import {
 } from '@saga/core';
 import { waitFor } from '../waitFor.js';
 import { countingParticipant } from './countingParticipant.js';
-import { crashingStore, type AcknowledgedAppend, type CrashPoint } from './crashingStore.js';
+import { crashingStore, type AcknowledgedAppend } from './crashingStore.js';
 import { FaultFigures } from './faultFigures.js';
-import { orderSaga, participantHandlers, waitingSaga } from './faultSagas.js';
-import { faultWorld, type FaultEnvironment, type FaultWorld, type OrderParticipants } from './faultWorld.js';
+import { fanOutSaga, orderSaga, participantHandlers, shippingChildSaga, waitingSaga, type FaultServices, type OrderSagaOptions } from './faultSagas.js';
+import { faultWorld, type FaultEnvironment, type FaultWorld, type OrderParticipants, type Verification } from './faultWorld.js';
 import { malformedMessage, seededUuid, type MalformedKind } from './malformedMessages.js';
 import { faultSeed, seededRandom } from './prng.js';
 import { loadHistory, waitUntilSettled } from './settled.js';
@@ -121,6 +121,43 @@ const orderOutcomeProblems = (execution: SagaExecution, failShipping: boolean): 
   return problems;
 };
 
+/** The fan-out saga and its child, built from the same options (the child is checked against its own definition). */
+const fanOutCase = (services: FaultServices, options: OrderSagaOptions = {}) => ({ saga: fanOutSaga(services, options), child: shippingChildSaga(services, options) });
+
+type FanOutCase = ReturnType<typeof fanOutCase>;
+
+/** The children the executions started, from their histories (ChildStarted). */
+const childIdsOf = (histories: ReadonlyMap<string, readonly { type: string; data: unknown }[]>, ids: readonly string[]): string[] =>
+  ids.flatMap((id) => (histories.get(id) ?? []).flatMap((e) => (e.type === 'ChildStarted' ? [(e.data as { childId: string }).childId] : [])));
+
+/**
+ * What the fan-out saga must end as: committed with its child finished, or its child errored, both
+ * branches and step 0 compensated, the parent rejected.
+ */
+const fanOutOutcomeProblems = (result: Verification, id: string, failShipping: boolean): string[] => {
+  const execution = result.executions.get(id);
+  const short = id.slice(0, 8);
+  if (!execution) return [`${short}: not verified`];
+  const childId = execution.steps.find((s) => s.path === '2')?.childId;
+  const child = childId === undefined ? undefined : result.executions.get(childId);
+  if (!child) return [`${short}: its child (${childId ?? 'never started'}) was not verified`];
+  const problems: string[] = [];
+  if (child.parent?.executionId !== id || child.parent.path !== '2') problems.push(`${short}: the child records parent ${JSON.stringify(child.parent)}`);
+  if (!failShipping) {
+    if (execution.status !== SagaStatus.Finished) problems.push(`${short}: expected finished, is ${execution.status} (${execution.error?.message ?? ''})`);
+    if (execution.transaction.status !== 'committed') problems.push(`${short}: expected a committed transaction, is ${execution.transaction.status}`);
+    if (execution.context.confirmed !== true || execution.context.reservation === undefined || execution.context.payment === undefined) problems.push(`${short}: the joined context is missing`);
+    if (child.status !== SagaStatus.Finished || child.transaction.status !== 'committed') problems.push(`${short}: expected its child finished and committed, is ${child.status}/${child.transaction.status}`);
+    return problems;
+  }
+  if (execution.status !== SagaStatus.Errored) problems.push(`${short}: expected errored, is ${execution.status}`);
+  if (execution.transaction.status !== 'rejected') problems.push(`${short}: expected a rejected transaction, is ${execution.transaction.status}`);
+  if (child.status !== SagaStatus.Errored) problems.push(`${short}: expected its child errored, is ${child.status}`);
+  const compensated = execution.steps.filter((s) => s.status === 'compensated' && s.kind !== 'parallel').map((s) => s.path);
+  if (compensated.sort().join(',') !== '0,1.0.0,1.1.0') problems.push(`${short}: expected steps 0, 1.0.0, 1.1.0 compensated, got ${compensated.join(', ') || 'none'}`);
+  return problems;
+};
+
 export const faultSuite = (name: string, makeEnvironment: () => Promise<FaultEnvironment>, options: FaultSuiteOptions = {}): void => {
   const heavy = options.heavy ?? process.env.SAGA_FAULTS_HEAVY === '1';
   const size = sizesOf(heavy);
@@ -157,25 +194,51 @@ export const faultSuite = (name: string, makeEnvironment: () => Promise<FaultEnv
 
     const all = (p: OrderParticipants) => [p.stock, p.payment, p.shipping];
 
+    /**
+     * `world.verify` over executions of the order saga and of the fan-out saga, the fan-out's
+     * children included (their ids are known once the parents have settled).
+     */
+    const verifyWithChildren = async (
+      order: { readonly ids: readonly string[]; readonly saga: Saga },
+      fanOut: { readonly ids: readonly string[]; readonly case: FanOutCase },
+      options: Omit<Parameters<FaultWorld['verify']>[1], 'definition'>,
+    ): Promise<Verification> => {
+      const parents = [...order.ids, ...fanOut.ids];
+      await waitUntilSettled(world.env.store, parents, size.settleTimeoutMs);
+      const histories = new Map<string, readonly { type: string; data: unknown }[]>();
+      for (const id of fanOut.ids) histories.set(id, (await loadHistory(world.env.store, id)).events);
+      const children = childIdsOf(histories, fanOut.ids);
+      const fanOutIds = new Set(fanOut.ids);
+      const childIds = new Set(children);
+      return world.verify([...parents, ...children], {
+        ...options,
+        definition: (id) => (fanOutIds.has(id) ? fanOut.case.saga : childIds.has(id) ? fanOut.case.child : order.saga),
+      });
+    };
+
     it(
       `duplicated, reordered, delayed and lost messages on every topic (${size.messyExecutions} executions): each ends as if delivery had been perfect`,
       async () => {
         const { prng, targets } = world;
         const participants = await world.participants();
         // Lost requests are re-sent with the same requestId: the step's retry policy.
-        const saga = orderSaga(world.services, { resend: { attempts: 6, initialDelayMs: 150, maxDelayMs: 600 } });
+        const resend = { attempts: 6, initialDelayMs: 150, maxDelayMs: 600 };
+        const saga = orderSaga(world.services, { resend });
+        const fanOut = fanOutCase(world.services, { resend });
         const forward = new Set([targets.reserve, targets.charge, targets.schedule]);
         world.broker.publishFaults = (topic) => {
           if (forward.has(topic) && prng.chance(0.1)) return { drop: true };
           const copies = prng.chance(0.3) ? prng.between(2, 3) : 1;
           return { copies, delaysMs: range(copies).map(() => (prng.chance(0.5) ? prng.int(40) : 0)) };
         };
-        const manager = await world.manager({ definitions: [saga] });
+        const manager = await world.manager({ definitions: [saga, fanOut.saga] });
         const fails = (i: number) => i % 4 === 3;
         const ids = await startMany(manager, saga, size.messyExecutions, (i) => ({ order: i, failShipping: fails(i) }));
-        const result = await world.verify(ids, { definition: saga, participants: all(participants) });
+        const fanIds = await startMany(manager, fanOut.saga, size.messyExecutions, (i) => ({ order: size.messyExecutions + i, failShipping: fails(i) }));
+        const result = await verifyWithChildren({ ids, saga }, { ids: fanIds, case: fanOut }, { participants: all(participants) });
         expect(result.violations).toEqual([]);
         expect(ids.flatMap((id, i) => orderOutcomeProblems(result.executions.get(id) as SagaExecution, fails(i)))).toEqual([]);
+        expect(fanIds.flatMap((id, i) => fanOutOutcomeProblems(result, id, fails(i)))).toEqual([]);
         expect(world.broker.counts.duplicated).toBeGreaterThan(0);
         expect(world.broker.counts.reordered).toBeGreaterThan(0);
       },
@@ -287,6 +350,7 @@ export const faultSuite = (name: string, makeEnvironment: () => Promise<FaultEnv
         const { prng, targets, services } = world;
         const participants = await world.participants();
         const saga = orderSaga(services, { name: 'fault_storm' });
+        const fanOut = fanOutCase(services, { name: 'fault_storm_fanout' });
         const topics = [
           replyTopic(services.order),
           ...Object.values(targets).filter((t) => t !== targets.wait),
@@ -294,14 +358,16 @@ export const faultSuite = (name: string, makeEnvironment: () => Promise<FaultEnv
         ];
         const audit = await world.auditDeadLetters(topics);
         world.broker.deliveryFaults = (_delivery, attempt) => (attempt <= 2 ? (prng.chance(0.5) ? 'fail-before' : 'fail-after') : undefined);
-        const manager = await world.manager({ definitions: [saga] });
+        const manager = await world.manager({ definitions: [saga, fanOut.saga] });
         const fails = (i: number) => i % 3 === 2;
         const ids = await startMany(manager, saga, size.stormExecutions, (i) => ({ order: i, failShipping: fails(i) }));
-        const result = await world.verify(ids, { definition: saga, participants: all(participants) });
+        const fanIds = await startMany(manager, fanOut.saga, size.stormExecutions, (i) => ({ order: size.stormExecutions + i, failShipping: fails(i) }));
+        const result = await verifyWithChildren({ ids, saga }, { ids: fanIds, case: fanOut }, { participants: all(participants) });
         expect(result.violations).toEqual([]);
         expect(ids.flatMap((id, i) => orderOutcomeProblems(result.executions.get(id) as SagaExecution, fails(i)))).toEqual([]);
+        expect(fanIds.flatMap((id, i) => fanOutOutcomeProblems(result, id, fails(i)))).toEqual([]);
         expect(audit.count()).toBe(0);
-        expect(world.broker.counts.failedDeliveries).toBeGreaterThanOrEqual(2 * 6 * size.stormExecutions);
+        expect(world.broker.counts.failedDeliveries).toBeGreaterThanOrEqual(2 * 6 * 2 * size.stormExecutions);
       },
       size.testTimeoutMs,
     );
@@ -312,7 +378,8 @@ export const faultSuite = (name: string, makeEnvironment: () => Promise<FaultEnv
         const { prng, services } = world;
         const participants = await world.participants();
         const saga = orderSaga(services, { name: 'fault_race' });
-        const managers = await Promise.all(range(size.racingManagers).map(() => world.manager({ definitions: [saga] })));
+        const fanOut = fanOutCase(services, { name: 'fault_race_fanout' });
+        const managers = await Promise.all(range(size.racingManagers).map(() => world.manager({ definitions: [saga, fanOut.saga] })));
         world.broker.publishFaults = () => (prng.chance(0.15) ? { copies: 2, delaysMs: [0, prng.int(30)] } : undefined);
         const racing = { runs: 0, alreadyEnded: 0, unexpected: [] as string[] };
         // A second consumer group sees every reply and makes two random managers apply it as well.
@@ -332,23 +399,42 @@ export const faultSuite = (name: string, makeEnvironment: () => Promise<FaultEnv
         });
         const fails = (i: number) => i % 5 === 4;
         const ids = await startMany(managers, saga, size.racingExecutions, (i) => ({ order: i, failShipping: fails(i) }));
-        const result = await world.verify(ids, { definition: saga, participants: all(participants) });
+        const fanIds = await startMany(managers, fanOut.saga, size.racingExecutions, (i) => ({ order: size.racingExecutions + i, failShipping: fails(i) }));
+        const result = await verifyWithChildren({ ids, saga }, { ids: fanIds, case: fanOut }, { participants: all(participants) });
         world.figures.fault('racing runs', racing.runs);
         expect(result.violations).toEqual([]);
         expect(racing.unexpected).toEqual([]);
         expect(ids.flatMap((id, i) => orderOutcomeProblems(result.executions.get(id) as SagaExecution, fails(i)))).toEqual([]);
+        expect(fanIds.flatMap((id, i) => fanOutOutcomeProblems(result, id, fails(i)))).toEqual([]);
         expect(racing.runs).toBeGreaterThan(0);
       },
       size.testTimeoutMs,
     );
 
-    describe('a crash right after each append of the 5-step saga, then recovery by a new manager', () => {
+    describe('a crash right after each append of the 5-step saga and of the fan-out saga (parallel step, child saga), then recovery by a new manager', () => {
+      /** The saga a crash case runs; with `fanOut`, its child is verified too. */
+      interface CrashSubject {
+        readonly saga: Saga;
+        readonly fanOut?: FanOutCase;
+      }
+      const subjects = (name: string): CrashSubject[] => {
+        const fanOut = fanOutCase(world.services, { name: `${name}_fanout` });
+        return [{ saga: orderSaga(world.services, { name }) }, { saga: fanOut.saga, fanOut }];
+      };
+      const verifySubject = (subject: CrashSubject, id: string, options: Omit<Parameters<FaultWorld['verify']>[1], 'definition'>): Promise<Verification> =>
+        subject.fanOut
+          ? verifyWithChildren({ ids: [], saga: subject.saga }, { ids: [id], case: subject.fanOut }, options)
+          : world.verify([id], { ...options, definition: subject.saga });
+      const outcomeProblems = (subject: CrashSubject, result: Verification, id: string, failShipping: boolean): string[] =>
+        subject.fanOut ? fanOutOutcomeProblems(result, id, failShipping) : orderOutcomeProblems(result.executions.get(id) as SagaExecution, failShipping);
+
       /** Appends a clean run makes, on a store that only records them. */
-      const appendsOfCleanRun = async (saga: Saga, context: JsonObject, participants: OrderParticipants): Promise<readonly AcknowledgedAppend[]> => {
+      const appendsOfCleanRun = async (subject: CrashSubject, context: JsonObject, participants: OrderParticipants): Promise<readonly AcknowledgedAppend[]> => {
+        const { saga } = subject;
         const recording = crashingStore(world.env.store);
         const manager = await world.manager({ store: recording, definitions: [saga] });
         const id = await manager.run({ definition: saga, context, pauseOnDisk: true, returnExecution: false });
-        const result = await world.verify([id], { definition: saga, participants: all(participants), acknowledged: [recording.appended] });
+        const result = await verifySubject(subject, id, { participants: all(participants), acknowledged: [recording.appended] });
         expect(result.violations).toEqual([]);
         await manager.destroy();
         return recording.appended;
@@ -365,12 +451,14 @@ export const faultSuite = (name: string, makeEnvironment: () => Promise<FaultEnv
       ): Promise<{ id: string; acknowledged: ReturnType<typeof crashingStore>['appended'][]; outcomeCrashed: boolean }> => {
         const first = crashingStore(world.env.store, { crashAfterAppends: k });
         const doomed = await world.manager({ store: first, definitions: [saga] });
-        const running = doomed.run({ definition: saga, context, pauseOnDisk: true, returnExecution: false }).catch(() => undefined);
-        const point: CrashPoint = await withTimeout(first.crashed, size.settleTimeoutMs, `crash point ${k} was never reached`);
+        // Keyed, so the id is known whichever stream the crash hits (a child's appends count too).
+        const key = randomUUID();
+        const running = doomed.run({ definition: saga, context, key, pauseOnDisk: true, returnExecution: false }).catch(() => undefined);
+        await withTimeout(first.crashed, size.settleTimeoutMs, `crash point ${k} was never reached`);
         await doomed.destroy();
         await running;
         world.figures.fault('crashes');
-        const id = executionIdOf(point.stream);
+        const id = executionIdForKey(saga, key);
         const acknowledged = [first.appended];
         for (let again = 1; again < size.crashesInARow; again += 1) {
           const next = crashingStore(world.env.store, { crashAfterAppends: 1 });
@@ -395,23 +483,26 @@ export const faultSuite = (name: string, makeEnvironment: () => Promise<FaultEnv
           `${variant.label}: at every crash point the new manager finishes it, invariants hold, each request took effect once`,
           async () => {
             const participants = await world.participants();
-            const saga = orderSaga(world.services, { name: 'fault_crash' });
-            const appends = (await appendsOfCleanRun(saga, { order: 0, failShipping: variant.failShipping }, participants)).length;
-            expect(appends).toBeGreaterThanOrEqual(5);
-            for (let k = 1; k <= appends; k += 1) {
-              const { id, acknowledged } = await crashAt(saga, { order: k, failShipping: variant.failShipping }, k);
-              const finisher = await world.manager({ definitions: [saga] });
-              const result = await world.verify([id], {
-                definition: saga,
-                participants: all(participants),
-                acknowledged,
-                // An outcome appended just before a crash is re-sent by recovery until
-                // TransactionNotified is stored: participants hear it once all the same.
-                transactionHooks: 'exactly-once',
-              });
-              await finisher.destroy();
-              expect(result.violations, `crash right after append ${k} of ${appends}`).toEqual([]);
-              expect(orderOutcomeProblems(result.executions.get(id) as SagaExecution, variant.failShipping), `crash right after append ${k} of ${appends}`).toEqual([]);
+            let order = 0;
+            for (const subject of subjects('fault_crash')) {
+              const { saga } = subject;
+              const appends = (await appendsOfCleanRun(subject, { order: (order += 1), failShipping: variant.failShipping }, participants)).length;
+              expect(appends).toBeGreaterThanOrEqual(5);
+              for (let k = 1; k <= appends; k += 1) {
+                const { id, acknowledged } = await crashAt(saga, { order: (order += 1), failShipping: variant.failShipping }, k);
+                const finisher = await world.manager({ definitions: [saga] });
+                const result = await verifySubject(subject, id, {
+                  participants: all(participants),
+                  acknowledged,
+                  // An outcome appended just before a crash is re-sent by recovery until
+                  // TransactionNotified is stored: participants hear it once all the same.
+                  transactionHooks: 'exactly-once',
+                });
+                await finisher.destroy();
+                const where = `${saga.name}: crash right after append ${k} of ${appends}`;
+                expect(result.violations, where).toEqual([]);
+                expect(outcomeProblems(subject, result, id, variant.failShipping), where).toEqual([]);
+              }
             }
           },
           size.testTimeoutMs,
@@ -427,7 +518,7 @@ export const faultSuite = (name: string, makeEnvironment: () => Promise<FaultEnv
           async () => {
             const participants = await world.participants();
             const saga = orderSaga(world.services, { name: 'fault_crash_outcome' });
-            const clean = await appendsOfCleanRun(saga, { order: 0, failShipping: variant.failShipping }, participants);
+            const clean = await appendsOfCleanRun({ saga }, { order: 0, failShipping: variant.failShipping }, participants);
             // The crash comes right after the append that stores the outcome: it is durable, and the
             // commands it decides were never published (the append threw before the publish).
             const outcomeAppend = clean.findIndex((append) => append.events.some((e) => e.type === variant.outcome)) + 1;

@@ -8,7 +8,11 @@ import { waitFor } from '../waitFor.js';
 
 /** Why `execution` is not settled, or undefined when it is. */
 export const settledProblem = (execution: SagaExecution): string | undefined => {
-  if (execution.pendingRequest) return `waits for the reply to ${execution.pendingRequest.requestId} (step ${execution.pendingRequest.path})`;
+  // Every request in flight (a parallel step has one per branch), not only a lone pendingRequest.
+  const pending = execution.pendingRequests[0];
+  if (pending) return `waits for the reply to ${pending.requestId} (step ${pending.path})${execution.pendingRequests.length > 1 ? ` and ${execution.pendingRequests.length - 1} more` : ''}`;
+  const child = execution.pendingChildren[0];
+  if (child) return `waits for its child ${child.childId} (step ${child.path})`;
   if (execution.transaction.status === 'reserving') return 'waits for votes';
   if (execution.phase !== 'ended') return `is still ${execution.phase === 'forward' ? 'running forward' : 'compensating'}`;
   if (execution.timers.length > 0) return `ended with ${execution.timers.length} active timer(s)`;
