@@ -42,6 +42,7 @@ import type {
   Unsubscribe,
 } from '@saga/core';
 import { AppendNotices } from './appendNotices.js';
+import { prepared } from './preparedStatement.js';
 import { appendStatement, type AppendRow } from './appendStatement.js';
 import { describeTarget, redactPassword } from './connectionTarget.js';
 import { recordsJson } from './executionRow.js';
@@ -246,8 +247,10 @@ export class PostgresEventStore implements EventStore {
     await this.setup();
     const result = await this.#retrying(`read '${stream}'`, () =>
       this.#pool.query<EventRow>(
-        `SELECT revision, type, data, metadata, recorded_at FROM ${this.#table} WHERE stream_id = $1 AND revision >= $2 ORDER BY revision`,
-        [stream, Math.min(fromRevision, 2 ** 31 - 1)],
+        prepared(`SELECT revision, type, data, metadata, recorded_at FROM ${this.#table} WHERE stream_id = $1 AND revision >= $2 ORDER BY revision`, [
+          stream,
+          Math.min(fromRevision, 2 ** 31 - 1),
+        ]),
       ),
     );
     return result.rows.map((row) => ({
@@ -287,7 +290,7 @@ export class PostgresEventStore implements EventStore {
     const from = after === undefined ? startOfGlobalOrder : decodeGlobalPosition(after);
     await this.setup();
     const statement = readAllStatement(this.#table, from, prefix, limit);
-    const result = await this.#retrying('read the global order', () => this.#pool.query<GlobalRow>(statement.text, [...statement.values]));
+    const result = await this.#retrying('read the global order', () => this.#pool.query<GlobalRow>(prepared(statement.text, statement.values)));
     const first = result.rows[0];
     const head: GlobalPositionPair = first === undefined ? startOfGlobalOrder : { transactionId: first.head_tx, position: first.head_pos };
     if (after !== undefined && compareGlobalPositions(from, head) > 0) {
@@ -393,7 +396,7 @@ export class PostgresEventStore implements EventStore {
         ...(lease === undefined ? {} : { lease }),
       });
       try {
-        const result = await this.#pool.query<AppendedRow>(statement.text, [...statement.values]);
+        const result = await this.#pool.query<AppendedRow>(prepared(statement.text, statement.values));
         const row = result.rows[0];
         if (row !== undefined) return { lastRevision: row.last_revision, recordedAt: row.recorded_at.toISOString() };
         // No row: the stream has no event at the expected revision (it is behind, or does not exist).
