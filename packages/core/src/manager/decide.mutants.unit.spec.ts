@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { Saga, SagaRequest, resolveRetryPolicy, type RetryPolicy, type SagaContext } from '@saga/definitions';
 import { evolve, fold, sagaEvent, type SagaEvent, type SagaExecution } from '@saga/execution';
 import type { ReplyEnvelope } from '../wire/sagaMessages.js';
-import { decide, notifiedServices, pendingOutbox, type DecideInput, type DecideOptions, type Decision } from './decide.js';
+import { decide, defaultDecideOptions, notifiedServices, pendingOutbox, type DecideInput, type DecideOptions, type Decision } from './decide.js';
 
 const NOW = new Date('2030-01-01T00:00:00.000Z');
 const at = (ms: number) => new Date(NOW.getTime() + ms).toISOString();
@@ -425,5 +425,82 @@ describe('pendingOutbox: what recovery sends again', () => {
     const requesting = given(saga, [sagaEvent('RequestSent', { path: '0', requestId: 'r-0', target: 'stock.transaction', payload: null })]);
     expect(notifiedServices(pendingOutbox(committed))).toEqual(['stock', 'payment']);
     expect(notifiedServices([...pendingOutbox(reserving), ...pendingOutbox(requesting)])).toEqual([]);
+  });
+});
+
+describe('decide: more that recovery and operators see', () => {
+  it('without options, a request waits a minute for its reply, from the time of the decision', async () => {
+    const saga = new Saga('defaults').remoteStep().onExecute(() => new SagaRequest('stock.reserve')).commit();
+    const before = Date.now();
+    const decision = await decide(saga, given(saga), { kind: 'start' });
+    const timer = decision.events.find((e): e is Extract<SagaEvent, { type: 'TimerScheduled' }> => e.type === 'TimerScheduled');
+    const due = Date.parse(timer?.data.dueAt ?? '');
+    expect(due).toBeGreaterThanOrEqual(before + 60_000);
+    expect(due).toBeLessThanOrEqual(Date.now() + 60_000);
+    expect(defaultDecideOptions.compensationRetry.attempts).toBe(4);
+  });
+
+  it('after a plain local step, a durable one waits for the append even when the decision was a continue', async () => {
+    const saga = new Saga('durable_second').localStep().onExecute(keep).localStep().onExecute(keep).durable().commit();
+    const decision = await when(saga, given(saga), { kind: 'continue' });
+    expect(typesOf(decision)).toEqual(['StepFinished']);
+    expect(decision.more).toBe(true);
+  });
+
+  it('an onSuccess or onError that throws fails the remote step with the status naming the callback', async () => {
+    const saga = new Saga('callbacks')
+      .remoteStep()
+      .onExecute(() => new SagaRequest('stock.reserve'))
+      .onSuccess(() => new Error('bad payload'))
+      .onError(() => new Error('worse'))
+      .commit();
+    const paused = given(saga, [sagaEvent('RequestSent', { path: '0', requestId: 'r-0', target: 'stock.reserve', payload: null })]);
+    const onSuccess = eventOf(await when(saga, paused, reply('r-0', 200)), 'StepFailed')?.data;
+    const onError = eventOf(await when(saga, paused, reply('r-0', 400)), 'StepFailed')?.data;
+    expect(onSuccess).toMatchObject({ path: '0', kind: 'remote', status: 'errored-on-success', compensate: true, requestId: 'r-0' });
+    expect(onError).toMatchObject({ path: '0', kind: 'remote', status: 'errored-on-error', compensate: true, requestId: 'r-0' });
+  });
+
+  it('a remote compensation given up after several attempts says how many, in the plural', async () => {
+    const saga = new Saga('stubborn')
+      .remoteStep()
+      .onExecute(() => new SagaRequest('stock.reserve'))
+      .onFailure(() => new SagaRequest('stock.release'))
+      .localStep()
+      .onExecute(() => new Error('fail'))
+      .commit();
+    const retrying = [
+      ...remoteDone('0', 'stock'),
+      sagaEvent('StepFailed', { path: '1', kind: 'local', status: 'errored-on-execute', error: { name: 'Error', message: 'fail' }, compensate: false }),
+      sagaEvent('CompensationRequestSent', { path: '0', requestId: 'c-1', target: 'stock.release', payload: null }),
+      sagaEvent('ReplyReceived', { path: '0', requestId: 'c-1', status: 400, payload: null, relatedServices: ['stock'] }),
+      sagaEvent('CompensationAttemptFailed', { path: '0', error: { name: 'ErrorReply', message: 'busy' }, attempt: 1 }),
+      sagaEvent('CompensationRequestSent', { path: '0', requestId: 'c-2', target: 'stock.release', payload: null }),
+    ];
+    const decision = await when(saga, given(saga, retrying), reply('c-2', 400, { message: 'busy' }), options({ attempts: 2, initialDelayMs: 0, maxDelayMs: 0 }));
+    expect(eventOf(decision, 'CompensationFailed')?.data.error.message).toBe('Step 0 got a 400 reply: busy (after 2 attempts)');
+  });
+
+  it('resume records who resumed the failed compensation, when the caller said', async () => {
+    const saga = new Saga('resumable')
+      .localStep()
+      .onExecute(keep)
+      .onFailure(() => new Error('ledger down'))
+      .localStep()
+      .onExecute(() => new Error('fail'))
+      .commit();
+    const stuck = given(saga, [
+      sagaEvent('StepFinished', { path: '0', kind: 'local' }),
+      sagaEvent('StepFailed', { path: '1', kind: 'local', status: 'errored-on-execute', error: { name: 'Error', message: 'fail' }, compensate: false }),
+      sagaEvent('CompensationFailed', { path: '0', error: { name: 'Error', message: 'ledger down' } }),
+    ]);
+    expect((await when(saga, stuck, { kind: 'resume', by: 'ops' })).events[0]).toEqual(sagaEvent('CompensationResumed', { path: '0', by: 'ops' }));
+    expect((await when(saga, stuck, { kind: 'resume' })).events[0]).toEqual(sagaEvent('CompensationResumed', { path: '0' }));
+  });
+
+  it('notifiedServices gives back a service whose own name contains .transaction', () => {
+    const saga = new Saga('odd_name').remoteStep().onExecute(() => new SagaRequest('ledger.transactional.x')).commit();
+    const committed = given(saga, [...remoteDone('0', 'ledger.transactional'), sagaEvent('SagaCompleted', { context: {} }), sagaEvent('TransactionCommitted', { services: ['ledger.transactional'] })]);
+    expect(notifiedServices(pendingOutbox(committed))).toEqual(['ledger.transactional']);
   });
 });
