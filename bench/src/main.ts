@@ -38,6 +38,7 @@ import { isRemote, SubjectUnavailable, type SagaWorkload, type Subject } from '.
 import { checkTargets } from './targets.js';
 import { engineLocalWorkloads, localOrder, peerLocalWorkloads, type LocalWorkload } from './localWorkloads.js';
 import { keptNotes, mergeCases } from './merge.js';
+import { fanoutHeaders, fanoutRows, fanoutWidth, fanoutWorkloads } from './fanout/fanoutComparison.js';
 import { measureMemory } from './workloads/memory.js';
 import { buildHistories, measureReplay, recordTemplates, replayFor, replaySink } from './workloads/replay.js';
 import { measureScale, openExecutions, postgresScaleStore, recordScaleTemplates, sqliteScaleStore, type ScaleStore } from './workloads/scale.js';
@@ -51,7 +52,7 @@ const plain = { head: [], border: [] };
  * Decision points per saga (its start, each reply, each vote, and each durable local step, whose
  * result is stored before the next step runs): the most appends it should take.
  */
-const boundaries: Record<SagaWorkload, number> = { W1: 1, 'W1-durable': 4, W2: 1, W3: 7, 'W3-no2pc': 4 };
+const boundaries: Record<SagaWorkload, number> = { W1: 1, 'W1-durable': 4, W2: 1, W3: 7, 'W3-no2pc': 4, 'F10-parallel': 1 + fanoutWidth, 'F10-sequence': 1 + fanoutWidth };
 
 interface Planned {
   readonly id: string;
@@ -376,6 +377,39 @@ const runRemoteWorkload = async (options: BenchOptions, results: CaseResult[], p
   }
 };
 
+/**
+ * The fan-out: 10 remote requests in one parallel step against the same 10 in sequence, interleaved
+ * round by round on each store (memory broker), so that both sides of the ratio meet the same load.
+ */
+const runFanout = async (options: BenchOptions, results: CaseResult[], profiler: Profiler | undefined): Promise<void> => {
+  if (!options.workloads.includes('fanout')) return;
+  const stores = options.stores.filter((store) => store === 'memory' || store === 'postgres');
+  if (stores.length === 0) return;
+  log(`\n== Fan-out: ${fanoutWidth} remote requests in one parallel step vs in sequence, each answered after ${options.fanoutServiceMs} ms: ${options.remoteRounds} rounds × ${options.remoteSagas} sagas`);
+  for (const store of stores) {
+    const subject = await open({ engine: engineName, store, broker: 'memory' }, fanoutWorkloads, options, results, () =>
+      openEngineSubject({
+        store,
+        broker: 'memory',
+        postgresUrl: options.postgresUrl,
+        amqpUrl: options.amqpUrl,
+        natsUrl: options.natsUrl,
+        withParticipants: false,
+        fanoutServiceMs: options.fanoutServiceMs,
+        schema: 'saga_bench_fanout',
+      }),
+    );
+    if (!subject) continue;
+    const planned = fanoutWorkloads.flatMap((workload) => plan(subject, workload, options, options.remoteSagas));
+    try {
+      await runInterleaved(planned, options, options.remoteRounds, profiler);
+    } finally {
+      await subject.close().catch((error: unknown) => log(`  closing ${store}/memory: ${reasonOf(error)}`));
+    }
+    results.push(...planned.map((item) => resultOf(item)));
+  }
+};
+
 const runReplay = async (options: BenchOptions, results: CaseResult[], profiler: Profiler | undefined): Promise<void> => {
   if (!options.workloads.includes('w4')) return;
   log(`\n== W4: replay of ${options.replaySizes.map((size) => size.toLocaleString('en-US')).join(', ')} events`);
@@ -469,6 +503,13 @@ const printTables = (report: BenchReport): void => {
     }
     if (table.length > 0) log(table.toString());
     for (const line of notRunLines.splice(0)) log(`  ${line}`);
+  }
+  const fanout = fanoutRows(report.cases, fanoutWidth);
+  if (fanout.length > 0) {
+    const table = new Table({ head: [...fanoutHeaders], style: plain });
+    for (const row of fanout) table.push(row);
+    log(`Fan-out: ${fanoutWidth} remote requests in one parallel step vs the same ${fanoutWidth} in sequence (memory broker)`);
+    log(table.toString());
   }
   const durable = durableComparisonRows(report.cases);
   if (durable.length > 0) {
@@ -565,6 +606,7 @@ const main = async (): Promise<number> => {
   try {
     await timed('W1, W1-durable, W2', () => runLocalWorkloads(options, results, profiler));
     await timed('W3', () => runRemoteWorkload(options, results, profiler));
+    await timed('fan-out', () => runFanout(options, results, profiler));
     await timed('W4', () => runReplay(options, results, profiler));
     await timed('scale', () => runScale(options, results));
     await timed('memory', () => runMemory(options, results));
@@ -583,6 +625,7 @@ const main = async (): Promise<number> => {
       sagas: options.sagas,
       remoteRounds: options.remoteRounds,
       remoteSagas: options.remoteSagas,
+      fanoutServiceMs: options.fanoutServiceMs,
       warmup: options.warmup,
       inFlight: options.inFlight,
       workloads: options.workloads,

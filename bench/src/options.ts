@@ -4,8 +4,10 @@
  *   pnpm bench                      the full run (installs the peers on first use)
  *   pnpm bench --quick              a smoke run under a minute, no peers
  *   --rounds=N --sagas=N            rounds per case, sagas per round of W1, W1-durable, W2 (--remote-sagas: W3)
- *   --workloads=w1,w2,w3,w4,scale,memory  which workloads (w1 runs W1 and W1-durable, w3 runs W3 and
- *                                   W3-no2pc; w1-durable alone runs W1-durable and the peers' W1)
+ *   --workloads=w1,w2,w3,fanout,w4,scale,memory  which workloads (w1 runs W1 and W1-durable, w3 runs W3 and
+ *                                   W3-no2pc; w1-durable alone runs W1-durable and the peers' W1; fanout runs
+ *                                   F10-parallel and F10-sequence)
+ *   --fanout-service-ms=10          fanout: how long each participant takes to answer
  *   --scale=10000,100000,1000000    scale: executions in the store (k/M suffixes accepted)
  *   --stores=memory,sqlite,postgres which stores of this engine
  *   --brokers=memory,rabbitmq,nats  which brokers for W3
@@ -20,7 +22,7 @@ import { parseScaleSize } from './workloads/scaleData.js';
 export type StoreName = 'memory' | 'sqlite' | 'postgres';
 export type BrokerName = 'memory' | 'rabbitmq' | 'nats';
 export type PeerName = 'dbos' | 'restate';
-export type WorkloadName = 'w1' | 'w1-durable' | 'w2' | 'w3' | 'w4' | 'scale' | 'memory';
+export type WorkloadName = 'w1' | 'w1-durable' | 'w2' | 'w3' | 'fanout' | 'w4' | 'scale' | 'memory';
 export type ModeName = 'sequential' | 'concurrent';
 
 export interface BenchOptions {
@@ -32,6 +34,8 @@ export interface BenchOptions {
   readonly remoteSagas: number;
   /** Rounds of W3 (its sagas are slow: a quick run keeps to two). */
   readonly remoteRounds: number;
+  /** Fan-out: how long each participant takes to answer a request (ms), a service's time plus the network's. */
+  readonly fanoutServiceMs: number;
   /** Warm-up sagas before the measured rounds of each case. */
   readonly warmup: number;
   readonly inFlight: number;
@@ -58,9 +62,9 @@ export interface BenchOptions {
 export class UsageError extends Error {}
 
 /** What a full run runs (w1 includes W1-durable)… */
-const defaultWorkloads: readonly WorkloadName[] = ['w1', 'w2', 'w3', 'w4', 'scale', 'memory'];
+const defaultWorkloads: readonly WorkloadName[] = ['w1', 'w2', 'w3', 'fanout', 'w4', 'scale', 'memory'];
 /** …and what --workloads accepts: w1-durable runs the durable-steps comparison without W1. */
-const allWorkloads: readonly WorkloadName[] = ['w1', 'w1-durable', 'w2', 'w3', 'w4', 'scale', 'memory'];
+const allWorkloads: readonly WorkloadName[] = ['w1', 'w1-durable', 'w2', 'w3', 'fanout', 'w4', 'scale', 'memory'];
 const allStores: readonly StoreName[] = ['memory', 'sqlite', 'postgres'];
 const allBrokers: readonly BrokerName[] = ['memory', 'rabbitmq', 'nats'];
 const allPeers: readonly PeerName[] = ['dbos', 'restate'];
@@ -86,7 +90,7 @@ const positiveInteger = (name: string, value: string): number => {
 };
 
 const switches = ['quick', 'no-peers', 'profile', 'no-write', 'help'];
-const valued = ['rounds', 'sagas', 'remote-sagas', 'warmup', 'in-flight', 'workloads', 'stores', 'brokers', 'peers', 'modes', 'replay-sizes', 'scale'];
+const valued = ['rounds', 'sagas', 'remote-sagas', 'warmup', 'in-flight', 'workloads', 'stores', 'brokers', 'peers', 'modes', 'replay-sizes', 'scale', 'fanout-service-ms'];
 
 export const parseOptions = (argv: readonly string[], env: Readonly<Record<string, string | undefined>> = {}): BenchOptions => {
   const flags = new Map<string, string>();
@@ -120,6 +124,7 @@ export const parseOptions = (argv: readonly string[], env: Readonly<Record<strin
     sagas,
     remoteSagas: get('remote-sagas') !== undefined ? positiveInteger('remote-sagas', get('remote-sagas') as string) : quick ? 3 : 50,
     remoteRounds: get('rounds') !== undefined ? positiveInteger('rounds', get('rounds') as string) : quick ? 2 : 5,
+    fanoutServiceMs: get('fanout-service-ms') !== undefined ? positiveInteger('fanout-service-ms', get('fanout-service-ms') as string) : 10,
     warmup: get('warmup') !== undefined ? positiveInteger('warmup', get('warmup') as string) : quick ? 20 : 200,
     inFlight: get('in-flight') !== undefined ? positiveInteger('in-flight', get('in-flight') as string) : 50,
     workloads: list('workloads', get('workloads') ?? defaultWorkloads.join(','), allWorkloads),
@@ -161,9 +166,12 @@ export const usage = `Usage: pnpm bench [--quick] [options]
   --remote-sagas=N                sagas per round of W3 (default 50; quick 3, in 2 rounds)
   --warmup=N                      unmeasured sagas before each case (default 200; quick 20)
   --in-flight=N                   sagas in flight in the concurrent mode (default 50)
-  --workloads=w1,w1-durable,w2,w3,w4,scale,memory
+  --workloads=w1,w1-durable,w2,w3,fanout,w4,scale,memory
                                   (default all but w1-durable, which w1 includes: w1 runs W1 and W1-durable,
-                                  w1-durable runs W1-durable and the peers' W1 alone; w3 runs W3 and W3-no2pc)
+                                  w1-durable runs W1-durable and the peers' W1 alone; w3 runs W3 and W3-no2pc;
+                                  fanout runs 10 remote requests in one parallel step and the same 10 in sequence,
+                                  on the memory and PostgreSQL stores of --stores, memory broker, --remote-sagas each)
+  --fanout-service-ms=N           fanout: each participant answers after N ms (default 10)
   --stores=memory,sqlite,postgres
   --brokers=memory,rabbitmq,nats  --modes=sequential,concurrent
   --peers=dbos,restate            --no-peers

@@ -5,7 +5,7 @@ describe('parseOptions', () => {
   it('runs everything, peers included, by default', () => {
     const options = parseOptions([]);
     expect(options).toMatchObject({ quick: false, rounds: 5, sagas: 1000, inFlight: 50, peers: ['dbos', 'restate'], write: true });
-    expect(options.workloads).toEqual(['w1', 'w2', 'w3', 'w4', 'scale', 'memory']);
+    expect(options.workloads).toEqual(['w1', 'w2', 'w3', 'fanout', 'w4', 'scale', 'memory']);
     expect(options.scaleSizes).toEqual([10_000, 100_000, 1_000_000]);
     expect(options.memory).toEqual({ sagas: 100_000, checkpoints: [10_000, 50_000, 100_000], waiting: 10_000 });
     expect(options.stores).toEqual(['memory', 'sqlite', 'postgres']);
@@ -31,6 +31,12 @@ describe('parseOptions', () => {
     expect(parseOptions(['--workloads=w1-durable', '--stores=postgres', '--peers=dbos'])).toMatchObject({ workloads: ['w1-durable'], stores: ['postgres'], peers: ['dbos'] });
     expect(parseOptions([]).workloads).not.toContain('w1-durable');
     expect(() => parseOptions(['--workloads=w1durable'])).toThrow(/'w1durable' is not one of w1, w1-durable, w2/);
+  });
+
+  it('takes the fan-out and its service time (default 10 ms)', () => {
+    expect(parseOptions(['--workloads=fanout', '--stores=memory,postgres'])).toMatchObject({ workloads: ['fanout'], stores: ['memory', 'postgres'], fanoutServiceMs: 10 });
+    expect(parseOptions(['--fanout-service-ms', '25']).fanoutServiceMs).toBe(25);
+    expect(() => parseOptions(['--fanout-service-ms=0'])).toThrow(/--fanout-service-ms must be a whole number ≥ 1/);
   });
 
   it('reads --scale sizes, with k and M', () => {

@@ -3,6 +3,7 @@
  * between the `notes:start` / `notes:end` markers (profile findings, what changed which figure),
  * which are kept from the file as it was.
  */
+import { fanoutHeaders, fanoutRows, fanoutWidth, isFanout } from './fanout/fanoutComparison.js';
 import { durableComparisonHeaders, durableComparisonRows, durableGoal, durableLabel, durableSides } from './durableComparison.js';
 import {
   byStoreAndSize,
@@ -108,7 +109,10 @@ export const renderDocument = (report: BenchReport, existing: string | undefined
   const sagaCases = report.cases.filter((c): c is SagaCaseResult => c.kind === 'sagas');
   const replayCases = report.cases.filter((c): c is ReplayCaseResult => c.kind === 'replay');
   const sweeps = report.cases.filter((c): c is SweepCaseResult => c.kind === 'sweep');
-  const w12 = sagaCases.filter((c) => !c.workload.startsWith('W3'));
+  const w12 = sagaCases.filter((c) => !c.workload.startsWith('W3') && !isFanout(c.workload));
+  const fanoutCases = sagaCases.filter((c) => isFanout(c.workload));
+  const fanout = fanoutRows(report.cases, fanoutWidth);
+  const serviceMs = typeof report.options.fanoutServiceMs === 'number' ? `${report.options.fanoutServiceMs} ms` : 'a fixed time';
   const w3 = sagaCases.filter((c) => c.workload.startsWith('W3'));
   const comparison = comparisonRows(report.cases);
   const durable = durableComparisonRows(report.cases);
@@ -165,6 +169,7 @@ peer's in the same workload and mode. The workloads:
   **W3-no2pc**: the same without the commit (\`autocommit: false\`: the participants are not asked to vote).
 - **Scale**: recovery, sweep, listing and reads on a store holding 10k, 100k and 1M executions, 1,000 open.
 - **Memory**: one manager's heap over 100,000 W1 sagas, and 10,000 runs waiting at once on one store listener.
+- **F10**: fan-out: 10 remote requests in one parallel step, against the same 10 remote steps in sequence.
 - **W4**: replay: decode + fold histories of 1k, 10k and 100k events.
 
 ## Machine and versions
@@ -182,6 +187,20 @@ ${ratioRows.length > 0 ? markdownTable(['workload', 'this engine on', 'mode', 's
 ## W3: remote steps over a broker
 
 ${w3.length > 0 ? markdownTable(sagaHeaders.filter((h) => !h.startsWith('×')), w3.map((c) => sagaRow(c, report.cases).slice(0, sagaHeaders.length - 2))) : '_Not run._'}
+
+## Fan-out: ${fanoutWidth} remote requests in one parallel step, against the same ${fanoutWidth} in sequence
+
+**F10-parallel** is one parallel step of ${fanoutWidth} branches, each one remote step (a request to its own
+service); **F10-sequence** is the same ${fanoutWidth} remote steps one after the other. Each participant answers
+after ${serviceMs} (a timer: a service's time plus the network's), in this process, on the memory broker;
+\`autocommit: false\` on both sides (no vote round). Both run in the same interleaved rounds. The goal: the
+fan-out takes about one round trip of wall time, not ${fanoutWidth}. **Wall-time ratio** is the sequence's wall
+time over the fan-out's (the same sagas per round on both sides); **fan-out in round trips** is the fan-out's
+median saga time over one step of the sequence (its median saga time ÷ ${fanoutWidth}).
+
+${fanout.length > 0 ? markdownTable(fanoutHeaders, fanout) : '_Not run._'}
+
+${fanoutCases.length > 0 ? markdownTable(sagaHeaders.filter((h) => !h.startsWith('×')), fanoutCases.map((c) => sagaRow(c, report.cases).slice(0, sagaHeaders.length - 2))) : ''}
 
 ## Same guarantee: W1-durable and W3 on PostgreSQL against the peers' W1
 

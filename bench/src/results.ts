@@ -4,7 +4,7 @@
  */
 import type { Percentiles, Summary } from './stats.js';
 
-export type WorkloadId = 'W1' | 'W1-durable' | 'W2' | 'W3' | 'W3-no2pc' | 'W4';
+export type WorkloadId = 'W1' | 'W1-durable' | 'W2' | 'W3' | 'W3-no2pc' | 'F10-parallel' | 'F10-sequence' | 'W4';
 export type Mode = 'sequential' | 'concurrent';
 
 /** `ok`: measured; `skipped`: not run on purpose (or an adapter not built yet); `unavailable`: tried, and failed. */

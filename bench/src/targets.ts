@@ -5,6 +5,7 @@
 import { engineName } from './subjects/engine.js';
 import { formatNumber, formatRatio, sameRun } from './format.js';
 import { durableTargets } from './durableComparison.js';
+import { fanoutTargets, fanoutWidth } from './fanout/fanoutComparison.js';
 import type { CaseResult, ReplayCaseResult, SagaCaseResult, ScaleCaseResult, TargetCheck } from './results.js';
 
 const sagaCase = (cases: readonly CaseResult[], engine: string, workload: string, store: string, mode: string, broker?: string): SagaCaseResult | undefined =>
@@ -88,6 +89,9 @@ export const checkTargets = (cases: readonly CaseResult[]): TargetCheck[] => {
       }
     }
   }
+
+  // The fan-out: one parallel step of 10 remote requests takes about one round trip, not ten.
+  checks.push(...fanoutTargets(cases, fanoutWidth));
 
   // Scale: recovery and listing cost what is open, not what is stored.
   const scales = cases.filter((c): c is ScaleCaseResult => c.kind === 'scale' && c.status === 'ok');

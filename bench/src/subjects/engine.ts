@@ -5,7 +5,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { InMemoryBroker, InMemoryEventStore, SagaManager, SagaStatus, type Broker, type EventStore, type SagaExecution } from '@saga/core';
+import { InMemoryBroker, InMemoryEventStore, SagaManager, SagaStatus, type Broker, type Saga, type EventStore, type SagaExecution } from '@saga/core';
 import { SqliteEventStore } from '@saga/sqlite';
 import { AdapterMissing, createBroker, createPostgresStore, pgQuery, redact, withSchema } from '../adapters.js';
 import { CountingStore } from '../countingStore.js';
@@ -13,6 +13,8 @@ import { postgresServerCpu } from '../cpu.js';
 import type { BrokerName, StoreName } from '../options.js';
 import { reasonOf } from '../runner.js';
 import { orderContext, startW3Participants, w1DurableSaga, w1Saga, w2Saga, w3Saga } from '../sagas.js';
+import { fanoutAnswerKeys, fanoutParallelSaga, fanoutSequenceSaga, startFanoutParticipants } from '../fanout/fanoutSagas.js';
+import { isFanout } from '../fanout/fanoutComparison.js';
 import { SubjectUnavailable, type SagaWorkload, type Subject } from './subject.js';
 
 export const engineName = 'saga-engine';
@@ -26,6 +28,8 @@ export interface EngineSubjectOptions {
   readonly natsUrl: string;
   /** W3 needs the participants. */
   readonly withParticipants: boolean;
+  /** The fan-out needs its 10 participants, answering after this many ms. */
+  readonly fanoutServiceMs?: number;
   /** PostgreSQL: the schema (emptied once per run). Default `saga_bench`. */
   readonly schema?: string;
 }
@@ -82,6 +86,8 @@ const expected: Record<SagaWorkload, string> = {
   W2: 'errored, with 2 steps compensated',
   W3: 'finished, its transaction committed',
   'W3-no2pc': 'finished, no vote asked (transaction pending: autocommit off)',
+  'F10-parallel': 'finished with all 10 answers, no vote asked (autocommit off)',
+  'F10-sequence': 'finished with all 10 answers, no vote asked (autocommit off)',
 };
 
 const expect = (execution: SagaExecution, workload: SagaWorkload): void => {
@@ -92,13 +98,24 @@ const expect = (execution: SagaExecution, workload: SagaWorkload): void => {
         (workload === 'W1' ||
           workload === 'W1-durable' ||
           (workload === 'W3' && execution.transaction.status === 'committed') ||
-          (workload === 'W3-no2pc' && execution.transaction.status === 'pending' && execution.transaction.votes.length === 0));
+          (workload === 'W3-no2pc' && execution.transaction.status === 'pending' && execution.transaction.votes.length === 0) ||
+          (isFanout(workload) && execution.transaction.votes.length === 0 && fanoutAnswerKeys.every((key) => execution.context[key] !== undefined)));
   if (!ok) {
     throw new Error(
       `${workload} execution ${execution.id} ended ${execution.status} (transaction ${execution.transaction.status})` +
         `${execution.error ? ` (${execution.error.name}: ${execution.error.message})` : ''}; the benchmark expected ${expected[workload]}.`,
     );
   }
+};
+
+const sagaOf: Record<SagaWorkload, Saga> = {
+  W1: w1Saga,
+  'W1-durable': w1DurableSaga,
+  W2: w2Saga,
+  W3: w3Saga,
+  'W3-no2pc': w3Saga,
+  'F10-parallel': fanoutParallelSaga,
+  'F10-sequence': fanoutSequenceSaga,
 };
 
 export const openEngineSubject = async (options: EngineSubjectOptions): Promise<Subject> => {
@@ -113,12 +130,14 @@ export const openEngineSubject = async (options: EngineSubjectOptions): Promise<
     throw new SubjectUnavailable(reasonOf(error));
   }
   const counting = new CountingStore(opened.store);
-  const manager = new SagaManager({ store: counting, broker, service: 'sagabench-order', definitions: [w1Saga, w1DurableSaga, w2Saga, w3Saga] });
+  const manager = new SagaManager({ store: counting, broker, service: 'sagabench-order', definitions: [w1Saga, w1DurableSaga, w2Saga, w3Saga, fanoutParallelSaga, fanoutSequenceSaga] });
   let participants: { destroy(): Promise<void> } | undefined;
+  let fanoutParticipants: { destroy(): Promise<void> } | undefined;
   const setupStarted = performance.now();
   try {
     await manager.setup();
     if (options.withParticipants) participants = await startW3Participants(broker);
+    if (options.fanoutServiceMs !== undefined) fanoutParticipants = await startFanoutParticipants(broker, options.fanoutServiceMs);
   } catch (error) {
     await manager.destroy().catch(() => undefined);
     await Promise.allSettled([broker.destroy(), counting.destroy()]);
@@ -138,9 +157,10 @@ export const openEngineSubject = async (options: EngineSubjectOptions): Promise<
     setupMs,
     ...(options.store === 'postgres' ? { serverCpu: postgresServerCpu(options.postgresUrl) } : {}),
     runner(workload) {
-      const definition = workload === 'W1' ? w1Saga : workload === 'W1-durable' ? w1DurableSaga : workload === 'W2' ? w2Saga : w3Saga;
-      // W3-no2pc: the same saga, its participants not asked to vote when it ends (autocommit off).
-      const autocommit = workload !== 'W3-no2pc';
+      const definition = sagaOf[workload];
+      // W3-no2pc: the same saga, its participants not asked to vote when it ends (autocommit off). The
+      // fan-out too: a vote round trip, the same on both sides, would only blur the ratio.
+      const autocommit = workload !== 'W3-no2pc' && !isFanout(workload);
       return async (index) => {
         const execution = await manager.run({ definition, context: orderContext(index), raiseOnError: false, autocommit });
         expect(execution, workload);
@@ -151,6 +171,7 @@ export const openEngineSubject = async (options: EngineSubjectOptions): Promise<
     },
     async close() {
       await participants?.destroy();
+      await fanoutParticipants?.destroy();
       await manager.destroy();
       await broker.destroy();
       await counting.destroy();

@@ -6,8 +6,10 @@ import type { ServerCpu } from '../cpu.js';
  * before the next step runs, 4 appends; the peers' W1 is its same-guarantee counterpart.
  * W3-no2pc: W3 run with `autocommit: false`, so the participants are not asked to vote and nothing is
  * committed: start + 3 replies, 4 appends, each step's request recorded before it and its reply after.
+ * F10-parallel / F10-sequence: the fan-out (fanout/fanoutSagas.ts): 10 remote requests in one parallel
+ * step, or the same 10 as steps in sequence.
  */
-export type SagaWorkload = 'W1' | 'W1-durable' | 'W2' | 'W3' | 'W3-no2pc';
+export type SagaWorkload = 'W1' | 'W1-durable' | 'W2' | 'W3' | 'W3-no2pc' | 'F10-parallel' | 'F10-sequence';
 
 /** The remote workloads (this engine only, over a broker). */
 export const isRemote = (workload: string): boolean => workload.startsWith('W3');
