@@ -40,7 +40,7 @@ export const createOrder = new Saga('create_parallel_order', { version: '1' })
   .parallelStep()
   .branch(reserveStock)
   .branch(authorizePayment)
-  // The default join would keep what each branch added too; spelled out here, the order keeps only these two.
+  // The same as the default join here, spelled out to name what the order takes from each branch.
   .onJoin((ctx, [stock, payment]) => ctx.with({ reservation: stock?.get('reservation') ?? null, authorization: payment?.get('authorization') ?? null }))
   .childStep(shipParcel)
   .onExecute((ctx) => ({ orderId: ctx.get('orderId') ?? null, address: ctx.get('address') ?? null }))
