@@ -1,6 +1,7 @@
 export { SagaStatus, StepStatus, stepFailureStatuses, type StepFailureStatus } from './sagaStatus.js';
+// The io-ts codecs stay internal: users get plain types and `decodeEvent`, never io-ts's.
 export {
-  sagaEventCodecs,
+  sagaEventTypes,
   sagaEvent,
   isSagaEventType,
   type ErrorInfo,

@@ -159,3 +159,6 @@ export type SagaEvent = { [K in SagaEventType]: SagaEventOf<K> }[SagaEventType];
 export const sagaEvent = <K extends SagaEventType>(type: K, data: SagaEventData[K]): SagaEventOf<K> => ({ type, data });
 
 export const isSagaEventType = (type: string): type is SagaEventType => Object.hasOwn(sagaEventCodecs, type);
+
+/** Every event type of the catalogue, in catalogue order (the codecs themselves stay inside this package). */
+export const sagaEventTypes: readonly SagaEventType[] = Object.freeze(Object.keys(sagaEventCodecs) as SagaEventType[]);
