@@ -60,6 +60,11 @@ export type DecideInput =
   | { readonly kind: 'start' }
   /** `autocommit`: what the caller of `run({ response, autocommit })` asked for, recorded when it differs. */
   | { readonly kind: 'reply'; readonly reply: ReplyEnvelope; readonly autocommit?: boolean }
+  /**
+   * Replies that arrived together for one execution (a parallel step's branches answering at once):
+   * applied one after the other, then one decision goes on from there — one append for all of them.
+   */
+  | { readonly kind: 'replies'; readonly replies: readonly ReplyEnvelope[] }
   | { readonly kind: 'timer'; readonly timerId: string }
   | { readonly kind: 'commit' }
   | { readonly kind: 'reject' }
@@ -649,6 +654,16 @@ export const decide = async (definition: Saga, execution: SagaExecution, input: 
     case 'reply':
       ignored = await applyReply(d, definition, input.reply, input.autocommit);
       break;
+    case 'replies': {
+      const reasons: string[] = [];
+      for (const reply of input.replies) {
+        const reason = await applyReply(d, definition, reply, undefined);
+        if (reason) reasons.push(reason);
+      }
+      // Only when none applied is the decision empty; the others' reasons are for the log.
+      if (reasons.length === input.replies.length) ignored = reasons.join('; ');
+      break;
+    }
     case 'timer':
       ignored = applyTimer(d, definition, input.timerId);
       break;

@@ -141,10 +141,13 @@ export class ExecutionDriver {
     });
   }
 
-  /** Applies `input` to an existing execution; returns the execution afterwards. */
-  async drive(executionId: string, input: DecideInput): Promise<SagaExecution> {
+  /**
+   * Applies `input` to an existing execution; returns the execution afterwards. Given a function,
+   * the input is taken when this execution's turn comes (what queued up meanwhile is in it).
+   */
+  async drive(executionId: string, input: DecideInput | (() => DecideInput)): Promise<SagaExecution> {
     return this.#mutex.run(executionId, async () => {
-      const { execution, more } = await this.#decideAndStore(executionId, input);
+      const { execution, more } = await this.#decideAndStore(executionId, typeof input === 'function' ? input() : input);
       return more ? this.#continue(executionId) : execution;
     });
   }

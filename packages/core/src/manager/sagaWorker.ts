@@ -41,6 +41,7 @@ export interface DefinitionCheckReport {
 const claimPage = 100;
 
 export class SagaWorker implements AsyncDisposable {
+  readonly #replyBatches = new Map<string, { replies: ReplyEnvelope[]; done: Promise<unknown> }>();
   readonly workerId: string;
   readonly #engine: Engine;
   readonly #timers: TimerScheduler;
@@ -271,9 +272,34 @@ export class SagaWorker implements AsyncDisposable {
     }
   }
 
+  /**
+   * Replies of one execution that arrive while it is busy wait together and are decided in one
+   * decision when its turn comes: the branches of a parallel step answering at once make one append,
+   * not one each. Every reply of a batch shares its outcome (a failure is redelivered for each).
+   */
+  #batchReply(reply: ReplyEnvelope): Promise<unknown> {
+    const forming = this.#replyBatches.get(reply.sagaId);
+    if (forming) {
+      forming.replies.push(reply);
+      return forming.done;
+    }
+    const batch: { replies: ReplyEnvelope[]; done: Promise<unknown> } = { replies: [reply], done: Promise.resolve() };
+    this.#replyBatches.set(reply.sagaId, batch);
+    batch.done = this.#engine.driver.drive(reply.sagaId, () => {
+      // From here on, replies for this execution form the next batch.
+      if (this.#replyBatches.get(reply.sagaId) === batch) this.#replyBatches.delete(reply.sagaId);
+      const [only] = batch.replies;
+      return batch.replies.length === 1 && only ? { kind: 'reply', reply: only } : { kind: 'replies', replies: batch.replies };
+    });
+    batch.done.catch(() => {
+      if (this.#replyBatches.get(reply.sagaId) === batch) this.#replyBatches.delete(reply.sagaId);
+    });
+    return batch.done;
+  }
+
   async #onReply(reply: ReplyEnvelope): Promise<void> {
     try {
-      await this.#engine.driver.drive(reply.sagaId, { kind: 'reply', reply });
+      await this.#batchReply(reply);
     } catch (error) {
       if (error instanceof SagaNotFoundError) {
         this.#engine.logger.warn({ executionId: reply.sagaId, requestId: reply.requestId }, 'Ignored a reply for an execution this store does not have');

@@ -95,6 +95,40 @@ export const parallelScenarios = (getWorld: () => SagaTestWorld): void => {
       expect(checkInvariants(await world.store.read(executionStream(paused.id)), order)).toEqual([]);
     });
 
+    it('replies that arrive while the execution is busy are decided together: one append for all of them', async () => {
+      const world = getWorld();
+      const gates = held();
+      for (const service of ['a', 'b', 'c']) await world.participant(service, { [`${service}.do`]: gates.handler(service, { by: service }) });
+      const saga = new Saga('parallel_batched')
+        .parallelStep()
+        .branch(remoteBranch('branch_a', 'a.do', 'a'))
+        .branch(remoteBranch('branch_b', 'b.do', 'b'))
+        .branch(remoteBranch('branch_c', 'c.do', 'c'))
+        .commit();
+      // Every append takes a while, as on a server: replies that come meanwhile queue up.
+      const slow: typeof world.store = new Proxy(world.store, {
+        get: (target, key, receiver) =>
+          key === 'append'
+            ? async (...args: Parameters<typeof target.append>) => {
+                await new Promise((resolve) => setTimeout(resolve, 50));
+                return target.append(...args);
+              }
+            : (Reflect.get(target, key, receiver) as unknown),
+      });
+      const manager = await world.manager({ store: slow });
+      const paused = await manager.run({ definition: saga, pauseOnDisk: true });
+      await waitFor(() => gates.arrived('a') && gates.arrived('b') && gates.arrived('c'), { message: 'the three requests at their participants' });
+      for (const service of ['a', 'b', 'c']) gates.release(service);
+      const done = await ended(manager, paused.id);
+      expect(done.context).toMatchObject({ a: { by: 'a' }, b: { by: 'b' }, c: { by: 'c' } });
+      const history = await manager.history(paused.id);
+      const replies = history.filter((e) => e.type === 'ReplyReceived');
+      expect(replies).toHaveLength(3);
+      // Replies that came while another was being decided and stored wait, and go in one decision:
+      // fewer appends than replies (one each, without batching).
+      expect(new Set(replies.map((e) => e.recordedAt)).size).toBeLessThan(3);
+    });
+
     it('onJoin decides the context: it gets the context before the step and each branch’s', async () => {
       const world = getWorld();
       const manager = await world.manager();
