@@ -247,7 +247,7 @@ describe('saga verify', () => {
     const bad = await saga('verify', recorded.ids.corrupted);
     expect(bad.code).toBe(1);
     expect(bad.stdout).toContain(`✗ ${recorded.ids.corrupted}`);
-    expect(bad.stdout).toContain('revision 1: StepFinished does not decode: kind must be "local" | "remote" | "conditional", got undefined');
+    expect(bad.stdout).toContain('revision 1: StepFinished does not decode: kind must be "local" | "remote" | "conditional" | "parallel" | "child", got undefined');
   });
 
   it('verifies every stream and the index with --all, and exits 1 on any problem', async () => {

@@ -307,17 +307,17 @@ describe('actions', () => {
       expect((await post(id, 'explode', { expectedRevision: 0 })).status).toBe(404);
     });
 
-    it('resume: previews the CompensationResumed it appends, then appends it', async () => {
+    it('resume: previews the CompensationResumed it appends (with who resumes), then appends it', async () => {
       const id = recorded.console.stuck;
       const before = await history(id);
       const plan = await preview(id, 'resume');
       expect(plan.available).toBe(true);
       expect(plan.atRevision).toBe(before.length - 1);
-      expect(plan.appends).toEqual([{ stream: `saga-${id}`, expectedRevision: before.length - 1, events: [{ type: 'CompensationResumed', data: { path: '0' } }] }]);
+      expect(plan.appends).toEqual([{ stream: `saga-${id}`, expectedRevision: before.length - 1, events: [{ type: 'CompensationResumed', data: { path: '0', by: 'dana' } }] }]);
       const done = await post(id, 'resume', { expectedRevision: plan.atRevision });
       expect(done.status, done.text).toBe(200);
       const after = await history(id);
-      expect(after[before.length]).toMatchObject({ type: 'CompensationResumed', data: { path: '0' } });
+      expect(after[before.length]).toMatchObject({ type: 'CompensationResumed', data: { path: '0', by: 'dana' } });
       // The ledger is still down: the compensation stopped again, visibly.
       expect(after.at(-1)?.type).toBe('CompensationFailed');
     });

@@ -191,8 +191,8 @@ describe.skipIf(!hasChromium)(hasChromium ? 'saga ui in a browser' : `saga ui in
     await expect.poll(() => dialog.isVisible()).toBe(true);
     const appends = (await page.locator('#confirm-appends').textContent()) ?? '';
     expect(appends).toContain(`saga-${recorded.console.stuck} (expected revision ${last}):`);
-    expect(JSON.parse(appends.slice(appends.indexOf('\n') + 1))).toEqual([{ type: 'CompensationResumed', data: { path: '0' } }]);
-    expect(await page.locator('#confirm-by').textContent()).toContain('dana is not recorded');
+    expect(JSON.parse(appends.slice(appends.indexOf('\n') + 1))).toEqual([{ type: 'CompensationResumed', data: { path: '0', by: 'dana' } }]);
+    expect(await page.locator('#confirm-by').textContent()).toContain('CompensationResumed records by: dana.');
     await shot(page, 'ui-action-confirm');
 
     // Back: nothing is written.

@@ -9,6 +9,7 @@ import { compensationTargets } from '../diagram/compensationTargets.js';
 import { diagramFromShape } from '../diagram/sagaDiagram.js';
 import { renderSvg } from '../diagram/renderSvg.js';
 import { diagramToMermaid } from '../diagram/toMermaid.js';
+import { reportFileName } from '../report/reportFile.js';
 import type { Io } from '../io.js';
 import { corruptionNotice, loadExecution, type LoadedExecution } from '../store/loadExecution.js';
 import type { CommandContext } from './commandContext.js';
@@ -54,7 +55,9 @@ export const registerDiagram = (program: Command, context: CommandContext): void
       const draw = (run?: LoadedExecution) => {
         const planned = compensationTargets(definition, run?.execution.context ?? {});
         const diagram = diagramFromShape(definition.describe(), run ? { execution: run.execution, events: run.events } : undefined, planned);
-        io.out(options.format === 'svg' ? renderSvg(diagram) : diagramToMermaid(diagram).trimEnd());
+        // A child step links to the child's report, written by `saga report <childId> --html` beside this one.
+        const links = { childLink: reportFileName };
+        io.out(options.format === 'svg' ? renderSvg(diagram, links) : diagramToMermaid(diagram, links).trimEnd());
       };
       const executionId = options.execution;
       if (executionId === undefined) {

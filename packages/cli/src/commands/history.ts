@@ -7,6 +7,7 @@ import { exportHistory, historyJson } from '../history/historyExport.js';
 import { corruptionNotice, loadExecution } from '../store/loadExecution.js';
 import type { CommandContext } from './commandContext.js';
 import { fitColumn, table } from '../format/table.js';
+import { relationLines } from '../format/relationText.js';
 
 /** The time column: the time of day, and the full date whenever it changes, like a log viewer. */
 const timeColumn = (firstDay: string) => {
@@ -46,6 +47,7 @@ export const registerHistory = (program: Command, context: CommandContext): void
         const last = shortTime(loaded.stored.at(-1)?.recordedAt);
         const span = last.slice(0, 10) === first.slice(0, 10) ? last.slice(11) : last;
         io.out(`${head}  ${io.style.dim(`${loaded.stored.length} events, ${first} → ${span}`)}`);
+        for (const line of relationLines(execution)) io.out(line);
         // Columns other than the summary take about 62 characters.
         const rows = table(['rev', 'time (UTC)', 'event', 'step', 'what happened'], [null, null, null, null, fitColumn(process.stdout, 62, 72)]);
         const time = timeColumn(first.slice(0, 10));
@@ -71,7 +73,12 @@ const historyRow = (
     return [String(stored.revision), time(stored.recordedAt), style.red(`✗ ${stored.type}`), '', style.red(why)];
   }
   const { step, summary } = summarizeEvent(event);
-  const compensation = event.type === 'CompensationRequestSent' || event.type === 'StepCompensated';
+  const compensation =
+    event.type === 'CompensationRequestSent' ||
+    event.type === 'StepCompensated' ||
+    event.type === 'CompensationStarted' ||
+    event.type === 'ChildCompensationRequested' ||
+    event.type === 'CompensationRequested';
   const paint = compensation ? style.yellow : event.type === 'StepFailed' || event.type === 'SagaFailed' || event.type === 'CompensationFailed' ? style.red : (s: string) => s;
   return [String(event.revision), time(event.recordedAt), paint(event.type), step ?? '', summary];
 };

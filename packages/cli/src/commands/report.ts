@@ -5,6 +5,7 @@ import type { Command } from 'commander';
 import { CliError } from '../cliError.js';
 import { loadDefinitions } from '../definitions/loadDefinition.js';
 import { renderHtmlReport } from '../report/renderHtmlReport.js';
+import { reportFileName } from '../report/reportFile.js';
 import { corruptionNotice, loadExecution } from '../store/loadExecution.js';
 import { describeStore } from '../store/storeLocation.js';
 import { cliVersion } from '../version.js';
@@ -12,7 +13,8 @@ import type { CommandContext } from './commandContext.js';
 import { checkExecutionFits } from './diagram.js';
 
 interface ReportOptions {
-  readonly html: string;
+  /** A file, or `true` for `--html` alone: then `saga-report-<id>.html`, the name a parent's or child's report links to. */
+  readonly html: string | true;
   readonly definition?: string;
 }
 
@@ -21,7 +23,7 @@ export const registerReport = (program: Command, context: CommandContext): void 
     .command('report')
     .description('write an execution as a self-contained HTML report (timeline, steps, compensations, diagram)')
     .argument('<id>', 'execution id (or its first characters)')
-    .requiredOption('--html <file>', 'where to write the report')
+    .requiredOption('--html [file]', 'where to write the report (default saga-report-<id>.html, the name reports of parents and children link to)')
     .option('--definition <module#export>', 'the saga definition, to draw the whole saga and check the history against it')
     .action(async (id: string, options: ReportOptions, command: Command) => {
       const io = context.io(command);
@@ -42,7 +44,7 @@ export const registerReport = (program: Command, context: CommandContext): void 
           store: describeStore(location),
           generator: `saga report (@saga/cli ${cliVersion})`,
         });
-        const file = resolve(process.cwd(), options.html);
+        const file = resolve(process.cwd(), options.html === true ? reportFileName(loaded.execution.id || loaded.id) : options.html);
         try {
           await writeFile(file, html, 'utf8');
         } catch (error) {

@@ -2,7 +2,10 @@
  * A `SagaDiagram` drawn as a self-contained SVG: no script, no font or stylesheet to fetch, so the
  * HTML report renders offline and prints. The layout follows the saga's structure instead of a
  * general graph algorithm: steps stack on a vertical spine, a conditional's branches sit side by
- * side under its decision node and join again below, and each compensation ("undo") node sits to
+ * side under its decision node and join again below, a parallel step's branches sit side by side
+ * between a fork bar and a join bar (all of them run; control goes on once all have finished), a
+ * child step names the child execution (a link to its report when the caller says where reports
+ * are), and each compensation ("undo") node sits to
  * the right of its step on a dotted edge. Statuses carry a glyph as well as a colour, so a
  * black-and-white print still tells them apart.
  */
@@ -23,6 +26,7 @@ const emptyBranchW = 120;
 const terminalW = 220;
 const terminalH = 36;
 const margin = 24;
+const barH = 5;
 
 export const statusGlyph: Record<NodeStatus, string> = {
   finished: '✓',
@@ -60,6 +64,7 @@ interface Canvas {
   readonly edges: { readonly layer: number; readonly svg: string }[];
   readonly nodes: string[];
   readonly highlighted: boolean;
+  readonly childLink: ((childId: string) => string) | undefined;
 }
 
 interface Block {
@@ -98,22 +103,35 @@ const glyph = (status: NodeStatus | undefined, x: number, y: number): string =>
 
 const tooltip = (lines: readonly string[]): string => `<title>${escapeXml(lines.filter(Boolean).join('\n'))}</title>`;
 
+/** A child step's node also shows the child execution (its id, how it ended) and links to its report. */
+const childLines = (step: DiagramStep): { readonly height: number; readonly line?: string } => {
+  const child = step.child;
+  if (child?.id === undefined) return { height: nodeH };
+  return { height: nodeH + 16, line: `child ${child.id.slice(0, 8)}${child.outcome ? ` · ${child.outcome}` : ''}` };
+};
+
 const stepBlock = (step: DiagramStep): Block => ({
   left: nodeW / 2,
   right: nodeW / 2 + (step.compensation ? undoGap + undoW : 0),
-  height: nodeH,
+  height: childLines(step).height,
   place(cx, top, canvas) {
     const x = cx - nodeW / 2;
     const state = step.status ? statusName[step.status] : '';
-    canvas.nodes.push(
-      `<g class="node step${statusClass(step.status)}" data-path="${escapeXml(step.path)}" data-kind="${step.kind}">` +
-        tooltip([step.title, step.detail, state]) +
-        `<rect x="${x}" y="${top}" width="${nodeW}" height="${nodeH}" rx="6"/>` +
-        `<text class="title" x="${x + 12}" y="${top + 20}">${escapeXml(fit(step.title, nodeW - 40))}</text>` +
-        `<text class="detail" x="${x + 12}" y="${top + 38}">${escapeXml(fit(step.detail, nodeW - 24, 6.6))}</text>` +
-        glyph(step.status, x + nodeW - 10, top + 21) +
-        '</g>',
-    );
+    const { height, line: childLine } = childLines(step);
+    const childId = step.child?.id;
+    const href = childId !== undefined && canvas.childLink ? canvas.childLink(childId) : undefined;
+    const node =
+      `<g class="node step${step.kind === 'child' ? ' child' : ''}${statusClass(step.status)}" data-path="${escapeXml(step.path)}" data-kind="${step.kind}"` +
+      `${childId !== undefined ? ` data-child="${escapeXml(childId)}"` : ''}>` +
+      tooltip([step.title, step.detail, childId !== undefined ? `child execution ${childId}` : '', step.child?.outcome ?? '', state]) +
+      `<rect x="${x}" y="${top}" width="${nodeW}" height="${height}" rx="6"/>` +
+      (step.kind === 'child' ? `<rect class="inner" x="${x + 4}" y="${top + 4}" width="${nodeW - 8}" height="${height - 8}" rx="4"/>` : '') +
+      `<text class="title" x="${x + 12}" y="${top + 20}">${escapeXml(fit(step.title, nodeW - 40))}</text>` +
+      `<text class="detail" x="${x + 12}" y="${top + 38}">${escapeXml(fit(step.detail, nodeW - 24, 6.6))}</text>` +
+      (childLine !== undefined ? `<text class="detail child-id" x="${x + 12}" y="${top + 54}">${escapeXml(fit(childLine, nodeW - 24, 6.6))}</text>` : '') +
+      glyph(step.status, x + nodeW - 10, top + 21) +
+      '</g>';
+    canvas.nodes.push(href !== undefined ? `<a class="child-link" href="${escapeXml(href)}">${node}</a>` : node);
     if (step.compensation) {
       const ux = cx + nodeW / 2 + undoGap;
       const uy = top + (nodeH - undoH) / 2;
@@ -129,7 +147,7 @@ const stepBlock = (step: DiagramStep): Block => ({
           '</g>',
       );
     }
-    return [{ x: cx, y: top + nodeH, taken: taken(step.status) }];
+    return [{ x: cx, y: top + height, taken: taken(step.status) }];
   },
 });
 
@@ -217,9 +235,55 @@ const conditionalBlock = (step: DiagramStep): Block => {
   };
 };
 
+/**
+ * A parallel step: its node, a fork bar, the branches side by side (every one runs), and a join bar
+ * every branch ends on; control leaves from the join bar's middle.
+ */
+const parallelBlock = (step: DiagramStep): Block => {
+  const node = stepBlock(step);
+  const inners = (step.branches ?? []).map((branch) => (branch.steps.length > 0 ? stepsBlock(branch.steps) : undefined));
+  const rowHeight = Math.max(nodeH, ...inners.map((inner) => (inner ? inner.height + frameTitle + 2 * framePad : 0)));
+  const branches = (step.branches ?? []).map((branch, index) => branchBlock(branch, rowHeight, inners[index]));
+  const rowWidth = branches.reduce((sum, b) => sum + b.width, 0) + Math.max(0, branches.length - 1) * branchGap;
+  const half = Math.max(node.left, rowWidth / 2);
+  return {
+    left: half,
+    right: Math.max(node.right, rowWidth / 2),
+    height: node.height + vGap + barH + vGap + rowHeight + vGap + barH,
+    place(cx, top, canvas) {
+      node.place(cx, top, canvas);
+      const onPath = taken(step.status);
+      const forkY = top + node.height + vGap;
+      const rowTop = forkY + barH + vGap;
+      const joinY = rowTop + rowHeight + vGap;
+      const spines: number[] = [];
+      let x = cx - rowWidth / 2;
+      for (const branch of branches) {
+        spines.push(x + branch.spine);
+        x += branch.width + branchGap;
+      }
+      const barLeft = Math.min(cx, ...spines) - 10;
+      const barRight = Math.max(cx, ...spines) + 10;
+      const bar = (y: number, which: 'fork' | 'join'): string =>
+        `<rect class="bar ${which}${statusClass(step.status)}" data-path="${escapeXml(step.path)}" x="${barLeft}" y="${y}" width="${barRight - barLeft}" height="${barH}" rx="2"/>`;
+      arrow(canvas, `M${cx} ${top + node.height} V${forkY - 2}`, onPath);
+      canvas.nodes.push(bar(forkY, 'fork'), bar(joinY, 'join'));
+      branches.forEach((branch, index) => {
+        const spine = spines[index] ?? cx;
+        const branchTaken = (step.branches?.[index]?.taken ?? false) && onPath;
+        line(canvas, `M${spine} ${forkY + barH} V${rowTop}`, branchTaken);
+        for (const exit of branch.place(spine, rowTop, canvas)) {
+          arrow(canvas, exit.x === spine ? `M${exit.x} ${exit.y} V${joinY - 2}` : `M${exit.x} ${exit.y} V${joinY - vGap / 2} H${spine} V${joinY - 2}`, exit.taken && branchTaken);
+        }
+      });
+      return [{ x: cx, y: joinY + barH, taken: step.status === 'finished' || step.status === 'compensated' }];
+    },
+  };
+};
+
 const stepsBlock = (steps: readonly DiagramStep[]): Block =>
   sequenceBlock(
-    steps.map((step) => (step.kind === 'conditional' ? conditionalBlock(step) : stepBlock(step))),
+    steps.map((step) => (step.kind === 'conditional' ? conditionalBlock(step) : step.kind === 'parallel' ? parallelBlock(step) : stepBlock(step))),
     (index) => taken(steps[index]?.status),
   );
 
@@ -257,6 +321,10 @@ export const diagramStyles = `
 .saga-diagram .active .glyph{fill:#1f5fa8}
 .saga-diagram .notReached rect,.saga-diagram .notReached polygon{fill:#f7f8fa;stroke:#aab2bc;stroke-dasharray:4 3}
 .saga-diagram .notReached .title,.saga-diagram .notReached .detail{fill:#8a939e}
+.saga-diagram .bar{fill:#1b2430;stroke:none}
+.saga-diagram .bar.notReached{fill:#aab2bc}
+.saga-diagram .node.child .inner{fill:none;stroke:#6b7684;stroke-width:1}
+.saga-diagram .child-link .child-id{text-decoration:underline;fill:#1f5fa8}
 .saga-diagram .frame{fill:#fafbfc;stroke:#c5ccd4;stroke-width:1}
 .saga-diagram .branch.untaken .frame{fill:#fcfcfd;stroke-dasharray:3 3}
 .saga-diagram .branch-label{font-size:11px;font-weight:600;fill:#4a5563}
@@ -294,6 +362,8 @@ const legend = (highlighted: boolean, x: number, y: number): { svg: string; widt
 export interface SvgOptions {
   /** Put the stylesheet inside the SVG (default), so the drawing stands alone. */
   readonly embedStyles?: boolean;
+  /** Where a child execution's report is (a file name or URL): the child's node links to it. */
+  readonly childLink?: (childId: string) => string;
 }
 
 export const renderSvg = (diagram: SagaDiagram, options: SvgOptions = {}): string => {
@@ -304,7 +374,7 @@ export const renderSvg = (diagram: SagaDiagram, options: SvgOptions = {}): strin
     [terminalBlock(diagram.title, 'start', undefined), body, terminalBlock(outcome ? outcome.label : 'end', 'end', endStatus)],
     (index) => index !== 1 || taken(diagram.steps[0]?.status),
   );
-  const canvas: Canvas = { edges: [], nodes: [], highlighted: diagram.highlighted };
+  const canvas: Canvas = { edges: [], nodes: [], highlighted: diagram.highlighted, childLink: options.childLink };
   const legendY = margin + root.height + 22;
   const key = legend(diagram.highlighted, margin, legendY);
   const contentWidth = Math.max(root.left + root.right, key.width);

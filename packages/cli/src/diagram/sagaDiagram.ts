@@ -30,6 +30,17 @@ export interface DiagramStep {
   /** Present when the step has an onFailure (or, from a history, was compensated): its target, or `local undo`. */
   readonly compensation?: DiagramCompensation;
   readonly branches?: readonly DiagramBranch[];
+  /** Child steps: the saga it runs and, with an execution, the child execution's id and status. */
+  readonly child?: DiagramChild;
+}
+
+export interface DiagramChild {
+  readonly name?: string;
+  readonly version?: string;
+  /** The child execution's own id: its report and page are found by it. */
+  readonly id?: string;
+  /** How the child ended (ChildEnded's outcome), once it has. */
+  readonly outcome?: string;
 }
 
 export interface SagaDiagram {
@@ -48,6 +59,10 @@ interface Trace {
   readonly targets: ReadonlyMap<string, string>;
   readonly compensationTargets: ReadonlyMap<string, string>;
   readonly compensationFailed: ReadonlySet<string>;
+  /** Child steps: how each child ended, by the parent's step path. */
+  readonly childOutcomes: ReadonlyMap<string, string>;
+  readonly childCompensations: ReadonlySet<string>;
+  readonly childDefinitions: ReadonlyMap<string, { readonly name: string; readonly version: string }>;
   readonly execution: SagaExecution;
 }
 
@@ -55,12 +70,18 @@ const traceOf = (execution: SagaExecution, events: readonly RecordedSagaEvent[])
   const targets = new Map<string, string>();
   const compensationTargets = new Map<string, string>();
   const compensationFailed = new Set<string>();
+  const childOutcomes = new Map<string, string>();
+  const childCompensations = new Set<string>();
+  const childDefinitions = new Map<string, { name: string; version: string }>();
   for (const event of events) {
     if (event.type === 'RequestSent') targets.set(event.data.path, event.data.target);
     if (event.type === 'CompensationRequestSent') compensationTargets.set(event.data.path, event.data.target);
     if (event.type === 'CompensationFailed') compensationFailed.add(event.data.path);
+    if (event.type === 'ChildEnded') childOutcomes.set(event.data.path, event.data.outcome);
+    if (event.type === 'ChildCompensationRequested') childCompensations.add(event.data.path);
+    if (event.type === 'ChildStarted') childDefinitions.set(event.data.path, { name: event.data.definition.name, version: event.data.definition.version });
   }
-  return { steps: new Map(execution.steps.map((s) => [s.path, s])), targets, compensationTargets, compensationFailed, execution };
+  return { steps: new Map(execution.steps.map((s) => [s.path, s])), targets, compensationTargets, compensationFailed, childOutcomes, childCompensations, childDefinitions, execution };
 };
 
 export const nodeStatusOf = (status: string | undefined): NodeStatus => {
@@ -78,13 +99,27 @@ const compensationStatus = (trace: Trace, path: string): NodeStatus => {
   return 'notReached';
 };
 
+const childUndo = '↩ child compensates';
+
+const childRun = (trace: Trace, path: string): { id?: string; outcome?: string } => {
+  const id = trace.steps.get(path)?.childId;
+  const outcome = trace.childOutcomes.get(path);
+  return { ...(id !== undefined ? { id } : {}), ...(outcome !== undefined ? { outcome } : {}) };
+};
+
+const childCompensationStatus = (trace: Trace, path: string): NodeStatus => {
+  if (trace.execution.compensation.done.includes(path) || trace.steps.get(path)?.status === 'compensated') return 'compensated';
+  if (trace.childCompensations.has(path)) return 'active';
+  return 'notReached';
+};
+
 const kindName = { local: 'local step', remote: 'remote step', conditional: 'conditional', parallel: 'parallel', child: 'child saga' } as const;
 
 /**
  * What an undo node says: the target its compensation was sent to, else the one it would be sent
  * to (`planned`, from the definition), else what kind of undo it is, never the hook's name.
  */
-const compensationDetail = (kind: 'local' | 'remote' | 'child', sent: string | undefined, planned: string | undefined): string =>
+const compensationDetail = (kind: 'local' | 'remote', sent: string | undefined, planned: string | undefined): string =>
   `↩ ${sent ?? planned ?? (kind === 'local' ? 'local undo' : 'compensation request')}`;
 
 const stepFromShape = (shape: SagaStepShape, path: string, trace: Trace | undefined, planned: ReadonlyMap<string, string>): DiagramStep => {
@@ -122,7 +157,17 @@ const stepFromShape = (shape: SagaStepShape, path: string, trace: Trace | undefi
     return { path, kind: 'parallel', title, detail: `${shape.branches.length} branches at once${shape.hooks.length > 0 ? ' · onJoin' : ''}`, ...status, branches };
   }
   if (shape.kind === 'child') {
-    return { path, kind: 'child', title, detail: `runs ${shape.child.name}@${shape.child.version}`, ...status };
+    const run = trace ? childRun(trace, path) : {};
+    return {
+      path,
+      kind: 'child',
+      title,
+      detail: `runs ${shape.child.name}@${shape.child.version}`,
+      ...status,
+      child: { name: shape.child.name, version: shape.child.version, ...run },
+      // Compensating a child step asks the child to undo its own steps (in its own stream).
+      compensation: { detail: childUndo, ...(trace ? { status: childCompensationStatus(trace, path) } : {}) },
+    };
   }
   const target = trace?.targets.get(path);
   const detail = target ? `→ ${target}` : shape.hooks.filter((hook) => hook !== 'onFailure').join(' · ') || '(no hooks)';
@@ -202,6 +247,20 @@ const stepFromHistory = (step: StepExecution, paths: readonly string[], trace: T
                 },
           ];
     return { path, kind: 'conditional', title, detail: branch === undefined ? 'no branch chosen yet' : 'branch taken', status, branches };
+  }
+  if (step.kind === 'child') {
+    const run = childRun(trace, path);
+    const compensated = childCompensationStatus(trace, path);
+    const definition = trace.childDefinitions.get(path);
+    return {
+      path,
+      kind: 'child',
+      title,
+      detail: definition ? `runs ${definition.name}@${definition.version}` : 'child saga',
+      status,
+      child: { ...definition, ...run },
+      ...(compensated !== 'notReached' ? { compensation: { detail: childUndo, status: compensated } } : {}),
+    };
   }
   const target = trace.targets.get(path);
   const compensated = compensationStatus(trace, path);

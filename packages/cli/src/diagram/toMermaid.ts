@@ -1,7 +1,9 @@
 /**
  * A `SagaDiagram` as a Mermaid `flowchart TD`: one node per step, a decision node per conditional
- * with each branch in a subgraph, compensations as dotted edges to an "undo" node, and, with an
- * execution, classDef colours for the status of each step on its path.
+ * with each branch in a subgraph, a parallel step as a fork (hexagon) whose branches sit side by
+ * side in subgraphs and meet again at a join node, a child step as a subroutine node naming the
+ * child (and, given `childLink`, linking to its report), compensations as dotted edges to an
+ * "undo" node, and, with an execution, classDef colours for the status of each step on its path.
  */
 import type { DiagramBranch, DiagramStep, NodeStatus, SagaDiagram } from './sagaDiagram.js';
 import { diagramFromShape } from './sagaDiagram.js';
@@ -9,6 +11,7 @@ import type { SagaShape } from '@saga/core';
 
 const nodeId = (path: string): string => `s${path.replaceAll('.', '_')}`;
 const undoId = (path: string): string => `u${path.replaceAll('.', '_')}`;
+const joinId = (path: string): string => `j${path.replaceAll('.', '_')}`;
 const branchId = (path: string, key: DiagramBranch['key']): string => `b${path.replaceAll('.', '_')}_${key === null ? 'none' : key}`;
 
 /** Mermaid labels are quoted; quotes and angle brackets become entities so no label breaks the syntax. */
@@ -25,10 +28,18 @@ export const statusClasses: Record<NodeStatus, string> = {
   notReached: 'fill:#f6f7f9,stroke:#9aa3ad,stroke-dasharray:4 3,color:#5d6670',
 };
 
+export interface MermaidOptions {
+  /** Where a child execution's own report is (a URL or file name); without it, a child node only names the child. */
+  readonly childLink?: (childId: string) => string;
+}
+
 interface Emitter {
+  readonly options: MermaidOptions;
   /** Node declarations and subgraphs first; edges after, outside every subgraph, so that no edge pulls a node into a branch. */
   readonly lines: string[];
   readonly edges: string[];
+  /** `click` lines (links to child reports), after the edges. */
+  readonly clicks: string[];
   readonly classes: Map<NodeStatus, string[]>;
   edge: number;
   readonly takenEdges: number[];
@@ -58,9 +69,12 @@ const emitSequence = (emitter: Emitter, steps: readonly DiagramStep[], entries: 
   let from = entries;
   for (const step of steps) {
     const id = nodeId(step.path);
-    const shape = step.kind === 'conditional' ? `{${label(step.title, step.detail)}}` : `[${label(step.title, step.detail)}]`;
-    emitter.lines.push(`${indent}${id}${shape}`);
+    emitter.lines.push(`${indent}${id}${nodeShape(step)}`);
     classify(emitter, id, step.status);
+    const childId = step.child?.id;
+    if (childId !== undefined && emitter.options.childLink) {
+      emitter.clicks.push(`  click ${id} href "${text(emitter.options.childLink(childId))}" "${text(`the report of child ${childId}`)}"`);
+    }
     for (const entry of from) link(emitter, `${entry.id} -->${entry.label ? `|${text(entry.label)}|` : ''} ${id}`, entry.taken && onPath(step.status));
     if (step.compensation) {
       const undo = undoId(step.path);
@@ -68,9 +82,48 @@ const emitSequence = (emitter: Emitter, steps: readonly DiagramStep[], entries: 
       classify(emitter, undo, step.compensation.status);
       link(emitter, `${id} -.-> ${undo}`, step.compensation.status === 'compensated');
     }
-    from = step.kind === 'conditional' ? emitBranches(emitter, step, indent) : [{ id, taken: onPath(step.status) }];
+    from =
+      step.kind === 'conditional' ? emitBranches(emitter, step, indent) : step.kind === 'parallel' ? emitParallel(emitter, step, indent) : [{ id, taken: onPath(step.status) }];
   }
   return from;
+};
+
+/** A decision is a diamond, a fork a hexagon (every branch runs, none is chosen), a child a subroutine box. */
+const nodeShape = (step: DiagramStep): string => {
+  if (step.kind === 'conditional') return `{${label(step.title, step.detail)}}`;
+  if (step.kind === 'parallel') return `{{${label(step.title, step.detail)}}}`;
+  if (step.kind === 'child') {
+    // From a definition the detail names the child saga; with an execution, the child's own id too.
+    const child = step.child;
+    const named = child?.name !== undefined && child.id !== undefined ? `${step.detail} · child ${child.id}${child.outcome ? ` · ${child.outcome}` : ''}` : step.detail;
+    return `[[${label(step.title, named)}]]`;
+  }
+  return `[${label(step.title, step.detail)}]`;
+};
+
+/**
+ * The branches of a parallel step side by side, each in a subgraph entered from the fork, all
+ * leaving through one join node: control goes on only when every branch has finished.
+ */
+const emitParallel = (emitter: Emitter, step: DiagramStep, indent: string): Entry[] => {
+  const id = nodeId(step.path);
+  const join = joinId(step.path);
+  const exits: Entry[] = [];
+  for (const branch of step.branches ?? []) {
+    const taken = (branch.taken ?? false) && onPath(step.status);
+    if (branch.steps.length === 0) {
+      exits.push({ id, label: branch.label, taken });
+      continue;
+    }
+    emitter.lines.push(`${indent}subgraph ${branchId(step.path, branch.key)} ["${text(branch.label)}"]`);
+    emitter.lines.push(`${indent}  direction TB`);
+    exits.push(...emitSequence(emitter, branch.steps, [{ id, label: `‖ ${branch.key === null ? '' : String(branch.key)}`, taken }], `${indent}  `));
+    emitter.lines.push(`${indent}end`);
+  }
+  emitter.lines.push(`${indent}${join}(("${text(`join ${step.path}`)}"))`);
+  classify(emitter, join, step.status);
+  for (const exit of exits) link(emitter, `${exit.id} -->${exit.label ? `|${text(exit.label)}|` : ''} ${join}`, exit.taken);
+  return [{ id: join, taken: step.status === 'finished' || step.status === 'compensated' }];
 };
 
 const emitBranches = (emitter: Emitter, step: DiagramStep, indent: string): Entry[] => {
@@ -90,15 +143,15 @@ const emitBranches = (emitter: Emitter, step: DiagramStep, indent: string): Entr
   return exits;
 };
 
-export const diagramToMermaid = (diagram: SagaDiagram): string => {
-  const emitter: Emitter = { lines: [], edges: [], classes: new Map(), edge: 0, takenEdges: [] };
+export const diagramToMermaid = (diagram: SagaDiagram, options: MermaidOptions = {}): string => {
+  const emitter: Emitter = { options, lines: [], edges: [], clicks: [], classes: new Map(), edge: 0, takenEdges: [] };
   emitter.lines.push('flowchart TD');
   emitter.lines.push(`  start(["${text(diagram.title)}${diagram.partial ? '<br/><small>steps that ran (no definition given)</small>' : ''}"])`);
   const exits = emitSequence(emitter, diagram.steps, [{ id: 'start', taken: diagram.highlighted }], '  ');
   const outcome = diagram.outcome;
   emitter.lines.push(`  finish(["${text(outcome ? outcome.label : 'end')}"])`);
   for (const exit of exits) link(emitter, `${exit.id} -->${exit.label ? `|${text(exit.label)}|` : ''} finish`, exit.taken && outcome?.status === 'finished');
-  emitter.lines.push(...emitter.edges);
+  emitter.lines.push(...emitter.edges, ...emitter.clicks);
   if (outcome) {
     const status: NodeStatus = outcome.status === 'finished' ? 'finished' : outcome.status === 'errored' ? 'failed' : 'active';
     classify(emitter, 'finish', status);

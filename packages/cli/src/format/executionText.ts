@@ -4,6 +4,7 @@ import { block, cut, oneLine } from './json.js';
 import type { Style } from './style.js';
 import { elapsed, preciseTime } from './time.js';
 import { timerText } from '../diff/executionDiff.js';
+import { relationLines } from './relationText.js';
 import { table } from './table.js';
 
 const field = (name: string, value: string): string => `  ${name.padEnd(14)}${value}`;
@@ -26,6 +27,7 @@ export const executionLines = (execution: SagaExecution, style: Style): string[]
     field('last event', `revision ${execution.revision} at ${preciseTime(execution.updatedAt)} ${style.dim(`(${elapsed(execution.startedAt, execution.updatedAt)} after start)`)}`),
   );
   if (execution.key !== undefined) lines.push(field('key', execution.key));
+  lines.push(...relationLines(execution));
   if (execution.cancellation) {
     const { reason, by, requestedAt } = execution.cancellation;
     lines.push(field('cancelled', style.red(`${reason}${by ? ` (by ${by})` : ''}${requestedAt ? ` at ${preciseTime(requestedAt)}` : ''}`)));
@@ -44,26 +46,31 @@ export const executionLines = (execution: SagaExecution, style: Style): string[]
   }
   lines.push(field('transaction', transactionText(execution)));
   for (const [index, timer] of execution.timers.entries()) lines.push(field(index === 0 ? 'timers' : '', timerText(timer)));
-  const pending = execution.pendingRequest;
-  lines.push(
-    field(
-      'waiting for',
-      pending
-        ? style.blue(`${pending.purpose === 'compensate' ? '↩ compensation ' : ''}${pending.target}`) +
-            ` ${oneLine(pending.payload, 60)} ${style.dim(`(step ${pending.path}, request ${pending.requestId}, sent ${preciseTime(pending.sentAt)}${pending.attempt > 1 ? `, attempt ${pending.attempt}` : ''})`)}`
-        : style.dim('nothing'),
+  // Every request in flight (a parallel step waits on one per branch) and every child running.
+  const waiting = [
+    ...execution.pendingRequests.map(
+      (pending) =>
+        style.blue(`${pending.purpose === 'compensate' ? '↩ compensation ' : ''}${pending.target}`) +
+        ` ${oneLine(pending.payload, 60)} ${style.dim(`(step ${pending.path}, request ${pending.requestId}, sent ${preciseTime(pending.sentAt)}${pending.attempt > 1 ? `, attempt ${pending.attempt}` : ''})`)}`,
     ),
-  );
+    ...execution.pendingChildren.map(
+      (child) =>
+        style.blue(`${child.purpose === 'compensate' ? '↩ ' : ''}child ${child.definition.name}@${child.definition.version} ${child.childId}`) +
+        ` ${style.dim(`(step ${child.path}, ${child.purpose === 'compensate' ? 'undoing its steps' : 'running'})`)}`,
+    ),
+  ];
+  if (waiting.length === 0) lines.push(field('waiting for', style.dim('nothing')));
+  waiting.forEach((line, index) => lines.push(field(index === 0 ? 'waiting for' : '', line)));
   lines.push('');
   if (execution.steps.length > 0) {
-    const rows = table(['step', 'kind', 'status', 'branch', 'request / error']);
+    const rows = table(['step', 'kind', 'status', 'branch', 'request / child / error']);
     for (const step of execution.steps) {
       rows.push([
         step.path,
         step.kind,
         style.stepStatus(step.status),
         step.branch === undefined ? '' : step.branch === null ? 'none' : String(step.branch),
-        step.error ? style.red(cut(`${step.error.name}: ${step.error.message}`, 70)) : (step.requestId ?? ''),
+        step.error ? style.red(cut(`${step.error.name}: ${step.error.message}`, 70)) : step.childId !== undefined ? `child ${step.childId}` : (step.requestId ?? ''),
       ]);
     }
     lines.push(style.bold('Steps'), rows.toString(), '');

@@ -2,9 +2,11 @@
  * `saga-history/1`: the stable JSON shape of an exported history (`saga history --json`, and the
  * data embedded in `saga report`). Every key is always present (absent values are `null`), so a
  * consumer written today keeps working; a change that breaks this shape gets a new format name.
+ * Keys are only ever added (parallel steps and child sagas added `pendingRequests`,
+ * `pendingChildren`, `parent` and each step's `childId`).
  */
 import { createHash } from 'node:crypto';
-import type { ErrorInfo, JsonObject, JsonValue, RecordedSagaEvent, SagaExecution, SagaStepKind } from '@saga/core';
+import type { ErrorInfo, JsonObject, JsonValue, PendingRequest, RecordedSagaEvent, SagaExecution, SagaStepKind } from '@saga/core';
 import { terminalText } from '../format/terminalText.js';
 
 export const historyFormat = 'saga-history/1';
@@ -16,7 +18,20 @@ export interface ExportedStep {
   /** Conditional steps: the alternative's index, `"else"`, or null (none applied / not a conditional). */
   readonly branch: number | 'else' | null;
   readonly requestId: string | null;
+  /** Child steps: the child execution's id. */
+  readonly childId: string | null;
   readonly error: ErrorInfo | null;
+}
+
+interface ExportedPendingRequest {
+  readonly path: string;
+  readonly requestId: string;
+  readonly target: string;
+  readonly payload: JsonValue;
+  readonly purpose: 'execute' | 'compensate';
+  readonly sentAt: string;
+  /** 1 for the first send, +1 per re-send of the same request. */
+  readonly attempt: number;
 }
 
 export interface ExportedExecution {
@@ -33,16 +48,14 @@ export interface ExportedExecution {
   readonly context: JsonObject;
   readonly error: ErrorInfo | null;
   readonly steps: readonly ExportedStep[];
-  readonly pendingRequest: {
-    readonly path: string;
-    readonly requestId: string;
-    readonly target: string;
-    readonly payload: JsonValue;
-    readonly purpose: 'execute' | 'compensate';
-    readonly sentAt: string;
-    /** 1 for the first send, +1 per re-send of the same request. */
-    readonly attempt: number;
-  } | null;
+  /** The request awaited when exactly one is (null with none, or with several: see `pendingRequests`). */
+  readonly pendingRequest: ExportedPendingRequest | null;
+  /** Every request awaited (a parallel step awaits one per branch). */
+  readonly pendingRequests: readonly ExportedPendingRequest[];
+  /** Child executions the execution waits for. */
+  readonly pendingChildren: readonly { readonly path: string; readonly childId: string; readonly purpose: 'execute' | 'compensate'; readonly definition: { readonly name: string; readonly version: string } }[];
+  /** On a child execution: the parent and the step that runs it. */
+  readonly parent: { readonly executionId: string; readonly path: string } | null;
   readonly compensation: {
     readonly plan: readonly string[];
     readonly done: readonly string[];
@@ -72,6 +85,16 @@ export interface HistoryExport {
   readonly events: readonly ExportedEvent[];
 }
 
+const exportPending = (p: PendingRequest): ExportedPendingRequest => ({
+  path: p.path,
+  requestId: p.requestId,
+  target: p.target,
+  payload: p.payload,
+  purpose: p.purpose,
+  sentAt: p.sentAt,
+  attempt: p.attempt,
+});
+
 const exportExecution = (execution: SagaExecution, stream: string): ExportedExecution => ({
   id: execution.id,
   stream,
@@ -90,19 +113,13 @@ const exportExecution = (execution: SagaExecution, stream: string): ExportedExec
     status: step.status,
     branch: step.branch ?? null,
     requestId: step.requestId ?? null,
+    childId: step.childId ?? null,
     error: step.error ?? null,
   })),
-  pendingRequest: execution.pendingRequest
-    ? {
-        path: execution.pendingRequest.path,
-        requestId: execution.pendingRequest.requestId,
-        target: execution.pendingRequest.target,
-        payload: execution.pendingRequest.payload,
-        purpose: execution.pendingRequest.purpose,
-        sentAt: execution.pendingRequest.sentAt,
-        attempt: execution.pendingRequest.attempt,
-      }
-    : null,
+  pendingRequest: execution.pendingRequest ? exportPending(execution.pendingRequest) : null,
+  pendingRequests: execution.pendingRequests.map(exportPending),
+  pendingChildren: execution.pendingChildren.map((c) => ({ path: c.path, childId: c.childId, purpose: c.purpose, definition: { name: c.definition.name, version: c.definition.version } })),
+  parent: execution.parent ? { executionId: execution.parent.executionId, path: execution.parent.path } : null,
   compensation: {
     plan: execution.compensation.plan,
     done: execution.compensation.done,

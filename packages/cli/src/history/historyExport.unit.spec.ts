@@ -28,13 +28,16 @@ describe('exportHistory (saga-history/1)', () => {
       'error',
       'steps',
       'pendingRequest',
+      'pendingRequests',
+      'pendingChildren',
+      'parent',
       'compensation',
       'timers',
       'transaction',
     ]);
     expect(exported.execution).toMatchObject({ status: 'paused', user: null, error: null, stream });
     expect(exported.execution.pendingRequest).toMatchObject({ target: 'stock.reserve', purpose: 'execute', attempt: 1 });
-    expect(exported.execution.steps[0]).toEqual({ path: '0', kind: 'local', status: 'finished', branch: null, requestId: null, error: null });
+    expect(exported.execution.steps[0]).toEqual({ path: '0', kind: 'local', status: 'finished', branch: null, requestId: null, childId: null, error: null });
     expect(exported.events.map((e) => Object.keys(e).join())).toEqual(events.map(() => 'revision,type,recordedAt,data'));
   });
 

@@ -42,6 +42,18 @@ export interface Message {
   readonly services?: readonly string[];
 }
 
+/** A child step's execution: what the parent recorded of it. */
+export interface ChildRecord {
+  readonly id: string;
+  readonly definition: { readonly name: string; readonly version: string };
+  readonly startedAt: { readonly revision: number; readonly at: string };
+  /** How it ended forward (ChildEnded), once it has. */
+  readonly ended?: { readonly revision: number; readonly outcome: string; readonly error?: ErrorInfo };
+  /** When the parent asked it to undo its steps, and how that ended. */
+  readonly compensationRequested?: { readonly revision: number; readonly at: string };
+  readonly compensationEnded?: { readonly revision: number; readonly outcome: string; readonly error?: ErrorInfo };
+}
+
 export interface StepRecord {
   readonly path: string;
   readonly kind: SagaStepKind;
@@ -50,6 +62,9 @@ export interface StepRecord {
   readonly input: JsonObject;
   readonly output?: JsonObject;
   readonly branch?: number | 'else' | null;
+  /** Parallel steps: how many branches started at once. */
+  readonly branches?: number;
+  readonly child?: ChildRecord;
   readonly request?: Message;
   /** How many times the same request was re-sent (no reply yet each time). */
   readonly resends?: number;
@@ -99,9 +114,28 @@ const categoryOf: Record<string, EntryCategory> = {
   CompensationResumed: 'compensation',
   CancelRequested: 'failure',
   CancelStarted: 'compensation',
+  ParallelStarted: 'step',
+  CompensationStarted: 'compensation',
+  ChildStarted: 'step',
+  ChildEnded: 'step',
+  ChildCompensationRequested: 'compensation',
+  CompensationRequested: 'compensation',
 };
 
 const replyStatus: Record<number, string> = { 200: 'SUCCESS', 400: 'ERROR', 500: 'SYSTEM_ERROR' };
+
+/**
+ * The context a step runs on: inside a branch of an open parallel step, that branch's own context
+ * (branches run apart until they join), else the execution's.
+ */
+const contextAt = (execution: SagaExecution, path: string): JsonObject => {
+  const open = execution.parallelSteps
+    .filter((p) => path.startsWith(`${p.path}.`))
+    .sort((a, b) => b.path.length - a.path.length)[0];
+  if (!open) return execution.context;
+  const branch = Number(path.slice(open.path.length + 1).split('.')[0]);
+  return open.branches[branch] ?? execution.context;
+};
 
 type Draft = { -readonly [K in keyof StepRecord]: StepRecord[K] };
 
@@ -112,7 +146,7 @@ export const auditTrail = (events: readonly RecordedSagaEvent[]): AuditTrail => 
   const stepOf = (path: string, kind: Draft['kind']): Draft => {
     let record = steps.get(path);
     if (!record) {
-      record = { path, kind, status: '', input: before.context };
+      record = { path, kind, status: '', input: contextAt(before, path) };
       steps.set(path, record);
     }
     return record;
@@ -126,7 +160,7 @@ export const auditTrail = (events: readonly RecordedSagaEvent[]): AuditTrail => 
     switch (event.type) {
       case 'StepFinished': {
         const record = stepOf(event.data.path, event.data.kind);
-        record.output = after.context;
+        record.output = contextAt(after, event.data.path);
         break;
       }
       case 'StepFailed': {
@@ -157,7 +191,8 @@ export const auditTrail = (events: readonly RecordedSagaEvent[]): AuditTrail => 
         payload = event.data.payload;
         const record = stepOf(path, 'remote');
         const message: Message = { revision: event.revision, at, requestId, payload, status: replyStatus[status] ?? String(status), services: relatedServices };
-        if (before.pendingRequest?.purpose === 'compensate') record.compensation = { ...record.compensation, reply: message };
+        // By requestId: with branches in flight there is more than one pending request.
+        if (before.pendingRequests.find((p) => p.requestId === requestId)?.purpose === 'compensate') record.compensation = { ...record.compensation, reply: message };
         else record.reply = message;
         break;
       }
@@ -186,6 +221,27 @@ export const auditTrail = (events: readonly RecordedSagaEvent[]): AuditTrail => 
         const record = stepOf(event.data.path, 'local');
         // The failure stays in the record: that it failed, and that someone resumed it, are both facts.
         record.compensation = { ...record.compensation, resumedAt: { revision: event.revision, at } };
+        break;
+      }
+      case 'ParallelStarted':
+        stepOf(event.data.path, 'parallel').branches = event.data.branches;
+        break;
+      case 'ChildStarted': {
+        const { path, childId, definition } = event.data;
+        stepOf(path, 'child').child = { id: childId, definition: { name: definition.name, version: definition.version }, startedAt: { revision: event.revision, at } };
+        break;
+      }
+      case 'ChildEnded': {
+        const record = stepOf(event.data.path, 'child');
+        const child = record.child ?? { id: event.data.childId, definition: { name: '?', version: '?' }, startedAt: { revision: event.revision, at } };
+        const ended = { revision: event.revision, outcome: event.data.outcome, ...(event.data.error ? { error: event.data.error } : {}) };
+        // A second end follows a compensation request: it says how the child's undo went.
+        record.child = child.compensationRequested ? { ...child, compensationEnded: ended } : { ...child, ended };
+        break;
+      }
+      case 'ChildCompensationRequested': {
+        const record = stepOf(event.data.path, 'child');
+        if (record.child) record.child = { ...record.child, compensationRequested: { revision: event.revision, at } };
         break;
       }
       default:

@@ -14,7 +14,8 @@ import { elapsed, preciseTime } from '../format/time.js';
 import { exportHistory, historyDigest, historyFormat } from '../history/historyExport.js';
 import { checkDefinition } from '../verify/definitionCheck.js';
 import { checkHistory, type Finding } from '../verify/historyInvariants.js';
-import { auditTrail, type Message, type StepRecord, type TimelineEntry } from './auditTrail.js';
+import { auditTrail, type ChildRecord, type Message, type StepRecord, type TimelineEntry } from './auditTrail.js';
+import { reportCommand, reportFileName } from './reportFile.js';
 import { reportStyles } from './reportStyles.js';
 import { stepStatusText } from './stepStatusText.js';
 
@@ -114,7 +115,54 @@ const message = (label: string, m: Message | undefined): string => {
   return `<div class="cell"><h4>${escapeHtml(label)} · #${m.revision} · ${escapeHtml(preciseTime(m.at))}</h4><div class="msg">${head}</div><pre>${json(m.payload)}</pre></div>`;
 };
 
-const stepCard = (step: StepRecord): string => {
+/** A link to another execution's report file, with the command that writes it (it may not exist yet). */
+type Link = (executionId: string) => string;
+
+const reportLink = (link: Link, executionId: string, text: string): string =>
+  `<a class="report-link" href="${escapeHtml(link(executionId))}">${escapeHtml(text)}</a>` +
+  (link === reportFileName ? ` <span class="mono">(${escapeHtml(reportCommand(executionId))})</span>` : '');
+
+const childSection = (child: ChildRecord, link: Link): string => {
+  const ended = (label: string, end: ChildRecord['ended']): string =>
+    end
+      ? `<div class="msg">${escapeHtml(label)} at #${end.revision}: <strong>${escapeHtml(end.outcome)}</strong>${end.error ? ` — ${escapeHtml(end.error.name)}: ${escapeHtml(end.error.message)}` : ''}</div>`
+      : '';
+  return (
+    `<div class="child" data-child="${escapeHtml(child.id)}"><h4>Child execution</h4>` +
+    `<div class="msg">${escapeHtml(child.definition.name)}@${escapeHtml(child.definition.version)} · <span class="mono">${escapeHtml(child.id)}</span>, started at #${child.startedAt.revision}, ${escapeHtml(preciseTime(child.startedAt.at))}</div>` +
+    (child.ended ? ended('Ended', child.ended) : '<div class="msg">Not ended yet: the step waits for it.</div>') +
+    (child.compensationRequested ? `<div class="msg">↩ Asked to undo its steps at #${child.compensationRequested.revision}, ${escapeHtml(preciseTime(child.compensationRequested.at))}</div>` : '') +
+    ended('Its compensation ended', child.compensationEnded) +
+    `<div class="msg">Its own report: ${reportLink(link, child.id, link(child.id))}</div></div>`
+  );
+};
+
+/**
+ * The cards of the steps under `parent` (undefined: the top level). A step inside a branch of a
+ * parallel step is shown in that step's card, grouped by branch, so the branches read side by side.
+ */
+const stepCards = (steps: readonly StepRecord[], parent: string | undefined, link: Link): string => {
+  const parallels = steps.filter((s) => s.kind === 'parallel').map((s) => s.path);
+  // The innermost parallel step a path is inside of.
+  const owner = (path: string): string | undefined => parallels.filter((p) => path.startsWith(`${p}.`)).sort((a, b) => b.length - a.length)[0];
+  const cards = (under: string | undefined, within: (step: StepRecord) => boolean): string =>
+    steps
+      .filter((s) => owner(s.path) === under && within(s))
+      .map((s) => stepCard(s, link, s.kind === 'parallel' ? branchGroups(s, (branch) => cards(s.path, (b) => b.path.startsWith(`${s.path}.${branch}.`))) : ''))
+      .join('');
+  return cards(parent, () => true);
+};
+
+/** A parallel step's branches side by side, each with the cards of its own steps. */
+const branchGroups = (parallel: StepRecord, cardsOf: (branch: number) => string): string => {
+  const groups = Array.from({ length: parallel.branches ?? 0 }, (_, branch) => {
+    const cards = cardsOf(branch);
+    return `<div class="branch" data-branch="${branch}"><h4>‖ Branch ${branch}</h4>${cards || '<p class="subtitle">No step of this branch ran.</p>'}</div>`;
+  });
+  return `<div class="branches">${groups.join('')}</div>`;
+};
+
+const stepCard = (step: StepRecord, link: Link, inner = ''): string => {
   const status = nodeStatusOf(step.status);
   const cells: string[] = [];
   cells.push(`<div class="cell"><h4>Input context</h4><pre>${json(step.input)}</pre></div>`);
@@ -128,6 +176,8 @@ const stepCard = (step: StepRecord): string => {
     step.kind === 'conditional' && step.branch !== undefined
       ? `<div class="msg">Branch taken: <strong>${step.branch === null ? 'none applied' : step.branch === 'else' ? 'else' : `#${step.branch}`}</strong></div>`
       : '';
+  const parallel = step.kind === 'parallel' && step.branches !== undefined ? `<div class="msg">Started <strong>${step.branches} branches at once</strong>; it finishes when all have.</div>` : '';
+  const child = step.child ? childSection(step.child, link) : '';
   const failure = step.failure
     ? `<div class="callout bad"><strong>At #${step.failure.revision}, ${stepStatusSpan(step.failure.status, step.kind)}</strong>${escapeHtml(step.failure.error.name)}: ${escapeHtml(step.failure.error.message)}</div>`
     : '';
@@ -147,7 +197,7 @@ const stepCard = (step: StepRecord): string => {
   return (
     `<article class="step-card ${status}" data-path="${escapeHtml(step.path)}">` +
     `<header><h3>Step ${escapeHtml(step.path)}</h3><span class="kind">${escapeHtml(step.kind)} step</span>${badge(status, stepStatusText(step.status, step.kind), `engine status: ${step.status}`)}</header>` +
-    `${branch}${failure}<div class="grid">${cells.join('')}</div>${compensation}</article>`
+    `${branch}${parallel}${child}${failure}<div class="grid">${cells.join('')}</div>${compensation}${inner}</article>`
   );
 };
 
@@ -173,6 +223,8 @@ export interface ReportBody {
 export interface ReportBodyOptions {
   /** Put the diagram's stylesheet inside its SVG (default); `saga ui` serves it as a file instead. */
   readonly embedStyles?: boolean;
+  /** Where another execution's report is (a child's, the parent's): `saga report`'s file name by default, `saga ui` its page. */
+  readonly childLink?: (executionId: string) => string;
 }
 
 /** The report's sections, shared by `saga report` (a file) and `saga ui` (a page among others). */
@@ -185,6 +237,8 @@ export const renderReportBody = (input: ReportInput, options: ReportBodyOptions 
   const definitionVerdict = definition !== undefined && !isShape(definition) ? checkDefinition(events, [definition]) : undefined;
   const planned = definition !== undefined && !isShape(definition) ? compensationTargets(definition, execution.context) : undefined;
   const drawn = shape ? diagramFromShape(shape, { execution, events }, planned) : diagramFromHistory(execution, events);
+  // Links to other executions (a child's, the parent's): report files side by side, or the console's pages.
+  const childLink = options.childLink ?? reportFileName;
   const diagram = input.corruption ? { ...drawn, outcome: { status: 'errored' as const, label: `revision ${input.corruption.revision} does not decode` } } : drawn;
   const trail = auditTrail(events);
   const history = exportHistory(execution, events, stream);
@@ -230,12 +284,32 @@ export const renderReportBody = (input: ReportInput, options: ReportBodyOptions 
         '</div>',
     );
   }
-  if (execution.pendingRequest) {
-    const p = execution.pendingRequest;
+  if (execution.pendingRequests.length > 0) {
+    // Every request in flight: a parallel step waits on one per branch.
+    const n = execution.pendingRequests.length;
     outcome.push(
-      `<div class="callout info" id="pending"><strong>Waiting for a reply</strong>Step ${escapeHtml(p.path)} sent ` +
-        `<span class="mono">${escapeHtml(p.target)}</span> (${p.purpose === 'compensate' ? 'compensation' : 'request'} ${escapeHtml(p.requestId)}) ` +
-        `at ${escapeHtml(preciseTime(p.sentAt))}.<pre>${json(p.payload)}</pre></div>`,
+      `<div class="callout info" id="pending"><strong>Waiting for ${n === 1 ? 'a reply' : `${n} replies`}</strong>` +
+        execution.pendingRequests
+          .map(
+            (p) =>
+              `<div class="pending-request" data-path="${escapeHtml(p.path)}">Step ${escapeHtml(p.path)} sent <span class="mono">${escapeHtml(p.target)}</span> ` +
+              `(${p.purpose === 'compensate' ? 'compensation' : 'request'} ${escapeHtml(p.requestId)}) at ${escapeHtml(preciseTime(p.sentAt))}.<pre>${json(p.payload)}</pre></div>`,
+          )
+          .join('') +
+        '</div>',
+    );
+  }
+  if (execution.pendingChildren.length > 0) {
+    outcome.push(
+      `<div class="callout info" id="pending-children"><strong>Waiting for ${execution.pendingChildren.length === 1 ? 'a child execution' : `${execution.pendingChildren.length} child executions`}</strong>` +
+        execution.pendingChildren
+          .map(
+            (c) =>
+              `<div class="pending-child" data-path="${escapeHtml(c.path)}">Step ${escapeHtml(c.path)}: ${escapeHtml(c.definition.name)}@${escapeHtml(c.definition.version)} ` +
+              `${c.purpose === 'compensate' ? 'undoing its steps' : 'running'}, ${reportLink(childLink, c.childId, c.childId)}</div>`,
+          )
+          .join('') +
+        '</div>',
     );
   }
   const tx = execution.transaction;
@@ -277,6 +351,9 @@ export const renderReportBody = (input: ReportInput, options: ReportBodyOptions 
     fact('Last event', `${escapeHtml(preciseTime(execution.updatedAt))} <span class="mono">(${escapeHtml(elapsed(execution.startedAt, execution.updatedAt))} after start)</span>`),
     fact('Started by', escapeHtml(execution.user ?? '(no user recorded)')),
     fact('Service', escapeHtml(execution.service)),
+    ...(execution.parent
+      ? [fact('Parent', `a child execution, run by step ${escapeHtml(execution.parent.path)} of ${reportLink(childLink, execution.parent.executionId, execution.parent.executionId)}`)]
+      : []),
     fact('Events', `${events.length}${input.corruption ? ` decoded of ${input.corruption.stored.length} stored` : ''} <span class="mono">(revisions 0–${Math.max(0, events.length - 1)})</span>`),
     fact('Transaction', `${escapeHtml(tx.status)}${votes.length > 0 ? ` <span class="mono">(${escapeHtml(votes.join('; '))})</span>` : ''}`),
     fact('Stream', `<span class="mono">${escapeHtml(stream)}</span>`),
@@ -284,11 +361,11 @@ export const renderReportBody = (input: ReportInput, options: ReportBodyOptions 
     '</dl></section>',
     `<section id="verdict">${verdicts.join('')}${outcome.join('')}</section>`,
     '<section id="diagram" class="diagram-section"><h2>Flow</h2>',
-    `<div class="diagram">${renderSvg(diagram, { embedStyles: options.embedStyles ?? true })}</div></section>`,
+    `<div class="diagram">${renderSvg(diagram, { embedStyles: options.embedStyles ?? true, childLink })}</div></section>`,
     `<section id="timeline-section"><h2>Timeline <span class="subtitle">(${plural(input.corruption?.stored.length ?? events.length, 'event')}, UTC)</span></h2>`,
     `<ol class="timeline" id="timeline">${trail.timeline.map(timelineEntry).join('')}${corruptedTail.join('')}</ol></section>`,
     '<section id="steps-section"><h2>Steps</h2>',
-    `<div class="steps" id="steps">${trail.steps.map(stepCard).join('') || '<p class="subtitle">No step ran.</p>'}</div></section>`,
+    `<div class="steps" id="steps">${stepCards(trail.steps, undefined, childLink) || '<p class="subtitle">No step ran.</p>'}</div></section>`,
     '<section id="context"><h2>Final context</h2>',
     `<pre>${json(execution.context)}</pre></section>`,
     '<footer class="report-foot">',

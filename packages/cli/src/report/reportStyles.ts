@@ -77,6 +77,11 @@ ul.changes .meta{color:var(--muted)}
 .step-card.active{border-left-color:var(--info)}
 .step-card header{display:flex;gap:10px;align-items:center;flex-wrap:wrap;margin-bottom:6px}
 .step-card .kind{color:var(--muted);font-size:13px}
+.step-card .branches{display:grid;grid-template-columns:repeat(auto-fit,minmax(280px,1fr));gap:10px;margin-top:10px}
+.step-card .branches>.branch{border:1px dashed var(--rule);border-radius:6px;padding:8px;display:grid;gap:8px;align-content:start}
+.step-card .branches>.branch>h4{margin:0;font-size:12px;color:var(--muted)}
+.step-card .child{border:1px solid var(--rule);border-radius:6px;padding:6px 10px;margin:6px 0}
+.step-card .child h4{margin:0 0 4px;font-size:11.5px;text-transform:uppercase;letter-spacing:.06em;color:var(--muted)}
 .step-card .grid{display:grid;grid-template-columns:1fr 1fr;gap:10px}
 .step-card .cell h4{margin:6px 0 0;font-size:11.5px;text-transform:uppercase;letter-spacing:.06em;color:var(--muted)}
 .json .added,.json .changed,.json .removed{display:inline-block;width:100%;border-radius:3px}

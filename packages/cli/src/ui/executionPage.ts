@@ -7,7 +7,7 @@
 import { escapeHtml } from '../format/escapeHtml.js';
 import { preciseTime } from '../format/time.js';
 import type { ReportBody } from '../report/renderHtmlReport.js';
-import type { ExecutionView } from './executionView.js';
+import { executionPath, type ExecutionView } from './executionView.js';
 import { renderPage, type ConsoleInfo } from './pageLayout.js';
 
 const timersSection = (view: ExecutionView): string => {
@@ -53,6 +53,15 @@ export const renderExecutionPage = (info: ConsoleInfo, view: ExecutionView, repo
   const forked = execution.forkedFrom
     ? ` · forked from <a id="forked-from" href="/executions/${encodeURIComponent(execution.forkedFrom.executionId)}">${escapeHtml(execution.forkedFrom.executionId)}</a> at revision ${execution.forkedFrom.revision}`
     : '';
+  const parent = execution.parent
+    ? ` · child of <a id="parent" href="${escapeHtml(executionPath(execution.parent.executionId))}">${escapeHtml(execution.parent.executionId)}</a> (its step ${escapeHtml(execution.parent.path)})`
+    : '';
+  const children = execution.steps.flatMap((step) =>
+    step.childId === undefined
+      ? []
+      : [`<li><a class="child" href="${escapeHtml(executionPath(step.childId))}">${escapeHtml(step.childId)}</a> <span class="mono">step ${escapeHtml(step.path)} · ${escapeHtml(step.status)}</span></li>`],
+  );
+  const childList = children.length > 0 ? `<div class="subtitle" id="children">Child executions: <ul>${children.join('')}</ul></div>` : '';
   const verified = report.verified
     ? '<span class="badge verified" id="verified" title="Every event decodes, folds and obeys the engine\'s rules">✓ verified</span>'
     : '<span class="badge unverified" id="verified" title="See the verdict below">✗ not verified</span>';
@@ -66,8 +75,9 @@ export const renderExecutionPage = (info: ConsoleInfo, view: ExecutionView, repo
     '<div class="subtitle">',
     `Started by <strong id="started-by">${escapeHtml(execution.user ?? '(no user recorded)')}</strong> at ${when(execution.startedAt)} · ` +
       `service <strong>${escapeHtml(execution.service)}</strong> · transaction <strong id="transaction">${escapeHtml(tx.status)}</strong> · ` +
-      `last event #${view.lastRevision} ${escapeHtml(last?.type ?? '')} at ${when(execution.updatedAt)}${forked}`,
+      `last event #${view.lastRevision} ${escapeHtml(last?.type ?? '')} at ${when(execution.updatedAt)}${forked}${parent}`,
     '</div>',
+    childList,
     `<div class="head-actions"><a class="download" id="download-report" href="/executions/${encodeURIComponent(id)}/report.html" download>Download the report (saga report --html)</a>` +
       `<a href="/api/executions/${encodeURIComponent(id)}">JSON</a></div>`,
     '</section>',

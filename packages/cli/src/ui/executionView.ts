@@ -48,6 +48,9 @@ export const revisionParam = (view: ExecutionView, text: string | null): number 
   return Number(text);
 };
 
+/** The console's page of an execution. */
+export const executionPath = (executionId: string): string => `/executions/${encodeURIComponent(executionId)}`;
+
 /** The report's sections as the execution was after revision `upTo` (the whole history by default). */
 export const reportAt = (view: ExecutionView, upTo: number, storeLabel: string): ReportBody => {
   const { loaded, definition } = view;
@@ -65,6 +68,7 @@ export const reportAt = (view: ExecutionView, upTo: number, storeLabel: string):
       store: storeLabel,
       generator: 'saga ui',
     },
-    { embedStyles: false },
+    // A child's node and card, and a child's parent, link to their pages in the console.
+    { embedStyles: false, childLink: executionPath },
   );
 };

@@ -90,9 +90,9 @@ export const previewAction = (view: ExecutionView, action: ActionName, request: 
         executionId: id,
         available: true,
         atRevision: at,
-        appends: [{ stream, expectedRevision: at, events: [{ type: 'CompensationResumed', data: { path: failed.path } }] }],
+        appends: [{ stream, expectedRevision: at, events: [{ type: 'CompensationResumed', data: { path: failed.path, by: operator } }] }],
         then: `The compensation of step ${failed.path} runs again (${failed.error.name}: ${failed.error.message} stopped it), then the steps before it are compensated in reverse order; the engine appends each step as it goes.`,
-        recordedBy: `CompensationResumed has no field for who resumed: ${operator} is not recorded in the history (only in the console's log on standard output).`,
+        recordedBy: `CompensationResumed records by: ${operator}.`,
       };
     }
     case 'cancel': {
@@ -173,7 +173,7 @@ export const performAction = async (view: ExecutionView, action: ActionName, req
     const id = view.loaded.id;
     const execution =
       action === 'resume'
-        ? await manager.resume(id, { pauseOnDisk: true, raiseOnError: false })
+        ? await manager.resume(id, { by: deps.operator, pauseOnDisk: true, raiseOnError: false })
         : action === 'cancel'
           ? await manager.cancel(id, { reason: (request.reason ?? '').trim(), by: deps.operator, pauseOnDisk: true, raiseOnError: false })
           : await manager.fork(id, { fromRevision: request.fromRevision as number, pauseOnDisk: true, raiseOnError: false });

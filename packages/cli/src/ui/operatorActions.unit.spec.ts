@@ -44,7 +44,8 @@ describe('previewAction', () => {
     expect(previewAction(stuck, 'resume', {}, 'dana')).toMatchObject({
       available: true,
       atRevision: stuck.lastRevision,
-      appends: [{ stream: stuck.loaded.stream, expectedRevision: stuck.lastRevision, events: [{ type: 'CompensationResumed', data: { path: '0' } }] }],
+      appends: [{ stream: stuck.loaded.stream, expectedRevision: stuck.lastRevision, events: [{ type: 'CompensationResumed', data: { path: '0', by: 'dana' } }] }],
+      recordedBy: 'CompensationResumed records by: dana.',
     });
     const paused = await viewOf((m) => m.run({ definition: order, pauseOnDisk: true }));
     expect(previewAction(paused, 'resume', {}, 'dana')).toMatchObject({ available: false, why: 'no compensation of this execution failed: there is nothing to resume' });
