@@ -47,6 +47,8 @@ export interface Decision {
   readonly children?: readonly ChildCommand[];
   /** Why nothing was decided, when `events` is empty and the input was a message (for the log). */
   readonly ignored?: string;
+  /** Of replies decided together, why each one that changed nothing was ignored (one log line each). */
+  readonly ignoredReplies?: readonly string[];
   /** What an operator should hear about once the events are stored: replies that never came. */
   readonly warnings?: readonly string[];
   /**
@@ -149,6 +151,7 @@ class DecisionBuilder {
   readonly warnings: string[] = [];
   /** Set when the decision stops at a durable boundary and must be appended before going on. */
   more = false;
+  readonly ignoredReplies: string[] = [];
   constructor(
     public execution: SagaExecution,
     readonly options: DecideOptions,
@@ -193,6 +196,7 @@ class DecisionBuilder {
       ...(this.warnings.length > 0 ? { warnings: this.warnings } : {}),
       ...(this.more ? { more: true } : {}),
       ...(this.children.length > 0 ? { children: this.children } : {}),
+      ...(this.ignoredReplies.length > 0 ? { ignoredReplies: this.ignoredReplies } : {}),
     };
   }
 }
@@ -655,13 +659,12 @@ export const decide = async (definition: Saga, execution: SagaExecution, input: 
       ignored = await applyReply(d, definition, input.reply, input.autocommit);
       break;
     case 'replies': {
-      const reasons: string[] = [];
       for (const reply of input.replies) {
         const reason = await applyReply(d, definition, reply, undefined);
-        if (reason) reasons.push(reason);
+        if (reason) d.ignoredReplies.push(reason);
       }
-      // Only when none applied is the decision empty; the others' reasons are for the log.
-      if (reasons.length === input.replies.length) ignored = reasons.join('; ');
+      // Only when none applied is the decision empty; each ignored reply gets its own log line.
+      if (d.ignoredReplies.length === input.replies.length) ignored = `${d.ignoredReplies.length} replies matched nothing`;
       break;
     }
     case 'timer':

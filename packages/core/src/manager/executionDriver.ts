@@ -176,7 +176,7 @@ export class ExecutionDriver {
       }
       if (decision.events.length === 0) {
         // A timer another manager also armed, firing after the execution moved on, is routine.
-        if (decision.ignored) this.deps.logger[input.kind === 'timer' || input.kind === 'continue' ? 'debug' : 'warn']({ executionId, input: input.kind }, `Ignored: ${decision.ignored}`);
+        this.#logIgnored(executionId, input, decision);
         return { execution, more: false };
       }
       let recordedAt: string;
@@ -193,8 +193,17 @@ export class ExecutionDriver {
         throw error;
       }
       const stored = await this.#stored(executionId, decision, this.#asStored(execution, decision.events, recordedAt));
+      // Replies decided with others that applied: the ones that matched nothing are still said.
+      this.#logIgnored(executionId, input, { ...decision, ignored: undefined });
       return { execution: stored, more: decision.more === true };
     }
+  }
+
+  /** Why an input changed nothing, for the log: one line per ignored reply. A stale timer or a `continue` is routine (debug). */
+  #logIgnored(executionId: string, input: DecideInput, decision: Pick<Decision, 'ignored' | 'ignoredReplies'>): void {
+    const level = input.kind === 'timer' || input.kind === 'continue' ? 'debug' : 'warn';
+    if (decision.ignoredReplies) for (const reason of decision.ignoredReplies) this.deps.logger[level]({ executionId, input: 'reply' }, `Ignored: ${reason}`);
+    else if (decision.ignored) this.deps.logger[level]({ executionId, input: input.kind }, `Ignored: ${decision.ignored}`);
   }
 
   async #stored(executionId: string, decision: Decision, execution: SagaExecution): Promise<SagaExecution> {
