@@ -5,12 +5,9 @@
  * and the broker its participants listen on for remote compensations.
  */
 import type { Command } from 'commander';
-import { SagaManager, brokerFromUrl, type Saga } from '@saga/core';
-import { CliError } from '../cliError.js';
-import { loadDefinitions } from '../definitions/loadDefinition.js';
 import { executionLines } from '../format/executionText.js';
-import { adapterImporter } from '../store/adapterImport.js';
 import type { CommandContext } from './commandContext.js';
+import { withOperatorManager } from './operatorManager.js';
 
 interface CancelCommandOptions {
   readonly reason: string;
@@ -34,36 +31,11 @@ export const registerCancel = (program: Command, context: CommandContext): void 
     .option('--wait', 'wait until the execution has compensated and ended (default: return once the cancel is recorded)')
     .action(async (id: string, options: CancelCommandOptions, command: Command) => {
       const io = context.io(command);
-      const [loaded] = await loadDefinitions(options.definition, { single: true });
-      if (!loaded) throw new CliError(`No definition found at ${options.definition}.`);
-      await context.withStore(command, async (store) => {
-        const brokerUrl = options.broker ?? process.env.SAGA_BROKER_URL ?? 'memory:';
-        const adapters = adapterImporter();
-        const broker = await brokerFromUrl(brokerUrl, options.broker ? 'The broker URL' : 'SAGA_BROKER_URL', { importAdapter: adapters.importAdapter }).catch(
-          (error: unknown) => {
-            throw adapters.explain(error);
-          },
-        );
-        const probe = new SagaManager({ store, broker, recoverOnSetup: false, recoveryIntervalMs: 0 });
-        const recorded = await probe.get(id);
-        const manager = new SagaManager({
-          store,
-          broker,
-          service: options.service ?? recorded.service,
-          definitions: [loaded.definition as unknown as Saga],
-          recoverOnSetup: false,
-          recoveryIntervalMs: 0,
-        });
-        try {
-          await manager.setup();
-          const by = options.by ?? process.env.USER;
-          const cancelled = await manager.cancel(id, { reason: options.reason, ...(by ? { by } : {}), pauseOnDisk: !options.wait, raiseOnError: false });
-          io.out(executionLines(cancelled, io.style).join('\n'));
-          if (cancelled.compensation.failed) context.setExitCode(1);
-        } finally {
-          await manager.destroy();
-          await broker.destroy();
-        }
+      await withOperatorManager(context, command, id, options, async (manager) => {
+        const by = options.by ?? process.env.USER;
+        const cancelled = await manager.cancel(id, { reason: options.reason, ...(by ? { by } : {}), pauseOnDisk: !options.wait, raiseOnError: false });
+        io.out(executionLines(cancelled, io.style).join('\n'));
+        if (cancelled.compensation.failed) context.setExitCode(1);
       });
     });
 };

@@ -5,22 +5,14 @@
  * after any append of the pair loses nothing.
  */
 import { describe, expect, it } from 'vitest';
-import { Saga, SagaRequest, SagaStatus, executionIdForKey, executionStream, type SagaExecution, type SagaManager } from '@saga/core';
+import { Saga, SagaRequest, SagaStatus, executionIdForKey, executionStream } from '@saga/core';
 import { checkInvariants } from '../faults/checkInvariants.js';
 import { crashingStore, lostEvents } from '../faults/crashingStore.js';
 import type { SagaTestWorld } from '../sagaTestWorld.js';
-import { waitFor } from '../waitFor.js';
+import { ended, historyTypes } from './scenarioHelpers.js';
 
-const types = async (manager: SagaManager, id: string): Promise<string[]> => (await manager.history(id)).map((e) => e.type);
+const types = historyTypes;
 
-const ended = (manager: SagaManager, id: string): Promise<SagaExecution> =>
-  waitFor(
-    async () => {
-      const execution = await manager.get(id).catch(() => undefined);
-      return execution && execution.phase === 'ended' && execution.pendingRequests.length === 0 && execution.pendingChildren.length === 0 ? execution : undefined;
-    },
-    { timeoutMs: 10_000, message: `execution ${id} did not end` },
-  );
 
 export const childScenarios = (getWorld: () => SagaTestWorld): void => {
   describe('child sagas', () => {

@@ -35,7 +35,6 @@ import {
   type JsonObject,
   type JsonValue,
   type SagaExecution,
-  type SagaManager,
 } from '@saga/core';
 import { crashingStore, lostEvents } from '../faults/crashingStore.js';
 import { sagaTestWorld, type SagaTestWorld } from '../sagaTestWorld.js';
@@ -44,12 +43,13 @@ import { reliabilityScenarios } from './reliabilityScenarios.js';
 import { exactlyOnceScenarios } from './exactlyOnceScenarios.js';
 import { parallelScenarios } from './parallelScenarios.js';
 import { childScenarios } from './childScenarios.js';
+import { historyTypes } from './scenarioHelpers.js';
 
 export interface EngineScenarioOptions {
   readonly skip?: string;
 }
 
-const types = async (manager: SagaManager, id: string): Promise<string[]> => (await manager.history(id)).map((e) => e.type);
+const types = historyTypes;
 
 const never = <T>(): Promise<T> => new Promise<T>(() => undefined);
 

@@ -13,23 +13,14 @@ import {
   SagaStatus,
   executionIdForKey,
   executionStream,
-  type SagaExecution,
-  type SagaManager,
 } from '@saga/core';
 import { crashingStore, SimulatedCrashError } from '../faults/crashingStore.js';
 import type { SagaTestWorld } from '../sagaTestWorld.js';
 import { waitFor } from '../waitFor.js';
+import { ended, historyTypes } from './scenarioHelpers.js';
 
-const types = async (manager: SagaManager, id: string): Promise<string[]> => (await manager.history(id)).map((e) => e.type);
+const types = historyTypes;
 
-const ended = (manager: SagaManager, id: string): Promise<SagaExecution> =>
-  waitFor(
-    async () => {
-      const execution = await manager.get(id);
-      return execution.phase === 'ended' && execution.pendingRequest === undefined ? execution : undefined;
-    },
-    { timeoutMs: 8_000, message: `execution ${id} did not end` },
-  );
 
 /** A gate a participant's handler waits on, so a request stays in flight until the test opens it. */
 const gate = (): { readonly wait: Promise<void>; open: () => void } => {

@@ -11,24 +11,15 @@ import {
   SagaStatus,
   executionIdForKey,
   executionStream,
-  type SagaExecution,
-  type SagaManager,
 } from '@saga/core';
 import { checkInvariants } from '../faults/checkInvariants.js';
 import { crashingStore, lostEvents } from '../faults/crashingStore.js';
 import type { SagaTestWorld } from '../sagaTestWorld.js';
 import { waitFor } from '../waitFor.js';
+import { ended, historyTypes } from './scenarioHelpers.js';
 
-const types = async (manager: SagaManager, id: string): Promise<string[]> => (await manager.history(id)).map((e) => e.type);
+const types = historyTypes;
 
-const ended = (manager: SagaManager, id: string): Promise<SagaExecution> =>
-  waitFor(
-    async () => {
-      const execution = await manager.get(id).catch(() => undefined);
-      return execution && execution.phase === 'ended' && execution.pendingRequests.length === 0 ? execution : undefined;
-    },
-    { timeoutMs: 10_000, message: `execution ${id} did not end` },
-  );
 
 /** A participant handler that holds each request until the test releases it, in the order it chooses. */
 const held = () => {

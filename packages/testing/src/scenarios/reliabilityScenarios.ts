@@ -22,8 +22,9 @@ import {
 import { FakeClock } from '../fakeClock.js';
 import type { SagaTestWorld } from '../sagaTestWorld.js';
 import { waitFor } from '../waitFor.js';
+import { historyTypes } from './scenarioHelpers.js';
 
-const types = async (manager: SagaManager, id: string): Promise<string[]> => (await manager.history(id)).map((e) => e.type);
+const types = historyTypes;
 
 const settled = (manager: SagaManager, id: string, check: (status: string) => boolean = (s) => s === SagaStatus.Finished || s === SagaStatus.Errored) =>
   waitFor(
