@@ -342,13 +342,13 @@ describe('actions', () => {
       const plan = await preview(id, 'fork', `?fromRevision=${from}`);
       expect(plan.available).toBe(true);
       expect(plan.appends[0]?.events.map((e) => e.type)).toEqual(events.slice(0, from + 1).filter((e) => !e.type.startsWith('Timer')).map((e) => e.type));
-      expect(plan.appends[0]?.events[0]?.data.forkedFrom).toEqual({ executionId: id, revision: from });
+      expect(plan.appends[0]?.events[0]?.data.forkedFrom).toEqual({ executionId: id, revision: from, by: 'dana' });
       const done = await post(id, 'fork', { expectedRevision: plan.atRevision, fromRevision: from });
       expect(done.status, done.text).toBe(200);
       const fork = (done.json() as { executionId: string }).executionId;
       expect(fork).not.toBe(id);
       const forked = await history(fork);
-      expect(forked[0]?.data.forkedFrom).toEqual({ executionId: id, revision: from });
+      expect(forked[0]?.data.forkedFrom).toEqual({ executionId: id, revision: from, by: 'dana' });
       expect(acting.stdout()).toContain(`dana forked ${id} from revision ${from} into ${fork}`);
     });
   });

@@ -25,6 +25,7 @@ export { SagaWorker, type SagaWorkerOptions, type RecoveryReport, type Definitio
 export type { EngineOptions } from './manager/engine.js';
 export type { ExecutionCacheOptions } from './manager/executionCache.js';
 export { nextAction, isAwaiting, type Action } from './manager/nextAction.js';
+export { forkProblem, forkedPrefix } from './manager/preconditions.js';
 export {
   decide,
   defaultCompensationRetry,

@@ -43,7 +43,7 @@ interface Draft {
   revision: number;
   startedAt?: string;
   updatedAt?: string;
-  forkedFrom?: { executionId: string; revision: number };
+  forkedFrom?: { executionId: string; revision: number; by?: string };
   key?: string;
   cancellation?: Cancellation;
 }

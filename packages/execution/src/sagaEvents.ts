@@ -35,7 +35,7 @@ export const sagaEventCodecs = {
     }),
     t.partial({
       /** Set on an execution made by `fork`: the history it copied, up to which revision. */
-      forkedFrom: t.type({ executionId: t.string, revision: t.number }),
+      forkedFrom: t.intersection([t.type({ executionId: t.string, revision: t.number }), t.partial({ by: t.string })]),
       /** The business key of an idempotent start (`run({ key })`): the execution id derives from it. */
       key: t.string,
       /** Set on a child execution: the parent execution and its step that started it. */

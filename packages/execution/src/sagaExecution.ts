@@ -113,7 +113,7 @@ export interface SagaExecution {
   readonly startedAt?: string;
   readonly updatedAt?: string;
   /** Set when this execution was made by `fork` from another one's history. */
-  readonly forkedFrom?: { readonly executionId: string; readonly revision: number };
+  readonly forkedFrom?: { readonly executionId: string; readonly revision: number; readonly by?: string };
   /** The business key it was started with (`run({ key })`); its id derives from it. */
   readonly key?: string;
   /** Set once a cancel was requested: no new step starts, and it ends errored with `SagaCancelledError`. */

@@ -4,7 +4,7 @@
  * stream and who is recorded, then the action itself, refused if the execution moved on since the
  * preview. Only with `saga ui --allow-actions`.
  */
-import { replay, SagaManager, type Broker, type EventStore, type JsonObject, type Saga, type SagaExecution } from '@saga/core';
+import { SagaManager, forkProblem, forkedPrefix, type Broker, type EventStore, type JsonObject, type Saga, type SagaExecution } from '@saga/core';
 import { HttpError } from './httpError.js';
 import type { ExecutionView } from './executionView.js';
 
@@ -63,16 +63,9 @@ const forkPrefixProblem = (view: ExecutionView, fromRevision: number | undefined
   if (fromRevision === undefined || !Number.isInteger(fromRevision) || fromRevision < 0 || fromRevision > view.lastRevision) {
     return `choose a revision from 0 to ${view.lastRevision} to fork from (the replay slider sets it)`;
   }
-  const prefix = view.loaded.events.filter((e) => e.revision <= fromRevision && e.type !== 'TimerScheduled' && e.type !== 'TimerFired');
-  // The rule of SagaClient.fork, checked here so the preview says why before anything is tried
-  // (the fork itself checks again). TODO(lead): export it from @saga/core and call it here.
-  const state = replay(prefix);
-  const pending = state.pendingRequests[0];
-  if (pending) return `at revision ${fromRevision} request ${pending.requestId} of step ${pending.path} is pending: fork from the revision before it was sent`;
-  const parallel = state.parallelSteps[0];
-  if (parallel) return `at revision ${fromRevision} parallel step ${parallel.path} is running: fork from the revision before it started`;
-  if (state.phase !== 'forward' || state.error) return `at revision ${fromRevision} the execution is ${state.phase === 'compensating' ? 'compensating' : state.phase === 'ended' ? 'over' : 'failing'}: fork from a revision before its first failure`;
-  return undefined;
+  // The engine's own rule, so the preview says why before anything is tried (the fork checks again).
+  const problem = forkProblem(view.loaded.events, fromRevision);
+  return problem === undefined ? undefined : `at revision ${fromRevision}: ${problem}`;
 };
 
 export const previewAction = (view: ExecutionView, action: ActionName, request: ActionRequest, operator: string): ActionPreview => {
@@ -118,9 +111,9 @@ export const previewAction = (view: ExecutionView, action: ActionName, request: 
       const problem = forkPrefixProblem(view, request.fromRevision);
       if (problem) return unavailable(action, view, problem, operator);
       const from = request.fromRevision as number;
-      const prefix = events.filter((e) => e.revision <= from && e.type !== 'TimerScheduled' && e.type !== 'TimerFired');
-      const [first, ...rest] = prefix;
-      const started = { type: 'SagaStarted', data: { ...(first?.data as JsonObject), executionId: '<new id>', forkedFrom: { executionId: id, revision: from } } };
+      const [first, ...rest] = forkedPrefix(events, from);
+      const { key: _key, parent: _parent, ...startedWith } = (first?.data ?? {}) as JsonObject;
+      const started = { type: 'SagaStarted', data: { ...startedWith, executionId: '<new id>', forkedFrom: { executionId: id, revision: from, by: operator } } };
       return {
         action,
         executionId: id,
@@ -128,7 +121,7 @@ export const previewAction = (view: ExecutionView, action: ActionName, request: 
         atRevision: at,
         appends: [{ stream: 'saga-<new id>', expectedRevision: 'no_stream', events: [started, ...rest.map((e) => ({ type: e.type, data: e.data as JsonObject }))] }],
         then: `A new execution copies revisions 0–${from} (timers left out) and continues from there with the definition's current callbacks; ${id} itself is not changed.`,
-        recordedBy: `The fork's SagaStarted records forkedFrom (this execution and revision ${from}) and keeps the original user; ${operator} is not recorded in the history (only in the console's log).`,
+        recordedBy: `The fork's SagaStarted records forkedFrom: this execution, revision ${from}, and ${operator} who forked it (the original user is kept).`,
       };
     }
   }
@@ -176,7 +169,7 @@ export const performAction = async (view: ExecutionView, action: ActionName, req
         ? await manager.resume(id, { by: deps.operator, pauseOnDisk: true, raiseOnError: false })
         : action === 'cancel'
           ? await manager.cancel(id, { reason: (request.reason ?? '').trim(), by: deps.operator, pauseOnDisk: true, raiseOnError: false })
-          : await manager.fork(id, { fromRevision: request.fromRevision as number, pauseOnDisk: true, raiseOnError: false });
+          : await manager.fork(id, { fromRevision: request.fromRevision as number, by: deps.operator, pauseOnDisk: true, raiseOnError: false });
     return { action, executionId: execution.id, execution };
   } finally {
     await manager.destroy();

@@ -63,7 +63,7 @@ describe('previewAction', () => {
     const paused = await viewOf((m) => m.run({ definition: order, pauseOnDisk: true }));
     const types = paused.loaded.events.map((e) => e.type);
     const sent = types.indexOf('RequestSent');
-    expect(previewAction(paused, 'fork', { fromRevision: sent }, 'dana').why).toMatch(/is pending: fork from the revision before it was sent/);
+    expect(previewAction(paused, 'fork', { fromRevision: sent }, 'dana').why).toMatch(/is pending there; fork from the revision before it was sent/);
     expect(previewAction(paused, 'fork', {}, 'dana').why).toMatch(/choose a revision from 0 to/);
     const plan = previewAction(paused, 'fork', { fromRevision: sent - 1 }, 'dana');
     expect(plan.available).toBe(true);

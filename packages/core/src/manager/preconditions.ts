@@ -4,7 +4,7 @@
  * conflict) ignores the input with the same reason.
  */
 import type { SagaError } from '@saga/definitions';
-import type { SagaExecution } from '@saga/execution';
+import { replay, type RecordedSagaEvent, type SagaExecution } from '@saga/execution';
 import { InvalidRunOptionsError, SagaAlreadyExecutedError } from '../errors/runErrors.js';
 import { isAwaiting } from './nextAction.js';
 
@@ -69,3 +69,25 @@ export const refuseCancel = (execution: SagaExecution): Refusal | undefined =>
         error: new SagaAlreadyExecutedError(execution.id, execution.status, 'cancelled (only a running or paused execution can be)'),
       }
     : undefined;
+
+/**
+ * Why `events` cannot be forked at `fromRevision`, or undefined when it can: the copy must end at a
+ * step boundary (no request pending, no parallel step running, still running forward). The console
+ * shows it before anything is tried; `fork` refuses with it.
+ */
+export const forkProblem = (events: readonly RecordedSagaEvent[], fromRevision: number): string | undefined => {
+  const last = events.length - 1;
+  if (!Number.isInteger(fromRevision) || fromRevision < 0 || fromRevision > last) return `fromRevision must be a revision from 0 to ${last}`;
+  const state = replay(forkedPrefix(events, fromRevision));
+  const pending = state.pendingRequests[0];
+  if (pending) return `request ${pending.requestId} of step ${pending.path} is pending there; fork from the revision before it was sent`;
+  const parallel = state.parallelSteps[0];
+  if (parallel) return `parallel step ${parallel.path} is running there; fork from the revision before it started`;
+  if (state.pendingChildren[0]) return `child step ${state.pendingChildren[0].path} is waiting for its child there; fork from the revision before it started`;
+  if (state.phase !== 'forward' || state.error) return `the execution is ${state.phase === 'compensating' ? 'compensating' : state.phase === 'ended' ? 'over' : 'failing'} there; fork from a revision before its first failure`;
+  return undefined;
+};
+
+/** What a fork copies: the history up to `fromRevision`, without timers (the fork gets its own). */
+export const forkedPrefix = (events: readonly RecordedSagaEvent[], fromRevision: number): RecordedSagaEvent[] =>
+  events.filter((e) => e.revision <= fromRevision && e.type !== 'TimerScheduled' && e.type !== 'TimerFired');

@@ -25,7 +25,7 @@ import { SagaAttributes, inSpan } from '../observability/telemetry.js';
 import { createEngine, type Engine, type EngineOptions } from './engine.js';
 import { ExecutionWatcher, type OnStop } from './executionWatcher.js';
 import { isAwaiting } from './nextAction.js';
-import { refuseCancel, refuseCommit, refuseContinue, refuseReject, refuseResume } from './preconditions.js';
+import { forkedPrefix, forkProblem, refuseCancel, refuseCommit, refuseContinue, refuseReject, refuseResume } from './preconditions.js';
 import { executionIdForKey } from './executionIdForKey.js';
 import type { DecideInput } from './decide.js';
 
@@ -260,30 +260,29 @@ export class SagaClient implements AsyncDisposable {
    */
   async fork(
     executionId: string,
-    options: { readonly fromRevision: number; readonly pauseOnDisk?: boolean; readonly raiseOnError?: boolean },
+    options: { readonly fromRevision: number; readonly pauseOnDisk?: boolean; readonly raiseOnError?: boolean; readonly by?: string },
   ): Promise<SagaExecution> {
     this.#assertReady('fork');
     const { events } = await this.#engine.driver.load(executionId);
     const { fromRevision } = options;
-    if (!Number.isInteger(fromRevision) || fromRevision < 0 || fromRevision >= events.length) {
-      throw new InvalidRunOptionsError(`fork(${executionId}, { fromRevision: ${fromRevision} }): fromRevision must be a revision from 0 to ${events.length - 1}.`);
+    const problem = forkProblem(events, fromRevision);
+    if (problem) {
+      const inRange = Number.isInteger(fromRevision) && fromRevision >= 0 && fromRevision < events.length;
+      throw new InvalidRunOptionsError(inRange ? `Cannot fork ${executionId} at revision ${fromRevision}: ${problem}.` : `fork(${executionId}, { fromRevision: ${fromRevision} }): ${problem}.`);
     }
-    const prefix = events.filter((e) => e.revision <= fromRevision && e.type !== 'TimerScheduled' && e.type !== 'TimerFired');
+    if (options.by !== undefined && (typeof options.by !== 'string' || options.by === '')) {
+      throw new InvalidRunOptionsError(`fork(${executionId}, { by }) must be a non-empty string (who forks), or left out.`);
+    }
+    const prefix = forkedPrefix(events, fromRevision);
     const state = replayEvents(prefix);
-    const pendingThere = state.pendingRequests[0];
-    if (state.phase !== 'forward' || pendingThere || state.parallelSteps.length > 0 || state.error) {
-      const why = pendingThere
-        ? `request ${pendingThere.requestId} of step ${pendingThere.path} is pending there; fork from the revision before it was sent`
-        : state.parallelSteps.length > 0
-          ? `parallel step ${state.parallelSteps[0]?.path ?? ''} is running there; fork from the revision before it started`
-          : `the execution is ${state.phase === 'compensating' ? 'compensating' : 'over'} there; fork from a revision before its first failure`;
-      throw new InvalidRunOptionsError(`Cannot fork ${executionId} at revision ${fromRevision}: ${why}.`);
-    }
     const definition = this.#engine.registry.resolve(state);
     const forkId = randomUUID();
     const [first, ...rest] = prefix;
     if (first?.type !== 'SagaStarted') throw new InvalidRunOptionsError(`Execution ${executionId} does not start with SagaStarted.`);
-    const started = sagaEvent('SagaStarted', { ...first.data, executionId: forkId, forkedFrom: { executionId, revision: fromRevision } });
+    // A fork is an execution of its own: not the original's key, not a child of its parent.
+    const { key: _key, parent: _parent, ...startedWith } = first.data;
+    const forkedFrom = { executionId, revision: fromRevision, ...(options.by !== undefined ? { by: options.by } : {}) };
+    const started = sagaEvent('SagaStarted', { ...startedWith, executionId: forkId, forkedFrom });
     const copied = rest.map((e) => ({ type: e.type, data: e.data }) as SagaEvent);
     this.#engine.logger.info({ executionId: forkId, forkedFrom: executionId, revision: fromRevision }, 'Saga forked');
     const forked = await this.#following(forkId, options.pauseOnDisk ?? false, () => this.#engine.driver.start(definition, [started, ...copied]));

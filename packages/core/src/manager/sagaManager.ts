@@ -145,7 +145,7 @@ export class SagaManager implements AsyncDisposable {
     return this.client.cancel(execution, options);
   }
 
-  async fork(executionId: string, options: { readonly fromRevision: number; readonly pauseOnDisk?: boolean; readonly raiseOnError?: boolean }): Promise<SagaExecution> {
+  async fork(executionId: string, options: { readonly fromRevision: number; readonly pauseOnDisk?: boolean; readonly raiseOnError?: boolean; readonly by?: string }): Promise<SagaExecution> {
     this.#assertReady('fork');
     return this.client.fork(executionId, options);
   }

@@ -52,6 +52,11 @@ export const exactlyOnceScenarios = (getWorld: () => SagaTestWorld): void => {
       expect(second.key).toBe('order-1001');
       expect(await types(manager, first.id)).toEqual(['SagaStarted', 'StepFinished', 'SagaCompleted']);
       expect((await manager.get({ definition: 'keyed_order', key: 'order-1001' })).id).toBe(first.id);
+      // A fork is an execution of its own: it does not take the key (which still names the first), and it records who forked.
+      const fork = await manager.fork(first.id, { fromRevision: 0, by: 'ops' });
+      expect(fork.key).toBeUndefined();
+      expect(fork.forkedFrom).toEqual({ executionId: first.id, revision: 0, by: 'ops' });
+      expect((await manager.get({ definition: saga, key: 'order-1001' })).id).toBe(first.id);
       // Another key, or the same key of another definition, is another execution.
       const other = await manager.run({ definition: saga, key: 'order-1002' });
       expect(other.id).not.toBe(first.id);
