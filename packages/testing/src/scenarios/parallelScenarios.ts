@@ -97,14 +97,18 @@ export const parallelScenarios = (getWorld: () => SagaTestWorld): void => {
         .branch(remoteBranch('branch_c', 'c.do', 'c'))
         .commit();
       // Every append takes a while, as on a server: replies that come meanwhile queue up.
+      // Methods are bound to the store itself: adapters keep their state in private fields.
       const slow: typeof world.store = new Proxy(world.store, {
-        get: (target, key, receiver) =>
-          key === 'append'
-            ? async (...args: Parameters<typeof target.append>) => {
-                await new Promise((resolve) => setTimeout(resolve, 50));
-                return target.append(...args);
-              }
-            : (Reflect.get(target, key, receiver) as unknown),
+        get: (target, key) => {
+          if (key === 'append') {
+            return async (...args: Parameters<typeof target.append>) => {
+              await new Promise((resolve) => setTimeout(resolve, 50));
+              return target.append(...args);
+            };
+          }
+          const value: unknown = Reflect.get(target, key, target);
+          return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+        },
       });
       const manager = await world.manager({ store: slow });
       const paused = await manager.run({ definition: saga, pauseOnDisk: true });
