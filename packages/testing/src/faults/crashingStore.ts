@@ -70,6 +70,12 @@ export interface CrashingStore extends EventStore {
 export interface CrashingStoreOptions {
   /** Die right after the n-th successful append (1-based). Default: never. */
   readonly crashAfterAppends?: number;
+  /**
+   * Die right after the first successful append this says yes to (e.g. the one that stores the
+   * transaction's outcome): a point named by what is stored, not by a count that timing can shift
+   * (replies that arrive together are stored in one append).
+   */
+  readonly crashAfterAppendOf?: (append: AcknowledgedAppend) => boolean;
 }
 
 export const crashingStore = (inner: EventStore, options: CrashingStoreOptions = {}): CrashingStore => {
@@ -107,8 +113,9 @@ export const crashingStore = (inner: EventStore, options: CrashingStoreOptions =
     append: async (stream: string, events: readonly NewEvent[], expectedRevision: ExpectedRevision, appendOptions?: AppendOptions): Promise<AppendResult> => {
       alive('append');
       const result = await (appendOptions === undefined ? inner.append(stream, events, expectedRevision) : inner.append(stream, events, expectedRevision, appendOptions));
-      appended.push({ stream, firstRevision: result.lastRevision - events.length + 1, events: events.map((e) => ({ type: e.type, data: e.data })) });
-      if (appended.length >= limit && !crash) {
+      const acknowledged: AcknowledgedAppend = { stream, firstRevision: result.lastRevision - events.length + 1, events: events.map((e) => ({ type: e.type, data: e.data })) };
+      appended.push(acknowledged);
+      if ((appended.length >= limit || options.crashAfterAppendOf?.(acknowledged) === true) && !crash) {
         crash = { stream, append: appended.length, lastRevision: result.lastRevision };
         announce(crash);
         throw new SimulatedCrashError(`Simulated crash right after append ${appended.length} (${stream} @ ${result.lastRevision}); the append is durable.`);
