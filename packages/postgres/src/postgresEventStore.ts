@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import pg from 'pg';
+import type pg from 'pg';
 import {
   ConcurrencyConflictError,
   SagaError,
@@ -47,7 +47,7 @@ import { appendStatement, type AppendRow } from './appendStatement.js';
 import { describeTarget, redactPassword } from './connectionTarget.js';
 import { recordsJson } from './executionRow.js';
 import { headStatement, readAllStatement } from './globalOrder.js';
-import { isPool } from './isPool.js';
+import { openPool } from './openPool.js';
 import { compareGlobalPositions, decodeGlobalPosition, encodeGlobalPosition, startOfGlobalOrder, type GlobalPositionPair } from './globalPosition.js';
 import { migrate, type MigrationReport } from './migrations.js';
 import { postgresExecutionIndex } from './postgresExecutionIndex.js';
@@ -119,7 +119,6 @@ interface GlobalRow extends HeadRow {
 }
 
 const defaultSchema = 'public';
-const defaultPool = { max: 10, connectionTimeoutMillis: 5_000 } as const;
 /** Concurrent 'any' appends race for the same next revision; the losers simply go again. */
 const maxAnyAttempts = 20;
 
@@ -166,25 +165,13 @@ export class PostgresEventStore implements EventStore {
     this.#retry = resolveTransientRetry('PostgresEventStore', options.retry);
     this.#logger = options.logger;
     this.#table = `${quoteIdentifier(this.schema)}.saga_events`;
-    if (isPool(options.pool)) {
-      this.#pool = options.pool;
-      this.#ownsPool = false;
-      this.#clientConfig = { ...options.pool.options };
-    } else {
-      const config: pg.PoolConfig = {
-        ...defaultPool,
-        application_name: 'saga-event-store',
-        ...options.pool,
-        ...(options.connectionString === undefined ? {} : { connectionString: options.connectionString }),
-      };
-      this.#pool = new pg.Pool(config);
-      this.#ownsPool = true;
-      this.#clientConfig = config;
-    }
+    const opened = openPool(options, 'saga-event-store');
+    this.#pool = opened.pool;
+    this.#ownsPool = opened.owned;
+    this.#clientConfig = opened.config;
     this.target = describeTarget(this.#clientConfig);
     // An idle pooled connection that breaks emits 'error' on the pool; unhandled, it would end the
     // process. The next query gets a new connection. (A pool that was given is its owner's to watch.)
-    if (this.#ownsPool) this.#pool.on('error', () => undefined);
     const { max: _max, min: _min, idleTimeoutMillis: _idle, maxUses: _uses, ...listenConfig } = this.#clientConfig as pg.PoolConfig;
     this.#notices = new AppendNotices({
       clientConfig: { ...listenConfig, application_name: `${listenConfig.application_name ?? 'saga-event-store'} (listen)` },

@@ -13,7 +13,7 @@
  * makes it wait until that one commits, then it reads the recorded reply. The run happens after a
  * savepoint, so a refusal is rolled back to it and its reply still recorded.
  */
-import pg from 'pg';
+import type pg from 'pg';
 import {
   SagaError,
   defaultLogger,
@@ -36,7 +36,7 @@ import {
 } from '@saga/core';
 import { describeTarget } from './connectionTarget.js';
 import { migrateInbox } from './inboxMigrations.js';
-import { isPool } from './isPool.js';
+import { openPool } from './openPool.js';
 import { assertSchemaName, quoteIdentifier } from './sqlIdentifiers.js';
 
 export interface PostgresInboxOptions extends InboxRetentionOptions {
@@ -58,7 +58,6 @@ interface TransactionRecord {
   readonly value: boolean;
 }
 
-const defaultPool = { max: 10, connectionTimeoutMillis: 5_000 } as const;
 /** A slot found taken, then gone before it was read (pruned meanwhile): claim it again, a few times. */
 const maxClaims = 3;
 
@@ -82,23 +81,10 @@ export class PostgresInbox implements ParticipantInbox<pg.PoolClient> {
     this.#table = `${quoteIdentifier(this.schema)}.saga_participant_inbox`;
     this.#retention = resolveInboxRetention('PostgresInbox', options);
     this.#logger = options.logger;
-    if (isPool(options.pool)) {
-      this.#pool = options.pool;
-      this.#ownsPool = false;
-      this.target = describeTarget(options.pool.options);
-    } else {
-      const config: pg.PoolConfig = {
-        ...defaultPool,
-        application_name: 'saga-participant-inbox',
-        ...options.pool,
-        ...(options.connectionString === undefined ? {} : { connectionString: options.connectionString }),
-      };
-      this.#pool = new pg.Pool(config);
-      this.#ownsPool = true;
-      this.target = describeTarget(config);
-      // An idle connection that breaks emits 'error' on the pool; unhandled, it would end the process.
-      this.#pool.on('error', () => undefined);
-    }
+    const opened = openPool(options, 'saga-participant-inbox');
+    this.#pool = opened.pool;
+    this.#ownsPool = opened.owned;
+    this.target = describeTarget(opened.config);
   }
 
   /** Creates or migrates the inbox table (idempotent) and starts pruning by the retention. */
