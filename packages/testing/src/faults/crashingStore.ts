@@ -76,11 +76,19 @@ export interface CrashingStoreOptions {
    * (replies that arrive together are stored in one append).
    */
   readonly crashAfterAppendOf?: (append: AcknowledgedAppend) => boolean;
+  /**
+   * Die right after the first successful append that brings the events stored through this
+   * decorator (over every stream) to n or more: the crash points of a clean run, named by how much
+   * it had stored, survive appends that timing merges (replies stored together).
+   */
+  readonly crashAfterEvents?: number;
 }
 
 export const crashingStore = (inner: EventStore, options: CrashingStoreOptions = {}): CrashingStore => {
   const limit = options.crashAfterAppends ?? Number.POSITIVE_INFINITY;
+  const eventLimit = options.crashAfterEvents ?? Number.POSITIVE_INFINITY;
   const appended: AcknowledgedAppend[] = [];
+  let eventsStored = 0;
   let crash: CrashPoint | undefined;
   let announce: (point: CrashPoint) => void = () => undefined;
   const crashed = new Promise<CrashPoint>((resolve) => (announce = resolve));
@@ -115,7 +123,8 @@ export const crashingStore = (inner: EventStore, options: CrashingStoreOptions =
       const result = await (appendOptions === undefined ? inner.append(stream, events, expectedRevision) : inner.append(stream, events, expectedRevision, appendOptions));
       const acknowledged: AcknowledgedAppend = { stream, firstRevision: result.lastRevision - events.length + 1, events: events.map((e) => ({ type: e.type, data: e.data })) };
       appended.push(acknowledged);
-      if ((appended.length >= limit || options.crashAfterAppendOf?.(acknowledged) === true) && !crash) {
+      eventsStored += events.length;
+      if ((appended.length >= limit || eventsStored >= eventLimit || options.crashAfterAppendOf?.(acknowledged) === true) && !crash) {
         crash = { stream, append: appended.length, lastRevision: result.lastRevision };
         announce(crash);
         throw new SimulatedCrashError(`Simulated crash right after append ${appended.length} (${stream} @ ${result.lastRevision}); the append is durable.`);
