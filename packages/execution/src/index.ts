@@ -10,8 +10,18 @@ export {
   type SagaEventType,
   type SagaEventData,
 } from './sagaEvents.js';
-export { decodeEvent, decodeHistory, type StoredEvent, type RecordedSagaEvent } from './decodeEvent.js';
-export { CorruptedHistoryError } from './corruptedHistoryError.js';
+// Decoding results are plain unions ({ ok: true, … } | { ok: false, error }), not fp-ts's Either.
+export {
+  decodeEvent,
+  decodeHistory,
+  tryDecodeEvent,
+  tryDecodeHistory,
+  type DecodedEvent,
+  type DecodedHistory,
+  type StoredEvent,
+  type RecordedSagaEvent,
+} from './decodeEvent.js';
+export { CorruptedHistoryError, type HistoryProblem } from './corruptedHistoryError.js';
 export { checkHistoryAgainstDefinition, definitionMismatches, streamMismatches, type HistoryMismatch, type PinnedDefinition } from './checkHistoryAgainstDefinition.js';
 export type {
   SagaExecution,
