@@ -57,7 +57,29 @@ suite('PostgresEventStore', () => {
     return client;
   };
 
+  /** Notifications as they reach the stores' own connections (their LISTEN connections), in order. */
+  const unwatch: Array<() => void> = [];
+  const watchNotices = (): Array<{ readonly channel: string; readonly payload: string }> => {
+    const arrived: Array<{ channel: string; payload: string }> = [];
+    const prototype = pg.Client.prototype as unknown as { emit: (event: string | symbol, ...args: unknown[]) => boolean };
+    const emit = prototype.emit;
+    prototype.emit = function (this: pg.Client, event, ...args) {
+      if (event === 'notification' && !admins.includes(this)) {
+        const { channel, payload } = args[0] as pg.Notification;
+        arrived.push({ channel, payload: payload ?? '' });
+      }
+      return emit.call(this, event, ...args);
+    };
+    unwatch.push(() => {
+      prototype.emit = emit;
+    });
+    return arrived;
+  };
+  /** One turn of the event loop: a notice that arrived has been told (or skipped) by then. */
+  const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
   afterEach(async () => {
+    for (const restore of unwatch.splice(0).reverse()) restore();
     await Promise.all(opened.splice(0).map((store) => store.destroy()));
     await Promise.all(admins.splice(0).map((client) => client.end().catch(() => undefined)));
   });
@@ -349,6 +371,8 @@ suite('PostgresEventStore', () => {
 
   describe('onAppended (LISTEN/NOTIFY)', () => {
     it("tells its listeners of its own appends at once, and of another store's appends through NOTIFY", async () => {
+      // The only LISTEN connection here is the listener's: what arrives on it is what it hears.
+      const arrived = watchNotices();
       const schema = server.freshSchema();
       const listener = await open({ schema });
       const writer = await open({ schema });
@@ -361,25 +385,37 @@ suite('PostgresEventStore', () => {
       await listener.append('saga-own', [{ type: 'A', data: {} }], 'no_stream');
       await Promise.resolve();
       expect(told).toBe(1);
+      // Its own NOTIFY comes back on its LISTEN connection (awaited there, not for a while), and is
+      // skipped: it is not told twice.
+      const own = await waitFor(() => arrived[0], { message: 'its own NOTIFY back on its LISTEN connection' });
+      await turn();
+      expect(told, 'told again by its own NOTIFY').toBe(1);
       await writer.append('saga-other', [{ type: 'A', data: {} }], 'no_stream');
       await waitFor(() => told >= 2, { message: "the notice of the other store's append" });
-      // Its own NOTIFY comes back on its LISTEN connection; it is not told twice.
-      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(arrived).toHaveLength(2);
+      expect(arrived[1]?.payload, "the other store's NOTIFY").not.toBe(own.payload);
       expect(told).toBe(2);
     });
 
     it('sends its NOTIFYs after the appends, coalesced, with its id as the payload', async () => {
       const store = await open();
       const db = await admin();
+      const channel = `saga_events:${store.schema}`;
       const heard: string[] = [];
       db.on('notification', (message) => heard.push(message.payload ?? ''));
-      await db.query(`LISTEN ${quoteIdentifier(`saga_events:${store.schema}`)}`);
+      await db.query(`LISTEN ${quoteIdentifier(channel)}`);
       await Promise.all(Array.from({ length: 20 }, (_, i) => store.append(`saga-burst-${i}`, [{ type: 'A', data: {} }], 'no_stream')));
       await waitFor(() => heard.length >= 1, { message: 'a NOTIFY' });
-      await new Promise((resolve) => setTimeout(resolve, 200));
-      expect(heard.length).toBeLessThan(20);
-      expect(new Set(heard).size).toBe(1);
-      expect(heard[0]).toMatch(/^[0-9a-f-]{36}$/);
+      // Destroyed, the store has sent every NOTIFY it will ever send; a NOTIFY sent after that
+      // arrives after them (PostgreSQL delivers in commit order): once it is heard, all were.
+      await store.destroy();
+      const fence = uniqueName('fence-');
+      await (await admin()).query('SELECT pg_notify($1, $2)', [channel, fence]);
+      await waitFor(() => heard.includes(fence), { message: 'the NOTIFY sent after the store was destroyed' });
+      const fromStore = heard.slice(0, heard.indexOf(fence));
+      expect(fromStore.length).toBeLessThan(20);
+      expect(new Set(fromStore).size).toBe(1);
+      expect(fromStore[0]).toMatch(/^[0-9a-f-]{36}$/);
     });
 
     it('holds one LISTEN connection for all its listeners, and lets it go when the last one leaves', async () => {
@@ -395,6 +431,8 @@ suite('PostgresEventStore', () => {
     });
 
     it('does not hear the appends of another schema', async () => {
+      // The only LISTEN connection here is the store's: what arrives on it is what it hears.
+      const arrived = watchNotices();
       const store = await open();
       const other = await open();
       let told = 0;
@@ -403,11 +441,20 @@ suite('PostgresEventStore', () => {
       await waitFor(() => listening(db, store));
       await waitFor(() => told >= 1);
       told = 0;
+      const elsewhere: string[] = [];
+      db.on('notification', (message) => elsewhere.push(message.payload ?? ''));
+      await db.query(`LISTEN ${quoteIdentifier(`saga_events:${other.schema}`)}`);
       await other.append('saga-elsewhere', [{ type: 'A', data: {} }], 'no_stream');
+      // Heard here, the other schema's NOTIFY is committed: had it reached the store, it would reach
+      // it before the witness's, which is sent after (PostgreSQL delivers in commit order).
+      const [otherPayload] = await waitFor(() => (elsewhere.length > 0 ? elsewhere : undefined), { message: "the other schema's NOTIFY" });
       const witness = await open({ schema: store.schema });
       await witness.append('saga-witness', [{ type: 'A', data: {} }], 'no_stream');
       await waitFor(() => told >= 1, { message: 'the notice of the same schema' });
-      await new Promise((resolve) => setTimeout(resolve, 200));
+      await waitFor(() => arrived.some((notice) => notice.payload !== otherPayload), { message: "the witness's NOTIFY on the store's LISTEN connection" });
+      await turn();
+      expect(arrived.map((notice) => notice.payload)).not.toContain(otherPayload);
+      expect(arrived.every((notice) => notice.channel === `saga_events:${store.schema}`)).toBe(true);
       expect(told).toBe(1);
     });
 
