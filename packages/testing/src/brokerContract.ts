@@ -10,13 +10,29 @@ export interface BrokerContractOptions {
   /** How long to wait for a delivery before failing. Default 10 000 ms. */
   readonly timeoutMs?: number;
   /**
-   * How long to watch for a delivery that must NOT happen (a second copy, a redelivery after a
-   * poison message, …). Only these negative checks wait a fixed time. Default 200 ms.
+   * How long the one check that no event can prove watches: that a subscription whose `concurrency`
+   * handlers are all blocked starts no more (see `concurrencyQuietMs`). Default 200 ms.
    */
   readonly quietMs?: number;
 }
 
+/**
+ * The only fixed wait of the contract. Every other "must NOT be delivered" check waits on an event
+ * that comes after what must not come (a sentinel message behind it in the same queue, or a probe's
+ * dead letter behind any redelivery or dead letter the message under test could still cause). But a
+ * subscription whose `concurrency` handlers are all blocked receives nothing by design, and what its
+ * broker does elsewhere says nothing about its flow control: no event can show that a third handler
+ * will not start, so that one check watches for a bounded while.
+ */
+const concurrencyQuietMs = 200;
+
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Marks the messages a test sends only to prove that nothing more is coming (sentinels and probes). */
+const markerHeader = 'x-contract-marker';
+const isMarker = (message: DeliveredMessage): boolean => message.headers[markerHeader] !== undefined;
+/** The messages under test: what a recorder received, less sentinels and probes. */
+const tested = (received: readonly DeliveredMessage[]): DeliveredMessage[] => received.filter((m) => !isMarker(m));
 
 /** A handler that stores what it receives, and the subscription to close at the end of the test. */
 interface Recorder {
@@ -34,6 +50,19 @@ const recorder = (behaviour: (message: DeliveredMessage, received: readonly Deli
     },
   };
 };
+
+/**
+ * The behaviour of the redelivery tests' handlers: a probe fails once (so it is redelivered through
+ * the same delayed path as the message under test) and then as poison (so it goes to the dead-letter
+ * topic at once); the messages under test get `behaviour`, with only their own deliveries.
+ */
+const probing =
+  (behaviour: (message: DeliveredMessage, received: readonly DeliveredMessage[]) => Promise<void>) =>
+  async (message: DeliveredMessage, received: readonly DeliveredMessage[]): Promise<void> => {
+    if (!isMarker(message)) return behaviour(message, tested(received));
+    if (message.deliveryCount === 1) throw new Error('contract probe: fails once, to be redelivered');
+    throw new PoisonMessageError('contract probe: dead-lettered on its second delivery');
+  };
 
 /**
  * The behaviour every `Broker` adapter must have (see the header of the Broker port). Call it at the
@@ -54,7 +83,7 @@ export const brokerContract = (name: string, makeBroker: () => Promise<Broker>, 
     return;
   }
   const timeoutMs = options.timeoutMs ?? 10_000;
-  const quietMs = options.quietMs ?? 200;
+  const quietMs = options.quietMs ?? concurrencyQuietMs;
 
   describe(`${name} — Broker contract`, () => {
     let broker: Broker;
@@ -91,6 +120,40 @@ export const brokerContract = (name: string, makeBroker: () => Promise<Broker>, 
 
     const fast: SubscribeOptions = { redeliveryDelayMs: 10 };
 
+    const marker = (kind: 'sentinel' | 'probe'): BrokerMessage => message({ [kind]: true }, { [markerHeader]: kind });
+
+    /**
+     * Proves that the message under test will cause nothing more (no redelivery, no dead letter,
+     * beyond what the test saw) by an event rather than a while: a probe published now, on a
+     * subscription with `concurrency: 1` whose handler is `probing(…)`, is first delivered only once
+     * the message under test is settled, so any redelivery that settling scheduled is queued before
+     * the probe's own (same delay, same path) and any dead letter it sent is before the probe's. The
+     * probe's dead letter is awaited: by then whatever the message under test could still cause has
+     * arrived.
+     */
+    const probeAfter = async (topic: string, dead: Recorder): Promise<void> => {
+      const probe = marker('probe');
+      await broker.publish(topic, probe);
+      await until(() => dead.received.some((m) => m.id === probe.id), "the probe's dead letter, behind anything more of the message under test");
+    };
+
+    /**
+     * Proves that no more copies are on their way to `members`, by a sentinel published behind the
+     * messages under test: each member receives its queue in order, so a member that received a
+     * sentinel has received every copy queued before it. Competing members share sentinels, so more
+     * are sent until each member that received anything has one (or ten went to the others: a broker
+     * may give all of a group's messages to one member).
+     */
+    const sentinelsThrough = async (topic: string, members: readonly Recorder[]): Promise<void> => {
+      const sentinels = (member: Recorder): number => member.received.filter(isMarker).length;
+      for (let sent = 0; sent < 10; sent += 1) {
+        if (members.every((member) => tested(member.received).length === 0 || sentinels(member) > 0)) return;
+        const sentinel = marker('sentinel');
+        await broker.publish(topic, sentinel);
+        await until(() => members.some((member) => member.received.some((m) => m.id === sentinel.id)), 'the sentinel behind the messages under test');
+      }
+    };
+
     it('delivers id, headers and body as published, with the topic and deliveryCount 1', async () => {
       const topic = uniqueName('contract.roundtrip.');
       const inbox = recorder();
@@ -120,8 +183,9 @@ export const brokerContract = (name: string, makeBroker: () => Promise<Broker>, 
       for (const m of sent) await broker.publish(topic, m);
       const total = (): number => first.received.length + second.received.length;
       await until(() => total() >= 20, '20 deliveries across the group');
-      await sleep(quietMs);
-      const ids = [...first.received, ...second.received].map((m) => m.id);
+      // A second copy (the group treated as two) would be queued before the sentinels.
+      await sentinelsThrough(topic, [first, second]);
+      const ids = [...tested(first.received), ...tested(second.received)].map((m) => m.id);
       expect(ids).toHaveLength(20);
       expect(new Set(ids)).toEqual(new Set(sent.map((m) => m.id)));
     });
@@ -135,9 +199,12 @@ export const brokerContract = (name: string, makeBroker: () => Promise<Broker>, 
       const sent = Array.from({ length: 5 }, (_, n) => message({ n }));
       for (const m of sent) await broker.publish(topic, m);
       await until(() => one.received.length >= 5 && two.received.length >= 5, '5 messages in each group');
-      await sleep(quietMs);
-      expect(one.received.map((m) => m.id).sort()).toEqual(sent.map((m) => m.id).sort());
-      expect(two.received.map((m) => m.id).sort()).toEqual(sent.map((m) => m.id).sort());
+      // A second copy in a group would be queued before the sentinel.
+      const sentinel = marker('sentinel');
+      await broker.publish(topic, sentinel);
+      await until(() => [one, two].every((group) => group.received.some((m) => m.id === sentinel.id)), 'the sentinel in each group');
+      expect(tested(one.received).map((m) => m.id).sort()).toEqual(sent.map((m) => m.id).sort());
+      expect(tested(two.received).map((m) => m.id).sort()).toEqual(sent.map((m) => m.id).sort());
     });
 
     it('keeps the order of messages for a single consumer', async () => {
@@ -153,18 +220,22 @@ export const brokerContract = (name: string, makeBroker: () => Promise<Broker>, 
       const topic = uniqueName('contract.retry.');
       const dead = recorder();
       await subscribe(deadLetterTopic(topic), uniqueName('dlq-'), dead.handler);
-      const inbox = recorder(async (_message, received) => {
-        if (received.length < 3) throw new Error(`transient failure ${received.length}`);
-      });
-      await subscribe(topic, uniqueName('g-'), inbox.handler, { ...fast, maxDeliveries: 5 });
+      const inbox = recorder(
+        probing(async (_message, received) => {
+          if (received.length < 3) throw new Error(`transient failure ${received.length}`);
+        }),
+      );
+      await subscribe(topic, uniqueName('g-'), inbox.handler, { ...fast, maxDeliveries: 5, concurrency: 1 });
       const sent = message({ retry: true });
       await broker.publish(topic, sent);
       await until(() => inbox.received.length >= 3, 'two redeliveries');
-      await sleep(quietMs);
-      expect(inbox.received.map((m) => m.id)).toEqual([sent.id, sent.id, sent.id]);
-      expect(inbox.received.map((m) => m.deliveryCount)).toEqual([1, 2, 3]);
-      expect(inbox.received[2]?.body).toEqual(sent.body);
-      expect(dead.received).toEqual([]);
+      // No fourth delivery and no dead letter can come after the probe's dead letter.
+      await probeAfter(topic, dead);
+      const got = tested(inbox.received);
+      expect(got.map((m) => m.id)).toEqual([sent.id, sent.id, sent.id]);
+      expect(got.map((m) => m.deliveryCount)).toEqual([1, 2, 3]);
+      expect(got[2]?.body).toEqual(sent.body);
+      expect(tested(dead.received)).toEqual([]);
     });
 
     it('dead-letters a message after maxDeliveries, with the reason and the original topic', async () => {
@@ -172,17 +243,20 @@ export const brokerContract = (name: string, makeBroker: () => Promise<Broker>, 
       const dead = recorder();
       await subscribe(deadLetterTopic(topic), uniqueName('dlq-'), dead.handler);
       const failure = uniqueName('always failing ');
-      const inbox = recorder(async () => {
-        throw new Error(failure);
-      });
-      await subscribe(topic, uniqueName('g-'), inbox.handler, { ...fast, maxDeliveries: 3 });
+      const inbox = recorder(
+        probing(async () => {
+          throw new Error(failure);
+        }),
+      );
+      await subscribe(topic, uniqueName('g-'), inbox.handler, { ...fast, maxDeliveries: 3, concurrency: 1 });
       const sent = message({ doomed: true }, { 'x-trace': 't-1' });
       await broker.publish(topic, sent);
       await until(() => dead.received.length >= 1, 'the dead letter');
-      await sleep(quietMs);
-      expect(inbox.received.map((m) => m.deliveryCount)).toEqual([1, 2, 3]);
-      expect(dead.received).toHaveLength(1);
-      const [letter] = dead.received;
+      // No fourth delivery and no second dead letter can come after the probe's dead letter.
+      await probeAfter(topic, dead);
+      expect(tested(inbox.received).map((m) => m.deliveryCount)).toEqual([1, 2, 3]);
+      expect(tested(dead.received)).toHaveLength(1);
+      const [letter] = tested(dead.received);
       expect(letter?.id).toBe(sent.id);
       expect(letter?.topic).toBe(deadLetterTopic(topic));
       expect(letter?.body).toEqual(sent.body);
@@ -196,16 +270,20 @@ export const brokerContract = (name: string, makeBroker: () => Promise<Broker>, 
       const topic = uniqueName('contract.poison.');
       const dead = recorder();
       await subscribe(deadLetterTopic(topic), uniqueName('dlq-'), dead.handler);
-      const inbox = recorder(async () => {
-        throw new PoisonMessageError('the body is not a reply: no requestId');
-      });
-      await subscribe(topic, uniqueName('g-'), inbox.handler, { ...fast, maxDeliveries: 5 });
+      const inbox = recorder(
+        probing(async () => {
+          throw new PoisonMessageError('the body is not a reply: no requestId');
+        }),
+      );
+      await subscribe(topic, uniqueName('g-'), inbox.handler, { ...fast, maxDeliveries: 5, concurrency: 1 });
       const sent = message({ garbage: true });
       await broker.publish(topic, sent);
       await until(() => dead.received.length >= 1, 'the dead letter');
-      await sleep(quietMs);
-      expect(inbox.received).toHaveLength(1);
-      const [letter] = dead.received;
+      // No redelivery and no second dead letter can come after the probe's dead letter.
+      await probeAfter(topic, dead);
+      expect(tested(inbox.received)).toHaveLength(1);
+      expect(tested(dead.received)).toHaveLength(1);
+      const [letter] = tested(dead.received);
       expect(letter?.id).toBe(sent.id);
       expect(letter?.body).toEqual(sent.body);
       expect(letter?.headers[DeadLetterHeaders.reason]).toContain('the body is not a reply: no requestId');
@@ -259,6 +337,8 @@ export const brokerContract = (name: string, makeBroker: () => Promise<Broker>, 
       );
       for (let n = 0; n < 6; n += 1) await broker.publish(topic, message({ n }));
       await until(() => active >= 2, 'two handlers running');
+      // The one bounded quiet period of the contract (see concurrencyQuietMs): nothing can show
+      // that a third handler will not start while these two are blocked.
       await sleep(quietMs);
       expect(active).toBe(2);
       while (done < 6) {
