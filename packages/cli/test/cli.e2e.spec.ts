@@ -193,7 +193,7 @@ describe('saga history', () => {
   it('marks the event that does not decode, and fails', async () => {
     const { code, stdout, stderr } = await saga('history', recorded.ids.corrupted);
     expect(code).toBe(1);
-    expect(stdout).toMatch(/│ 1\s+│.*│ ✗ StepFinished │\s+│ StepFinished does not decode: kind must be/);
+    expect(stdout).toMatch(/│ 1\s+│.*│ ✗ StepFinished │\s+│ StepFinished does not decode: kind is missing/);
     expect(stdout).toContain('not decoded (after the first event that does not decode)');
     expect(stderr).toContain('does not decode at revision 1');
     const json = await saga('history', recorded.ids.corrupted, '--json');
@@ -247,7 +247,7 @@ describe('saga verify', () => {
     const bad = await saga('verify', recorded.ids.corrupted);
     expect(bad.code).toBe(1);
     expect(bad.stdout).toContain(`✗ ${recorded.ids.corrupted}`);
-    expect(bad.stdout).toContain('revision 1: StepFinished does not decode: kind must be "local" | "remote" | "conditional" | "parallel" | "child", got undefined');
+    expect(bad.stdout).toContain('revision 1: StepFinished does not decode: kind is missing (must be "local" | "remote" | "conditional" | "parallel" | "child")');
   });
 
   it('verifies every stream and the index with --all, and exits 1 on any problem', async () => {

@@ -160,9 +160,12 @@ describe('GET /api/executions/<id>', () => {
   });
 
   it('says when a history does not decode', async () => {
-    const body = (await get(`/api/executions/${recorded.ids.corrupted}`)).json() as { verified: boolean; corruption: { revision: number } };
+    const body = (await get(`/api/executions/${recorded.ids.corrupted}`)).json() as { verified: boolean; corruption: { revision: number; reason: string; problems: unknown[] } };
     expect(body.verified).toBe(false);
     expect(body.corruption.revision).toBe(1);
+    expect(body.corruption.reason).toBe('StepFinished does not decode: kind is missing (must be "local" | "remote" | "conditional" | "parallel" | "child")');
+    // The same as data, for a program: which field, what fits there, what was found.
+    expect(body.corruption.problems).toEqual([{ path: 'data.kind', expected: '"local" | "remote" | "conditional" | "parallel" | "child"', actual: 'undefined' }]);
   });
 
   it('answers 422 with the reason for a stream whose first event does not decode', async () => {

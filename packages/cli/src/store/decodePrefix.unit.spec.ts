@@ -28,7 +28,18 @@ describe('decodePrefix', () => {
     expect(events).toHaveLength(2);
     expect(corruption).toBeInstanceOf(CorruptedHistoryError);
     expect(corruption?.revision).toBe(2);
-    expect(corruption?.reason).toBe('StepFinished does not decode: kind must be "local" | "remote" | "conditional" | "parallel" | "child", got undefined');
+    expect(corruption?.reason).toBe('StepFinished does not decode: kind is missing (must be "local" | "remote" | "conditional" | "parallel" | "child")');
+    expect(corruption?.problems).toEqual([{ path: 'data.kind', expected: '"local" | "remote" | "conditional" | "parallel" | "child"', actual: 'undefined' }]);
+  });
+
+  it('names every wrong field of the event that stops decoding, in the reason and as problems', () => {
+    const { events, corruption } = decodePrefix([started, event(1, 'ReplyReceived', { path: '0', requestId: 'r-1', status: 201, payload: null, relatedServices: ['stock', 7] })], 'saga-x');
+    expect(events).toHaveLength(1);
+    expect(corruption?.reason).toBe('ReplyReceived does not decode: status must be 200 | 400 | 500, got 201; relatedServices[1] must be string, got 7');
+    expect(corruption?.problems).toEqual([
+      { path: 'data.status', expected: '200 | 400 | 500', actual: '201' },
+      { path: 'data.relatedServices[1]', expected: 'string', actual: '7' },
+    ]);
   });
 
   it('reports a gap in revisions and a stream that does not start with SagaStarted', () => {
@@ -38,5 +49,6 @@ describe('decodePrefix', () => {
     const headless = decodePrefix([event(0, 'StepFinished', { path: '0', kind: 'local' })], 'saga-x');
     expect(headless.events).toEqual([]);
     expect(headless.corruption?.reason).toBe('the first event is StepFinished, not SagaStarted');
+    expect(headless.corruption?.problems).toEqual([{ path: 'type', expected: '"SagaStarted"', actual: '"StepFinished"' }]);
   });
 });

@@ -4,11 +4,11 @@
  * to the last good revision, with the reason, because that is exactly when someone needs to look.
  */
 import {
-  CorruptedHistoryError,
-  decodeHistory,
   executionIdOf,
   executionStream,
   fold,
+  tryDecodeHistory,
+  type CorruptedHistoryError,
   type EventStore,
   type RecordedEvent,
   type RecordedSagaEvent,
@@ -36,37 +36,13 @@ export interface DecodedPrefix {
 }
 
 /**
- * io-ts says `Invalid value undefined supplied to : (<whole type>)/0: <part>/kind: ("local" | …)`;
- * a person needs `kind must be ("local" | …), got undefined`. Anything else is kept as it is.
+ * Decodes as much of a stream as decodes: the good prefix, and the error that stopped it. The
+ * error's `reason` is already written for people and its `problems` say the same as data (each
+ * wrong field's path, what fits there and what was found), so nothing here parses text.
  */
-export const readableReason = (reason: string): string =>
-  reason
-    .split('; ')
-    .map((part) => {
-      const match = /^(.*?)Invalid value (.*) supplied to : (.*)$/s.exec(part);
-      const last = match?.[3]?.split('/').at(-1);
-      const field = last === undefined ? undefined : /^([^:]+): (.*)$/s.exec(last);
-      if (!match || !field?.[1] || field[2] === undefined) return part;
-      return `${match[1] ?? ''}${field[1]} must be ${field[2]}, got ${match[2]}`;
-    })
-    .join('; ');
-
-/** Decodes as much of a stream as decodes: the good prefix, and the error that stopped it. */
 export const decodePrefix = (stored: readonly RecordedEvent[], stream: string): DecodedPrefix => {
-  let corruption: CorruptedHistoryError | undefined;
-  let end = stored.length;
-  for (;;) {
-    try {
-      const events = decodeHistory(stored.slice(0, end), stream);
-      return corruption ? { events, corruption } : { events };
-    } catch (error) {
-      if (!(error instanceof CorruptedHistoryError)) throw error;
-      // The first error found is the one to report; later retries only shorten the prefix.
-      corruption ??= new CorruptedHistoryError(error.stream, error.revision, readableReason(error.reason));
-      const at = stored.findIndex((event) => event.revision === error.revision);
-      end = at >= 0 && at < end ? at : end - 1;
-    }
-  }
+  const history = tryDecodeHistory(stored, stream);
+  return history.ok ? { events: history.events } : { events: history.decoded, corruption: history.error };
 };
 
 const idPattern = /^[\w.:-]+$/;

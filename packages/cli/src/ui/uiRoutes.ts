@@ -88,7 +88,9 @@ const executionJson = (view: ExecutionView, ctx: RouteContext) => {
     definitionLoaded: view.definition !== undefined,
     execution: loaded.execution,
     events: auditTrail(loaded.events).timeline.map((e) => ({ revision: e.revision, type: e.type, recordedAt: e.recordedAt, summary: e.summary, step: e.step ?? null, category: e.category })),
-    ...(loaded.corruption ? { corruption: { revision: loaded.corruption.revision, reason: loaded.corruption.reason, stored: loaded.stored.length } } : {}),
+    ...(loaded.corruption
+      ? { corruption: { revision: loaded.corruption.revision, reason: loaded.corruption.reason, problems: loaded.corruption.problems, stored: loaded.stored.length } }
+      : {}),
   };
 };
 
