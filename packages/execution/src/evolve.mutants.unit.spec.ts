@@ -4,7 +4,7 @@
 // ending. Each case is given-events / then-state, like evolve.unit.spec.ts.
 import { describe, expect, it } from 'vitest';
 import type { RecordedSagaEvent } from './decodeEvent.js';
-import { evolve, fold, replay } from './evolve.js';
+import { contextAt, evolve, fold, replay } from './evolve.js';
 import { sagaEvent, type ErrorInfo, type SagaEvent, type SagaEventData } from './sagaEvents.js';
 import type { SagaExecution } from './sagaExecution.js';
 import { SagaStatus, StepStatus } from './sagaStatus.js';
@@ -218,5 +218,85 @@ describe('a cancel nobody signed', () => {
     );
     expect(execution.cancellation).toEqual({ reason: 'the customer called', requestedAt: '2030-01-01T00:00:02.000Z' });
     expect(execution.error).toEqual({ name: 'SagaCancelledError', message: 'Cancelled: the customer called' });
+  });
+});
+
+// Added for the survivors of the run after parallel steps and child sagas (docs/mutation-testing.md).
+const childDefinition = { name: 'ship', version: '1', fingerprint: 'f' };
+const localDone = (path: string, context?: Record<string, number>) => sagaEvent('StepFinished', { path, kind: 'local', ...(context ? { context } : {}) });
+const childStarted = (path: string, childId = 'child-1') => sagaEvent('ChildStarted', { path, childId, definition: childDefinition, context: { sku: 'A1' } });
+const childEnded = (path: string, outcome: SagaEventData['ChildEnded']['outcome'], childId = 'child-1') => sagaEvent('ChildEnded', { path, childId, outcome });
+const stepStatus = (execution: SagaExecution, path: string) => execution.steps.find((s) => s.path === path)?.status;
+
+describe('a parallel step’s branch contexts', () => {
+  it('a parallel step nested in a branch starts on that branch’s context, not on the outer step’s start', () => {
+    const execution = fold(
+      recorded(started(), sagaEvent('ParallelStarted', { path: '0', branches: 2 }), localDone('0.1.0', { branch: 1 }), sagaEvent('ParallelStarted', { path: '0.1.1', branches: 2 })),
+    );
+    const inner = execution.parallelSteps.find((p) => p.path === '0.1.1');
+    expect(inner?.start).toEqual({ branch: 1 });
+    expect(contextAt(execution, '0.1.1.0.0')).toEqual({ branch: 1 });
+  });
+
+  it('branch 10 of a parallel step is told apart from branch 1 (the branch is the whole number before the next dot)', () => {
+    const execution = fold(recorded(started(), sagaEvent('ParallelStarted', { path: '0', branches: 11 }), localDone('0.10.0', { branch: 10 })));
+    expect(contextAt(execution, '0.10.1')).toEqual({ branch: 10 });
+    expect(contextAt(execution, '0.1.0')).toEqual({ sku: 'A1' });
+    expect(execution.parallelSteps[0]?.branches[1]).toEqual({ sku: 'A1' });
+  });
+});
+
+describe('an execution awaiting a child', () => {
+  it('stays paused while the child runs, though a step of another branch finishes meanwhile', () => {
+    const execution = fold(recorded(started(), sagaEvent('ParallelStarted', { path: '0', branches: 2 }), childStarted('0.0.0'), localDone('0.1.0')));
+    expect(execution.status).toBe(SagaStatus.Paused);
+    expect(execution.pendingChildren.map((c) => c.path)).toEqual(['0.0.0']);
+  });
+
+  it('a child that finished leaves its step to apply onSuccess; one that errored, onError', () => {
+    expect(stepStatus(fold(recorded(started(), childStarted('0'), childEnded('0', 'finished'))), '0')).toBe(StepStatus.RunningOnSuccess);
+    expect(stepStatus(fold(recorded(started(), childStarted('0'), childEnded('0', 'errored'))), '0')).toBe(StepStatus.RunningOnError);
+  });
+
+  it('a child asked to compensate: awaited with its purpose (nothing to start it with again), the step paused on its failure until the child is compensated', () => {
+    const asked = recorded(
+      started(),
+      childStarted('0'),
+      childEnded('0', 'finished'),
+      sagaEvent('StepFinished', { path: '0', kind: 'child' }),
+      sagaEvent('StepFailed', { path: '1', kind: 'local', status: 'errored-on-execute', error: boom, compensate: false }),
+      sagaEvent('ChildCompensationRequested', { path: '0', childId: 'child-1' }),
+    );
+    const waiting = fold(asked);
+    expect(stepStatus(waiting, '0')).toBe(StepStatus.PausedOnFailure);
+    expect(waiting.status).toBe(SagaStatus.Paused);
+    expect(waiting.pendingChildren).toEqual([{ path: '0', childId: 'child-1', purpose: 'compensate', definition: { name: '', version: '', fingerprint: '' }, context: {} }]);
+    // The child's end changes nothing of the step: its StepCompensated (or CompensationFailed) follows.
+    const ended = fold(recorded(...asked, childEnded('0', 'compensated')));
+    expect(stepStatus(ended, '0')).toBe(StepStatus.PausedOnFailure);
+    expect(ended.pendingChildren).toEqual([]);
+    expect(ended.status).toBe(SagaStatus.Running);
+  });
+
+  it('a finished child asked by its parent to compensate fails with an error naming the parent', () => {
+    const execution = fold(recorded(started(), localDone('0'), sagaEvent('SagaCompleted', { context: {} }), sagaEvent('CompensationRequested', { parentId: 'parent-7' })));
+    expect(execution.phase).toBe('compensating');
+    expect(execution.compensation.plan).toEqual(['0']);
+    expect(execution.error).toEqual({ name: 'CompensatedByParent', message: 'Compensated because its parent parent-7 compensated the step that ran it.' });
+  });
+});
+
+describe('compensation events the engine would not write alone (a corrupted or hand-edited history)', () => {
+  it('a CancelStarted without a CancelRequested starts nothing', () => {
+    const execution = fold(recorded(started(), localDone('0'), sagaEvent('CancelStarted', {})));
+    expect(execution.phase).toBe('forward');
+    expect(execution.status).toBe(SagaStatus.Running);
+    expect(execution.error).toBeUndefined();
+  });
+
+  it('a CompensationStarted without a failure before it compensates with a generic error', () => {
+    const execution = fold(recorded(started(), localDone('0'), sagaEvent('CompensationStarted', {})));
+    expect(execution.phase).toBe('compensating');
+    expect(execution.error).toEqual({ name: 'SagaFailedError', message: 'A step failed.' });
   });
 });
