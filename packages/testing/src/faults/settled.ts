@@ -4,7 +4,6 @@
  * `reject` with `autocommit: false`). Anything else still waits for a message or a timer.
  */
 import { SagaStatus, decodeHistory, executionStream, fold, type EventStore, type RecordedSagaEvent, type SagaExecution } from '@saga/core';
-import { waitFor } from '../waitFor.js';
 
 /** Why `execution` is not settled, or undefined when it is. */
 export const settledProblem = (execution: SagaExecution): string | undefined => {
@@ -32,30 +31,43 @@ export const loadHistory = async (store: EventStore, executionId: string): Promi
   return { events, execution: fold(events) };
 };
 
-/** Waits until every execution is settled; fails naming those that are not (and why). */
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Waits until every execution is settled; fails naming those that are not (and why) once none of
+ * them has moved for `timeoutMs`: no new event in any unsettled execution, none newly settled. A
+ * stalled execution fails as soon as a fixed deadline would; a slow machine (CI, a loaded laptop)
+ * only makes the wait longer, as long as the executions progress. The test's own timeout bounds it.
+ */
 export const waitUntilSettled = async (store: EventStore, executionIds: readonly string[], timeoutMs: number): Promise<Map<string, SagaExecution>> => {
   const settled = new Map<string, SagaExecution>();
-  // What the last complete pass found (a pass cut short by the deadline does not count).
-  let unsettled: string[] = [];
-  try {
-    await waitFor(
-      async () => {
-        const waiting: string[] = [];
-        for (const id of executionIds) {
-          if (settled.has(id)) continue;
-          const { execution } = await loadHistory(store, id);
-          const problem = settledProblem(execution);
-          if (problem === undefined) settled.set(id, execution);
-          else waiting.push(`${id} ${problem}`);
-        }
-        unsettled = waiting;
-        return waiting.length === 0;
-      },
-      { timeoutMs, intervalMs: 25, message: 'every execution to settle' },
-    );
-  } catch (error) {
-    const sample = unsettled.slice(0, 5).join('; ');
-    throw new Error(`${unsettled.length} of ${executionIds.length} execution(s) did not settle within ${timeoutMs} ms: ${sample}${unsettled.length > 5 ? '; …' : ''}`, { cause: error });
+  let progress: string | undefined;
+  let movedAt = Date.now();
+  for (;;) {
+    const waiting: string[] = [];
+    // How far the unsettled executions are: it changes with every event appended to any of them.
+    let revisions = 0;
+    for (const id of executionIds) {
+      if (settled.has(id)) continue;
+      const { execution } = await loadHistory(store, id);
+      const problem = settledProblem(execution);
+      if (problem === undefined) settled.set(id, execution);
+      else {
+        waiting.push(`${id} ${problem}`);
+        revisions += execution.revision + 1;
+      }
+    }
+    if (waiting.length === 0) return settled;
+    const now = `${settled.size}/${revisions}`;
+    if (now !== progress) {
+      progress = now;
+      movedAt = Date.now();
+    } else if (Date.now() - movedAt >= timeoutMs) {
+      const sample = waiting.slice(0, 5).join('; ');
+      throw new Error(
+        `${waiting.length} of ${executionIds.length} execution(s) did not settle, none of them moving for ${timeoutMs} ms: ${sample}${waiting.length > 5 ? '; …' : ''}`,
+      );
+    }
+    await sleep(25);
   }
-  return settled;
 };
