@@ -1,5 +1,6 @@
 import { SagaError } from '@saga/core';
 import type pg from 'pg';
+import { appendBatchFunctionSql } from './appendBatch.js';
 import { rebuildExecutionIndex, type RebuildReport } from './rebuildExecutionIndex.js';
 import { quoteIdentifier } from './sqlIdentifiers.js';
 
@@ -80,6 +81,12 @@ const migrations: readonly Migration[] = [
       ALTER TABLE $schema.saga_events ALTER COLUMN transaction_id SET DEFAULT pg_current_xact_id();
       CREATE INDEX saga_events_global_order ON $schema.saga_events (transaction_id, global_position);
     `,
+  },
+  {
+    // Group commit: several appends (of any streams) in one call, one transaction, one round trip.
+    // A later change of the function is a new migration that replaces it (CREATE OR REPLACE).
+    version: 3,
+    sql: appendBatchFunctionSql('$schema'),
   },
 ];
 

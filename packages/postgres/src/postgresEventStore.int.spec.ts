@@ -96,7 +96,7 @@ suite('PostgresEventStore', () => {
       );
       expect(tables.rows.map((r) => r.table_name)).toEqual(['saga_events', 'saga_executions', 'saga_schema_migrations']);
       const versions = await db.query<{ version: number }>(`SELECT version FROM ${quoteIdentifier(schema)}.saga_schema_migrations ORDER BY version`);
-      expect(versions.rows).toEqual([{ version: 1 }, { version: 2 }]);
+      expect(versions.rows).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }]);
       const columns = await db.query<{ column_name: string; data_type: string }>(
         "SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = $1 AND table_name = 'saga_events' ORDER BY ordinal_position",
         [schema],
@@ -133,7 +133,7 @@ suite('PostgresEventStore', () => {
       await Promise.all(stores.map((store) => store.setup()));
       const db = await admin();
       const versions = await db.query(`SELECT version FROM ${quoteIdentifier(schema)}.saga_schema_migrations`);
-      expect(versions.rowCount).toBe(2);
+      expect(versions.rowCount).toBe(3);
     });
 
     it('refuses a schema written by a newer version', async () => {
@@ -749,7 +749,7 @@ suite('PostgresEventStore', () => {
       const logger = { ...silentLogger, warn: (fields: Record<string, unknown>, message: string) => warnings.push({ fields, message }) };
       const store = await open({ schema, logger });
       const versions = await db.query<{ version: number }>(`SELECT version FROM ${quoted}.saga_schema_migrations ORDER BY version`);
-      expect(versions.rows.map((r) => r.version)).toEqual([1, 2]);
+      expect(versions.rows.map((r) => r.version)).toEqual([1, 2, 3]);
 
       expect(await store.index.get(finished.id)).toEqual(expected[0]);
       expect(await store.index.get(waiting.id)).toEqual(expected[1]);

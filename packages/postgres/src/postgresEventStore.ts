@@ -44,6 +44,8 @@ import type {
 import { AppendNotices } from './appendNotices.js';
 import { prepared } from './preparedStatement.js';
 import { appendStatement, type AppendRow } from './appendStatement.js';
+import { appendBatchStatement, BatchedAppendError, type BatchAppend, type BatchResultRow } from './appendBatch.js';
+import { GroupCommit, resolveGroupCommit, type GroupCommitOptions, type Outcome } from './groupCommit.js';
 import { describeTarget, redactPassword } from './connectionTarget.js';
 import { recordsJson } from './executionRow.js';
 import { headStatement, readAllStatement } from './globalOrder.js';
@@ -73,7 +75,17 @@ export interface PostgresEventStoreOptions {
    * lost LISTEN connection. Default: the core's default logger (pino at SAGA_LOG_LEVEL, silent in tests).
    */
   readonly logger?: Logger;
+  /**
+   * Group commit: appends (of any executions) issued while the store's round trips of appends are all
+   * in flight wait and go together in the next one — one call, one transaction, one commit — each with
+   * its own expected revision and its own result (a conflict fails that append alone). A lone append
+   * goes at once, as one statement. `false` sends every append on its own. Default on:
+   * `{ maxBatch: 64, maxWaitMs: 0, maxInFlight: 2 }` (see `GroupCommitOptions`).
+   */
+  readonly groupCommit?: boolean | GroupCommitOptions;
 }
+
+export type { GroupCommitOptions } from './groupCommit.js';
 
 interface EventRow {
   readonly revision: number;
@@ -138,6 +150,9 @@ const sqlStateOf = (error: unknown): string | undefined =>
  * read in a global order that a late commit cannot break, beside an execution index table. An append
  * is one statement (so one transaction) that inserts after the expected revision and writes the
  * execution's index entry; the unique key turns every lost race into `ConcurrencyConflictError`.
+ * With group commit (the default), appends issued while the store's append round trips are busy go
+ * together in one call of `saga_append_batch` (`appendBatch.ts`): one transaction, each append in a
+ * subtransaction of its own, with its own result.
  */
 export class PostgresEventStore implements EventStore {
   readonly schema: string;
@@ -153,6 +168,8 @@ export class PostgresEventStore implements EventStore {
   #logger: Logger | undefined;
   readonly #table: string;
   readonly #notices: AppendNotices;
+  /** Undefined when group commit is off. */
+  readonly #group: GroupCommit<BatchAppend, AppendedRow | undefined> | undefined;
   #ready: Promise<void> | undefined;
   #destroyed = false;
 
@@ -165,6 +182,8 @@ export class PostgresEventStore implements EventStore {
     this.#retry = resolveTransientRetry('PostgresEventStore', options.retry);
     this.#logger = options.logger;
     this.#table = `${quoteIdentifier(this.schema)}.saga_events`;
+    const group = resolveGroupCommit(options.groupCommit);
+    this.#group = group === undefined ? undefined : new GroupCommit(group, (appends) => this.#sendAppends(appends));
     const opened = openPool(options, 'saga-event-store');
     this.#pool = opened.pool;
     this.#ownsPool = opened.owned;
@@ -373,18 +392,16 @@ export class PostgresEventStore implements EventStore {
     lease: AppendOptions['lease'],
   ): Promise<AppendResult> {
     for (let attempt = 1; ; attempt += 1) {
-      const statement = appendStatement({
-        schema: this.schema,
+      const append: BatchAppend = {
         stream,
         eventsJson,
         expected,
         recordedAt,
         ...(indexJson === undefined ? {} : { indexJson }),
         ...(lease === undefined ? {} : { lease }),
-      });
+      };
       try {
-        const result = await this.#pool.query<AppendedRow>(prepared(statement.text, statement.values));
-        const row = result.rows[0];
+        const row = await (this.#group === undefined ? this.#appendAlone(append) : this.#group.submit(append));
         if (row !== undefined) return { lastRevision: row.last_revision, recordedAt: row.recorded_at.toISOString() };
         // No row: the stream has no event at the expected revision (it is behind, or does not exist).
         throw new ConcurrencyConflictError(stream, expected, await this.#lastRevision(stream));
@@ -402,6 +419,43 @@ export class PostgresEventStore implements EventStore {
         throw new ConcurrencyConflictError(stream, expected, await this.#lastRevision(stream));
       }
     }
+  }
+
+  /** One append as one statement: its row, or none when the stream has no event at the expected revision. */
+  async #appendAlone(append: BatchAppend): Promise<AppendedRow | undefined> {
+    const statement = appendStatement({ schema: this.schema, ...append });
+    const result = await this.#pool.query<AppendedRow>(prepared(statement.text, statement.values));
+    return result.rows[0];
+  }
+
+  /**
+   * A batch of group commit: alone, the one-append statement; else one call of `saga_append_batch`,
+   * whose row for each append becomes what the one-append statement would have given (a row, no row,
+   * or its error with the SQLSTATE), so `#appendOnce` treats both alike.
+   */
+  async #sendAppends(appends: readonly BatchAppend[]): Promise<readonly Outcome<AppendedRow | undefined>[]> {
+    if (appends.length === 1) {
+      try {
+        return [{ ok: true, value: await this.#appendAlone(appends[0] as BatchAppend) }];
+      } catch (error) {
+        return [{ ok: false, error }];
+      }
+    }
+    const statement = appendBatchStatement(this.schema, appends);
+    const result = await this.#pool.query<BatchResultRow>(prepared(statement.text, statement.values));
+    const byItem = new Map(result.rows.map((row) => [row.item, row]));
+    return appends.map((_, index): Outcome<AppendedRow | undefined> => {
+      const row = byItem.get(index + 1);
+      if (row === undefined) return { ok: false, error: new SagaError('PostgresEventStore: saga_append_batch returned no row for an append (this is a bug).') };
+      if (row.error_code !== null) return { ok: false, error: new BatchedAppendError(row.error_message ?? row.error_code, row.error_code) };
+      if (row.last_revision === null || row.recorded_at === null) return { ok: true, value: undefined };
+      return { ok: true, value: { last_revision: row.last_revision, recorded_at: row.recorded_at } };
+    });
+  }
+
+  /** What group commit sent so far: round trips of appends, the appends in them, the largest batch (zeros when it is off). */
+  get groupCommitStats(): { readonly batches: number; readonly items: number; readonly largest: number } {
+    return { ...(this.#group?.sent ?? { batches: 0, items: 0, largest: 0 }) };
   }
 
   /**

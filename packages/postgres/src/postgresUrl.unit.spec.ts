@@ -11,6 +11,8 @@ describe('postgres:// URLs', () => {
       pool: { max: 20 },
     });
     expect(parsePostgresUrl('postgresql://localhost/test')).toEqual({ connectionString: 'postgresql://localhost/test' });
+    expect(parsePostgresUrl('postgres://localhost/test?groupCommit=off')).toEqual({ connectionString: 'postgres://localhost/test', groupCommit: false });
+    expect(parsePostgresUrl('postgres://localhost/test?groupCommit=on')).toEqual({ connectionString: 'postgres://localhost/test', groupCommit: true });
   });
 
   it('rejects what it cannot use, saying what to write and never showing the password', () => {
@@ -19,6 +21,7 @@ describe('postgres:// URLs', () => {
       ['postgres://root:hunter2@localhost/db?poolSize=0', /poolSize must be a whole number ≥ 1, got '0'/],
       ['postgres://root:hunter2@localhost/db?poolSize=ten', /poolSize must be a whole number/],
       ['postgres://root:hunter2@localhost/db?schema=', /schema is empty/],
+      ['postgres://root:hunter2@localhost/db?groupCommit=maybe', /groupCommit is on or off, got 'maybe'/],
       ['', /it is empty/],
       ['not a url', /it is not a URL/],
     ] as const;
