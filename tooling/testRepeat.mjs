@@ -6,9 +6,10 @@
 //   pnpm test:repeat --runs 5 @saga/testing engineScenarios      # only the files matching a filter
 //
 // Options: --runs <n> (default 20), --run-timeout <minutes> (default 20: a run that hangs is killed,
-// with its whole process group, and counted as failed). Exits 1 when any run failed.
+// with its whole process group, and counted as failed). Exits 1 when any run failed. The vitest JSON
+// reports of failed runs are kept (their folder is printed at the end), with every failure in full.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -108,9 +109,14 @@ for (let run = 1; run <= runs; run += 1) {
   if (result.timedOut || report === undefined || result.code !== 0 || problems.length > 0) {
     failedRuns.push(run);
     if (problems.length === 0) console.log(result.output.split('\n').slice(-25).map((line) => `  | ${line}`).join('\n'));
+    // The first line of an assertion often says only "expected [ …(7) ] to deeply equal []".
+    writeFileSync(join(dir, `run-${run}.output.txt`), result.output);
+  } else {
+    rmSync(reportFile, { force: true });
   }
 }
-rmSync(dir, { recursive: true, force: true });
+if (failedRuns.length === 0) rmSync(dir, { recursive: true, force: true });
 console.log(`\ntest:repeat ${pkg}: ${runs - failedRuns.length} of ${runs} run(s) passed, ${failedRuns.length} failed${failedRuns.length ? ` (runs ${failedRuns.join(', ')})` : ''}`);
 for (const [test, count] of [...failedTests].sort((a, b) => b[1] - a[1])) console.log(`  ${count}× ${test}`);
+if (failedRuns.length > 0) console.log(`The failed runs' reports (run-<n>.json, every failure in full) and output tails: ${dir}`);
 process.exit(failedRuns.length === 0 ? 0 : 1);

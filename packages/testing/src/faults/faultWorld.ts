@@ -19,6 +19,7 @@ import {
 } from '@saga/core';
 import { captureLogger } from '../captureLogger.js';
 import { uniqueName } from '../uniqueName.js';
+import { waitFor } from '../waitFor.js';
 import { checkInvariants } from './checkInvariants.js';
 import { countingParticipant, type CountingParticipant, type CountingParticipantOptions } from './countingParticipant.js';
 import { crashingStore, lostEvents, type AcknowledgedAppend, type CrashingStore } from './crashingStore.js';
@@ -198,6 +199,16 @@ export const faultWorld = async (env: FaultEnvironment, options: FaultWorldOptio
       const definitionOf = typeof verifyOptions.definition === 'function' ? verifyOptions.definition : () => verifyOptions.definition as Saga;
       const acknowledged = [store.appended, ...(verifyOptions.acknowledged ?? [])];
       const participants = verifyOptions.participants ?? [];
+      if ((verifyOptions.transactionHooks ?? 'exactly-once') === 'exactly-once' && participants.length > 0) {
+        // A settled execution has published its outcome (TransactionNotified is its last write), but
+        // a broker that cannot be drained may still hold it when it has been idle for quietMs (a
+        // loaded machine): each involved participant hearing it is awaited. One that never does is
+        // reported below, after the settle timeout.
+        await waitFor(async () => (await Promise.all(executionIds.map(async (id) => outcomeUnheard((await loadHistory(env.store, id)).execution, participants)))).every((n) => n === 0), {
+          timeoutMs: options.settleTimeoutMs,
+          intervalMs: 25,
+        }).catch(() => undefined);
+      }
       const effects = new Map<string, number>();
       for (const participant of participants) for (const [requestId, n] of participant.effects) effects.set(requestId, (effects.get(requestId) ?? 0) + n);
       const handled = new Set(participants.flatMap((p) => p.records.map((r) => r.target)));
@@ -269,4 +280,12 @@ export const faultWorld = async (env: FaultEnvironment, options: FaultWorldOptio
     },
   };
   return world;
+};
+
+/** How many participants involved in `execution`'s decided transaction have not heard its outcome yet. */
+const outcomeUnheard = (execution: SagaExecution, participants: readonly CountingParticipant[]): number => {
+  const outcome = execution.transaction.status;
+  if (outcome !== 'committed' && outcome !== 'rejected') return 0;
+  const heard = (participant: CountingParticipant): number => (outcome === 'committed' ? participant.hooks.commit : participant.hooks.reject).get(execution.id) ?? 0;
+  return participants.filter((participant) => execution.transaction.participants.includes(participant.service) && heard(participant) === 0).length;
 };
