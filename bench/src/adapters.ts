@@ -46,6 +46,20 @@ export const createPostgresStore = async (url: string): Promise<EventStore> => {
   return adapter.createEventStore(url);
 };
 
+interface PostgresModule {
+  readonly PostgresEventStore?: new (options: { connectionString: string; schema: string; groupCommit?: unknown }) => EventStore;
+}
+
+/**
+ * A PostgreSQL store with group commit set explicitly (`false`, or `{ maxBatch, maxWaitMs, maxInFlight }`),
+ * for the A/B measurement of group commit (`groupCommitAB.ts`); other cases take the URL's defaults.
+ */
+export const createPostgresStoreWith = async (url: string, schema: string, groupCommit: unknown): Promise<EventStore> => {
+  const adapter = await loadAdapter<PostgresModule>('@saga/postgres');
+  if (typeof adapter.PostgresEventStore !== 'function') throw new AdapterMissing('@saga/postgres does not export PostgresEventStore');
+  return new adapter.PostgresEventStore({ connectionString: url, schema, groupCommit });
+};
+
 export const createBroker = async (name: 'rabbitmq' | 'nats', url: string): Promise<Broker> => {
   const packageName = `@saga/${name}`;
   const adapter = await loadAdapter<BrokerModule>(packageName);

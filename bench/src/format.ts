@@ -142,7 +142,7 @@ export const sweepRow = (sweep: SweepCaseResult, width: number = sweepHeaders.le
 export const durability = {
   W1: 'one append per saga: start, the 3 local steps and the end in one transaction',
   'W1-durable': 'the start appended before step 1, then each of the 3 local step results appended before the next step runs (the last with the end): 4 appends',
-  W3: 'each of the 3 remote steps: request recorded before it is sent, reply recorded after; then the votes and the commit (two-phase)',
+  W3: 'each of the 3 remote steps: request recorded before it is sent, reply recorded after; then the votes and the commit (two-phase): the outcome stored before commit is published, and TransactionNotified after it',
   'W3-no2pc': 'each of the 3 remote steps: request recorded before it is sent, reply recorded after; no vote (autocommit off)',
   dbos: 'a checkpoint per step: each of the 3 step outputs after the step, and the workflow status at start and end',
   restate: 'each of the 3 ctx.run results journaled before the next step, and the invocation',

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InMemoryBroker, InMemoryEventStore, SagaManager, SagaStatus, type Broker, type Saga, type EventStore, type SagaExecution } from '@saga/core';
 import { SqliteEventStore } from '@saga/sqlite';
-import { AdapterMissing, createBroker, createPostgresStore, pgQuery, redact, withSchema } from '../adapters.js';
+import { AdapterMissing, createBroker, createPostgresStore, createPostgresStoreWith, pgQuery, redact, withSchema } from '../adapters.js';
 import { CountingStore } from '../countingStore.js';
 import { postgresServerCpu } from '../cpu.js';
 import type { BrokerName, StoreName } from '../options.js';
@@ -32,6 +32,8 @@ export interface EngineSubjectOptions {
   readonly fanoutServiceMs?: number;
   /** PostgreSQL: the schema (emptied once per run). Default `saga_bench`. */
   readonly schema?: string;
+  /** PostgreSQL: group commit set explicitly (`false` or its settings); default: the store's default. */
+  readonly groupCommit?: false | { readonly maxBatch?: number; readonly maxWaitMs?: number; readonly maxInFlight?: number };
 }
 
 const postgresResets = new Map<string, Promise<void>>();
@@ -57,7 +59,10 @@ const openStore = async (options: EngineSubjectOptions): Promise<{ store: EventS
     }
     case 'postgres': {
       const schema = options.schema ?? postgresSchema;
-      const store = await createPostgresStore(withSchema(options.postgresUrl, schema));
+      const store =
+        options.groupCommit === undefined
+          ? await createPostgresStore(withSchema(options.postgresUrl, schema))
+          : await createPostgresStoreWith(options.postgresUrl, schema, options.groupCommit);
       try {
         await resetPostgres(options.postgresUrl, schema);
       } catch (error) {
