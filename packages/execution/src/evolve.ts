@@ -352,6 +352,9 @@ const apply = (draft: Draft, event: SagaEvent, recordedAt: string | undefined): 
       draft.status = SagaStatus.Running;
       return;
     }
+    default:
+      // An event type added without its case here fails to compile instead of being folded as nothing.
+      event satisfies never;
   }
 };
 

@@ -254,6 +254,8 @@ describe('decide: a reply to the pending request', () => {
     expect(decision.outbox).toEqual([
       {
         topic: 'stock.transaction',
+        // The command names its participant: what is recorded as told never comes from parsing the topic.
+        service: 'stock',
         message: { id: anyId, headers: { sagaId: 'exec-1', transactionAction: 'reserve', requestId: votes?.[0]?.requestId, replyTo: 'orders.reply' }, body: null },
       },
     ]);
@@ -280,7 +282,7 @@ describe('decide: a reply to the pending request', () => {
       sagaEvent('SagaFailed', { error }),
       sagaEvent('TransactionRejected', { services: ['stock'], reason: `the saga failed: ${error.message}` }),
     ]);
-    expect(decision.outbox).toEqual([{ topic: 'stock.transaction', message: { id: anyId, headers: { sagaId: 'exec-1', transactionAction: 'reject' }, body: null } }]);
+    expect(decision.outbox).toEqual([{ topic: 'stock.transaction', service: 'stock', message: { id: anyId, headers: { sagaId: 'exec-1', transactionAction: 'reject' }, body: null } }]);
   });
 
   it('ERROR with an onError: the step finishes with the context onError produced', async () => {

@@ -17,7 +17,9 @@ import { isConcurrencyConflictError } from '../ports/concurrencyConflictError.js
 import type { EventStore, NewEvent } from '../ports/eventStore.js';
 import type { Logger } from '../ports/logger.js';
 import { DefinitionNotRegisteredError, SagaNotFoundError } from '../errors/runErrors.js';
-import { childSettled, childStartOf, decide, notifiedServices, type ChildCommand, type DecideInput, type Decision, type DecideOptions } from './decide.js';
+import { decide, type ChildCommand, type DecideInput, type Decision, type DecideOptions } from './decide.js';
+import { childSettled, childStartOf } from './stepKinds/childStep.js';
+import { notifiedServices } from './transaction/transactionCommand.js';
 import type { DefinitionRegistry } from './definitionRegistry.js';
 import { randomUUID } from 'node:crypto';
 import { executionStream } from './executionStream.js';
