@@ -14,7 +14,7 @@ export const durableGoal = 3;
 
 /** What each side stores per saga, in the words the report uses beside the ratio. */
 export const durableSides = {
-  ours: 'start appended before step 1, then each step result appended before the next step runs (the last with the end): 4 appends, 1 transaction each',
+  ours: 'start appended before step 1, then each step result appended before the next step runs (the last with the end): 4 appends, each committed before the next step runs (on PostgreSQL, appends of different sagas that wait at the same moment share one transaction: group commit, on by default)',
   dbos: 'the workflow status row at start, then one output row per step after it runs, then the status at the end',
 } as const;
 
