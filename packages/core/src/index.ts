@@ -38,6 +38,7 @@ export {
   type Decision,
   type ObservedStep,
   type Outgoing,
+  type ReplyLatency,
   type RetryCall,
   type StepObserver,
 } from './manager/decide.js';

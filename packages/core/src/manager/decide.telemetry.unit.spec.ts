@@ -148,13 +148,16 @@ describe('decide: metrics', () => {
 
   it('a reply’s latency is the time from its request being stored to the reply, per target', async () => {
     const sent = { ...sagaEvent('RequestSent', { path: '0', requestId: 'r-0', target: 'stock.reserve', payload: null }), recordedAt: '2030-01-01T00:00:00.000Z' };
-    await decide(remote, given(remote, [sent]), reply, options(new Date('2030-01-01T00:00:00.250Z')));
-    expect(await histogram('saga.reply.latency')).toEqual([{ attributes: { 'saga.target': 'stock.reserve' }, count: 1, sum: 250, max: 250 }]);
+    const decision = await decide(remote, given(remote, [sent]), reply, options(new Date('2030-01-01T00:00:00.250Z')));
+    // Decided as data: the driver records the metric once the decision is stored (decide emits none).
+    expect(decision.replyLatencies).toEqual([{ target: 'stock.reserve', ms: 250 }]);
+    expect(await histogram('saga.reply.latency')).toEqual([]);
   });
 
   it('no latency is recorded when the request’s time is unknown', async () => {
     const sent = sagaEvent('RequestSent', { path: '0', requestId: 'r-0', target: 'stock.reserve', payload: null });
-    await decide(remote, given(remote, [sent]), reply, options());
+    const decision = await decide(remote, given(remote, [sent]), reply, options());
+    expect(decision.replyLatencies).toBeUndefined();
     expect(await histogram('saga.reply.latency')).toEqual([]);
   });
 });

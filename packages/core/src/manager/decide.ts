@@ -19,7 +19,7 @@ import { bind, isStepAction, stepKinds, type BoundStepAction, type StepAction } 
 import { owedTransactionCommands } from './transaction/transactionCommand.js';
 import { awaitedVote, decideVotes, recordVote, rejectParticipants, requestVotes, votesTimedOut } from './transaction/twoPhaseCommit.js';
 
-export type { ChildCommand, Decision, Outgoing } from './decision.js';
+export type { ChildCommand, Decision, Outgoing, ReplyLatency } from './decision.js';
 export {
   defaultCompensationRetry,
   defaultDecideOptions,

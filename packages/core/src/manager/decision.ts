@@ -34,4 +34,15 @@ export interface Decision {
    * then decide again with `{ kind: 'continue' }`.
    */
   readonly more?: boolean;
+  /**
+   * Replies this decision applied, with the time from their request being stored to the reply
+   * (by the injected clock): decide stays free of metrics, and the caller records them once the
+   * decision is stored, so a decision retried after a conflict counts once.
+   */
+  readonly replyLatencies?: readonly ReplyLatency[];
+}
+
+export interface ReplyLatency {
+  readonly target: string;
+  readonly ms: number;
 }

@@ -4,7 +4,7 @@ import { evolve, sagaEvent, type SagaEvent, type SagaExecution, type TimerPurpos
 import type { BrokerMessage } from '../ports/broker.js';
 import type { Outcome } from './callUserCode.js';
 import { withRetries, type DecideOptions } from './decideOptions.js';
-import type { ChildCommand, Decision, Outgoing } from './decision.js';
+import type { ChildCommand, Decision, Outgoing, ReplyLatency } from './decision.js';
 
 /** Accumulates events and messages while the decision runs, keeping the folded state current. */
 export class DecisionBuilder {
@@ -15,6 +15,7 @@ export class DecisionBuilder {
   /** Set when the decision stops at a durable boundary and must be appended before going on. */
   more = false;
   readonly ignoredReplies: string[] = [];
+  readonly replyLatencies: ReplyLatency[] = [];
   constructor(
     public execution: SagaExecution,
     readonly options: DecideOptions,
@@ -65,6 +66,7 @@ export class DecisionBuilder {
       ...(this.more ? { more: true } : {}),
       ...(this.children.length > 0 ? { children: this.children } : {}),
       ...(this.ignoredReplies.length > 0 ? { ignoredReplies: this.ignoredReplies } : {}),
+      ...(this.replyLatencies.length > 0 ? { replyLatencies: this.replyLatencies } : {}),
     };
   }
 }

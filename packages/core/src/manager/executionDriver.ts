@@ -24,7 +24,7 @@ import type { DefinitionRegistry } from './definitionRegistry.js';
 import { randomUUID } from 'node:crypto';
 import { executionStream } from './executionStream.js';
 import { KeyedMutex } from './keyedMutex.js';
-import { countStoredEvents, instruments } from '../observability/telemetry.js';
+import { SagaAttributes, countStoredEvents, instruments } from '../observability/telemetry.js';
 import { indexEntryOf } from '../executionIndex/indexEntryOf.js';
 import type { ExecutionCache } from './executionCache.js';
 
@@ -210,6 +210,7 @@ export class ExecutionDriver {
 
   async #stored(executionId: string, decision: Decision, execution: SagaExecution): Promise<SagaExecution> {
     countStoredEvents(decision.events, `${execution.definition.name}@${execution.definition.version}`);
+    for (const { target, ms } of decision.replyLatencies ?? []) instruments().replyLatency.record(ms, { [SagaAttributes.target]: target });
     for (const warning of decision.warnings ?? []) this.deps.logger.warn({ executionId }, warning);
     this.#tell(execution);
     const published = await this.#publish(executionId, decision);

@@ -5,7 +5,6 @@
 import { SagaRequest, SagaResponse, SagaResponseStatus, retryDelayMs, stepAtPath, type RemoteSagaStep, type Saga, type SagaContext } from '@saga/definitions';
 import { contextAt, sagaEvent, type ActiveTimer, type ErrorInfo, type PendingRequest, type SagaExecution } from '@saga/execution';
 import type { ReplyEnvelope } from '../../wire/sagaMessages.js';
-import { SagaAttributes, instruments } from '../../observability/telemetry.js';
 import { attempt, contextOutcome } from '../callUserCode.js';
 import type { DecisionBuilder } from '../decisionBuilder.js';
 import { failureOf } from '../replyFailure.js';
@@ -136,7 +135,7 @@ export const remoteStep: RemoteStepKind = {
     }
     const response = new SagaResponse({ ...reply });
     const sentAt = Date.parse(pending.sentAt);
-    if (!Number.isNaN(sentAt)) instruments().replyLatency.record(d.options.now().getTime() - sentAt, { [SagaAttributes.target]: pending.target });
+    if (!Number.isNaN(sentAt)) d.replyLatencies.push({ target: pending.target, ms: d.options.now().getTime() - sentAt });
     d.record(
       sagaEvent('ReplyReceived', {
         path: pending.path,
