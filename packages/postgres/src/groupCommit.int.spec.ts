@@ -9,7 +9,7 @@
 import pg from 'pg';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { isConcurrencyConflictError, type ExecutionIndexEntry, type GlobalEvent } from '@saga/core';
-import { eventStoreContract, FakeClock } from '@saga/testing';
+import { eventStoreContract, FakeClock, waitFor } from '@saga/testing';
 import { PostgresEventStore, type PostgresEventStoreOptions } from './postgresEventStore.js';
 import { quoteIdentifier } from './sqlIdentifiers.js';
 import { postgresTestServer } from './testServer.js';
@@ -81,12 +81,20 @@ suite('PostgresEventStore group commit', () => {
     return client;
   };
 
+  /**
+   * The global order shows an append once no older transaction of the cluster is still open, so a
+   * loaded server (other suites' transactions) can hold it back: wait for the events, not a fixed time.
+   */
   const readAllOf = async (store: PostgresEventStore, count: number): Promise<GlobalEvent[]> => {
-    for (let attempt = 0; ; attempt += 1) {
-      const page = await store.readAll({ limit: 1_000 });
-      if (page.events.length >= count || attempt > 100) return [...page.events];
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
+    let events: GlobalEvent[] = [];
+    await waitFor(
+      async () => {
+        events = [...(await store.readAll({ limit: 1_000 })).events];
+        return events.length >= count;
+      },
+      { timeoutMs: 30_000, intervalMs: 20, message: `readAll to show ${count} events` },
+    );
+    return events;
   };
 
   afterEach(async () => {

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { GroupCommit, defaultGroupCommit, resolveGroupCommit, type GroupCommitOptions, type Outcome } from './groupCommit.js';
 
 interface Sent {
@@ -81,17 +81,23 @@ describe('GroupCommit', () => {
   });
 
   it('with maxWaitMs, holds a batch that is not full for more items, and sends a full one at once', async () => {
-    const { queue, sent } = harness({ maxInFlight: 1, maxBatch: 3, maxWaitMs: 20 });
-    const waiting = [queue.submit(1), queue.submit(2)];
-    expect(sent).toHaveLength(0);
-    await new Promise((resolve) => setTimeout(resolve, 40));
-    expect(sent.map((s) => s.items)).toEqual([[1, 2]]);
-    sent[0]?.done();
-    await Promise.all(waiting);
-    const full = [3, 4, 5].map((item) => queue.submit(item));
-    expect(sent.map((s) => s.items)).toEqual([[1, 2], [3, 4, 5]]);
-    sent[1]?.done();
-    await Promise.all(full);
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      const { queue, sent } = harness({ maxInFlight: 1, maxBatch: 3, maxWaitMs: 20 });
+      const waiting = [queue.submit(1), queue.submit(2)];
+      await vi.advanceTimersByTimeAsync(19);
+      expect(sent, 'held while maxWaitMs has not passed').toHaveLength(0);
+      await vi.advanceTimersByTimeAsync(1);
+      expect(sent.map((s) => s.items)).toEqual([[1, 2]]);
+      sent[0]?.done();
+      await Promise.all(waiting);
+      const full = [3, 4, 5].map((item) => queue.submit(item));
+      expect(sent.map((s) => s.items)).toEqual([[1, 2], [3, 4, 5]]);
+      sent[1]?.done();
+      await Promise.all(full);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('takes true, false or settings, and refuses settings that are not whole numbers', () => {
