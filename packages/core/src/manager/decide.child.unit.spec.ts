@@ -6,7 +6,7 @@ import { Saga, SagaRequest, resolveRetryPolicy } from '@saga/definitions';
 import { evolve, fold, sagaEvent, type SagaEvent, type SagaExecution } from '@saga/execution';
 import { decide, type DecideInput, type DecideOptions, type Decision } from './decide.js';
 import { executionIdForKey } from './executionIdForKey.js';
-import { childExecutionId } from './stepKinds/childStep.js';
+import { childExecutionId, childStartOf } from './stepKinds/childStep.js';
 
 const NOW = new Date('2030-01-01T00:00:00.000Z');
 const options: DecideOptions = {
@@ -255,7 +255,7 @@ describe('decide: child steps', () => {
         path: '0',
         error: { name: 'CorruptedHistoryError', message: 'Child step 0 has no child execution recorded to compensate.' },
       });
-      expect(typesOf(decision)).not.toContain('ChildCompensationRequested');
+      expect(typesOf(decision)).toEqual(['StepFailed', 'CompensationFailed']);
       expect(decision.children ?? []).toEqual([]);
     });
   });
@@ -266,6 +266,78 @@ describe('decide: child steps', () => {
     const decision = await when(waiting, paused.execution, { kind: 'compensateAsChild', parentId: 'exec-0' });
     expect(decision.events).toEqual([]);
     expect(decision.ignored).toBe('not a finished execution (paused): nothing to compensate');
+  });
+
+  it('compensateAsChild on an execution that ended without finishing (errored) is ignored with a reason', async () => {
+    const failing = new Saga('kid')
+      .localStep()
+      .onExecute(() => {
+        throw new Error('boom');
+      })
+      .commit();
+    const ended = await when(failing, fold([startedFor(failing)]));
+    expect(ended.execution).toMatchObject({ phase: 'ended', status: 'errored' });
+    const decision = await when(failing, ended.execution, { kind: 'compensateAsChild', parentId: 'exec-0' });
+    expect(decision.events).toEqual([]);
+    expect(decision.ignored).toBe('not a finished execution (errored): nothing to compensate');
+  });
+
+  it('childStartOf rebuilds the child’s SagaStarted from the parent’s record (what recovery starts a lost child with)', async () => {
+    const paused = await when(parent, fold([startedFor(parent)]));
+    const [command] = paused.children ?? [];
+    const [pending] = paused.execution.pendingChildren;
+    if (command?.kind !== 'start' || !pending) throw new Error('no child started');
+    expect(childStartOf(paused.execution, pending)).toEqual(command.started);
+  });
+
+  it('childEnded, errored without an error recorded: the step fails with the default error', async () => {
+    const failing = new Saga('kid')
+      .localStep()
+      .onExecute(() => {
+        throw new Error('boom');
+      })
+      .commit();
+    const saga = new Saga('parent').childStep(failing).commit();
+    const paused = await when(saga, fold([startedFor(saga)]));
+    const child = await runChild(failing, paused);
+    const id = executionIdForKey(failing, 'exec-1/0');
+    const { error: _dropped, ...withoutError } = child.execution;
+    const decision = await when(saga, paused.execution, { kind: 'childEnded', child: withoutError as SagaExecution });
+    expect(eventOf(decision, 'ChildEnded')?.data).toEqual({ path: '0', childId: id, outcome: 'errored', error: { name: 'SagaFailedError', message: 'the child failed' } });
+    expect(eventOf(decision, 'StepFailed')?.data.error).toEqual({ name: 'ChildSagaFailedError', message: `Child ${id} (kid) failed: SagaFailedError: the child failed` });
+  });
+
+  it('a child step in a parallel branch starts its child and the other branch still sends its request in the same decision', async () => {
+    const saga = new Saga('parallel_child')
+      .parallelStep()
+      .branch(new Saga('with_child').childStep(kid).commit())
+      .branch(new Saga('with_request').remoteStep().onExecute(() => new SagaRequest('b.do', {})).commit())
+      .commit();
+    const decision = await when(saga, fold([startedFor(saga)]));
+    const id = executionIdForKey(kid, 'exec-1/0.0.0');
+    expect(eventOf(decision, 'ChildStarted')?.data).toMatchObject({ path: '0.0.0', childId: id });
+    expect(eventOf(decision, 'RequestSent')?.data).toMatchObject({ path: '0.1.0', target: 'b.do' });
+    expect(decision.outbox.map((o) => o.topic)).toEqual(['b.do']);
+    expect(decision.children?.map((c) => c.kind)).toEqual(['start']);
+  });
+
+  it('compensating a child step that is not the first step asks the child recorded at its own path', async () => {
+    const saga = new Saga('parent_later')
+      .localStep()
+      .onExecute(keep)
+      .childStep(kid)
+      .localStep()
+      .onExecute(() => {
+        throw new Error('invoice refused');
+      })
+      .commit();
+    const paused = await when(saga, fold([startedFor(saga)]));
+    const ran = await runChild(kid, paused);
+    const decision = await when(saga, paused.execution, { kind: 'childEnded', child: ran.execution });
+    const id = executionIdForKey(kid, 'exec-1/1');
+    expect(eventOf(decision, 'ChildCompensationRequested')?.data).toEqual({ path: '1', childId: id });
+    expect(typesOf(decision)).not.toContain('CompensationFailed');
+    expect(decision.children).toEqual([{ kind: 'compensate', childId: id, parentId: 'exec-1' }]);
   });
 
   it('a child end for a child it does not await is ignored with a reason; so is a child that has not ended', async () => {
