@@ -210,6 +210,42 @@ describe('decide: parallel steps', () => {
     expect(undoneA.execution.status).toBe('errored');
   });
 
+  describe('timers with a request in flight in each branch', () => {
+    const hurried = new Saga('parallel_hurried', { deadlineMs: 10_000 })
+      .localStep()
+      .onExecute((ctx) => ctx.with({ validated: true }))
+      .parallelStep()
+      .branch(branchA)
+      .branch(branchB)
+      .commit();
+    const timerOf = (execution: SagaExecution, purpose: string, requestId?: string) => {
+      const found = execution.timers.find((t) => t.purpose === purpose && (requestId === undefined || t.requestId === requestId));
+      if (!found) throw new Error(`no ${purpose} timer`);
+      return found.timerId;
+    };
+
+    it('a reply timer fails the step of its own request, not the first one awaited', async () => {
+      const paused = await when(order, started(order));
+      const b = requestTo(paused.execution, 'b.do');
+      const decision = await when(order, paused.execution, { kind: 'timer', timerId: timerOf(paused.execution, 'reply', b) });
+      expect(eventOf(decision, 'StepFailed')?.data).toMatchObject({ path: '1.1.0', kind: 'remote', status: 'timed-out', requestId: b });
+      expect(decision.events.filter((e) => e.type === 'StepFailed')).toHaveLength(1);
+      expect(decision.execution.pendingRequests.map((p) => p.target)).toEqual(['a.do']);
+    });
+
+    it('the deadline fails every branch’s request in flight, each at its own path', async () => {
+      const paused = await when(hurried, started(hurried));
+      const a = requestTo(paused.execution, 'a.do');
+      const b = requestTo(paused.execution, 'b.do');
+      const decision = await when(hurried, paused.execution, { kind: 'timer', timerId: timerOf(paused.execution, 'deadline') });
+      expect(decision.events.filter((e) => e.type === 'StepFailed').map((e) => [e.data.path, (e.data as { requestId?: string }).requestId, e.data.error.name])).toEqual([
+        ['1.0.1', a, 'DeadlineExceededError'],
+        ['1.1.0', b, 'DeadlineExceededError'],
+      ]);
+      expect(decision.warnings).toHaveLength(2);
+    });
+  });
+
   it('nested: a parallel step and a conditional step inside a branch run with their own paths and join into the outer step', async () => {
     const inner = new Saga('inner')
       .parallelStep()
