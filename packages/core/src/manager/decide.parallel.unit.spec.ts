@@ -2,7 +2,7 @@
 // by requestId in any order, the join (default merge or onJoin), and a failing branch that waits
 // for the others' requests in flight before every branch is compensated in its own reverse order.
 import { describe, expect, it } from 'vitest';
-import { Saga, SagaRequest, resolveRetryPolicy, type SagaContext } from '@saga/definitions';
+import { Saga, SagaRequest, resolveRetryPolicy, type JsonValue, type SagaContext } from '@saga/definitions';
 import { evolve, fold, sagaEvent, type SagaEvent, type SagaExecution } from '@saga/execution';
 import { decide, type DecideInput, type DecideOptions, type Decision } from './decide.js';
 
@@ -118,6 +118,41 @@ describe('decide: parallel steps', () => {
     const decision = await when(order, paused.execution, reply('nobody-sent-this'));
     expect(decision.events).toEqual([]);
     expect(decision.ignored).toEqual(expect.any(String));
+  });
+
+  describe('replies decided together (one input with several replies)', () => {
+    const envelope = (requestId: string, payload: JsonValue) => ({ sagaId: 'exec-1', requestId, status: 200 as const, payload, relatedServices: ['x'] });
+
+    it('both branches’ replies in one decision: each applied to its branch, the step joins once', async () => {
+      const paused = await when(order, started(order));
+      const decision = await when(order, paused.execution, {
+        kind: 'replies',
+        replies: [envelope(requestTo(paused.execution, 'b.do'), 'B'), envelope(requestTo(paused.execution, 'a.do'), 'A')],
+      });
+      expect(decision.ignored).toBeUndefined();
+      expect(decision.ignoredReplies).toBeUndefined();
+      // Both replies are applied first, then the walk goes on: branch b's local step, the join, the next step.
+      expect(steps(decision)).toEqual(['StepFinished 1.1.0', 'StepFinished 1.0.1', 'StepFinished 1.1.1', 'StepFinished 1', 'StepFinished 2']);
+      expect(finishedAt(decision, '1')?.context).toEqual({ sku: 'A1', validated: true, aLocal: true, a: 'A', b: 'B', bLocal: true });
+    });
+
+    it('a reply that matches nothing is listed with its reason while the others are applied', async () => {
+      const paused = await when(order, started(order));
+      const decision = await when(order, paused.execution, { kind: 'replies', replies: [envelope('stray', null), envelope(requestTo(paused.execution, 'b.do'), 'B')] });
+      expect(decision.ignored).toBeUndefined();
+      expect(decision.ignoredReplies).toHaveLength(1);
+      expect(decision.ignoredReplies?.[0]).toContain('stray');
+      expect(steps(decision)).toEqual(['StepFinished 1.1.0', 'StepFinished 1.1.1']);
+    });
+
+    it('when no reply of the batch matches, the decision is empty and says how many were ignored', async () => {
+      const paused = await when(order, started(order));
+      const decision = await when(order, paused.execution, { kind: 'replies', replies: [envelope('stray-1', null), envelope('stray-2', null)] });
+      expect(decision.events).toEqual([]);
+      expect(decision.outbox).toEqual([]);
+      expect(decision.ignored).toBe('2 replies matched nothing');
+      expect(decision.ignoredReplies).toHaveLength(2);
+    });
   });
 
   describe('the default join', () => {
