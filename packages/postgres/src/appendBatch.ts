@@ -13,20 +13,12 @@
  * The appends of a batch share the transaction id, so in the global order (transaction id, then
  * `global_position`) they sit together, in the order of the batch; they become visible at once.
  */
-import type { ExpectedRevision } from '@saga/core';
+import type { AppendStatementInput } from './appendStatement.js';
 import { upsertEntriesSql } from './executionRow.js';
 import { quoteIdentifier } from './sqlIdentifiers.js';
 
-/** One append of a batch, as the client sends it. */
-export interface BatchAppend {
-  readonly stream: string;
-  /** `JSON.stringify` of the events as `AppendRow`s. */
-  readonly eventsJson: string;
-  readonly expected: ExpectedRevision;
-  readonly recordedAt: string | null;
-  readonly indexJson?: string;
-  readonly lease?: { readonly owner: string; readonly leaseMs: number };
-}
+/** One append of a batch, as the client sends it: what the single statement takes, less the schema (one per store). */
+export type BatchAppend = Pick<AppendStatementInput, 'stream' | 'eventsJson' | 'expected' | 'recordedAt' | 'indexJson' | 'lease'>;
 
 /** The function's row for one append, in the order of the batch. */
 export interface BatchResultRow {

@@ -8,11 +8,12 @@
  */
 import pg from 'pg';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { isConcurrencyConflictError, type ExecutionIndexEntry, type GlobalEvent } from '@saga/core';
+import { isConcurrencyConflictError, type GlobalEvent } from '@saga/core';
 import { eventStoreContract, FakeClock, waitFor } from '@saga/testing';
 import { PostgresEventStore, type PostgresEventStoreOptions } from './postgresEventStore.js';
 import { quoteIdentifier } from './sqlIdentifiers.js';
 import { postgresTestServer } from './testServer.js';
+import { indexEntry } from '../test/fixtures/indexEntry.js';
 
 const server = await postgresTestServer();
 afterAll(() => server.stop());
@@ -40,22 +41,7 @@ eventStoreContract(
 
 const suite = server.skip === undefined ? describe : describe.skip;
 
-const entry = (executionId: string, overrides: Partial<ExecutionIndexEntry> = {}): ExecutionIndexEntry => ({
-  executionId,
-  service: 'order',
-  definitionName: 'checkout',
-  definitionVersion: '1',
-  status: 'running',
-  phase: 'forward',
-  open: true,
-  startedAt: '2030-01-01T00:00:00.000Z',
-  updatedAt: '2030-01-01T00:00:01.000Z',
-  user: null,
-  nextDueAt: '2030-01-01T00:01:00.000Z',
-  waitingFor: 'reply from stock.reserve',
-  revision: 0,
-  ...overrides,
-});
+const entry = indexEntry;
 
 const settle = (promise: Promise<unknown>): Promise<{ ok: true; value: unknown } | { ok: false; error: unknown }> =>
   promise.then(

@@ -12,13 +12,13 @@ import {
   isSagaError,
   silentLogger,
   type EventStore,
-  type ExecutionIndexEntry,
   type NewEvent,
 } from '@saga/core';
 import { eventStoreContract, FakeClock, uniqueName, waitFor } from '@saga/testing';
 import { PostgresEventStore, type PostgresEventStoreOptions } from './postgresEventStore.js';
 import { quoteIdentifier } from './sqlIdentifiers.js';
 import { postgresTestServer } from './testServer.js';
+import { indexEntry } from '../test/fixtures/indexEntry.js';
 
 const server = await postgresTestServer();
 afterAll(() => server.stop());
@@ -583,22 +583,7 @@ suite('PostgresEventStore', () => {
   });
 
   describe('execution index', () => {
-    const entry = (executionId: string, overrides: Partial<ExecutionIndexEntry> = {}): ExecutionIndexEntry => ({
-      executionId,
-      service: 'order',
-      definitionName: 'checkout',
-      definitionVersion: '1',
-      status: 'running',
-      phase: 'forward',
-      open: true,
-      startedAt: '2030-01-01T00:00:00.000Z',
-      updatedAt: '2030-01-01T00:00:01.000Z',
-      user: null,
-      nextDueAt: '2030-01-01T00:01:00.000Z',
-      waitingFor: 'reply from stock.reserve',
-      revision: 0,
-      ...overrides,
-    });
+    const entry = indexEntry;
 
     it('writes the entry in the append, and nothing for an append that conflicts or fails', async () => {
       const store = await open();
