@@ -148,6 +148,9 @@ export const faultWorld = async (env: FaultEnvironment, options: FaultWorldOptio
         logger,
         // Longer than any scenario waits: a timeout is a fault only where a scenario injects it.
         replyTimeoutMs: 2 * options.settleTimeoutMs,
+        // The votes too (default 60 s): 600 executions over a real broker on a slow machine back up for
+        // longer than that, and a vote that came late would count as a no the scenario did not inject.
+        commitTimeoutMs: 2 * options.settleTimeoutMs,
         compensationRetry: { attempts: 4, initialDelayMs: 20, maxDelayMs: 200 },
         // A crashed manager's leases keep other managers away until they expire: short ones, renewed
         // often, so that a crash is taken over within the scenario's time (production: 60 s / 30 s).
