@@ -4,43 +4,41 @@
 // break one rule, checked for every finding they give (not just the expected one): a rule that
 // fires where it should not, an event checked on after its phase was already wrong, or findings out
 // of revision order all show up as a finding more, one less, or a different order.
+import {
+  type Raw,
+  at,
+  history,
+  error,
+  started,
+  local,
+  request,
+  compensationRequest,
+  reply,
+  remoteDone,
+  fired,
+  compensated,
+  attemptFailed,
+  compensationFailed,
+  sagaFailed,
+  completed,
+  votes,
+  vote,
+  rejected,
+  commitFailed,
+  compensationStarted,
+} from '../test/historyBuilders.js';
 import { describe, expect, it } from 'vitest';
 import { checkHistory, type CheckHistoryOptions } from './checkHistory.js';
-import { decodeEvent, type RecordedSagaEvent } from './decodeEvent.js';
-import { Saga, type JsonObject } from '@saga/definitions';
+import type { RecordedSagaEvent } from './decodeEvent.js';
+import { Saga } from '@saga/definitions';
 
-type Raw = readonly [type: string, data: Record<string, unknown>];
-
-const at = '2030-01-01T00:00:00.000Z';
-/** Revisions 0…n-1 in order, decoded (so each hand-made event has the engine's shape). */
-const history = (...events: Raw[]): RecordedSagaEvent[] =>
-  events.map(([type, data], revision) => decodeEvent({ revision, type, data: data as JsonObject, recordedAt: at }, 'test'));
-
-const error = { name: 'Error', message: 'boom' };
-const started: Raw = ['SagaStarted', { executionId: 'e1', definition: { name: 't', version: '1', fingerprint: 'f' }, context: {}, user: null, autocommit: true, service: 'order' }];
-const local = (path: string): Raw => ['StepFinished', { path, kind: 'local' }];
-const request = (path: string, requestId: string): Raw => ['RequestSent', { path, requestId, target: 'stock.reserve', payload: {} }];
-const compensationRequest = (path: string, requestId: string): Raw => ['CompensationRequestSent', { path, requestId, target: 'stock.release', payload: {} }];
-const reply = (path: string, requestId: string, status = 200): Raw => ['ReplyReceived', { path, requestId, status, payload: null, relatedServices: ['stock'] }];
-const remoteDone = (path: string): Raw => ['StepFinished', { path, kind: 'remote' }];
 const replyTimer = (timerId: string, requestId: string): Raw => ['TimerScheduled', { timerId, purpose: 'reply', dueAt: at, requestId, path: '1' }];
-const fired = (timerId: string): Raw => ['TimerFired', { timerId }];
 const failed = (path: string, status = 'errored-on-execute', compensate = false): Raw => ['StepFailed', { path, kind: 'local', status, error, compensate }];
 const remoteFailed = (path: string, requestId: string, status: string, compensate: boolean): Raw => ['StepFailed', { path, kind: 'remote', status, error, compensate, requestId }];
-const compensated = (path: string, requestId?: string): Raw => ['StepCompensated', { path, ...(requestId ? { requestId } : {}) }];
-const attemptFailed = (path: string): Raw => ['CompensationAttemptFailed', { path, error, attempt: 1 }];
-const compensationFailed = (path: string): Raw => ['CompensationFailed', { path, error }];
-const sagaFailed: Raw = ['SagaFailed', { error }];
-const completed: Raw = ['SagaCompleted', { context: {} }];
-const votes: Raw = ['VotesRequested', { votes: [{ service: 'stock', requestId: 'v1' }] }];
-const vote = (yes: boolean, requestId = 'v1'): Raw => ['VoteReceived', { service: 'stock', requestId, vote: yes }];
-const rejected: Raw = ['TransactionRejected', { services: ['stock'], reason: 'no' }];
-const commitFailed: Raw = ['CommitFailed', { error }];
 const branch = (path: string, chosen: number | null = 0): Raw => ['BranchChosen', { path, branch: chosen }];
 const conditionalDone = (path: string): Raw => ['StepFinished', { path, kind: 'conditional' }];
 const parallel = (path: string): Raw => ['ParallelStarted', { path, branches: 2 }];
 const parallelDone = (path: string): Raw => ['StepFinished', { path, kind: 'parallel' }];
-const compensationStarted: Raw = ['CompensationStarted', {}];
 const childDefinition = { name: 'ship', version: '1', fingerprint: 'f' };
 const childStarted = (path: string, childId = 'c1'): Raw => ['ChildStarted', { path, childId, definition: childDefinition, context: {} }];
 const childEnded = (path: string, outcome: string, childId = 'c1'): Raw => ['ChildEnded', { path, childId, outcome }];

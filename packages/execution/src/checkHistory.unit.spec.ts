@@ -1,46 +1,43 @@
 // Each rule is shown a hand-made history that breaks it: a rule that can never fail is not checked.
 import { Saga } from '@saga/definitions';
+import {
+  type Raw,
+  at,
+  history,
+  error,
+  started,
+  local,
+  request,
+  compensationRequest,
+  reply,
+  remoteDone,
+  fired,
+  compensated,
+  attemptFailed,
+  compensationFailed,
+  sagaFailed,
+  completed,
+  votes,
+  vote,
+  rejected,
+  commitFailed,
+  compensationStarted,
+} from '../test/historyBuilders.js';
 import { describe, expect, it } from 'vitest';
 import { checkHistory, type CheckHistoryOptions, type HistoryFinding } from './checkHistory.js';
-import { decodeEvent, type RecordedSagaEvent } from './decodeEvent.js';
+import type { RecordedSagaEvent } from './decodeEvent.js';
 import { fold } from './evolve.js';
-import type { JsonObject } from '@saga/definitions';
 import { SagaStatus } from './sagaStatus.js';
 
-type Raw = readonly [type: string, data: Record<string, unknown>];
-
-const at = '2030-01-01T00:00:00.000Z';
-/** Revisions 0…n-1 in order, decoded (so each hand-made event has the engine's shape). */
-const history = (...events: Raw[]): RecordedSagaEvent[] =>
-  events.map(([type, data], revision) => decodeEvent({ revision, type, data: data as JsonObject, recordedAt: at }, 'test'));
-
-const error = { name: 'Error', message: 'boom' };
-const started: Raw = ['SagaStarted', { executionId: 'e1', definition: { name: 't', version: '1', fingerprint: 'f' }, context: {}, user: null, autocommit: true, service: 'order' }];
-const local = (path: string): Raw => ['StepFinished', { path, kind: 'local' }];
-const request = (path: string, requestId: string): Raw => ['RequestSent', { path, requestId, target: 'stock.reserve', payload: {} }];
-const compensationRequest = (path: string, requestId: string): Raw => ['CompensationRequestSent', { path, requestId, target: 'stock.release', payload: {} }];
-const reply = (path: string, requestId: string, status = 200): Raw => ['ReplyReceived', { path, requestId, status, payload: null, relatedServices: ['stock'] }];
-const remoteDone = (path: string): Raw => ['StepFinished', { path, kind: 'remote' }];
 const timer = (timerId: string): Raw => ['TimerScheduled', { timerId, purpose: 'reply', dueAt: at }];
-const fired = (timerId: string): Raw => ['TimerFired', { timerId }];
 const failed = (path: string, status = 'errored-on-execute', compensate = false): Raw => [
   'StepFailed',
   { path, kind: status === 'errored-on-execute' ? 'local' : 'remote', status, error, compensate },
 ];
-const compensated = (path: string, requestId?: string): Raw => ['StepCompensated', { path, ...(requestId ? { requestId } : {}) }];
-const attemptFailed = (path: string): Raw => ['CompensationAttemptFailed', { path, error, attempt: 1 }];
-const compensationFailed = (path: string): Raw => ['CompensationFailed', { path, error }];
-const sagaFailed: Raw = ['SagaFailed', { error }];
-const completed: Raw = ['SagaCompleted', { context: {} }];
-const votes: Raw = ['VotesRequested', { votes: [{ service: 'stock', requestId: 'v1' }] }];
-const vote = (yes: boolean, requestId = 'v1'): Raw => ['VoteReceived', { service: 'stock', requestId, vote: yes }];
 const committed: Raw = ['TransactionCommitted', { services: ['stock'] }];
-const rejected: Raw = ['TransactionRejected', { services: ['stock'], reason: 'no' }];
 const notified: Raw = ['TransactionNotified', { services: ['stock'] }];
-const commitFailed: Raw = ['CommitFailed', { error }];
 const branch = (path: string): Raw => ['BranchChosen', { path, branch: 0 }];
 const parallel = (path: string): Raw => ['ParallelStarted', { path, branches: 3 }];
-const compensationStarted: Raw = ['CompensationStarted', {}];
 /** Branches 0.0 and 0.1 each send a request; 0.1 fails on its reply; 0.0's reply is awaited, then 0.0 is compensated. */
 const parallelFailedRun: Raw[] = [
   started,
