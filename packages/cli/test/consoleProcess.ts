@@ -1,4 +1,7 @@
-/** Starts `saga ui` (the built binary) on a free port and gives its address; stops it with SIGTERM. */
+/**
+ * Starts `saga ui` (the built binary) on a free port (or, with `defaultPort`, on the port it picks
+ * itself) and gives its address; stops it with SIGTERM.
+ */
 import type { ChildProcess } from 'node:child_process';
 import { startCli } from './runCli.js';
 
@@ -13,9 +16,9 @@ export interface RunningConsole {
   stop(): Promise<void>;
 }
 
-export const startConsole = (args: readonly string[], env: Record<string, string | undefined>): Promise<RunningConsole> =>
+export const startConsole = (args: readonly string[], env: Record<string, string | undefined>, options: { readonly defaultPort?: boolean } = {}): Promise<RunningConsole> =>
   new Promise((resolve, reject) => {
-    const child = startCli(['ui', '--port', '0', ...args], { env });
+    const child = startCli(['ui', ...(options.defaultPort ? [] : ['--port', '0']), ...args], { env });
     let stdout = '';
     let stderr = '';
     const exited = new Promise<void>((done) => child.on('exit', () => done()));

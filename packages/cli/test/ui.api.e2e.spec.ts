@@ -3,9 +3,10 @@
  * filters, errors for bad parameters, one execution and its replay, access (Host, token), read-only
  * refusals, and each action with its preview, its conflict check and what it appends.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
-import { tmpdir } from 'node:os';
+import { connect } from 'node:net';
+import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { recordConsoleStore, type ConsoleStore } from './consoleStore.js';
@@ -67,6 +68,41 @@ beforeAll(async () => {
 afterAll(async () => {
   await ui?.stop();
   rmSync(dir, { recursive: true, force: true });
+});
+
+/** Whether something accepts TCP connections at host:port. */
+const accepts = (host: string, port: number): Promise<boolean> =>
+  new Promise((resolve) => {
+    const socket = connect({ host, port, timeout: 2_000 });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+    socket.once('timeout', () => {
+      socket.destroy();
+      resolve(false);
+    });
+  });
+
+describe('saga ui, the command', () => {
+  it('takes --store, listens on 127.0.0.1:4545 by default, and on no other address of the machine', async () => {
+    const started = await startConsole(['--store', recorded.url], {}, { defaultPort: true });
+    try {
+      expect(started.url).toBe('http://127.0.0.1:4545/');
+      await expect.poll(() => started.stderr()).toContain(`Serving ${recorded.url}`);
+      expect(((await get('/api/executions', {}, started.origin)).json() as Page).executions).toHaveLength(6);
+      expect(await accepts('127.0.0.1', 4545)).toBe(true);
+      // Every other address this machine has: nothing listens there (the console is not reachable from the network).
+      const others = Object.values(networkInterfaces())
+        .flat()
+        .filter((a) => a !== undefined && !a.internal && a.family === 'IPv4')
+        .map((a) => a?.address ?? '');
+      for (const address of others) expect(await accepts(address, 4545), address).toBe(false);
+    } finally {
+      await started.stop();
+    }
+  });
 });
 
 describe('GET /api/executions', () => {
@@ -203,6 +239,17 @@ describe('GET /api/executions/<id>', () => {
     expect(response.headers.get('content-disposition')).toBe(`attachment; filename="saga-report-${recorded.ids.compensated}.html"`);
     expect(response.text).toContain('<script type="application/json" id="saga-history">');
     expect(response.text).toContain('It matches the definition create_order@1');
+  });
+
+  it('the download is the file saga report --html writes, but for who generated it and when', async () => {
+    const id = recorded.ids.compensated;
+    const file = join(dir, 'from-the-cli.html');
+    const written = await runCli(['report', id, '--html', file, '--definition', `${join(import.meta.dirname, 'fixtures', 'orderSaga.mjs')}#createOrder`], { env: { SAGA_STORE_URL: recorded.url } });
+    expect(written.code, written.stderr).toBe(0);
+    const generated = (html: string) => html.replace(/<meta name="generator" content="[^"]*">/, '<meta name="generator">').replace(/<div>Generated [^<]* by [^<]* from /, '<div>Generated from ');
+    const downloaded = (await get(`/executions/${id}/report.html`)).text;
+    expect(downloaded).toContain('<meta name="generator" content="saga ui (@saga/cli ');
+    expect(generated(downloaded)).toBe(generated(readFileSync(file, 'utf8')));
   });
 });
 

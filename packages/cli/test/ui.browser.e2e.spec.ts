@@ -95,6 +95,36 @@ describe.skipIf(!hasChromium)(hasChromium ? 'saga ui in a browser' : `saga ui in
     await page.close();
   });
 
+  it('pages through the table (Older, Newest) and filters by context and start time from the form', async () => {
+    const { page, violations } = await open(`${readOnly.origin}/?limit=4`);
+    const rows = page.locator('#executions tbody tr[data-id]');
+    const ids = () => rows.evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-id')));
+    await expect.poll(() => rows.count()).toBe(4);
+    const first = await ids();
+    expect(await page.locator('#newest').isDisabled()).toBe(true);
+    await Promise.all([page.waitForURL(/after=/), page.locator('#older').click()]);
+    await expect.poll(() => rows.count()).toBe(2);
+    const second = await ids();
+    expect(second.filter((id) => first.includes(id))).toEqual([]);
+    expect(await page.locator('#older').isDisabled()).toBe(true);
+    expect(await page.locator('#criteria').textContent()).toBe('All executions, newest first (older page)');
+    await Promise.all([page.waitForURL((url) => !url.search.includes('after=')), page.locator('#newest').click()]);
+    await expect.poll(ids).toEqual(first);
+
+    await page.goto(`${readOnly.origin}/`);
+    await page.locator('#filter-context').fill('orderId=order-1002');
+    await page.locator('#filter-since').fill('2000-01-01');
+    await Promise.all([page.waitForURL(/context=/), page.locator('#apply').click()]);
+    await expect.poll(() => rows.count()).toBe(1);
+    expect(await rows.first().getAttribute('data-id')).toBe(recorded.ids.compensated);
+    expect(await page.locator('#criteria').textContent()).toMatch(/^Filtered by .*context orderId=order-1002/);
+    await page.locator('#filter-until').fill('2000-01-02');
+    await Promise.all([page.waitForURL(/until=/), page.locator('#apply').click()]);
+    await expect.poll(() => page.locator('#executions tbody td.empty').textContent()).toBe('No execution matches these filters.');
+    expect(violations).toEqual([]);
+    await page.close();
+  });
+
   it('shows one execution: verified, the compensation, the diagram, and the replay slider', async () => {
     const { page, violations } = await open(`${readOnly.origin}/executions/${recorded.ids.compensated}`);
     expect(await page.locator('#verified').textContent()).toBe('✓ verified');
@@ -106,6 +136,12 @@ describe.skipIf(!hasChromium)(hasChromium ? 'saga ui in a browser' : `saga ui in
     const fill = await svg.locator('g.node.step.compensated rect').first().evaluate((rect) => (globalThis as unknown as { getComputedStyle(e: unknown): { fill: string } }).getComputedStyle(rect).fill);
     expect(fill).toBe('rgb(255, 244, 224)');
     expect(await page.locator('#download-report').getAttribute('href')).toBe(`/executions/${recorded.ids.compensated}/report.html`);
+    // Step 1's card: the request sent and the reply taken, with their bodies, and the compensation's request.
+    const reserve = (await page.locator('#steps article.step-card[data-path="1"]').textContent()) ?? '';
+    expect(reserve).toMatch(/Request · #\d+ · .*stock\.reserve \(request [0-9a-f-]+\)\{\s*"sku": "B7"\s*\}/);
+    expect(reserve).toMatch(/Reply · #\d+ · .*SUCCESS from stock\{\s*"sku": "B7",\s*"reservationId": "R-B7"\s*\}/);
+    expect(reserve).toMatch(/Compensation request · #\d+ · .*stock\.release \(request [0-9a-f-]+\)\{\s*"reservation": \{\s*"sku": "B7",\s*"reservationId": "R-B7"\s*\}\s*\}/);
+    expect(await page.locator('#steps article.step-card[data-path="2"]').textContent()).toMatch(/Reply · #\d+ · .* from payment[\s\S]*card declined/);
     expect(await page.locator('#actions-disabled').textContent()).toContain('saga ui --allow-actions');
     expect(await page.locator('button[data-action]').count()).toBe(0);
     await shot(page, 'ui-execution');
@@ -139,6 +175,8 @@ describe.skipIf(!hasChromium)(hasChromium ? 'saga ui in a browser' : `saga ui in
     expect(await page.locator('#started-by').textContent()).toBe(hostileUser);
     expect(await page.locator('#context pre').textContent()).toContain(JSON.stringify(hostileShown).slice(1, -1).replaceAll('\\\\', '\\'));
     expect(await page.locator('#pwned, #bold').count()).toBe(0);
+    await page.locator('#context').evaluate((section) => (section as unknown as { scrollIntoView(): void }).scrollIntoView());
+    await shot(page, 'ui-hostile');
     expect(await page.locator('script').evaluateAll((scripts) => scripts.map((s) => s.getAttribute('src') ?? 'inline'))).toEqual(['/assets/client/executionView.js']);
 
     const list = await open(`${readOnly.origin}/?service=billing`);
@@ -229,6 +267,38 @@ describe.skipIf(!hasChromium)(hasChromium ? 'saga ui in a browser' : `saga ui in
     expect(await watcher.page.locator('#timeline li.event[data-type="CancelRequested"]').count()).toBe(1);
     expect([...violations, ...watcher.violations]).toEqual([]);
     await watcher.page.close();
+    await page.close();
+  });
+
+  it('with --allow-actions: fork from the revision the slider is on, confirmed, opens the new execution', async () => {
+    const id = recorded.ids.compensated;
+    const events = ((await (await fetch(`${acting.origin}/api/executions/${id}`)).json()) as { events: { revision: number; type: string; step: string | null }[] }).events;
+    const from = events.find((e) => e.type === 'StepFinished' && e.step === '1')?.revision ?? -1;
+    const { page, violations } = await open(`${acting.origin}/executions/${id}`);
+    const fork = page.locator('#action-fork');
+    // At the end (after the failure) there is nothing to fork from; at step 1's end there is.
+    await expect.poll(() => fork.getAttribute('title')).toMatch(/^Not now: .*fork from a revision before its first failure/);
+    expect(await fork.isDisabled()).toBe(true);
+    await page.locator('#replay-slider').fill(String(from));
+    await page.waitForFunction((at) => (globalThis as unknown as { document: { body: { dataset: Record<string, string> } } }).document.body.dataset.shownRevision === at, String(from));
+    await expect.poll(() => fork.isDisabled()).toBe(false);
+    expect(await page.locator('#fork-revision').textContent()).toBe(String(from));
+    await fork.click();
+    await expect.poll(() => page.locator('#confirm').isVisible()).toBe(true);
+    const appends = (await page.locator('#confirm-appends').textContent()) ?? '';
+    expect(appends.startsWith('saga-<new id> (expected revision no_stream):\n')).toBe(true);
+    const planned = JSON.parse(appends.slice(appends.indexOf('\n') + 1)) as { type: string; data: Record<string, unknown> }[];
+    // Timers are left out of a fork (the new execution schedules its own).
+    expect(planned.map((e) => e.type)).toEqual(events.slice(0, from + 1).filter((e) => !e.type.startsWith('Timer')).map((e) => e.type));
+    expect(planned[0]?.data.forkedFrom).toEqual({ executionId: id, revision: from, by: 'dana' });
+    await shot(page, 'ui-fork-confirm');
+    await Promise.all([page.waitForURL((url) => url.pathname.startsWith('/executions/') && !url.pathname.endsWith(id)), page.locator('#confirm-ok').click()]);
+    const forkId = decodeURIComponent(new URL(page.url()).pathname.split('/')[2] ?? '');
+    expect(await page.locator('#forked-from').textContent()).toBe(id);
+    expect(await page.locator('#who').textContent()).toContain(forkId);
+    const forked = (await (await fetch(`${acting.origin}/api/executions/${forkId}`)).json()) as { execution: { forkedFrom: unknown } };
+    expect(forked.execution.forkedFrom).toEqual({ executionId: id, revision: from, by: 'dana' });
+    expect(violations).toEqual([]);
     await page.close();
   });
 
