@@ -13,10 +13,16 @@
  * reply, four malformed replies, two managers and one reply) is not repeated: here it is the same
  * faults at volume, combined, and the crash points.
  *
+ * "Nothing more arrives" (no second effect, no second hook, nothing dead-lettered, nothing written
+ * after settling) is decided when the broker has nothing left to deliver: drained (in memory), or
+ * counted empty by the environment's `backlog` (RabbitMQ, NATS). A broker with neither is watched
+ * idle for `quietMs`.
+ *
  * Options: `skip` (the reason, shown in the title), `heavy` (more executions and managers, default
- * `SAGA_FAULTS_HEAVY=1`), `quietMs` (how long the broker must be idle to count as quiet; default
- * 100 ms on a broker with `drain()`, else 400 ms). The seed is `SAGA_FAULTS_SEED` (default fixed);
- * the figures of a run (faults injected, executions, checks, duration) are printed at its end.
+ * `SAGA_FAULTS_HEAVY=1`), `quietMs` (only for a broker without `drain()` and without a `backlog` in
+ * its environment: how long it must be idle to count as quiet; default 400 ms). The seed is
+ * `SAGA_FAULTS_SEED` (default fixed); the figures of a run (faults injected, executions, checks,
+ * duration) are printed at its end.
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -54,7 +60,10 @@ export interface FaultSuiteOptions {
   readonly skip?: string;
   /** The heavier variants (hundreds of executions, eight managers, double crashes). Default: `SAGA_FAULTS_HEAVY=1`. */
   readonly heavy?: boolean;
-  /** How long the broker must be idle to count as quiet. Default 100 ms with `drain()` (in memory), else 400 ms. */
+  /**
+   * Only for a broker the environment can neither drain nor count (`FaultEnvironment.backlog`): how
+   * long it must be idle to count as quiet. Default 400 ms.
+   */
   readonly quietMs?: number;
 }
 
@@ -173,11 +182,10 @@ export const faultSuite = (name: string, makeEnvironment: () => Promise<FaultEnv
     beforeEach(async (context) => {
       live = undefined;
       const env = await makeEnvironment();
-      const drainable = typeof (env.broker as Partial<{ drain: unknown }>).drain === 'function';
       world = await faultWorld(env, {
         prng: seededRandom(seed ^ hashOf(context.task.name)),
         figures,
-        quietMs: options.quietMs ?? (drainable ? 100 : 400),
+        quietMs: options.quietMs ?? 400,
         settleTimeoutMs: size.settleTimeoutMs,
       });
       live = world;
@@ -325,7 +333,7 @@ export const faultSuite = (name: string, makeEnvironment: () => Promise<FaultEnv
           );
         }
         world.figures.fault('foreign replies', size.foreignReplies);
-        await world.broker.quiet({ idleMs: world.quietMs, timeoutMs: size.settleTimeoutMs });
+        await world.quiet();
         for (const id of ids) expect((await loadHistory(world.env.store, id)).execution.revision, `${id} moved`).toBe(before.get(id));
         expect(audit.count()).toBe(0);
         const ignored = world.logger.entries.filter((e) => e.level === 'warn' && /matches no pending request|does not have/.test(e.message));
@@ -602,7 +610,7 @@ export const faultSuite = (name: string, makeEnvironment: () => Promise<FaultEnv
         ] as const) {
           await world.broker.publish(transactionTopic(service), { id: randomUUID(), headers: { sagaId, transactionAction: action }, body: null });
         }
-        await world.broker.quiet({ idleMs: world.quietMs, timeoutMs: size.settleTimeoutMs });
+        await world.quiet();
         expect(calls).toEqual({ commit: 1, reject: 1 });
       },
       size.testTimeoutMs,
@@ -637,7 +645,7 @@ export const faultSuite = (name: string, makeEnvironment: () => Promise<FaultEnv
         }
         world.figures.fault('malformed messages', size.malformedMessages);
         await waitFor(() => audit.count() >= size.malformedMessages, { timeoutMs: size.settleTimeoutMs, message: `${size.malformedMessages} dead letters` });
-        await world.broker.quiet({ idleMs: world.quietMs, timeoutMs: size.settleTimeoutMs });
+        await world.quiet();
         expect(Object.fromEntries([...audit.letters].map(([topic, letters]) => [topic, letters.length]).filter(([, n]) => n !== 0))).toEqual(Object.fromEntries(sent));
         const withoutReason = [...audit.letters.values()].flat().filter((letter) => !(letter.headers['x-dead-letter-reason'] ?? '').length);
         expect(withoutReason).toEqual([]);

@@ -1,6 +1,6 @@
 // The fault-injection tools themselves: the crashing store, the faulty broker, the seeded generator
 // and the fuzzer must do exactly what the suite relies on.
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import {
   InMemoryBroker,
   InMemoryEventStore,
@@ -10,9 +10,11 @@ import {
   decodeRequest,
   deadLetterTopic,
   transactionTopic,
+  type Broker,
   type BrokerMessage,
   type DeliveredMessage,
 } from '@saga/core';
+import type { BrokerBacklog } from './brokerBacklog.js';
 import { waitFor } from '../waitFor.js';
 import { SimulatedCrashError, canonicalJson, crashingStore, lostEvents } from './crashingStore.js';
 import { faultyBroker } from './faultyBroker.js';
@@ -134,7 +136,7 @@ describe('faultyBroker', () => {
     await broker.publish('t', { id: 'lost', headers: {}, body: null });
     await broker.publish('t', { id: 'twice', headers: {}, body: null });
     await broker.publish('t', { id: 'plain', headers: {}, body: null });
-    await broker.quiet({ idleMs: 20 });
+    await broker.quiet();
     expect(received.map((m) => m.id)).toEqual(['twice', 'plain', 'twice']);
     expect(broker.counts).toMatchObject({ published: 3, dropped: 1, duplicated: 1, delayed: 1, reordered: 1, deliveries: 3 });
   });
@@ -154,7 +156,7 @@ describe('faultyBroker', () => {
       return attempt === 1 ? 'fail-before' : attempt === 2 ? 'fail-after' : undefined;
     };
     await broker.publish('t', { id: 'm', headers: {}, body: null });
-    await broker.quiet({ idleMs: 20 });
+    await broker.quiet();
     expect(attempts).toEqual([1, 2, 3]);
     expect(handled).toEqual(['m', 'm']);
     expect(broker.counts).toMatchObject({ deliveries: 3, failedDeliveries: 2 });
@@ -167,12 +169,60 @@ describe('faultyBroker', () => {
     broker.publishFaults = () => ({ delaysMs: [60] });
     await broker.publish('t', { id: 'later', headers: {}, body: null });
     expect(received).toEqual([]);
-    await broker.quiet({ idleMs: 10 });
+    await broker.quiet();
     expect(received.map((m) => m.id)).toEqual(['later']);
-    await broker.publish('t', { id: 'never', headers: {}, body: null });
-    await broker.destroy();
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    // The copy's timer is the decorator's: on fake timers, its due time can be passed at once, and
+    // the inner broker drained then has everything the copy would have become.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      await broker.publish('t', { id: 'never', headers: {}, body: null });
+      await broker.destroy();
+      vi.advanceTimersByTime(1_000);
+    } finally {
+      vi.useRealTimers();
+    }
+    await inner.drain();
     expect(received.map((m) => m.id)).toEqual(['later']);
+  });
+
+  /** The in-memory broker as RabbitMQ and NATS look to the decorator: no drain(). */
+  const undrainable = (inner: InMemoryBroker): Broker => ({
+    setup: () => inner.setup(),
+    destroy: () => inner.destroy(),
+    publish: (topic, message) => inner.publish(topic, message),
+    subscribe: (topic, group, handler, options) => inner.subscribe(topic, group, handler, options),
+  });
+
+  it('quiet() without drain() waits until the backlog is empty twice in a row, over its own groups and the ones it is given', async () => {
+    const broker = faultyBroker(undrainable(new InMemoryBroker()));
+    await collect(broker, 't');
+    const asked: string[][] = [];
+    let holding = 3;
+    const backlog: BrokerBacklog = async (groups) => {
+      asked.push(groups.map((g) => `${g.topic}/${g.group}`));
+      holding -= 1;
+      return holding > 0 ? [{ topic: 't', group: 'g', messages: holding }] : [];
+    };
+    await broker.quiet({ backlog, groups: [{ topic: 't.dead-letter', group: 'audit' }] });
+    // 2 and 1 held; then empty, and empty again.
+    expect(asked).toEqual(Array.from({ length: 4 }, () => ['t/g', 't.dead-letter/audit']));
+  });
+
+  it('quiet() asks the backlog again when a handler ran while it was read, and fails naming what is held', async () => {
+    const broker = faultyBroker(undrainable(new InMemoryBroker()));
+    const received = await collect(broker, 't');
+    let reads = 0;
+    const backlog: BrokerBacklog = async () => {
+      reads += 1;
+      // A message moving between two reads: the counts do not show it, the handler that runs does.
+      if (reads === 1) await broker.publish('t', { id: 'moving', headers: {}, body: null });
+      return [];
+    };
+    await broker.quiet({ backlog });
+    expect(reads).toBe(4);
+    expect(received.map((m) => m.id)).toEqual(['moving']);
+    const stuck: BrokerBacklog = async () => [{ topic: 't', group: 'g', messages: 2 }];
+    await expect(broker.quiet({ backlog: stuck, timeoutMs: 50 })).rejects.toThrow(/did not become quiet: the broker holds 2 on t \(group g\)/);
   });
 });
 

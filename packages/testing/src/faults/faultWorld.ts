@@ -18,6 +18,7 @@ import {
   type Subscription,
 } from '@saga/core';
 import { captureLogger } from '../captureLogger.js';
+import type { BrokerBacklog, ConsumerGroup } from './brokerBacklog.js';
 import { uniqueName } from '../uniqueName.js';
 import { waitFor } from '../waitFor.js';
 import { checkInvariants } from './checkInvariants.js';
@@ -39,12 +40,18 @@ export interface FaultEnvironment {
    * The suite sets it up and destroys it.
    */
   readonly inbox?: () => ParticipantInbox<unknown>;
+  /**
+   * The broker's own count of the messages it still holds for a group (queued, waiting out a
+   * redelivery delay, delivered and unacknowledged), for a broker without `drain()`: "nothing more
+   * arrives" is then decided on it. Without `drain()` or `backlog`, after `quietMs` of quiet.
+   */
+  readonly backlog?: BrokerBacklog;
 }
 
 export interface FaultWorldOptions {
   readonly prng: Prng;
   readonly figures: FaultFigures;
-  /** How long the broker must be idle to count as quiet. */
+  /** Only for a broker with neither `drain()` nor `backlog`: how long it must be idle to count as quiet. */
   readonly quietMs: number;
   /** How long executions may take to settle. */
   readonly settleTimeoutMs: number;
@@ -88,7 +95,11 @@ export interface FaultWorld {
   readonly logger: ReturnType<typeof captureLogger>;
   readonly prng: Prng;
   readonly figures: FaultFigures;
-  readonly quietMs: number;
+  /**
+   * Resolves once nothing more can arrive at any handler of the world (see `FaultyBroker.quiet`):
+   * the event an absence check ("no second effect", "nothing dead-lettered") waits on.
+   */
+  quiet(): Promise<void>;
   /** A set-up manager of the world's service on the world's store and broker. */
   manager(options?: Partial<SagaManagerOptions>): Promise<SagaManager>;
   /** The three participants of the order saga, set up. */
@@ -101,7 +112,7 @@ export interface FaultWorld {
   subscribe(topic: string, handler: (message: DeliveredMessage) => Promise<void>): Promise<void>;
   /** Runs when the world is destroyed (in reverse order). */
   onDestroy(cleanup: () => Promise<unknown>): void;
-  /** Waits for the executions to settle and for the broker to be quiet, then checks everything. */
+  /** Waits for the executions to settle and for nothing more to arrive (`quiet`), then checks everything. */
   verify(executionIds: readonly string[], options: VerifyOptions): Promise<Verification>;
   destroy(): Promise<void>;
 }
@@ -124,11 +135,19 @@ export const faultWorld = async (env: FaultEnvironment, options: FaultWorldOptio
   const targets = faultTargets(services);
   const cleanups: (() => Promise<unknown>)[] = [];
   const subscriptions: Subscription[] = [];
+  // Subscribed on the undecorated broker: its backlog is counted too (a dead letter still on its way).
+  const ownGroups: ConsumerGroup[] = [];
   const participantsMade: CountingParticipant[] = [];
 
   const subscribe = async (topic: string, handler: (message: DeliveredMessage) => Promise<void>): Promise<void> => {
-    subscriptions.push(await env.broker.subscribe(topic, uniqueName('audit'), handler));
+    const group = uniqueName('audit');
+    subscriptions.push(await env.broker.subscribe(topic, group, handler));
+    ownGroups.push({ topic, group });
   };
+  // Whether quiet() asks the broker (drain or backlog) rather than watching it idle.
+  const countable = env.backlog !== undefined || typeof (env.broker as Partial<{ drain: unknown }>).drain === 'function';
+  const quiet = (): Promise<void> =>
+    broker.quiet({ ...(env.backlog ? { backlog: env.backlog } : {}), groups: ownGroups, idleMs: options.quietMs, timeoutMs: options.settleTimeoutMs });
 
   const world: FaultWorld = {
     env,
@@ -139,7 +158,7 @@ export const faultWorld = async (env: FaultEnvironment, options: FaultWorldOptio
     logger,
     prng: options.prng,
     figures: options.figures,
-    quietMs: options.quietMs,
+    quiet,
     async manager(overrides = {}) {
       const manager = new SagaManager({
         store,
@@ -195,18 +214,18 @@ export const faultWorld = async (env: FaultEnvironment, options: FaultWorldOptio
     },
     async verify(executionIds, verifyOptions) {
       const settled = await waitUntilSettled(env.store, executionIds, options.settleTimeoutMs);
-      await broker.quiet({ idleMs: options.quietMs, timeoutMs: options.settleTimeoutMs });
+      await quiet();
       const violations: string[] = [];
       const executions = new Map<string, SagaExecution>();
       const histories = new Map<string, readonly RecordedSagaEvent[]>();
       const definitionOf = typeof verifyOptions.definition === 'function' ? verifyOptions.definition : () => verifyOptions.definition as Saga;
       const acknowledged = [store.appended, ...(verifyOptions.acknowledged ?? [])];
       const participants = verifyOptions.participants ?? [];
-      if ((verifyOptions.transactionHooks ?? 'exactly-once') === 'exactly-once' && participants.length > 0) {
-        // A settled execution has published its outcome (TransactionNotified is its last write), but
-        // a broker that cannot be drained may still hold it when it has been idle for quietMs (a
-        // loaded machine): each involved participant hearing it is awaited. One that never does is
-        // reported below, after the settle timeout.
+      if (!countable && (verifyOptions.transactionHooks ?? 'exactly-once') === 'exactly-once' && participants.length > 0) {
+        // A settled execution has published its outcome (TransactionNotified is its last write). A
+        // broker drained or counted empty has delivered it; one only idle for quietMs (a loaded
+        // machine) may still hold it: each involved participant hearing it is awaited. One that
+        // never does is reported below, after the settle timeout.
         await waitFor(async () => (await Promise.all(executionIds.map(async (id) => outcomeUnheard((await loadHistory(env.store, id)).execution, participants)))).every((n) => n === 0), {
           timeoutMs: options.settleTimeoutMs,
           intervalMs: 25,

@@ -2,6 +2,7 @@
 // (usable on their own in an application's tests).
 export { faultSuite, type FaultSuiteOptions } from './faultSuite.js';
 export type { FaultEnvironment } from './faultWorld.js';
+export type { BrokerBacklog, ConsumerGroup, GroupBacklog } from './brokerBacklog.js';
 export { checkInvariants, type CheckInvariantsOptions, type HistoryEvent } from './checkInvariants.js';
 export { settledProblem, loadHistory, waitUntilSettled } from './settled.js';
 export {
