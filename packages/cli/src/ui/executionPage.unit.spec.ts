@@ -89,6 +89,15 @@ describe('the console page of one execution', () => {
     expect(page(runs.finished.parent)).toContain('<p class="subtitle timers" id="timers">No timer pending.</p>');
   });
 
+  it('says in its header where the execution stands: definition, status in words, verdict, who, when, transaction, the report to download', async () => {
+    const view = await runAlone(new Saga('take_note', { version: '3' }).localStep().onExecute((ctx) => ctx.with({ seen: true })).commit(), { user: 'erin' });
+    const { execution, id } = view.loaded;
+    const html = pageOf(view);
+    expect(html).toContain('<h1><span id="title">take_note@3</span> <span class="badge finished" id="status">finished</span> <span class="badge verified" id="verified"');
+    expect(html).toContain(`Started by <strong id="started-by">erin</strong> at ${preciseTime(execution.startedAt)} · service <strong>svc</strong> · transaction <strong id="transaction">${execution.transaction.status}</strong>`);
+    expect(html).toContain(`<a class="download" id="download-report" href="/executions/${id}/report.html" download>`);
+  });
+
   it('escapes every value of the store: a hostile user, context key and value are text, escapes shown', async () => {
     const note = new Saga('take_note', { version: '1' })
       .localStep()
