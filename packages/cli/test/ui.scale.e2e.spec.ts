@@ -2,8 +2,10 @@
  * The console on a large SQLite store: N executions (default 2,000; SAGA_TEST_UI_SCALE=100000 for the
  * figure the README quotes) written through the port as the bench's scale workload writes them (each
  * a recorded history under a new id, one append with its index entry), then the first page of the
- * table, the next page and the counts asked of `saga ui`. Prints how long each took; asserts what
- * they hold, never how fast (timings on a shared machine decide nothing).
+ * table, the next page and the counts asked of `saga ui`. Prints how long each took and asserts what
+ * they hold. How fast is asserted only when the figure is asked for (SAGA_TEST_UI_SCALE set): then the
+ * first page must come within the issue's budget (300 ms); the default run is a smoke test on a shared
+ * machine, where a timing decides nothing.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,7 +17,10 @@ import { createOrder, startParticipants } from './fixtures/orderSaga.mjs';
 import { startConsole, type RunningConsole } from './consoleProcess.js';
 
 const total = Number(process.env.SAGA_TEST_UI_SCALE ?? 2_000);
+const measuring = process.env.SAGA_TEST_UI_SCALE !== undefined;
 const pageSize = 50;
+/** Issue 16: the first page in under 300 ms with 100,000 executions and an index. */
+const firstPageBudgetMs = 300;
 
 interface Template {
   readonly id: string;
@@ -57,6 +62,7 @@ const idOf = (n: number): string => `00000000-0000-4000-8000-${n.toString(16).pa
 let dir: string;
 let ui: RunningConsole;
 let newest: string;
+let firstPageMs: number | undefined;
 const timings: string[] = [];
 
 const timed = async <T>(what: string, work: () => Promise<T>): Promise<T> => {
@@ -107,7 +113,9 @@ describe(`saga ui on ${total.toLocaleString('en-US')} stored executions`, () => 
     // The test's own HTTP client loads lazily (its first fetch costs ~100 ms here): warm it on a file.
     await timed('warming the test client (GET /assets/ui.css)', async () => (await fetch(`${ui.origin}/assets/ui.css`)).text());
     // The first page the server process answers: what an operator waits for after starting saga ui.
+    const asked = performance.now();
     const first = await timed('first page (the first the server answers)', async () => (await fetch(`${ui.origin}/api/executions?limit=${pageSize}`)).json() as Promise<{ executions: { executionId: string }[]; nextCursor?: string }>);
+    firstPageMs = performance.now() - asked;
     expect(first.executions).toHaveLength(pageSize);
     expect(first.executions[0]?.executionId).toBe(newest);
     expect(first.nextCursor).toBeDefined();
@@ -130,4 +138,9 @@ describe(`saga ui on ${total.toLocaleString('en-US')} stored executions`, () => 
     expect(counts.total).toBe(total);
     expect(Object.values(counts.counts).reduce((a, b) => a + b, 0)).toBe(total);
   }, 120_000);
+
+  it.runIf(measuring)(`answers the first page within ${firstPageBudgetMs} ms (measured runs only)`, () => {
+    expect(firstPageMs, 'the first test measures it').toBeDefined();
+    expect(firstPageMs).toBeLessThan(firstPageBudgetMs);
+  });
 });
