@@ -14,6 +14,7 @@ import {
   InMemoryEventStore,
   SagaManager,
   SagaParticipant,
+  type Broker,
   type EventStore,
   type JsonValue,
   type RequestHandler,
@@ -38,9 +39,10 @@ export interface HookCall {
   readonly sagaId: string;
 }
 
-export interface SagaTestWorld {
+/** `B` is the world's broker: the in-memory one unless another was given (an adapter's, to run scenarios over it). */
+export interface SagaTestWorld<B extends Broker = InMemoryBroker> {
   readonly store: EventStore;
-  readonly broker: InMemoryBroker;
+  readonly broker: B;
   readonly logger: ReturnType<typeof captureLogger>;
   /** A set-up manager on the world's store and broker (service 'order' unless given). */
   manager(options?: Partial<SagaManagerOptions>): Promise<SagaManager>;
@@ -53,7 +55,9 @@ export interface SagaTestWorld {
   destroy(): Promise<void>;
 }
 
-export const sagaTestWorld = async (options: { store?: EventStore; broker?: InMemoryBroker } = {}): Promise<SagaTestWorld> => {
+export function sagaTestWorld(options?: { store?: EventStore; broker?: InMemoryBroker }): Promise<SagaTestWorld>;
+export function sagaTestWorld<B extends Broker>(options: { store?: EventStore; broker: B }): Promise<SagaTestWorld<B>>;
+export async function sagaTestWorld(options: { store?: EventStore; broker?: Broker } = {}): Promise<SagaTestWorld<Broker>> {
   const store = options.store ?? new InMemoryEventStore();
   const broker = options.broker ?? new InMemoryBroker();
   await store.setup();
@@ -102,4 +106,4 @@ export const sagaTestWorld = async (options: { store?: EventStore; broker?: InMe
       await store.destroy();
     },
   };
-};
+}

@@ -5,7 +5,7 @@
  * after any append of the pair loses nothing.
  */
 import { describe, expect, it } from 'vitest';
-import { Saga, SagaRequest, SagaStatus, executionIdForKey, executionStream } from '@saga/core';
+import { Saga, SagaRequest, SagaStatus, executionIdForKey, executionStream, type Broker } from '@saga/core';
 import { checkInvariants } from '../faults/checkInvariants.js';
 import { crashingStore, lostEvents } from '../faults/crashingStore.js';
 import type { SagaTestWorld } from '../sagaTestWorld.js';
@@ -14,7 +14,7 @@ import { ended, historyTypes } from './scenarioHelpers.js';
 const types = historyTypes;
 
 
-export const childScenarios = (getWorld: () => SagaTestWorld): void => {
+export const childScenarios = (getWorld: () => SagaTestWorld<Broker>): void => {
   describe('child sagas', () => {
     const shipParcel = (undone: string[]) =>
       new Saga('ship_parcel')

@@ -3,8 +3,9 @@
  *
  *   engineScenarios('SqliteEventStore', async () => new SqliteEventStore({ filename }));
  *
- * Each scenario gets a fresh store from `makeStore` and an in-memory broker. They cover the
- * reference's semantics (minos.saga §1–§4) and every fix of DESIGN.md.
+ * Each scenario gets a fresh store from `makeStore` and an in-memory broker (or a fresh broker
+ * from `options.broker`, to run the scenarios over a broker adapter). They cover the reference's
+ * semantics (minos.saga §1–§4) and every fix of DESIGN.md.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
@@ -25,12 +26,14 @@ import {
   SagaResponseStatus,
   SagaRollbackError,
   SagaStatus,
+  InMemoryBroker,
   UnexpectedResponseError,
   executionIdOf,
   executionStream,
   replyTopic,
   deadLetterTopic,
   maxJsonDepth,
+  type Broker,
   type EventStore,
   type JsonObject,
   type JsonValue,
@@ -47,7 +50,21 @@ import { historyTypes } from './scenarioHelpers.js';
 
 export interface EngineScenarioOptions {
   readonly skip?: string;
+  /**
+   * A fresh broker for each scenario (not set up yet; the world sets it up and destroys it). Default:
+   * an `InMemoryBroker`. With another broker, the few scenarios that steer the in-memory broker
+   * (drain it, duplicate a delivery, read its dead letters back) or need its delivery of one
+   * execution's replies side by side are skipped; the broker contract and the fault suite check
+   * delivery on adapters.
+   */
+  readonly broker?: () => Broker;
 }
+
+/** The world's broker as the in-memory one, for the scenarios that steer it. */
+const inMemory = (world: SagaTestWorld<Broker>): InMemoryBroker => {
+  if (world.broker instanceof InMemoryBroker) return world.broker;
+  throw new Error('This scenario steers the in-memory broker; it is skipped with any other.');
+};
 
 const types = historyTypes;
 
@@ -56,11 +73,13 @@ const never = <T>(): Promise<T> => new Promise<T>(() => undefined);
 export const engineScenarios = (name: string, makeStore: () => Promise<EventStore>, options: EngineScenarioOptions = {}): void => {
   const suite = options.skip ? describe.skip : describe;
   suite(options.skip ? `engine scenarios on ${name} (skipped: ${options.skip})` : `engine scenarios on ${name}`, () => {
-    let world: SagaTestWorld;
+    let world: SagaTestWorld<Broker>;
     let log: string[];
+    const inMemoryOnly = options.broker === undefined ? it : it.skip;
 
     beforeEach(async () => {
-      world = await sagaTestWorld({ store: await makeStore() });
+      const store = await makeStore();
+      world = options.broker === undefined ? await sagaTestWorld({ store }) : await sagaTestWorld({ store, broker: options.broker() });
       log = [];
     });
     afterEach(async () => {
@@ -565,7 +584,7 @@ export const engineScenarios = (name: string, makeStore: () => Promise<EventStor
         await expect(manager.run({ response })).rejects.toBeInstanceOf(SagaAlreadyExecutedError);
       });
 
-      it('a reply for the wrong request: a typed error when passed to run(), logged and ignored from the broker; nothing is written', async () => {
+      inMemoryOnly('a reply for the wrong request: a typed error when passed to run(), logged and ignored from the broker; nothing is written', async () => {
         const manager = await world.manager();
         const saga = new Saga('wrong_request').remoteStep().onExecute(() => new SagaRequest('nobody.listens', {})).commit();
         const paused = await manager.run({ definition: saga, pauseOnDisk: true });
@@ -579,7 +598,7 @@ export const engineScenarios = (name: string, makeStore: () => Promise<EventStor
           headers: { sagaId: paused.id, requestId: 'not-the-pending-one', status: '200' },
           body: null,
         });
-        await world.broker.drain();
+        await inMemory(world).drain();
         expect((await manager.get(paused.id)).revision).toBe(before);
         expect(world.logger.entries.some((e) => e.level === 'warn' && e.fields.executionId === paused.id && /matches no pending request/.test(e.message))).toBe(true);
       });
@@ -601,33 +620,33 @@ export const engineScenarios = (name: string, makeStore: () => Promise<EventStor
         expect((await types(manager, paused.id)).filter((t) => t === 'ReplyReceived')).toHaveLength(1);
       });
 
-      it('a duplicated reply is applied once', async () => {
+      inMemoryOnly('a duplicated reply is applied once', async () => {
         await stock();
         const manager = await world.manager();
         const saga = new Saga('dup').remoteStep().onExecute(() => new SagaRequest('stock.reserve', {})).commit();
-        world.broker.duplicateNext(4);
+        inMemory(world).duplicateNext(4);
         const execution = await manager.run({ definition: saga });
-        await world.broker.drain();
+        await inMemory(world).drain();
         const history = await types(manager, execution.id);
         expect(history.filter((t) => t === 'ReplyReceived')).toHaveLength(1);
         expect(world.calls('stock.reserve')).toHaveLength(1);
         expect((await manager.get(execution.id)).revision).toBe(execution.revision);
       });
 
-      it('a foreign reply (unknown execution) is ignored and logged; nothing is written', async () => {
+      inMemoryOnly('a foreign reply (unknown execution) is ignored and logged; nothing is written', async () => {
         const manager = await world.manager();
         await world.broker.publish(replyTopic('order'), {
           id: 'm1',
           headers: { sagaId: '00000000-0000-4000-8000-000000000000', requestId: 'r1', status: '200' },
           body: null,
         });
-        await world.broker.drain();
+        await inMemory(world).drain();
         expect((await world.store.listStreams()).streams).toHaveLength(0);
         expect(world.logger.entries.some((e) => e.level === 'warn' && /does not have/.test(e.message))).toBe(true);
         expect(manager.alreadySetup).toBe(true);
       });
 
-      it('malformed replies are dead-lettered with a reason and change no execution', async () => {
+      inMemoryOnly('malformed replies are dead-lettered with a reason and change no execution', async () => {
         const manager = await world.manager();
         const saga = new Saga('malformed').remoteStep().onExecute(() => new SagaRequest('nobody.listens', {})).commit();
         const paused = await manager.run({ definition: saga, pauseOnDisk: true });
@@ -640,8 +659,8 @@ export const engineScenarios = (name: string, makeStore: () => Promise<EventStor
         for (const [index, message] of bad.entries()) {
           await world.broker.publish(replyTopic('order'), { id: `bad-${index}`, headers: message.headers, body: null });
         }
-        await world.broker.drain();
-        const dead = world.broker.deadLetters(deadLetterTopic(replyTopic('order')));
+        await inMemory(world).drain();
+        const dead = inMemory(world).deadLetters(deadLetterTopic(replyTopic('order')));
         expect(dead).toHaveLength(bad.length);
         expect(dead.map((d) => d.headers['x-dead-letter-reason'])).toEqual([
           expect.stringContaining("no 'sagaId' header"),
@@ -652,7 +671,7 @@ export const engineScenarios = (name: string, makeStore: () => Promise<EventStor
         expect((await manager.get(paused.id)).revision).toBe(paused.revision);
       });
 
-      it('replies with a status not in its documented form, a control character in an id, or a payload nested too deep are dead-lettered at once, with the reason', async () => {
+      inMemoryOnly('replies with a status not in its documented form, a control character in an id, or a payload nested too deep are dead-lettered at once, with the reason', async () => {
         const manager = await world.manager();
         const saga = new Saga('lenient').remoteStep().onExecute(() => new SagaRequest('nobody.listens', {})).commit();
         const paused = await manager.run({ definition: saga, pauseOnDisk: true });
@@ -666,8 +685,8 @@ export const engineScenarios = (name: string, makeStore: () => Promise<EventStor
           { headers: { sagaId: paused.id, requestId, status: '200' }, body: deep },
         ];
         for (const [index, message] of bad.entries()) await world.broker.publish(replyTopic('order'), { id: `lenient-${index}`, ...message });
-        await world.broker.drain();
-        const dead = world.broker.deadLetters(deadLetterTopic(replyTopic('order')));
+        await inMemory(world).drain();
+        const dead = inMemory(world).deadLetters(deadLetterTopic(replyTopic('order')));
         expect(dead.map((d) => d.headers['x-dead-letter-reason'])).toEqual([
           expect.stringContaining("status '0200'"),
           expect.stringContaining("status '00400'"),
@@ -705,7 +724,7 @@ export const engineScenarios = (name: string, makeStore: () => Promise<EventStor
         await waitFor(() => world.hooks().some((h) => h.hook === 'commit'));
       });
 
-      it('a request whose payload has the wrong shape is dead-lettered by the participant; the timeout compensates', async () => {
+      inMemoryOnly('a request whose payload has the wrong shape is dead-lettered by the participant; the timeout compensates', async () => {
         await world.participant('stock', {});
         const participant = new (await import('@saga/core')).SagaParticipant({ broker: world.broker, service: 'typed-stock' }).handle(
           'typed.reserve',
@@ -717,7 +736,7 @@ export const engineScenarios = (name: string, makeStore: () => Promise<EventStor
         const saga = new Saga('typed').remoteStep().onExecute(() => new SagaRequest('typed.reserve', { sku: 42 })).commit();
         const execution = await manager.run({ definition: saga, raiseOnError: false });
         expect(execution.error?.name).toBe('ReplyTimeoutError');
-        const dead = world.broker.deadLetters(deadLetterTopic('typed.reserve'));
+        const dead = inMemory(world).deadLetters(deadLetterTopic('typed.reserve'));
         expect(dead.map((d) => d.headers['x-dead-letter-reason'])).toEqual([expect.stringContaining('payload of the wrong shape: sku must be a string')]);
         await participant.destroy();
       });
@@ -920,7 +939,7 @@ export const engineScenarios = (name: string, makeStore: () => Promise<EventStor
 
     reliabilityScenarios(() => world);
     exactlyOnceScenarios(() => world);
-    parallelScenarios(() => world);
+    parallelScenarios(() => world, { inMemoryBroker: options.broker === undefined });
     childScenarios(() => world);
 
     describe('history, replay and errors', () => {

@@ -13,6 +13,7 @@ import {
   SagaStatus,
   executionIdForKey,
   executionStream,
+  type Broker,
 } from '@saga/core';
 import { crashingStore, SimulatedCrashError } from '../faults/crashingStore.js';
 import type { SagaTestWorld } from '../sagaTestWorld.js';
@@ -29,7 +30,7 @@ const gate = (): { readonly wait: Promise<void>; open: () => void } => {
   return { wait, open };
 };
 
-export const exactlyOnceScenarios = (getWorld: () => SagaTestWorld): void => {
+export const exactlyOnceScenarios = (getWorld: () => SagaTestWorld<Broker>): void => {
   describe('idempotent start by key', () => {
     it('a second run with the same key returns the first execution and runs nothing again', async () => {
       const world = getWorld();

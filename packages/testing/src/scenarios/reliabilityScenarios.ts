@@ -15,7 +15,6 @@ import {
   replyTopic,
   type Broker,
   type BrokerMessage,
-  type InMemoryBroker,
   type JsonObject,
   type SagaManager,
 } from '@saga/core';
@@ -36,7 +35,7 @@ const settled = (manager: SagaManager, id: string, check: (status: string) => bo
   );
 
 /** A broker whose next `n` publishes to `topic` are lost after the manager's append: a crash window. */
-const losing = (inner: InMemoryBroker, topic: string, n: number): Broker & { lost: BrokerMessage[] } => {
+const losing = (inner: Broker, topic: string, n: number): Broker & { lost: BrokerMessage[] } => {
   const lost: BrokerMessage[] = [];
   return {
     lost,
@@ -53,7 +52,7 @@ const losing = (inner: InMemoryBroker, topic: string, n: number): Broker & { los
   };
 };
 
-export const reliabilityScenarios = (getWorld: () => SagaTestWorld): void => {
+export const reliabilityScenarios = (getWorld: () => SagaTestWorld<Broker>): void => {
   describe('reliability', () => {
     it('a reply timeout is a durable timer: in disk mode too, the waiting step and the ones before are compensated', async () => {
       const world = getWorld();
