@@ -218,6 +218,37 @@ describe('KafkaBroker on the stand-in: what a real cluster does', { timeout: 60_
     await waitFor(() => received.size === 10, { timeoutMs: 30_000, message: `all ten messages (${atCrash} at the crash)` });
   });
 
+  it('more than 10 handlers waiting to be retried at once print no MaxListenersExceededWarning (they all wait on the subscription signal)', async () => {
+    const { broker } = process();
+    const topic = uniqueName('retries.');
+    const failed = new Set<string>();
+    const handled = new Set<string>();
+    const warnings: Error[] = [];
+    const onWarning = (warning: Error): void => void warnings.push(warning);
+    globalThis.process.on('warning', onWarning);
+    try {
+      await broker.subscribe(
+        topic,
+        uniqueName('g-'),
+        async (message) => {
+          // Each fails once, so all of them wait out the redelivery delay together.
+          if (!failed.has(message.id)) {
+            failed.add(message.id);
+            throw new Error('fails once');
+          }
+          handled.add(message.id);
+        },
+        { concurrency: 16, redeliveryDelayMs: 300 },
+      );
+      for (let n = 0; n < 16; n += 1) await broker.publish(topic, { id: `m-${n}`, headers: { sagaId: `e-${n}` }, body: { n } });
+      await waitFor(() => handled.size === 16, { message: 'all sixteen handled on their second delivery' });
+      await new Promise((resolve) => setImmediate(resolve));
+    } finally {
+      globalThis.process.off('warning', onWarning);
+    }
+    expect(warnings.map((w) => `${w.name}: ${w.message}`)).toEqual([]);
+  });
+
   it('publishes with an idempotent producer: a send retried after a lost acknowledgement is stored once', async () => {
     const { broker } = process();
     const topic = uniqueName('acks.');

@@ -19,6 +19,7 @@
  *   the member, in its generation), and rejects when joining fails for good: kafkajs's `run()`
  *   itself resolves even then, reporting the failure as a CRASH event only.
  */
+import { setMaxListeners } from 'node:events';
 import { abandonedDelivery, abortableDelay, afterHandlerFailure, deadLetterReason, SagaError } from '@saga/core';
 import type { DeliveredMessage, Logger, MessageHandler, SubscribeOptions, Subscription } from '@saga/core';
 import type { ConsumerGroupJoinEvent, EachBatchPayload, KafkaMessage, PartitionAssigner } from 'kafkajs';
@@ -88,6 +89,10 @@ export class KafkaSubscription implements Subscription {
 
   constructor(deps: KafkaSubscriptionDeps) {
     this.#deps = deps;
+    // Every handler waiting to be retried, every dead letter waiting to be tried again and the fetch
+    // waiting for room listen to it at once (each removes its listener when its wait ends): more than
+    // Node's default of 10 with `concurrency` above it, which made Node warn of a leak.
+    setMaxListeners(0, this.#stopping.signal);
     this.#slots = new Slots(deps.options.concurrency);
     this.#consumer = deps.consumer([stickyInFlightAssigner((topic) => (topic === deps.topic ? this.#busy() : []))]);
   }
