@@ -6,7 +6,6 @@
  */
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { GenericContainer, Wait } from 'testcontainers';
 import type { StartedTestContainer } from 'testcontainers';
 import { testServer, type TestServer } from '@saga/testing';
 
@@ -25,6 +24,8 @@ export const kafkaTestServer = async (): Promise<KafkaTestServer> => {
     variable: 'SAGA_TEST_KAFKA_BROKERS',
     example: '127.0.0.1:9092',
     start: async ({ host }) => {
+      // Loaded here only: with SAGA_TEST_KAFKA_BROKERS set, nothing of Testcontainers is loaded.
+      const { GenericContainer, Wait } = await import('testcontainers');
       // Kafka tells clients where to reconnect (the advertised listener), so the host port must be
       // known before the container starts: pick a free one and bind it.
       const port = await freePort();
