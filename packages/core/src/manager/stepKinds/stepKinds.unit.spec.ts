@@ -2,7 +2,7 @@
 // actions it produces, and nextAction/decide reaching a kind only through it.
 import { describe, expect, it } from 'vitest';
 import { Saga, SagaRequest, type SagaStepKind } from '@saga/definitions';
-import { bind, compensationOf, isStepAction, startOf, stepActionTypes, stepKinds } from './index.js';
+import { bind, compensationOf, isStepAction, startOf, stepActionTypes, stepKinds, type StepAction } from './index.js';
 
 // Typed over the definitions' kind union: a kind added there and missing here fails to compile.
 const definitionKinds: { readonly [K in SagaStepKind]: true } = { local: true, remote: true, conditional: true, parallel: true, child: true };
@@ -68,5 +68,14 @@ describe('stepKinds: the registry', () => {
     expect(plain.steps.map((step, index) => compensationOf(step, String(index)))).toEqual([undefined, undefined]);
     const undo = compensationOf(everyKind.steps[0]!, '0');
     expect(undo && bind(undo).observe).toEqual({ compensating: true });
+  });
+
+  // The decider binds only after isStepAction, and StepAction's type names only actions a kind
+  // performs, so no typed caller gets here; a caller that casts (or plain JavaScript) does, and must
+  // hear which action has no kind, not a TypeError about reading `kind` of undefined.
+  it('refuses to bind an action no kind performs, naming the action', () => {
+    for (const type of ['complete', 'fail', 'runRemote']) {
+      expect(() => bind({ type, path: '0' } as unknown as StepAction)).toThrow(new TypeError(`No step kind performs the action '${type}'.`));
+    }
   });
 });
