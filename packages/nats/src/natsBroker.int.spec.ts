@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { connect, headers as natsHeaders } from '@nats-io/transport-node';
-import { jetstream } from '@nats-io/jetstream';
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { badInputScenario, brokerAdapterSuite, brokerContract, brokerTestKit, captureLogger, startTcpProxy, uniqueName, waitFor } from '@saga/testing';
 import type { RawPublisher } from '@saga/testing';
 import { DeadLetterHeaders, deadLetterTopic } from '@saga/core';
@@ -10,6 +10,8 @@ import type { NatsBrokerOptions } from './natsBroker.js';
 import { parseNatsUrl } from './natsConnection.js';
 import { createBroker } from './createBroker.js';
 import { natsTestServer } from './testServer.js';
+import { consumerNameOf, streamOf } from './subjects.js';
+import { startHoldingProxy } from './testHoldingProxy.js';
 
 const server = await natsTestServer();
 afterAll(() => server.stop());
@@ -87,6 +89,60 @@ describe.skipIf(server.skip !== undefined)('NatsBroker on a real server', () => 
     await waitFor(() => staying.received.length === 10, { timeoutMs: 5_000, message: 'all ten at the staying member' });
     expect(leaving.received).toEqual([]);
   });
+
+  // Before: what the server had sent to a closing member and was still on the wire reached a
+  // subscription already gone, and stayed "ack pending" until the ack wait (30 s) ran out.
+  for (const leave of ['Subscription.close()', 'destroy()'] as const) {
+    it(`a member that leaves (${leave}) gives back at once what was on its way to it: another member gets it well before the ack wait, each message handled once`, async () => {
+      const { servers } = parseNatsUrl(url);
+      const [host = '127.0.0.1', port = '4222'] = (servers[0] ?? '').split(':');
+      const proxy = await startHoldingProxy(host, Number(port));
+      cleanup(() => proxy.close());
+      const native = await connect({ servers });
+      cleanup(() => native.close());
+      const jsm = await jetstreamManager(native);
+      const on = await started(broker());
+      // A long ack wait, and a pull request that outlives the test: only a nak can bring the
+      // messages back within the deadline below.
+      const leaving = await started(broker({ url: `nats://127.0.0.1:${proxy.port}`, ackWaitMs: 30_000, pullExpiresMs: 20_000 }));
+      const topic = uniqueName('natsheld.');
+      const group = uniqueName('g-');
+      const consumer = () => jsm.consumers.info(streamOf(server.naming, topic).stream, consumerNameOf(topic, group));
+      const handled: Array<{ readonly by: 'leaving' | 'staying'; readonly id: string }> = [];
+      const subscription = await leaving.subscribe(
+        topic,
+        group,
+        async (m) => {
+          handled.push({ by: 'leaving', id: m.id });
+          await new Promise((resolve) => setTimeout(resolve, 60_000).unref());
+        },
+        { concurrency: 4 },
+      );
+      await waitFor(async () => (await consumer()).num_waiting > 0, { timeoutMs: 5_000, message: "the leaving member's pull request at the server" });
+      proxy.hold();
+      const sent = Array.from({ length: 6 }, (_, n) => ({ id: `${topic}-${n}`, headers: {}, body: n }));
+      for (const m of sent) await on.publish(topic, m);
+      // The server sent its pull's worth (4) to the leaving member; they are held on the way.
+      await waitFor(async () => (await consumer()).num_ack_pending === 4, { timeoutMs: 5_000, message: '4 messages delivered to the leaving member' });
+      const left = Date.now();
+      const leaving$ = leave === 'destroy()' ? leaving.destroy() : subscription.close();
+      // Its UNSUB reaches the server first; then what was sent before it arrives.
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      proxy.release();
+      await leaving$;
+      await on.subscribe(topic, group, async (m) => void handled.push({ by: 'staying', id: m.id }));
+      await waitFor(() => sent.every((m) => handled.some((h) => h.id === m.id)), { timeoutMs: 5_000, message: 'all six at the staying member, within 5 s of the other leaving (ack wait 30 s)' });
+      expect(Date.now() - left).toBeLessThan(10_000);
+      // Nothing ran on the member that left, and nothing ran twice.
+      expect(handled.filter((h) => h.by === 'leaving')).toEqual([]);
+      expect(handled.map((h) => h.id).sort()).toEqual(sent.map((m) => m.id).sort());
+      await waitFor(async () => {
+        const info = await consumer();
+        return info.num_pending + info.num_ack_pending === 0;
+      }, { timeoutMs: 5_000, message: 'every message acknowledged' });
+      expect(handled).toHaveLength(sent.length);
+    });
+  }
 
   it('reconnects after the connection drops: publishing and consuming resume', async () => {
     const { servers } = parseNatsUrl(url);

@@ -9,6 +9,7 @@
 import { abandonedDelivery, abortableDelay, afterHandlerFailure, deadLetterReason } from '@saga/core';
 import type { DeliveredMessage, Logger, MessageHandler, SubscribeOptions, Subscription } from '@saga/core';
 import type { Consumer, ConsumerMessages, JsMsg } from '@nats-io/jetstream';
+import { endPull } from './endPull.js';
 import { decodeMessage, readHeaderBlock } from './natsMessage.js';
 
 export interface DeadLetterRequest {
@@ -69,15 +70,17 @@ export class NatsSubscription implements Subscription {
     this.#deps.onClose();
     clearInterval(this.#keepAlive);
     this.#slotFreed?.();
-    this.#pull?.stop();
-    // What this member holds goes back to the group now, not after the ack wait; handlers still
-    // running are not awaited (their late outcome is dropped).
+    // What this member holds goes back to the group now, not after the ack wait: messages still on
+    // their way to the pull are taken in and nak'ed by the loop (see endPull.ts); those whose handler
+    // is running are nak'ed here, and the handler is not awaited (its late outcome is dropped).
+    const ending = this.#pull === undefined ? undefined : endPull(this.#pull);
     for (const entry of this.#inFlight) {
       if (entry.settled) continue;
       entry.settled = true;
       entry.message.nak(minimumNakDelayMs);
     }
     this.#inFlight.clear();
+    await ending;
     await this.#loop;
   }
 
@@ -93,8 +96,10 @@ export class NatsSubscription implements Subscription {
       try {
         const pull = await this.#deps.consumer.fetch({ max_messages: free, expires: this.#deps.pullExpiresMs });
         this.#pull = pull;
-        if (this.#closed) pull.stop();
+        // Closed while the pull was being sent: close() had no pull to end.
+        if (this.#closed) void endPull(pull);
         for await (const message of pull) {
+          // Pulled, never handed to a handler: back to the group at once.
           if (this.#closed) {
             message.nak(minimumNakDelayMs);
             continue;
