@@ -83,6 +83,12 @@ export interface PostgresEventStoreOptions {
    * `{ maxBatch: 64, maxWaitMs: 0, maxInFlight: 2 }` (see `GroupCommitOptions`).
    */
   readonly groupCommit?: boolean | GroupCommitOptions;
+  /**
+   * Other processes hear of this store's appends through NOTIFY, at most one per this many ms: the
+   * first append after a quiet spell at once, the appends of the next interval together at its end.
+   * 0 sends one per append (never two in flight). Default 10 ms.
+   */
+  readonly notifyIntervalMs?: number;
 }
 
 export type { GroupCommitOptions } from './groupCommit.js';
@@ -196,6 +202,7 @@ export class PostgresEventStore implements EventStore {
       clientConfig: { ...listenConfig, application_name: `${listenConfig.application_name ?? 'saga-event-store'} (listen)` },
       channel: notifyChannel(this.schema),
       notify: (channel, payload) => this.#pool.query('SELECT pg_notify($1, $2)', [channel, payload]),
+      ...(options.notifyIntervalMs === undefined ? {} : { minIntervalMs: options.notifyIntervalMs }),
       onError: (error) =>
         this.#log().debug(
           { store: this.target, schema: this.schema, error: redactPassword(error instanceof Error ? error.message : String(error), this.#clientConfig) },
