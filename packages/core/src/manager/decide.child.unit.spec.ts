@@ -2,20 +2,14 @@
 // SagaStarted as a command; the child's end (given as the child execution) finishes or fails the
 // parent step; compensating the parent step asks the finished child to compensate its own steps.
 import { describe, expect, it } from 'vitest';
-import { Saga, SagaRequest, resolveRetryPolicy } from '@saga/definitions';
+import { Saga, SagaRequest } from '@saga/definitions';
 import { evolve, fold, sagaEvent, type SagaEvent, type SagaExecution } from '@saga/execution';
-import { decide, type DecideInput, type DecideOptions, type Decision } from './decide.js';
+import { decide, type DecideInput, type Decision } from './decide.js';
 import { executionIdForKey } from './executionIdForKey.js';
 import { childExecutionId, childStartOf } from './stepKinds/childStep.js';
+import { deciderOptions } from '../../test/deciderOptions.js';
 
-const NOW = new Date('2030-01-01T00:00:00.000Z');
-const options: DecideOptions = {
-  compensationRetry: resolveRetryPolicy({ attempts: 1 }, 'compensationRetry'),
-  replyTimeoutMs: 500,
-  commitTimeoutMs: 500,
-  now: () => NOW,
-  random: () => 1,
-};
+const options = deciderOptions;
 const startedFor = (definition: Saga, user: string | null = 'alice') =>
   sagaEvent('SagaStarted', {
     executionId: 'exec-1',

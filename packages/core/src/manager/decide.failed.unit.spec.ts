@@ -5,18 +5,12 @@
 // a valid `SagaFailed`, and the participants must still hear a reject with a readable reason.
 // Found by `pnpm mutation core-manager` (decide.ts, the `fail` action's fallbacks).
 import { describe, expect, it } from 'vitest';
-import { Saga, SagaRequest, resolveRetryPolicy } from '@saga/definitions';
+import { Saga, SagaRequest } from '@saga/definitions';
 import { fold, sagaEvent, type SagaEvent, type SagaExecution } from '@saga/execution';
-import { decide, type DecideOptions } from './decide.js';
+import { decide } from './decide.js';
+import { deciderOptions } from '../../test/deciderOptions.js';
 
-const NOW = new Date('2030-01-01T00:00:00.000Z');
-const options: DecideOptions = {
-  compensationRetry: resolveRetryPolicy({ attempts: 1 }, 'compensationRetry'),
-  replyTimeoutMs: 500,
-  commitTimeoutMs: 500,
-  now: () => NOW,
-  random: () => 1,
-};
+const options = deciderOptions;
 
 const saga = new Saga('fails_late')
   .remoteStep()

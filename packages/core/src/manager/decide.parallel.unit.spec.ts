@@ -2,18 +2,12 @@
 // by requestId in any order, the join (default merge or onJoin), and a failing branch that waits
 // for the others' requests in flight before every branch is compensated in its own reverse order.
 import { describe, expect, it } from 'vitest';
-import { Saga, SagaRequest, resolveRetryPolicy, type JsonValue, type SagaContext } from '@saga/definitions';
+import { Saga, SagaRequest, type JsonValue, type SagaContext } from '@saga/definitions';
 import { evolve, fold, sagaEvent, type SagaEvent, type SagaExecution } from '@saga/execution';
-import { decide, type DecideInput, type DecideOptions, type Decision } from './decide.js';
+import { decide, type DecideInput, type Decision } from './decide.js';
+import { deciderOptions } from '../../test/deciderOptions.js';
 
-const NOW = new Date('2030-01-01T00:00:00.000Z');
-const options: DecideOptions = {
-  compensationRetry: resolveRetryPolicy({ attempts: 1 }, 'compensationRetry'),
-  replyTimeoutMs: 500,
-  commitTimeoutMs: 500,
-  now: () => NOW,
-  random: () => 1,
-};
+const options = deciderOptions;
 const started = (definition: Saga, context = { sku: 'A1' }) =>
   fold([
     sagaEvent('SagaStarted', {
