@@ -20,10 +20,20 @@ export interface AmqpBacklog {
 
 export const amqpBacklog = async (url: string, exchange = defaultExchange): Promise<AmqpBacklog> => {
   const connection: ChannelModel = await connect(url);
+  // A lost connection fails the next read; unheard, its 'error' event would end the test process.
+  connection.on('error', () => undefined);
   let channel: Channel | undefined;
+  const openChannel = async (): Promise<Channel> => {
+    const opened = await connection.createChannel();
+    // A passive declare of a missing queue closes the channel: amqplib rejects the declare (handled
+    // below) and also emits 'error' on the channel, which, unheard, is an uncaught exception (seen in
+    // CI: a retry queue never declared, in the heavy messy-delivery case).
+    opened.on('error', () => undefined);
+    return opened;
+  };
   /** Ready messages of `queue`; a queue that does not exist (expired, never declared) holds none. */
   const ready = async (queue: string): Promise<number> => {
-    channel ??= await connection.createChannel();
+    channel ??= await openChannel();
     const open = channel;
     try {
       return (await open.checkQueue(queue)).messageCount;
