@@ -5,19 +5,14 @@
 // a valid `SagaFailed`, and the participants must still hear a reject with a readable reason.
 // Found by `pnpm mutation core-manager` (decide.ts, the `fail` action's fallbacks).
 import { describe, expect, it } from 'vitest';
-import { Saga, SagaRequest } from '@saga/definitions';
 import { fold, sagaEvent, type SagaEvent, type SagaExecution } from '@saga/execution';
 import { decide } from './decide.js';
 import { deciderOptions } from '../../test/deciderOptions.js';
+import { failsLateSaga } from '../../test/failsLateSaga.js';
 
 const options = deciderOptions;
 
-const saga = new Saga('fails_late')
-  .remoteStep()
-  .onExecute(() => new SagaRequest('stock.reserve'))
-  .localStep()
-  .onExecute(() => new Error('no courier'))
-  .commit();
+const saga = failsLateSaga;
 
 const started = (autocommit: boolean) =>
   sagaEvent('SagaStarted', {

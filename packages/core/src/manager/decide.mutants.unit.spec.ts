@@ -8,6 +8,7 @@ import { Saga, SagaRequest, resolveRetryPolicy, type RetryPolicy, type SagaConte
 import { evolve, fold, sagaEvent, type SagaEvent, type SagaExecution } from '@saga/execution';
 import type { ReplyEnvelope } from '../wire/sagaMessages.js';
 import { decide, defaultDecideOptions, notifiedServices, pendingOutbox, type DecideInput, type DecideOptions, type Decision } from './decide.js';
+import { failsLateSaga } from '../../test/failsLateSaga.js';
 
 const NOW = new Date('2030-01-01T00:00:00.000Z');
 const at = (ms: number) => new Date(NOW.getTime() + ms).toISOString();
@@ -160,12 +161,7 @@ describe('decide: error replies', () => {
 });
 
 describe('decide: a saga that fails with participants', () => {
-  const saga = new Saga('fails_late')
-    .remoteStep()
-    .onExecute(() => new SagaRequest('stock.reserve'))
-    .localStep()
-    .onExecute(() => new Error('no courier'))
-    .commit();
+  const saga = failsLateSaga;
 
   it('with autocommit, its participants are told to reject', async () => {
     const decision = await when(saga, given(saga, remoteDone('0', 'stock')), { kind: 'continue' });
