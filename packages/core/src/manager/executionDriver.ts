@@ -18,6 +18,7 @@ import type { EventStore, NewEvent } from '../ports/eventStore.js';
 import type { Logger } from '../ports/logger.js';
 import { DefinitionNotRegisteredError, SagaNotFoundError } from '../errors/runErrors.js';
 import { decide, type ChildCommand, type DecideInput, type Decision, type DecideOptions } from './decide.js';
+import { owedBeforeHandover } from './owedBeforeHandover.js';
 import { childSettled, childStartOf } from './stepKinds/childStep.js';
 import { notifiedServices } from './transaction/transactionCommand.js';
 import type { DefinitionRegistry } from './definitionRegistry.js';
@@ -55,6 +56,11 @@ export class ExecutionDriver {
   readonly #mutex = new KeyedMutex();
   readonly #listeners = new Set<StoredListener>();
   readonly #byExecution = new Map<string, Set<StoredListener>>();
+  /**
+   * States this driver stored itself, and so published what they owe; a state it read may have been
+   * stored by a writer that died before publishing (see `owedBeforeHandover`).
+   */
+  readonly #storedHere = new WeakSet<SagaExecution>();
   constructor(private readonly deps: DriverDeps) {}
 
   /**
@@ -108,6 +114,8 @@ export class ExecutionDriver {
     const execution = fold(events);
     const definition = this.#registered(execution);
     checkHistoryAgainstDefinition(events, { stream, executionId, ...(definition ? { definition } : {}) });
+    const kept = this.deps.cache.get(executionId);
+    if (kept && kept.revision === execution.revision && this.#storedHere.has(kept)) this.#storedHere.add(execution);
     if (definition) this.deps.cache.set(execution);
     return { execution, events };
   }
@@ -194,7 +202,7 @@ export class ExecutionDriver {
         }
         throw error;
       }
-      const stored = await this.#stored(executionId, decision, this.#asStored(execution, decision.events, recordedAt));
+      const stored = await this.#stored(executionId, decision, this.#asStored(execution, decision.events, recordedAt), !this.#storedHere.has(execution));
       // Replies decided with others that applied: the ones that matched nothing are still said.
       this.#logIgnored(executionId, input, { ...decision, ignored: undefined });
       return { execution: stored, more: decision.more === true };
@@ -208,14 +216,20 @@ export class ExecutionDriver {
     else if (decision.ignored) this.deps.logger[level]({ executionId, input: input.kind }, `Ignored: ${decision.ignored}`);
   }
 
-  async #stored(executionId: string, decision: Decision, execution: SagaExecution): Promise<SagaExecution> {
+  /**
+   * After an append: tells the listeners, publishes the decision's messages, starts or asks children,
+   * and records a transaction outcome as sent. `handedOver`: the decision was made from a state this
+   * driver read, not one it stored, so another writer may have stored it and died before publishing.
+   */
+  async #stored(executionId: string, decision: Decision, execution: SagaExecution, handedOver = false): Promise<SagaExecution> {
     countStoredEvents(decision.events, `${execution.definition.name}@${execution.definition.version}`);
     for (const { target, ms } of decision.replyLatencies ?? []) instruments().replyLatency.record(ms, { [SagaAttributes.target]: target });
     for (const warning of decision.warnings ?? []) this.deps.logger.warn({ executionId }, warning);
     this.#tell(execution);
-    const published = await this.#publish(executionId, decision);
+    const outbox = handedOver ? [...decision.outbox, ...owedBeforeHandover(execution, decision.outbox)] : decision.outbox;
+    const published = await this.#publish(executionId, { outbox });
     for (const command of decision.children ?? []) await this.#command(command);
-    const notified = await this.#markNotified(executionId, execution, decision.outbox, published);
+    const notified = await this.#markNotified(executionId, execution, outbox, published);
     if (notified !== execution) this.#tell(notified);
     this.#toParent(notified);
     return notified;
@@ -273,6 +287,7 @@ export class ExecutionDriver {
   }
 
   #tell(execution: SagaExecution): void {
+    this.#storedHere.add(execution);
     this.deps.cache.set(execution);
     for (const listener of [...this.#listeners, ...(this.#byExecution.get(execution.id) ?? [])]) {
       try {
@@ -334,6 +349,8 @@ export class ExecutionDriver {
     await this.#mutex.run(executionId, async () => {
       const published = await this.#publish(executionId, { outbox });
       const execution = await this.#current(executionId);
+      // What it owes is out now: a decision from this state has nothing of another writer's to send.
+      if (published) this.#storedHere.add(execution);
       const stored = await this.#markNotified(executionId, execution, outbox, published);
       if (stored !== execution) this.#tell(stored);
     });

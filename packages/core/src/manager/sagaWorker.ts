@@ -16,7 +16,12 @@ import { createEngine, type Engine, type EngineOptions } from './engine.js';
 import { TimerScheduler } from './timerScheduler.js';
 
 export interface SagaWorkerOptions extends EngineOptions {
-  /** On `setup()`, take over the open executions no live worker holds: re-send what they wait on and arm their timers. Default true. */
+  /**
+   * On `setup()`, recover open executions: re-send what they wait on and arm their timers. Default
+   * true. With a `workerId` (stable across restarts), the worker takes back its own executions and
+   * those nobody holds, shared with the workers starting beside it; without one it cannot tell a
+   * dead predecessor's executions from a live worker's, and recovers every open one.
+   */
   readonly recoverOnSetup?: boolean;
 }
 
@@ -46,6 +51,8 @@ export class SagaWorker implements AsyncDisposable {
   readonly #engine: Engine;
   readonly #timers: TimerScheduler;
   readonly #recoverOnSetup: boolean;
+  /** The id was given, so a restart comes back under it and its leases say whose executions are whose. */
+  readonly #stableId: boolean;
   readonly #recoveryIntervalMs: number;
   readonly #leaseMs: number;
   readonly #stopping = new AbortController();
@@ -60,6 +67,7 @@ export class SagaWorker implements AsyncDisposable {
     this.#engine = engine;
     this.workerId = engine.owner;
     this.#recoverOnSetup = options.recoverOnSetup ?? true;
+    this.#stableId = options.workerId !== undefined;
     this.#recoveryIntervalMs = engine.recoveryIntervalMs;
     this.#leaseMs = engine.leaseMs;
     this.#timers = new TimerScheduler(engine.clock, (executionId, timerId) => void this.#fireTimer(executionId, timerId));
@@ -111,7 +119,7 @@ export class SagaWorker implements AsyncDisposable {
     // A worker that starts holds nothing: leases under its id are its previous incarnation's.
     await store.index.release(this.workerId);
     if (this.#recoverOnSetup) {
-      const report = await this.recover();
+      const report = this.#stableId ? await this.#recoverEach((visit) => this.#forEachClaimed(visit), true) : await this.recover();
       if (report.recovered > 0 || report.skipped.length > 0) logger.info({ ...report, skipped: report.skipped.length }, 'Recovered waiting executions');
     }
     this.#scheduleSweep();
@@ -138,12 +146,14 @@ export class SagaWorker implements AsyncDisposable {
   }
 
   /**
-   * On `setup()`: every open execution of this service, whoever holds it, gets what it waits on
-   * published again (same request ids; the stream is the outbox) and its timers armed here. A worker
-   * starts after a crash, and what the crashed process owed (a request stored and never sent, the
-   * votes of a transaction half asked) may sit under a live worker's lease, so start-up does not
-   * trust leases; duplicates it sends are de-duplicated by participants and replies. Reads the index:
-   * the cost follows the open executions, not the history the store keeps.
+   * Every open execution of this service, whoever holds it, gets what it waits on published again
+   * (same request ids; the stream is the outbox) and its timers armed here; duplicates are
+   * de-duplicated by participants and replies. `setup()` of a worker without a `workerId` does this:
+   * its id is new, so the leases of the process it replaces look like a live worker's. With a
+   * `workerId`, `setup()` releases its previous incarnation's leases and takes over only what nobody
+   * holds, like a sweep, so workers starting together share the work; what a dead writer owed under
+   * a lease that has since moved is re-sent by the worker the lease moved to (`owedBeforeHandover`).
+   * Reads the index: the cost follows the open executions, not the history the store keeps.
    */
   async recover(options: { readonly republish?: boolean } = {}): Promise<RecoveryReport> {
     return this.#recoverEach((visit) => this.#forEachOpen(visit), options.republish ?? true);

@@ -58,6 +58,55 @@ describe('SagaWorker', () => {
     expect((await Promise.all(workers.map((w) => w.sweep()))).reduce((a, r) => a + r.recovered, 0)).toBe(0);
   });
 
+  it('workers with stable ids share start-up recovery: each open execution nobody holds is taken over once; one without an id takes all', async () => {
+    const store = new InMemoryEventStore();
+    const broker = new InMemoryBroker();
+    const starter = new SagaManager({ store, broker, service: 'orders', logger: silentLogger, recoveryIntervalMs: 0 });
+    await starter.setup();
+    const ids = await Promise.all(Array.from({ length: 250 }, () => starter.run({ definition: waiting, pauseOnDisk: true, returnExecution: false })));
+    // A clean stop: its leases are released, nobody holds these executions.
+    await starter.destroy();
+
+    const workers = Array.from({ length: 4 }, (_, i) => new SagaWorker({ store, broker, service: 'orders', definitions: [waiting], logger: silentLogger, recoveryIntervalMs: 0, workerId: `w${i}` }));
+    toClose.push(...workers);
+    const reports = await Promise.all(workers.map(async (w) => (await w.setup(), w.sweep())));
+    // What each holds now is what its setup took over.
+    const recoveredOnSetup = await Promise.all(workers.map((w) => store.index.renew({ service: 'orders', owner: w.workerId, leaseMs: 60_000 })));
+    expect(recoveredOnSetup.reduce((a, b) => a + b, 0)).toBe(ids.length);
+    expect(Math.max(...recoveredOnSetup)).toBeLessThan(ids.length);
+    // Setup took them all: the sweeps right after found nothing left to take.
+    expect(reports.reduce((a, r) => a + r.recovered, 0)).toBe(0);
+
+    // A worker whose id is new cannot tell these leases from a dead process's: it re-sends every open one.
+    const anonymous = new SagaWorker({ store, broker, service: 'orders', definitions: [waiting], logger: silentLogger, recoveryIntervalMs: 0 });
+    toClose.push(anonymous);
+    expect((await anonymous.recover()).recovered).toBe(ids.length);
+  });
+
+  it('a worker with a stable id leaves live workers\' executions alone on start-up, and takes its own back at once after a restart', async () => {
+    const store = new InMemoryEventStore();
+    const broker = new InMemoryBroker();
+    const first = new SagaManager({ store, broker, service: 'orders', logger: silentLogger, recoveryIntervalMs: 0, workerId: 'pod-a', leaseMs: 60_000 });
+    await first.setup();
+    const ids = await Promise.all(Array.from({ length: 20 }, () => first.run({ definition: waiting, pauseOnDisk: true, returnExecution: false })));
+    const heard: string[] = [];
+    const spy = await broker.subscribe('nobody.listens', 'spy', async (message) => void heard.push(message.id));
+    toClose.push({ destroy: () => spy.close() });
+
+    // pod-b starts while pod-a is alive: pod-a's leases are live, nothing is re-sent.
+    const other = new SagaWorker({ store, broker, service: 'orders', definitions: [waiting], logger: silentLogger, recoveryIntervalMs: 0, workerId: 'pod-b' });
+    toClose.push(other);
+    await other.setup();
+    expect(heard).toHaveLength(0);
+
+    // pod-a comes back (its process died: its worker never released anything) under the same id.
+    const again = new SagaWorker({ store, broker, service: 'orders', definitions: [waiting], logger: silentLogger, recoveryIntervalMs: 0, workerId: 'pod-a' });
+    toClose.push(again, first);
+    await again.setup();
+    for (let i = 0; i < 50 && heard.length < ids.length; i += 1) await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(heard).toHaveLength(ids.length);
+  });
+
   it('recovery reads the index, not the history: finished executions are never read', async () => {
     const inner = new InMemoryEventStore();
     const { store, counts } = counting(inner);
