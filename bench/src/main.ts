@@ -26,15 +26,18 @@ import {
 import { machineInfo } from './machine.js';
 import { parseOptions, usage, UsageError, type BenchOptions, type ModeName } from './options.js';
 import { docPath, resultsDir } from './paths.js';
-import { inclusiveTimes, Profiler, summarizeProfile, type CpuProfile } from './profile.js';
+import { Profiler } from './profile.js';
+import { writeProfile } from './profileReport.js';
 import { renderDocument } from './report.js';
 import type { BenchReport, CaseResult, MemoryCaseResult, ReplayCaseResult, SagaCaseResult, ScaleCaseResult, SweepCaseResult } from './results.js';
-import { measureRound, reasonOf, runPool, type RoundMeasure } from './runner.js';
+import { reasonOf } from './runner.js';
 import { percentiles, summarize } from './stats.js';
-import { openDbosSubject } from './subjects/dbos.js';
-import { engineName, openEngineSubject } from './subjects/engine.js';
-import { openRestateSubject } from './subjects/restate.js';
-import { isRemote, SubjectUnavailable, type SagaWorkload, type Subject } from './subjects/subject.js';
+import { engineName, type EngineSubjectOptions } from './subjects/engine.js';
+import { isRemote, SubjectUnavailable, type SagaWorkload } from './subjects/subject.js';
+import { openChildSubject } from './isolation/childSubject.js';
+import { LocalSubject } from './isolation/localSubject.js';
+import type { CountedRound, SubjectHandle } from './isolation/subjectHandle.js';
+import { describeSpec, openSubject, type SubjectSpec } from './isolation/subjectSpec.js';
 import { checkTargets } from './targets.js';
 import { engineLocalWorkloads, localOrder, peerLocalWorkloads, type LocalWorkload } from './localWorkloads.js';
 import { keptNotes, mergeCases } from './merge.js';
@@ -60,9 +63,8 @@ interface Planned {
   readonly mode: ModeName;
   readonly inFlight: number;
   readonly sagas: number;
-  readonly subject: Subject;
-  readonly run: (index: number) => Promise<void>;
-  readonly rounds: (RoundMeasure & { appends?: number; conflicts?: number; reads?: number; listings?: number; readAlls?: number; indexQueries?: number; indexClaims?: number })[];
+  readonly subject: SubjectHandle;
+  readonly rounds: CountedRound[];
   readonly sagaLatencies: number[];
   readonly stepLatencies: number[];
   failure?: string;
@@ -93,91 +95,37 @@ const notRun = (
   reason,
 });
 
-/** Per-step latencies of W3 from the times of each stream's appends: step k = append k − append k−1, k = 1…3. */
-const stepLatenciesOf = (appendTimes: ReadonlyMap<string, number[]>): number[] => {
-  const latencies: number[] = [];
-  for (const times of appendTimes.values()) {
-    for (let step = 1; step <= 3 && step < times.length; step += 1) latencies.push((times[step] as number) - (times[step - 1] as number));
-  }
-  return latencies;
-};
-
-const writeProfile = (name: string, profile: CpuProfile): void => {
-  const file = join(resultsDir, `${name.replaceAll('/', '-')}.cpuprofile`);
-  writeFileSync(file, JSON.stringify(profile));
-  const summary = summarizeProfile(profile, 15);
-  log(`\nCPU profile of ${name} (${summary.total.toFixed(0)} ms busy) → ${file}`);
-  const table = new Table({ head: ['self ms', 'share', 'function', 'where', 'group'], style: plain });
-  for (const entry of summary.functions) table.push([entry.selfMs.toFixed(1), `${(entry.share * 100).toFixed(1)} %`, entry.functionName, entry.location, entry.group]);
-  log(table.toString());
-  log(`by group: ${summary.groups.slice(0, 10).map((g) => `${g.group} ${(g.share * 100).toFixed(1)} %`).join(' · ')}`);
-  const inclusive = new Table({ head: ['incl. ms', 'share', 'function (this engine, with all it calls)', 'where'], style: plain });
-  for (const entry of inclusiveTimes(profile, (group) => group.startsWith('@saga/') && group !== '@saga/bench', 15)) {
-    inclusive.push([entry.selfMs.toFixed(1), `${(entry.share * 100).toFixed(1)} %`, entry.functionName, entry.location]);
-  }
-  log(inclusive.toString());
-};
-
 /**
  * Runs planned cases round-robin: a warm-up of each, then round r of every case before round r+1
  * of any, so that background load on the machine falls on all of them alike.
  */
-const runInterleaved = async (planned: Planned[], options: BenchOptions, rounds: number, profiler: Profiler | undefined): Promise<void> => {
+const runInterleaved = async (planned: Planned[], options: BenchOptions, rounds: number): Promise<void> => {
   for (const item of planned) {
     try {
-      await runPool(Math.min(options.warmup, isRemote(item.workload) ? Math.ceil(item.sagas / 2) : item.sagas), item.inFlight, item.run);
+      await item.subject.warmUp(item.workload, Math.min(options.warmup, isRemote(item.workload) ? Math.ceil(item.sagas / 2) : item.sagas), item.inFlight);
     } catch (error) {
       item.failure = `failed in the warm-up: ${reasonOf(error)}`;
       log(`  ${item.id}: ${item.failure}`);
     }
   }
   // --profile: one more round of each case, profiled and not counted (the profiler slows it down).
-  for (const item of profiler ? planned : []) {
-    if (item.failure !== undefined || !profiler) continue;
+  for (const item of options.profile ? planned : []) {
+    if (item.failure !== undefined) continue;
     try {
-      await profiler.start();
-      await runPool(item.sagas, item.inFlight, item.run);
-      writeProfile(item.id, await profiler.stop());
+      await item.subject.profile({ workload: item.workload, sagas: item.sagas, inFlight: item.inFlight, offset: 0 }, item.id);
     } catch (error) {
-      await profiler.stop().catch(() => undefined);
       log(`  ${item.id}: profiling failed: ${reasonOf(error)}`);
     }
   }
   for (let round = 0; round < rounds; round += 1) {
     for (const item of planned) {
       if (item.failure !== undefined) continue;
-      const counting = item.subject.counting;
-      counting?.reset();
-      if (counting) counting.trackTimes = isRemote(item.workload);
-      const latencies: number[] = [];
-      const offset = (round + 1) * 1_000_000;
       try {
-        const measure = await measureRound(
-          () =>
-            runPool(item.sagas, item.inFlight, async (index) => {
-              const started = performance.now();
-              await item.run(offset + index);
-              latencies.push(performance.now() - started);
-            }),
-          item.subject.serverCpu,
-        );
-        item.rounds.push({
-          ...measure,
-          ...(counting
-            ? {
-                appends: counting.appends,
-                conflicts: counting.conflicts,
-                reads: counting.reads,
-                listings: counting.listings,
-                readAlls: counting.readAlls,
-                indexQueries: counting.indexQueries,
-                indexClaims: counting.indexClaims,
-              }
-            : {}),
-        });
-        item.sagaLatencies.push(...latencies);
-        if (counting && isRemote(item.workload)) item.stepLatencies.push(...stepLatenciesOf(counting.appendTimes));
-        log(`  ${item.id} round ${round + 1}/${rounds}: ${((item.sagas * 1_000) / measure.wallMs).toFixed(0)} sagas/s`);
+        const result = await item.subject.round({ workload: item.workload, sagas: item.sagas, inFlight: item.inFlight, offset: (round + 1) * 1_000_000 });
+        item.rounds.push(result.round);
+        item.sagaLatencies.push(...result.sagaLatencies);
+        item.stepLatencies.push(...result.stepLatencies);
+        log(`  ${item.id} round ${round + 1}/${rounds}: ${((item.sagas * 1_000) / result.round.wallMs).toFixed(0)} sagas/s`);
       } catch (error) {
         item.failure = `failed in round ${round + 1}: ${reasonOf(error)}`;
         log(`  ${item.id}: ${item.failure}`);
@@ -210,8 +158,8 @@ const resultOf = (item: Planned): SagaCaseResult => {
     throughput: summarize(item.rounds.map((round) => (item.sagas * 1_000) / round.wallMs)),
     throughputPerRound: item.rounds.map((round) => (item.sagas * 1_000) / round.wallMs),
     cpuMsPerSaga: summarize(item.rounds.map((round) => round.cpuMs / item.sagas)),
-    ...(server && subject.serverCpu
-      ? { serverCpuMsPerSaga: summarize(item.rounds.map((round) => (round.serverCpuMs as number) / item.sagas)), serverCpuOf: subject.serverCpu.of }
+    ...(server && subject.serverCpuOf !== undefined
+      ? { serverCpuMsPerSaga: summarize(item.rounds.map((round) => (round.serverCpuMs as number) / item.sagas)), serverCpuOf: subject.serverCpuOf }
       : {}),
     ...(counted
       ? {
@@ -231,43 +179,44 @@ const resultOf = (item: Planned): SagaCaseResult => {
 };
 
 /** One recovery sweep of this engine over the store as the rounds left it. */
-const measureSweep = async (subject: Subject): Promise<SweepCaseResult> => {
+const measureSweep = async (subject: SubjectHandle): Promise<SweepCaseResult> => {
   const id = `sweep/${subject.store}`;
-  const counting = subject.counting;
-  counting?.reset();
   try {
-    let scanned = 0;
-    const measure = await measureRound(async () => {
-      scanned = (await subject.sweep?.()) ?? 0;
-    }, subject.serverCpu);
-    log(`  recovery sweep on ${subject.store}: ${scanned} executions in ${(measure.wallMs / 1_000).toFixed(2)} s`);
+    const { scanned, wallMs, cpuMs, serverCpuMs, reads, listings } = await subject.sweep();
+    log(`  recovery sweep on ${subject.store}: ${scanned} executions in ${(wallMs / 1_000).toFixed(2)} s`);
     return {
       kind: 'sweep',
       id,
       store: subject.store,
       status: 'ok',
       scanned,
-      wallMs: measure.wallMs,
-      cpuMs: measure.cpuMs,
-      ...(measure.serverCpuMs !== undefined ? { serverCpuMs: measure.serverCpuMs } : {}),
-      ...(counting ? { reads: counting.reads, listings: counting.listings } : {}),
+      wallMs,
+      cpuMs,
+      ...(serverCpuMs !== undefined ? { serverCpuMs } : {}),
+      ...(reads !== undefined && listings !== undefined ? { reads, listings } : {}),
     };
   } catch (error) {
     return { kind: 'sweep', id, store: subject.store, status: 'unavailable', reason: reasonOf(error) };
   }
 };
 
-/** Opens a subject, or records why its cases cannot run. */
+/**
+ * Opens a subject — in a child process of its own, or in this process with --in-process — or records
+ * why its cases cannot run.
+ */
 const open = async (
-  what: { engine: string; store: string; broker?: string },
+  spec: SubjectSpec,
   workloads: readonly SagaWorkload[],
   options: BenchOptions,
   results: CaseResult[],
-  opener: () => Promise<Subject>,
-): Promise<Subject | undefined> => {
-  log(`Setting up ${what.engine} on ${what.store}${what.broker ? ` / ${what.broker}` : ''}…`);
+  profiler: Profiler | undefined,
+  /** The broker its cases name (none for W1, W1-durable and W2). */
+  broker?: string,
+): Promise<SubjectHandle | undefined> => {
+  const what = describeSpec(spec);
+  log(`Setting up ${what.engine} on ${what.store}${broker ? ` / ${broker}` : ''}${options.inProcess ? ' (in this process)' : ' (in its own process)'}…`);
   try {
-    const subject = await opener();
+    const subject = options.inProcess ? new LocalSubject(await openSubject(spec, log), log, profiler) : await openChildSubject(spec);
     if (subject.setupMs !== undefined) log(`  ready in ${(subject.setupMs / 1_000).toFixed(2)} s`);
     return subject;
   } catch (error) {
@@ -275,13 +224,19 @@ const open = async (
     const reason = reasonOf(error);
     log(`  ${status}: ${reason}`);
     for (const workload of workloads) {
-      for (const mode of options.modes) results.push(notRun(workload, what.engine, what.store, what.broker, mode, options, status, reason));
+      for (const mode of options.modes) results.push(notRun(workload, what.engine, what.store, broker, mode, options, status, reason));
     }
     return undefined;
   }
 };
 
-const plan = (subject: Subject, workload: SagaWorkload, options: BenchOptions, sagas: number): Planned[] =>
+/** This engine on a store and broker, as a subject to open. */
+const engineSpec = (options: BenchOptions, settings: Pick<EngineSubjectOptions, 'store' | 'broker' | 'withParticipants'> & Partial<EngineSubjectOptions>): SubjectSpec => ({
+  engine: engineName,
+  options: { postgresUrl: options.postgresUrl, amqpUrl: options.amqpUrl, natsUrl: options.natsUrl, ...settings },
+});
+
+const plan = (subject: SubjectHandle, workload: SagaWorkload, options: BenchOptions, sagas: number): Planned[] =>
   options.modes.map((mode) => ({
     id: caseId(workload, subject.engine, subject.store, isRemote(workload) ? subject.broker : undefined, mode),
     workload,
@@ -289,7 +244,6 @@ const plan = (subject: Subject, workload: SagaWorkload, options: BenchOptions, s
     inFlight: mode === 'sequential' ? 1 : options.inFlight,
     sagas,
     subject,
-    run: subject.runner(workload),
     rounds: [],
     sagaLatencies: [],
     stepLatencies: [],
@@ -301,39 +255,35 @@ const runLocalWorkloads = async (options: BenchOptions, results: CaseResult[], p
   // The peers run the counterpart of each: W1-durable is set beside their W1, in the same rounds.
   const peerWorkloads = peerLocalWorkloads(workloads);
   log(`\n== ${workloads.join(', ')}: ${options.rounds} rounds × ${options.sagas} sagas, interleaved`);
-  const subjects: Subject[] = [];
+  const subjects: SubjectHandle[] = [];
   for (const store of options.stores) {
-    const subject = await open({ engine: engineName, store }, workloads, options, results, () =>
-      openEngineSubject({ store, broker: 'memory', postgresUrl: options.postgresUrl, amqpUrl: options.amqpUrl, natsUrl: options.natsUrl, withParticipants: false }),
-    );
+    const subject = await open(engineSpec(options, { store, broker: 'memory', withParticipants: false }), workloads, options, results, profiler);
     if (subject) subjects.push(subject);
   }
   if (options.peers.includes('dbos')) {
-    const subject = await open({ engine: 'dbos', store: 'postgres' }, peerWorkloads, options, results, () => openDbosSubject({ postgresUrl: options.postgresUrl, log }));
+    const subject = await open({ engine: 'dbos', postgresUrl: options.postgresUrl }, peerWorkloads, options, results, profiler);
     if (subject) subjects.push(subject);
   }
   if (options.peers.includes('restate')) {
-    const subject = await open({ engine: 'restate', store: 'restate' }, peerWorkloads, options, results, () => openRestateSubject({ log }));
+    const subject = await open({ engine: 'restate' }, peerWorkloads, options, results, profiler);
     if (subject) subjects.push(subject);
   }
-  const runs = (subject: Subject, workload: LocalWorkload): boolean => (subject.engine === engineName ? workloads : peerWorkloads).some((w) => w === workload);
+  const runs = (subject: SubjectHandle, workload: LocalWorkload): boolean => (subject.engine === engineName ? workloads : peerWorkloads).some((w) => w === workload);
   const planned = localOrder(workloads, peerWorkloads).flatMap((workload) =>
     subjects.filter((subject) => runs(subject, workload)).flatMap((subject) => plan(subject, workload, options, options.sagas)),
   );
   // The same-guarantee comparison: W3 and W3-no2pc on PostgreSQL (memory broker) in the same rounds as
   // the peers' W1, so that the load of a shared machine falls on both sides of the ratio alike.
-  let comparison: Subject | undefined;
+  let comparison: SubjectHandle | undefined;
   if (comparesW3(options)) {
     log(`  with W3 and W3-no2pc on PostgreSQL / memory, ${w3ComparisonSagas(options)} sagas per round, in the same rounds`);
-    comparison = await open({ engine: engineName, store: 'postgres', broker: 'memory' }, remoteWorkloads, options, results, () =>
-      openEngineSubject({ store: 'postgres', broker: 'memory', postgresUrl: options.postgresUrl, amqpUrl: options.amqpUrl, natsUrl: options.natsUrl, withParticipants: true, schema: 'saga_bench_w3' }),
-    );
-    if (comparison) planned.push(...remoteWorkloads.flatMap((workload) => plan(comparison as Subject, workload, options, w3ComparisonSagas(options))));
+    comparison = await open(engineSpec(options, { store: 'postgres', broker: 'memory', withParticipants: true, schema: 'saga_bench_w3' }), remoteWorkloads, options, results, profiler, 'memory');
+    if (comparison) planned.push(...remoteWorkloads.flatMap((workload) => plan(comparison as SubjectHandle, workload, options, w3ComparisonSagas(options))));
   }
   try {
-    await runInterleaved(planned, options, options.rounds, profiler);
+    await runInterleaved(planned, options, options.rounds);
     for (const subject of subjects) {
-      if (subject.sweep) results.push(await measureSweep(subject));
+      if (subject.sweeps) results.push(await measureSweep(subject));
     }
   } finally {
     for (const subject of [...subjects, ...(comparison ? [comparison] : [])]) {
@@ -362,13 +312,11 @@ const runRemoteWorkload = async (options: BenchOptions, results: CaseResult[], p
   for (const broker of options.brokers) {
     for (const store of options.stores) {
       if (store === 'postgres' && broker === 'memory' && comparesW3(options)) continue; // ran with W1, against the peers
-      const subject = await open({ engine: engineName, store, broker }, workloads, options, results, () =>
-        openEngineSubject({ store, broker, postgresUrl: options.postgresUrl, amqpUrl: options.amqpUrl, natsUrl: options.natsUrl, withParticipants: true }),
-      );
+      const subject = await open(engineSpec(options, { store, broker, withParticipants: true }), workloads, options, results, profiler, broker);
       if (!subject) continue;
       const planned = workloads.flatMap((workload) => plan(subject, workload, options, options.remoteSagas));
       try {
-        await runInterleaved(planned, options, options.remoteRounds, profiler);
+        await runInterleaved(planned, options, options.remoteRounds);
       } finally {
         await subject.close().catch((error: unknown) => log(`  closing ${store}/${broker}: ${reasonOf(error)}`));
       }
@@ -387,22 +335,18 @@ const runFanout = async (options: BenchOptions, results: CaseResult[], profiler:
   if (stores.length === 0) return;
   log(`\n== Fan-out: ${fanoutWidth} remote requests in one parallel step vs in sequence, each answered after ${options.fanoutServiceMs} ms: ${options.remoteRounds} rounds × ${options.remoteSagas} sagas`);
   for (const store of stores) {
-    const subject = await open({ engine: engineName, store, broker: 'memory' }, fanoutWorkloads, options, results, () =>
-      openEngineSubject({
-        store,
-        broker: 'memory',
-        postgresUrl: options.postgresUrl,
-        amqpUrl: options.amqpUrl,
-        natsUrl: options.natsUrl,
-        withParticipants: false,
-        fanoutServiceMs: options.fanoutServiceMs,
-        schema: 'saga_bench_fanout',
-      }),
+    const subject = await open(
+      engineSpec(options, { store, broker: 'memory', withParticipants: false, fanoutServiceMs: options.fanoutServiceMs, schema: 'saga_bench_fanout' }),
+      fanoutWorkloads,
+      options,
+      results,
+      profiler,
+      'memory',
     );
     if (!subject) continue;
     const planned = fanoutWorkloads.flatMap((workload) => plan(subject, workload, options, options.remoteSagas));
     try {
-      await runInterleaved(planned, options, options.remoteRounds, profiler);
+      await runInterleaved(planned, options, options.remoteRounds);
     } finally {
       await subject.close().catch((error: unknown) => log(`  closing ${store}/memory: ${reasonOf(error)}`));
     }
@@ -430,7 +374,7 @@ const runReplay = async (options: BenchOptions, results: CaseResult[], profiler:
       if (profiler) {
         await profiler.start();
         replayFor(set, options.replayMinMs * 2);
-        writeProfile(id, await profiler.stop());
+        writeProfile(id, await profiler.stop(), log);
       }
       const result: ReplayCaseResult = {
         kind: 'replay',
@@ -636,6 +580,7 @@ const main = async (): Promise<number> => {
       replaySizes: options.replaySizes,
       scaleSizes: options.scaleSizes,
       memory: options.memory,
+      inProcess: options.inProcess,
     },
     machine: { ...machine, loadAverageAtEnd: os.loadavg().map((value) => Math.round(value * 100) / 100) },
     durationSeconds: (performance.now() - started) / 1_000,

@@ -15,6 +15,13 @@
  *   --modes=sequential,concurrent   --in-flight=50
  *   --profile                       CPU-profile the measured rounds of each case (bench/results/*.cpuprofile)
  *   --no-write                      print only; do not write results/ or docs/
+ *   --in-process                    hold every subject in the bench process, as before isolation (for
+ *                                   comparison and debugging)
+ *
+ * By default each subject (this engine on one store and broker, DBOS, Restate's client) is held by a
+ * child process of its own, and the bench process only plans, interleaves and records the rounds: in one
+ * process the subjects tax each other (DBOS's AsyncLocalStorage hooks every promise, its heap and
+ * background loops stay), which made this engine's W1-durable cost twice the CPU per saga it costs alone.
  */
 
 import { parseScaleSize } from './workloads/scaleData.js';
@@ -54,6 +61,8 @@ export interface BenchOptions {
   readonly memory: { readonly sagas: number; readonly checkpoints: readonly number[]; readonly waiting: number };
   readonly profile: boolean;
   readonly write: boolean;
+  /** Every subject in the bench process, instead of each in a child process of its own. */
+  readonly inProcess: boolean;
   readonly postgresUrl: string;
   readonly amqpUrl: string;
   readonly natsUrl: string;
@@ -89,7 +98,7 @@ const positiveInteger = (name: string, value: string): number => {
   return number;
 };
 
-const switches = ['quick', 'no-peers', 'profile', 'no-write', 'help'];
+const switches = ['quick', 'no-peers', 'profile', 'no-write', 'in-process', 'help'];
 const valued = ['rounds', 'sagas', 'remote-sagas', 'warmup', 'in-flight', 'workloads', 'stores', 'brokers', 'peers', 'modes', 'replay-sizes', 'scale', 'fanout-service-ms'];
 
 export const parseOptions = (argv: readonly string[], env: Readonly<Record<string, string | undefined>> = {}): BenchOptions => {
@@ -152,6 +161,7 @@ export const parseOptions = (argv: readonly string[], env: Readonly<Record<strin
     memory: quick ? { sagas: 5_000, checkpoints: [1_000, 5_000], waiting: 1_000 } : { sagas: 100_000, checkpoints: [10_000, 50_000, 100_000], waiting: 10_000 },
     profile: flags.has('profile'),
     write: !flags.has('no-write'),
+    inProcess: flags.has('in-process'),
     postgresUrl: env.SAGA_BENCH_POSTGRES_URL ?? env.SAGA_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
     amqpUrl: env.SAGA_BENCH_AMQP_URL ?? env.SAGA_TEST_AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672',
     natsUrl: env.SAGA_BENCH_NATS_URL ?? env.SAGA_TEST_NATS_URL ?? 'nats://127.0.0.1:4222',
@@ -179,6 +189,9 @@ export const usage = `Usage: pnpm bench [--quick] [options]
   --scale=10000,100000,1000000    scale workload: executions in the store (quick: 10000)
   --profile                       CPU-profile each case's measured rounds into bench/results/*.cpuprofile
   --no-write                      print the table only
+  --in-process                    run every subject in the bench process (default: each engine/store and
+                                  peer in a child process of its own, so that none pays for another's CPU,
+                                  heap and async hooks); for comparison and debugging
 
 Servers: SAGA_BENCH_POSTGRES_URL (else SAGA_TEST_POSTGRES_URL, else postgres://postgres@127.0.0.1:5432/test),
 SAGA_BENCH_AMQP_URL / SAGA_TEST_AMQP_URL, SAGA_BENCH_NATS_URL / SAGA_TEST_NATS_URL.`;

@@ -46,14 +46,20 @@ const method = `## How it is measured
 - **Rounds.** Every case runs a warm-up (not counted), then the same number of sagas in each of several
   rounds; a figure is the **median of the rounds**, with the **min–max** of the rounds in brackets.
   W1, W1-durable and W2 run **interleaved**: round 1 of every engine and store, then round 2 of every one, … so that
-  background load on the machine falls on all of them alike. Sequential = one saga at a time; concurrent =
+  background load on the machine falls on all of them alike. **Each subject runs in its own process**: this
+  engine on each store (and broker), DBOS, and Restate's service and client are each held by a child process
+  of the bench, which runs that subject's warm-up and rounds and returns their figures; the bench process
+  only plans, interleaves and records. In one process they taxed each other (DBOS's \`AsyncLocalStorage\`
+  hooks every promise, and each one's heap and background loops stay while the other's rounds run).
+  \`--in-process\` runs them all in the bench process instead, as before (the run's options say which). Sequential = one saga at a time; concurrent =
   a fixed number of sagas in flight (a new one starts when one ends).
 - **sagas/s**: sagas completed in the round ÷ wall time of the round. Every saga's outcome is checked
   (W1 and W1-durable finished; W2 errored with steps 2 and 1 compensated; W3 finished and committed; W3-no2pc finished, no
   vote asked); a wrong outcome
   stops the case with the reason.
-- **CPU ms/saga, bench process**: \`process.cpuUsage()\` delta (user + system, all threads) over the round ÷
-  sagas. It holds this engine, or the DBOS library, or the Restate SDK endpoint *and* the HTTP client
+- **CPU ms/saga, process**: \`process.cpuUsage()\` delta (user + system, all threads) over the round ÷
+  sagas, of the process that holds the subject (its own child process; the bench process with
+  \`--in-process\`). It holds this engine, or the DBOS library, or the Restate SDK endpoint *and* the HTTP client
   calling Restate's ingress.
 - **CPU ms/saga, servers**: what the case's server processes used over the same round, from
   \`/proc/<pid>/stat\` (utime + stime): for PostgreSQL, the **backends serving this process's own
@@ -94,9 +100,9 @@ const method = `## How it is measured
   events). *Replay* = \`JSON.parse\` → \`decodeHistory\` (io-ts) → \`fold\`, what \`manager.get()\` does after the
   read; it is compared with \`JSON.parse\` alone of the same bytes. Each round repeats the work for a fixed
   time and reports events/s.
-- **Peers.** DBOS Transact runs in this process with its system database on the same PostgreSQL (a fresh
+- **Peers.** DBOS Transact runs as a library in its subject's process with its system database on the same PostgreSQL (a fresh
   database each run); each step is a \`DBOS.runStep\` checkpoint. Restate runs as its own server (RocksDB,
-  loopback, telemetry off, temporary data directory) with the service in this process behind
+  loopback, telemetry off, temporary data directory) with the service in its subject's process behind
   \`http2Handler()\`; each saga is one HTTP call to its ingress, each step a \`ctx.run\`. W2 on both: two steps,
   a third that throws, then the two compensating steps in reverse order, each durable. Their packages are
   pinned by \`bench/peers/package-lock.json\` and installed on first use (\`npm ci --ignore-scripts\`).
