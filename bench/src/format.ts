@@ -29,7 +29,7 @@ export const formatBytes = (bytes: number): string =>
 export const formatPercent = (share: number): string => (Number.isFinite(share) ? `${(share * 100).toFixed(0)} %` : '–');
 
 /** The run a case was measured in: its `measuredAt` when kept from an earlier run (merge.ts), else this run. */
-const runOf = (result: CaseResult): string | undefined => ('measuredAt' in result && typeof result.measuredAt === 'string' ? result.measuredAt : undefined);
+export const runOf = (result: CaseResult): string | undefined => ('measuredAt' in result && typeof result.measuredAt === 'string' ? result.measuredAt : undefined);
 
 /**
  * Whether two cases were measured in the same run: only then did their rounds share the machine's

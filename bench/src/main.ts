@@ -23,13 +23,16 @@ import {
   sweepHeaders,
   sweepRow,
 } from './format.js';
+import { redact } from './adapters.js';
+import { commitFloors, floorLine, latencyLine } from './commitFloor.js';
+import { measureCommitLatency } from './commitLatency.js';
 import { machineInfo } from './machine.js';
 import { parseOptions, usage, UsageError, type BenchOptions, type ModeName } from './options.js';
 import { docPath, resultsDir } from './paths.js';
 import { Profiler } from './profile.js';
 import { writeProfile } from './profileReport.js';
 import { renderDocument } from './report.js';
-import type { BenchReport, CaseResult, MemoryCaseResult, ReplayCaseResult, SagaCaseResult, ScaleCaseResult, SweepCaseResult } from './results.js';
+import type { BenchReport, CaseResult, CommitLatency, MemoryCaseResult, ReplayCaseResult, SagaCaseResult, ScaleCaseResult, SweepCaseResult } from './results.js';
 import { reasonOf } from './runner.js';
 import { percentiles, summarize } from './stats.js';
 import { engineName, type EngineSubjectOptions } from './subjects/engine.js';
@@ -40,7 +43,7 @@ import type { CountedRound, SubjectHandle } from './isolation/subjectHandle.js';
 import { describeSpec, openSubject, type SubjectSpec } from './isolation/subjectSpec.js';
 import { checkTargets } from './targets.js';
 import { engineLocalWorkloads, localOrder, peerLocalWorkloads, type LocalWorkload } from './localWorkloads.js';
-import { keptNotes, mergeCases } from './merge.js';
+import { keptCommitLatency, keptNotes, mergeCases } from './merge.js';
 import { fanoutHeaders, fanoutRows, fanoutWidth, fanoutWorkloads } from './fanout/fanoutComparison.js';
 import { measureMemory } from './workloads/memory.js';
 import { buildHistories, measureReplay, recordTemplates, replayFor, replaySink } from './workloads/replay.js';
@@ -459,15 +462,23 @@ const printTables = (report: BenchReport): void => {
   if (durable.length > 0) {
     const table = new Table({ head: [...durableComparisonHeaders], style: plain });
     for (const row of durable) table.push(row);
-    log(`W1-durable against DBOS W1 on PostgreSQL (${durableLabel}); CPU = this process + its PostgreSQL backends`);
+    log(`W1-durable against DBOS W1 on PostgreSQL (${durableLabel}); CPU = the subject's process + its PostgreSQL backends`);
     log(table.toString());
   }
+  // Each sequential ratio's ceiling on this server, beside the table that shows the ratio.
+  const floors = commitFloors(report.cases, report.commitLatency);
+  const printFloors = (workloads: readonly string[]): void => {
+    for (const { workload, floor } of floors.filter((f) => workloads.includes(f.workload))) log(`  ${workload} sequential vs DBOS W1: ${floorLine(floor)}`);
+  };
+  if (report.commitLatency) log(latencyLine(report.commitLatency));
+  if (durable.length > 0) printFloors(['W1-durable']);
   const comparison = comparisonRows(report.cases);
   if (comparison.length > 0) {
     const table = new Table({ head: [...comparisonHeaders], style: plain });
     for (const row of comparison) table.push(row);
     log('Same guarantee: this engine on PostgreSQL (memory broker) against the peers, with what each side makes durable');
     log(table.toString());
+    printFloors(['W3', 'W3-no2pc']);
   }
   const replay = report.cases.filter((c): c is ReplayCaseResult => c.kind === 'replay');
   if (replay.length > 0) {
@@ -541,6 +552,16 @@ const main = async (): Promise<number> => {
   if (options.peers.length === 0) log(options.quick ? 'Peers (DBOS, Restate): skipped in a --quick run.' : 'Peers: skipped (--no-peers).');
 
   const results: CaseResult[] = [];
+  // Before the rounds, on the quiet server: what one commit costs bounds every sequential ratio.
+  let commitLatency: CommitLatency | undefined;
+  if (options.stores.includes('postgres')) {
+    try {
+      commitLatency = await measureCommitLatency(options.postgresUrl);
+      log(latencyLine(commitLatency));
+    } catch (error) {
+      log(`Commit latency not measured (PostgreSQL ${redact(options.postgresUrl)}): ${reasonOf(error)}`);
+    }
+  }
   const profiler = options.profile ? new Profiler() : undefined;
   const timed = async (name: string, section: () => Promise<void>): Promise<void> => {
     const at = performance.now();
@@ -587,6 +608,7 @@ const main = async (): Promise<number> => {
     cases: results,
     targets: checkTargets(results),
     notes,
+    ...(commitLatency ? { commitLatency } : {}),
   };
   log('');
   printTables(report);
@@ -597,8 +619,9 @@ const main = async (): Promise<number> => {
     let written = report;
     if (!options.quick && partial(options) && existsSync(json)) {
       // A partial run keeps the other cases of the previous results (dated), rather than emptying the document.
-      const cases = mergeCases(JSON.parse(readFileSync(json, 'utf8')) as BenchReport, report);
-      written = { ...report, cases, targets: checkTargets(cases), notes: [...report.notes, ...keptNotes(cases)] };
+      const previous = JSON.parse(readFileSync(json, 'utf8')) as BenchReport;
+      const cases = mergeCases(previous, report);
+      written = { ...report, cases, targets: checkTargets(cases), notes: [...report.notes, ...keptNotes(cases)], ...keptCommitLatency(previous, report) };
       for (const note of keptNotes(cases)) log(`Note: ${note}`);
     }
     writeFileSync(json, `${JSON.stringify(written, null, 2)}\n`);

@@ -4,7 +4,7 @@
  * case carries the date of the run that measured it (`measuredAt`), and the report says which ones
  * were kept. Pure.
  */
-import type { BenchReport, CaseResult } from './results.js';
+import type { BenchReport, CaseResult, CommitLatency } from './results.js';
 
 export type KeptCase = CaseResult & { readonly measuredAt?: string };
 
@@ -33,4 +33,15 @@ export const keptNotes = (cases: readonly KeptCase[]): string[] => {
       `Not measured again in this run, kept from the run of ${date}: ${[...workloads].map(([name, count]) => `${name} (${count} case${count === 1 ? '' : 's'})`).join(', ')}. ` +
       'Ratios between figures of different runs compare different moments of a shared machine.',
   );
+};
+
+/**
+ * The commit latency of this run, or else the previous one's, dated like a kept case, so that the
+ * floors of kept sequential cases still print (and only beside cases of that same run).
+ */
+export const keptCommitLatency = (previous: BenchReport | undefined, current: BenchReport): { commitLatency?: CommitLatency } => {
+  if (current.commitLatency !== undefined) return { commitLatency: current.commitLatency };
+  const kept = previous?.commitLatency;
+  if (previous === undefined || kept === undefined) return {};
+  return { commitLatency: { ...kept, measuredAt: kept.measuredAt ?? previous.machine.date } };
 };

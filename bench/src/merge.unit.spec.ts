@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { keptNotes, mergeCases } from './merge.js';
+import { keptCommitLatency, keptNotes, mergeCases } from './merge.js';
 import type { BenchReport, CaseResult } from './results.js';
 
 const report = (date: string, cases: CaseResult[]): BenchReport => ({
@@ -31,5 +31,14 @@ describe('mergeCases', () => {
   it('is the new run alone without previous results', () => {
     expect(mergeCases(undefined, report('d', [sweep('a', 1)]))).toEqual([sweep('a', 1)]);
     expect(keptNotes([sweep('a', 1)])).toEqual([]);
+  });
+
+  it("keeps the previous run's commit latency, dated, only when this run measured none", () => {
+    const latency = { commits: 1000, warmup: 100, commitMs: { median: 0.6, p90: 0.8 }, roundTripMs: { median: 0.1, p90: 0.2 } };
+    const previous = { ...report('2026-01-01', []), commitLatency: latency };
+    expect(keptCommitLatency(previous, report('2026-02-01', []))).toEqual({ commitLatency: { ...latency, measuredAt: '2026-01-01' } });
+    const measured = { ...latency, commitMs: { median: 0.5, p90: 0.7 } };
+    expect(keptCommitLatency(previous, { ...report('2026-02-01', []), commitLatency: measured })).toEqual({ commitLatency: measured });
+    expect(keptCommitLatency(report('2026-01-01', []), report('2026-02-01', []))).toEqual({});
   });
 });

@@ -27,6 +27,7 @@ import {
 } from './format.js';
 import type { BenchReport, MemoryCaseResult, ReplayCaseResult, SagaCaseResult, ScaleCaseResult, SweepCaseResult } from './results.js';
 import { engineName } from './subjects/engine.js';
+import { commitFloors, floorLine, latencyLine } from './commitFloor.js';
 
 export const notesStart = '<!-- notes:start -->';
 export const notesEnd = '<!-- notes:end -->';
@@ -79,6 +80,13 @@ const method = `## How it is measured
   the peers' W1 too, with the two-phase commit (W3) and without it (W3-no2pc: \`autocommit: false\`, the
   participants are not asked to vote; 4 appends). W1 against W1 compares one append per saga with one
   checkpoint per step.
+- **Commit floor.** Before the rounds of a run that includes PostgreSQL, the bench process times 1,000
+  committed one-row \`INSERT\`s in sequence over one connection (autocommit, a scratch table in a scratch
+  schema, dropped afterwards; after 100 warm-up), and as many \`SELECT 1\` (the round trip without a commit):
+  median and p90 wall ms. A sequential saga that makes N synchronous commits cannot take less than N × the
+  median commit, so beside each sequential same-guarantee ratio against DBOS the page gives that floor with
+  N = this engine's appends per saga measured in the case, the most sagas/s it allows, and the best ratio it
+  allows against DBOS's measured sagas/s: a missed goal above that ceiling could not be met on that server.
 - **Scale**: a fresh store (SQLite file / PostgreSQL schema) per size holding N executions, all finished
   but 1,000 waiting for a reply with a timer due in an hour. They are written through the port from two
   recorded templates (one W1, one W3 left waiting) under new ids, one \`append\` per execution with its index
@@ -122,6 +130,13 @@ export const renderDocument = (report: BenchReport, existing: string | undefined
   const w3 = sagaCases.filter((c) => c.workload.startsWith('W3'));
   const comparison = comparisonRows(report.cases);
   const durable = durableComparisonRows(report.cases);
+  const floors = commitFloors(report.cases, report.commitLatency);
+  const floorsOf = (workloads: readonly string[]): string => {
+    const lines = floors.filter((f) => workloads.includes(f.workload)).map(({ workload, floor }) => `- **${workload} sequential against DBOS's W1**: ${floorLine(floor)}.`);
+    if (lines.length === 0 || report.commitLatency === undefined) return '';
+    const kept = report.commitLatency.measuredAt !== undefined ? ` (kept from the run of ${report.commitLatency.measuredAt})` : '';
+    return `\n\nWhat the commits allow on this server: ${latencyLine(report.commitLatency)}${kept}.\n\n${lines.join('\n')}`;
+  };
   const scale = report.cases.filter((c): c is ScaleCaseResult => c.kind === 'scale').sort(byStoreAndSize);
   const memory = report.cases.filter((c): c is MemoryCaseResult => c.kind === 'memory');
 
@@ -214,12 +229,13 @@ ${fanoutCases.length > 0 ? markdownTable(sagaHeaders.filter((h) => !h.startsWith
 
 The issue's goal: **≥ ${durableGoal}× DBOS, sequential and 50 in flight**. Both on the same PostgreSQL server, in the
 same interleaved rounds; the ratio per round divides round r of one side by round r of the other. CPU is
-this process plus the PostgreSQL backends serving its own connections.
+the process holding each subject (its own, unless \`--in-process\`) plus the PostgreSQL backends serving that
+process's connections.
 
 - **this engine, W1-durable**: ${durableSides.ours}.
 - **DBOS, W1**: ${durableSides.dbos}.
 
-${durable.length > 0 ? markdownTable(durableComparisonHeaders, durable) : '_Not run (needs W1-durable on PostgreSQL and DBOS)._'}
+${durable.length > 0 ? markdownTable(durableComparisonHeaders, durable) : '_Not run (needs W1-durable on PostgreSQL and DBOS)._'}${floorsOf(['W1-durable'])}
 
 ### Every same-guarantee ratio
 
@@ -234,7 +250,7 @@ makes durable, per saga:
 - **DBOS, W1**: ${durability.dbos}.
 - **Restate, W1**: ${durability.restate}.
 
-${comparison.length > 0 ? markdownTable(comparisonHeaders, comparison) : '_Not run (needs W1 or W3 on PostgreSQL with the memory broker, and the peers)._'}
+${comparison.length > 0 ? markdownTable(comparisonHeaders, comparison) : '_Not run (needs W1 or W3 on PostgreSQL with the memory broker, and the peers)._'}${floorsOf(['W3', 'W3-no2pc'])}
 
 ## W4: replay
 

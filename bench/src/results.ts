@@ -191,6 +191,22 @@ export interface TargetCheck {
   readonly met?: boolean;
 }
 
+/**
+ * What one synchronous commit costs on the run's PostgreSQL server, measured before the rounds
+ * (commitLatency.ts): sequential committed one-row INSERTs, and SELECT 1 round trips for comparison.
+ * Sequential sagas that commit N times cannot beat N × the commit's median (commitFloor.ts).
+ */
+export interface CommitLatency {
+  readonly commits: number;
+  readonly warmup: number;
+  /** Wall ms per committed one-row INSERT. */
+  readonly commitMs: { readonly median: number; readonly p90: number };
+  /** Wall ms per SELECT 1: the round trip without a commit. */
+  readonly roundTripMs: { readonly median: number; readonly p90: number };
+  /** Set when kept from an earlier run (as a kept case's `measuredAt`): the date of that run. */
+  readonly measuredAt?: string;
+}
+
 export interface BenchReport {
   readonly kind: 'full' | 'quick';
   readonly options: Readonly<Record<string, unknown>>;
@@ -199,4 +215,6 @@ export interface BenchReport {
   readonly cases: readonly CaseResult[];
   readonly targets: readonly TargetCheck[];
   readonly notes: readonly string[];
+  /** Measured when the run included PostgreSQL. */
+  readonly commitLatency?: CommitLatency;
 }
