@@ -285,6 +285,33 @@ export const reliabilityScenarios = (getWorld: () => SagaTestWorld<Broker>): voi
       expect(world.calls('stock.reserve').map((c) => c.meta.requestId)).toEqual([paused.pendingRequest?.requestId]);
     });
 
+    it('workers with stable ids that start together re-send each lost request once between them, not once each', async () => {
+      const world = getWorld();
+      await world.participant('stock', { 'stock.reserve': () => ({ reserved: true }) });
+      const count = 12;
+      // Each publish is tried 4 times (the driver retries 3 times) before it counts as lost.
+      const lossy = losing(world.broker, 'stock.reserve', 4 * count);
+      const saga = new Saga('lost_publish_shared').remoteStep().onExecute(() => new SagaRequest('stock.reserve', {})).commit();
+      const crashed = await world.manager({ broker: lossy, workerId: 'pod-old' });
+      const paused = await Promise.all(Array.from({ length: count }, () => crashed.run({ definition: saga, pauseOnDisk: true })));
+      expect(lossy.lost).toHaveLength(4 * count);
+      await crashed.destroy();
+      // What the four starting workers publish to the participant, between them.
+      const sent: string[] = [];
+      const counted = (): Broker => ({
+        setup: () => world.broker.setup(),
+        destroy: async () => undefined,
+        subscribe: (...args) => world.broker.subscribe(...args),
+        publish: async (to, message) => {
+          if (to === 'stock.reserve') sent.push(String(message.headers.requestId));
+          await world.broker.publish(to, message);
+        },
+      });
+      const workers = await Promise.all(Array.from({ length: 4 }, (_, i) => world.manager({ broker: counted(), definitions: [saga], workerId: `pod-${i}` })));
+      for (const execution of paused) expect((await settled(workers[0] as SagaManager, execution.id)).status).toBe(SagaStatus.Finished);
+      expect([...sent].sort()).toEqual(paused.map((execution) => execution.pendingRequest?.requestId).sort());
+    });
+
     it('a participant that does not vote in time counts as a no', async () => {
       const world = getWorld();
       await world.participant('stock', { 'stock.reserve': () => null }, { onReserve: () => new Promise<boolean>(() => undefined) });
