@@ -36,4 +36,29 @@ describe('withTransientRetry', () => {
     expect(attempts).toBe(1);
     expect(error).toEqual(new Error('conflict 1'));
   });
+
+  it('numbers the attempts 1, 2, 3 and backs off between them: about minDelayMs, then twice that', async () => {
+    const seen: { attempt: number; at: number }[] = [];
+    const spaced = resolveTransientRetry('SomeStore', { retries: 2, minDelayMs: 40, maxDelayMs: 1_000 });
+    const started = performance.now();
+    await withTransientRetry(
+      async (attempt) => {
+        seen.push({ attempt, at: performance.now() - started });
+        if (attempt < 3) throw new Error('transient');
+        return 'done';
+      },
+      spaced,
+      transient,
+    );
+    expect(seen.map((s) => s.attempt)).toEqual([1, 2, 3]);
+    // Lower bounds only: a busy machine may wait longer, never shorter.
+    expect((seen[1]?.at ?? 0) - (seen[0]?.at ?? 0)).toBeGreaterThanOrEqual(39);
+    expect((seen[2]?.at ?? 0) - (seen[1]?.at ?? 0)).toBeGreaterThanOrEqual(79);
+  });
+
+  it('runs a call that succeeds once, with no retry', async () => {
+    let calls = 0;
+    await expect(withTransientRetry(async () => (calls += 1), policy, transient)).resolves.toBe(1);
+    expect(calls).toBe(1);
+  });
 });
