@@ -8,7 +8,6 @@
  *    on a conflict another writer moved first: re-read, re-fold, decide again;
  * 4. only then publish the decision's requests (the stream is the outbox).
  */
-import pRetry from 'p-retry';
 import type { Saga } from '@saga/definitions';
 import { checkHistoryAgainstDefinition, decodeHistory, fold, initialExecution, sagaEvent, type SagaEvent, type SagaExecution, type RecordedSagaEvent } from '@saga/execution';
 import type { Broker } from '../ports/broker.js';
@@ -19,6 +18,7 @@ import type { Logger } from '../ports/logger.js';
 import { DefinitionNotRegisteredError, SagaNotFoundError } from '../errors/runErrors.js';
 import { decide, type ChildCommand, type DecideInput, type Decision, type DecideOptions } from './decide.js';
 import { owedBeforeHandover } from './owedBeforeHandover.js';
+import { withTransientRetry } from '../ports/transientRetry.js';
 import { childSettled, childStartOf } from './stepKinds/childStep.js';
 import { notifiedServices } from './transaction/transactionCommand.js';
 import type { DefinitionRegistry } from './definitionRegistry.js';
@@ -364,7 +364,7 @@ export class ExecutionDriver {
     let all = true;
     for (const { topic, message } of decision.outbox) {
       try {
-        await pRetry(() => this.deps.broker.publish(topic, message), { retries: 3, minTimeout: 50, maxTimeout: 1_000, randomize: true });
+        await withTransientRetry(() => this.deps.broker.publish(topic, message), publishRetry, anyError);
       } catch (error) {
         all = false;
         this.deps.logger.error(
@@ -376,3 +376,7 @@ export class ExecutionDriver {
     return all;
   }
 }
+
+/** A publish that fails is tried 3 more times (any error: the broker adapter already gave up on its own terms). */
+const publishRetry = { retries: 3, minDelayMs: 50, maxDelayMs: 1_000 } as const;
+const anyError = (): boolean => true;
