@@ -6,11 +6,12 @@
 import type { Saga } from '@saga/definitions';
 import type { Subscription } from '../ports/broker.js';
 import type { ExecutionIndexEntry } from '../ports/eventStore.js';
-import { ManagerNotReadyError, SagaNotFoundError } from '../errors/runErrors.js';
+import { InvalidRunOptionsError, ManagerNotReadyError, SagaNotFoundError } from '../errors/runErrors.js';
 import { decodeReply, type ReplyEnvelope } from '../wire/sagaMessages.js';
 import { replyTopic } from '../wire/headers.js';
 import { SagaAttributes, SpanKind, inSpan, instruments, traceContextOf } from '../observability/telemetry.js';
 import { pendingOutbox } from './decide.js';
+import { votesStillOut } from './transaction/votesStillOut.js';
 import { hasWorkToDo } from './nextAction.js';
 import { createEngine, type Engine, type EngineOptions } from './engine.js';
 import { TimerScheduler } from './timerScheduler.js';
@@ -23,6 +24,12 @@ export interface SagaWorkerOptions extends EngineOptions {
    * dead predecessor's executions from a live worker's, and recovers every open one.
    */
   readonly recoverOnSetup?: boolean;
+  /**
+   * How long a reply batch that holds some of a transaction's votes waits for the others (ms), so
+   * that votes answering together are decided (and appended) together. Ends early once all are in.
+   * 0 decides each at once. Default 5.
+   */
+  readonly voteLingerMs?: number;
 }
 
 /** What `recover()` found and did. */
@@ -45,14 +52,22 @@ export interface DefinitionCheckReport {
 
 const claimPage = 100;
 
+/** Replies of one execution waiting to be decided together; `complete` ends a linger early. */
+interface ReplyBatch {
+  readonly replies: ReplyEnvelope[];
+  done: Promise<unknown>;
+  complete?: (() => void) | undefined;
+}
+
 export class SagaWorker implements AsyncDisposable {
-  readonly #replyBatches = new Map<string, { replies: ReplyEnvelope[]; done: Promise<unknown> }>();
+  readonly #replyBatches = new Map<string, ReplyBatch>();
   readonly workerId: string;
   readonly #engine: Engine;
   readonly #timers: TimerScheduler;
   readonly #recoverOnSetup: boolean;
   /** The id was given, so a restart comes back under it and its leases say whose executions are whose. */
   readonly #stableId: boolean;
+  readonly #voteLingerMs: number;
   readonly #recoveryIntervalMs: number;
   readonly #leaseMs: number;
   readonly #stopping = new AbortController();
@@ -68,6 +83,10 @@ export class SagaWorker implements AsyncDisposable {
     this.workerId = engine.owner;
     this.#recoverOnSetup = options.recoverOnSetup ?? true;
     this.#stableId = options.workerId !== undefined;
+    this.#voteLingerMs = options.voteLingerMs ?? 5;
+    if (!Number.isFinite(this.#voteLingerMs) || this.#voteLingerMs < 0) {
+      throw new InvalidRunOptionsError(`SagaWorker option voteLingerMs must be a number of milliseconds ≥ 0 (0 decides each vote at once), got ${String(options.voteLingerMs)}.`);
+    }
     this.#recoveryIntervalMs = engine.recoveryIntervalMs;
     this.#leaseMs = engine.leaseMs;
     this.#timers = new TimerScheduler(engine.clock, (executionId, timerId) => void this.#fireTimer(executionId, timerId));
@@ -285,26 +304,46 @@ export class SagaWorker implements AsyncDisposable {
   /**
    * Replies of one execution that arrive while it is busy wait together and are decided in one
    * decision when its turn comes: the branches of a parallel step answering at once make one append,
-   * not one each. Every reply of a batch shares its outcome (a failure is redelivered for each).
+   * not one each. A batch that holds some of a transaction's votes and lacks others also waits, at
+   * most `voteLingerMs` (real time: it only groups work) or until the rest is in: votes answer
+   * together, and one decision of all of them is one append where each alone made its own. Every
+   * reply of a batch shares its outcome (a failure is redelivered for each).
    */
   #batchReply(reply: ReplyEnvelope): Promise<unknown> {
     const forming = this.#replyBatches.get(reply.sagaId);
+    const kept = this.#engine.driver.cached(reply.sagaId);
     if (forming) {
       forming.replies.push(reply);
+      if (forming.complete && kept && votesStillOut(kept, forming.replies) === 0) forming.complete();
       return forming.done;
     }
-    const batch: { replies: ReplyEnvelope[]; done: Promise<unknown> } = { replies: [reply], done: Promise.resolve() };
+    const batch: ReplyBatch = { replies: [reply], done: Promise.resolve() };
     this.#replyBatches.set(reply.sagaId, batch);
-    batch.done = this.#engine.driver.drive(reply.sagaId, () => {
-      // From here on, replies for this execution form the next batch.
-      if (this.#replyBatches.get(reply.sagaId) === batch) this.#replyBatches.delete(reply.sagaId);
-      const [only] = batch.replies;
-      return batch.replies.length === 1 && only ? { kind: 'reply', reply: only } : { kind: 'replies', replies: batch.replies };
-    });
+    const decide = () =>
+      this.#engine.driver.drive(reply.sagaId, () => {
+        // From here on, replies for this execution form the next batch.
+        if (this.#replyBatches.get(reply.sagaId) === batch) this.#replyBatches.delete(reply.sagaId);
+        const [only] = batch.replies;
+        return batch.replies.length === 1 && only ? { kind: 'reply', reply: only } : { kind: 'replies', replies: batch.replies };
+      });
+    const lingers = this.#voteLingerMs > 0 && kept !== undefined && votesStillOut(kept, batch.replies) > 0;
+    batch.done = lingers ? this.#linger(batch).then(decide) : decide();
     batch.done.catch(() => {
       if (this.#replyBatches.get(reply.sagaId) === batch) this.#replyBatches.delete(reply.sagaId);
     });
     return batch.done;
+  }
+
+  /** Resolves after `voteLingerMs`, or as soon as the batch is completed. */
+  #linger(batch: ReplyBatch): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, this.#voteLingerMs);
+      batch.complete = () => {
+        clearTimeout(timer);
+        batch.complete = undefined;
+        resolve();
+      };
+    });
   }
 
   async #onReply(reply: ReplyEnvelope): Promise<void> {
