@@ -96,7 +96,13 @@ suite('PostgresEventStore', () => {
       );
       expect(tables.rows.map((r) => r.table_name)).toEqual(['saga_events', 'saga_executions', 'saga_schema_migrations']);
       const versions = await db.query<{ version: number }>(`SELECT version FROM ${quoteIdentifier(schema)}.saga_schema_migrations ORDER BY version`);
-      expect(versions.rows).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }]);
+      expect(versions.rows).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }, { version: 4 }]);
+      // Version 4: room on the index table's pages for HOT updates between the steps of an execution.
+      const options = await db.query<{ reloptions: string[] | null }>(
+        "SELECT c.reloptions FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = 'saga_executions'",
+        [schema],
+      );
+      expect(options.rows[0]?.reloptions).toEqual(['fillfactor=70']);
       const columns = await db.query<{ column_name: string; data_type: string }>(
         "SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = $1 AND table_name = 'saga_events' ORDER BY ordinal_position",
         [schema],
@@ -133,7 +139,7 @@ suite('PostgresEventStore', () => {
       await Promise.all(stores.map((store) => store.setup()));
       const db = await admin();
       const versions = await db.query(`SELECT version FROM ${quoteIdentifier(schema)}.saga_schema_migrations`);
-      expect(versions.rowCount).toBe(3);
+      expect(versions.rowCount).toBe(4);
     });
 
     it('refuses a schema written by a newer version', async () => {
@@ -734,7 +740,7 @@ suite('PostgresEventStore', () => {
       const logger = { ...silentLogger, warn: (fields: Record<string, unknown>, message: string) => warnings.push({ fields, message }) };
       const store = await open({ schema, logger });
       const versions = await db.query<{ version: number }>(`SELECT version FROM ${quoted}.saga_schema_migrations ORDER BY version`);
-      expect(versions.rows.map((r) => r.version)).toEqual([1, 2, 3]);
+      expect(versions.rows.map((r) => r.version)).toEqual([1, 2, 3, 4]);
 
       expect(await store.index.get(finished.id)).toEqual(expected[0]);
       expect(await store.index.get(waiting.id)).toEqual(expected[1]);
