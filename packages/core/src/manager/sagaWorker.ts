@@ -30,6 +30,13 @@ export interface SagaWorkerOptions extends EngineOptions {
    * 0 decides each at once. Default 5.
    */
   readonly voteLingerMs?: number;
+  /**
+   * Replies this worker handles at once (the broker subscription's `concurrency`). Each waits for
+   * its decision to be stored before it is acknowledged, so this bounds the executions moving
+   * forward together. Default 64 (the broker's default of 16 held W3 on PostgreSQL with 50 sagas in
+   * flight to 292–334 sagas/s, against 415–469 with 64).
+   */
+  readonly replyConcurrency?: number;
 }
 
 /** What `recover()` found and did. */
@@ -68,6 +75,7 @@ export class SagaWorker implements AsyncDisposable {
   /** The id was given, so a restart comes back under it and its leases say whose executions are whose. */
   readonly #stableId: boolean;
   readonly #voteLingerMs: number;
+  readonly #replyConcurrency: number;
   readonly #recoveryIntervalMs: number;
   readonly #leaseMs: number;
   readonly #stopping = new AbortController();
@@ -84,6 +92,10 @@ export class SagaWorker implements AsyncDisposable {
     this.#recoverOnSetup = options.recoverOnSetup ?? true;
     this.#stableId = options.workerId !== undefined;
     this.#voteLingerMs = options.voteLingerMs ?? 5;
+    this.#replyConcurrency = options.replyConcurrency ?? 64;
+    if (!Number.isSafeInteger(this.#replyConcurrency) || this.#replyConcurrency < 1) {
+      throw new InvalidRunOptionsError(`SagaWorker option replyConcurrency must be a whole number ≥ 1 (replies handled at once), got ${String(options.replyConcurrency)}.`);
+    }
     if (!Number.isFinite(this.#voteLingerMs) || this.#voteLingerMs < 0) {
       throw new InvalidRunOptionsError(`SagaWorker option voteLingerMs must be a number of milliseconds ≥ 0 (0 decides each vote at once), got ${String(options.voteLingerMs)}.`);
     }
@@ -133,7 +145,7 @@ export class SagaWorker implements AsyncDisposable {
         () => this.#onReply(reply),
         { kind: SpanKind.CONSUMER, parent: traceContextOf(message.headers) },
       );
-    });
+    }, { concurrency: this.#replyConcurrency });
     this.#setup = true;
     // A worker that starts holds nothing: leases under its id are its previous incarnation's.
     await store.index.release(this.workerId);

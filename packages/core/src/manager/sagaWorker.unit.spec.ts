@@ -107,6 +107,26 @@ describe('SagaWorker', () => {
     expect(heard).toHaveLength(ids.length);
   });
 
+  it('takes replies 64 at a time by default, replyConcurrency when given, and refuses nonsense', async () => {
+    const concurrencyOf = async (replyConcurrency?: number): Promise<number | undefined> => {
+      const broker = new InMemoryBroker();
+      let asked: number | undefined;
+      const spying = Object.assign(Object.create(broker) as InMemoryBroker, {
+        subscribe: (...args: Parameters<InMemoryBroker['subscribe']>) => {
+          asked = args[3]?.concurrency;
+          return broker.subscribe(...args);
+        },
+      });
+      const worker = new SagaWorker({ store: new InMemoryEventStore(), broker: spying, service: 'orders', logger: silentLogger, recoveryIntervalMs: 0, ...(replyConcurrency === undefined ? {} : { replyConcurrency }) });
+      toClose.push(worker);
+      await worker.setup();
+      return asked;
+    };
+    expect(await concurrencyOf()).toBe(64);
+    expect(await concurrencyOf(8)).toBe(8);
+    expect(() => new SagaWorker({ store: new InMemoryEventStore(), broker: new InMemoryBroker(), service: 'orders', replyConcurrency: 0 })).toThrow(/replyConcurrency must be a whole number ≥ 1/);
+  });
+
   it('recovery reads the index, not the history: finished executions are never read', async () => {
     const inner = new InMemoryEventStore();
     const { store, counts } = counting(inner);
