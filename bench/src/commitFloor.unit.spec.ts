@@ -1,20 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { commitFloor, commitFloors, floorLine } from './commitFloor.js';
 import type { CaseResult, CommitLatency, SagaCaseResult } from './results.js';
-import { summarize } from './stats.js';
+import { sequentialCase } from '../test/sequentialCase.js';
 
-const sequential = (engine: string, workload: SagaCaseResult['workload'], rate: number, extra: Partial<SagaCaseResult> = {}): SagaCaseResult => ({
-  kind: 'sagas',
-  id: `${workload}/${engine}/postgres/sequential`,
-  workload,
-  engine,
-  store: 'postgres',
-  mode: 'sequential',
-  inFlight: 1,
-  status: 'ok',
-  throughput: summarize([rate]),
-  ...extra,
-});
+const sequential = (engine: string, workload: SagaCaseResult['workload'], rate: number, extra: Partial<SagaCaseResult> = {}): SagaCaseResult =>
+  sequentialCase(engine, workload, [rate], extra);
 
 const latency: CommitLatency = { commits: 1000, warmup: 100, commitMs: { median: 0.6, p90: 0.8 }, roundTripMs: { median: 0.1, p90: 0.15 } };
 

@@ -1,23 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { renderDocument } from './report.js';
-import type { BenchReport, SagaCaseResult } from './results.js';
-import { summarize } from './stats.js';
+import type { BenchReport } from './results.js';
+import { sequentialCase } from '../test/sequentialCase.js';
 
-const measured = (engine: string, workload: 'W1' | 'W1-durable', rates: number[], extra: Partial<SagaCaseResult> = {}): SagaCaseResult => ({
-  kind: 'sagas',
-  id: `${workload}/${engine}/postgres/sequential`,
-  workload,
-  engine,
-  store: 'postgres',
-  mode: 'sequential',
-  inFlight: 1,
-  status: 'ok',
-  rounds: rates.length,
-  throughput: summarize(rates),
-  throughputPerRound: rates,
-  cpuMsPerSaga: summarize([1]),
-  ...extra,
-});
+const measured = sequentialCase;
 
 const report: BenchReport = {
   kind: 'full',
