@@ -61,6 +61,8 @@ interface Connected {
  * the `<topic>.dead-letter` topic. See the README for what Kafka cannot do like the others.
  */
 export class KafkaBroker implements Broker {
+  /** One execution's messages share a key, so a member gets them one after the other (`pipeline.ts`). */
+  readonly deliversEachExecutionInOrder = true;
   readonly #url: ParsedKafkaUrl;
   readonly #options: KafkaBrokerOptions;
   readonly #logger: Logger;

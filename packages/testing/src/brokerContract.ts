@@ -314,6 +314,31 @@ export const brokerContract = (name: string, makeBroker: () => Promise<Broker>, 
       expect(survivor.received[0]?.body).toEqual(sent.body);
     });
 
+    it('hands one execution\'s messages over one at a time, in order, when it says so (deliversEachExecutionInOrder)', async (context) => {
+      // Only a broker that makes the claim is held to it (the engine then does not wait for the next one).
+      if (broker.deliversEachExecutionInOrder !== true) return context.skip();
+      const topic = uniqueName('contract.in-order.');
+      let active = 0;
+      let maxActive = 0;
+      const handled: number[] = [];
+      await subscribe(
+        topic,
+        uniqueName('g-'),
+        async (delivered) => {
+          active += 1;
+          maxActive = Math.max(maxActive, active);
+          await sleep(20);
+          handled.push((delivered.body as { n: number }).n);
+          active -= 1;
+        },
+        { concurrency: 8 },
+      );
+      for (let n = 0; n < 4; n += 1) await broker.publish(topic, message({ n }, { sagaId: 'one-execution' }));
+      await until(() => handled.length === 4, 'the four messages of one execution');
+      expect(maxActive).toBe(1);
+      expect(handled).toEqual([0, 1, 2, 3]);
+    });
+
     it('runs at most `concurrency` handlers at once per subscription', async () => {
       const topic = uniqueName('contract.concurrency.');
       let active = 0;

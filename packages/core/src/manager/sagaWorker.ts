@@ -27,7 +27,8 @@ export interface SagaWorkerOptions extends EngineOptions {
   /**
    * How long a reply batch that holds some of a transaction's votes waits for the others (ms), so
    * that votes answering together are decided (and appended) together. Ends early once all are in.
-   * 0 decides each at once. Default 5.
+   * 0 decides each at once. Default 5; 0 on a broker that delivers one execution's messages one at
+   * a time (`deliversEachExecutionInOrder`, Kafka), where the others could not arrive meanwhile.
    */
   readonly voteLingerMs?: number;
   /**
@@ -91,7 +92,8 @@ export class SagaWorker implements AsyncDisposable {
     this.workerId = engine.owner;
     this.#recoverOnSetup = options.recoverOnSetup ?? true;
     this.#stableId = options.workerId !== undefined;
-    this.#voteLingerMs = options.voteLingerMs ?? 5;
+    // A broker that hands one execution's replies over one at a time never lets a batch grow.
+    this.#voteLingerMs = options.voteLingerMs ?? (engine.broker.deliversEachExecutionInOrder === true ? 0 : 5);
     this.#replyConcurrency = options.replyConcurrency ?? 64;
     if (!Number.isSafeInteger(this.#replyConcurrency) || this.#replyConcurrency < 1) {
       throw new InvalidRunOptionsError(`SagaWorker option replyConcurrency must be a whole number ≥ 1 (replies handled at once), got ${String(options.replyConcurrency)}.`);
@@ -106,6 +108,11 @@ export class SagaWorker implements AsyncDisposable {
 
   get service(): string {
     return this.#engine.service;
+  }
+
+  /** The vote linger in effect: `voteLingerMs` as given, else 5 ms, or 0 on a broker that delivers each execution in order. */
+  get voteLingerMs(): number {
+    return this.#voteLingerMs;
   }
 
   get alreadySetup(): boolean {

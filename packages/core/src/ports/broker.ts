@@ -51,6 +51,13 @@ export interface Broker {
   destroy(): Promise<void>;
   publish(topic: string, message: BrokerMessage): Promise<void>;
   subscribe(topic: string, group: string, handler: MessageHandler, options?: SubscribeOptions): Promise<Subscription>;
+  /**
+   * True when one execution's messages (keyed by the `sagaId` header) reach a group one at a time,
+   * in order (Kafka: one partition key after the other): a handler of one can never see the next
+   * one of the same execution arrive while it waits, so the engine does not wait for it
+   * (`voteLingerMs` defaults to 0). Absent: false.
+   */
+  readonly deliversEachExecutionInOrder?: boolean;
 }
 
 /** Where the dead letters of `topic` go. */
