@@ -143,9 +143,9 @@ const resultOf = (item: Planned): SagaCaseResult => {
     kind: 'sagas' as const,
     id: item.id,
     workload: item.workload,
-    engine: subject.engine,
-    store: subject.store,
-    ...(isRemote(item.workload) && subject.broker !== undefined ? { broker: subject.broker } : {}),
+    engine: subject.facts.engine,
+    store: subject.facts.store,
+    ...(isRemote(item.workload) && subject.facts.broker !== undefined ? { broker: subject.facts.broker } : {}),
     mode: item.mode,
     inFlight: item.inFlight,
   };
@@ -161,8 +161,8 @@ const resultOf = (item: Planned): SagaCaseResult => {
     throughput: summarize(item.rounds.map((round) => (item.sagas * 1_000) / round.wallMs)),
     throughputPerRound: item.rounds.map((round) => (item.sagas * 1_000) / round.wallMs),
     cpuMsPerSaga: summarize(item.rounds.map((round) => round.cpuMs / item.sagas)),
-    ...(server && subject.serverCpuOf !== undefined
-      ? { serverCpuMsPerSaga: summarize(item.rounds.map((round) => (round.serverCpuMs as number) / item.sagas)), serverCpuOf: subject.serverCpuOf }
+    ...(server && subject.facts.serverCpuOf !== undefined
+      ? { serverCpuMsPerSaga: summarize(item.rounds.map((round) => (round.serverCpuMs as number) / item.sagas)), serverCpuOf: subject.facts.serverCpuOf }
       : {}),
     ...(counted
       ? {
@@ -183,14 +183,14 @@ const resultOf = (item: Planned): SagaCaseResult => {
 
 /** One recovery sweep of this engine over the store as the rounds left it. */
 const measureSweep = async (subject: SubjectHandle): Promise<SweepCaseResult> => {
-  const id = `sweep/${subject.store}`;
+  const id = `sweep/${subject.facts.store}`;
   try {
     const { scanned, wallMs, cpuMs, serverCpuMs, reads, listings } = await subject.sweep();
-    log(`  recovery sweep on ${subject.store}: ${scanned} executions in ${(wallMs / 1_000).toFixed(2)} s`);
+    log(`  recovery sweep on ${subject.facts.store}: ${scanned} executions in ${(wallMs / 1_000).toFixed(2)} s`);
     return {
       kind: 'sweep',
       id,
-      store: subject.store,
+      store: subject.facts.store,
       status: 'ok',
       scanned,
       wallMs,
@@ -199,7 +199,7 @@ const measureSweep = async (subject: SubjectHandle): Promise<SweepCaseResult> =>
       ...(reads !== undefined && listings !== undefined ? { reads, listings } : {}),
     };
   } catch (error) {
-    return { kind: 'sweep', id, store: subject.store, status: 'unavailable', reason: reasonOf(error) };
+    return { kind: 'sweep', id, store: subject.facts.store, status: 'unavailable', reason: reasonOf(error) };
   }
 };
 
@@ -220,7 +220,7 @@ const open = async (
   log(`Setting up ${what.engine} on ${what.store}${broker ? ` / ${broker}` : ''}${options.inProcess ? ' (in this process)' : ' (in its own process)'}…`);
   try {
     const subject = options.inProcess ? new LocalSubject(await openSubject(spec, log), log, profiler) : await openChildSubject(spec);
-    if (subject.setupMs !== undefined) log(`  ready in ${(subject.setupMs / 1_000).toFixed(2)} s`);
+    if (subject.facts.setupMs !== undefined) log(`  ready in ${(subject.facts.setupMs / 1_000).toFixed(2)} s`);
     return subject;
   } catch (error) {
     const status = error instanceof SubjectUnavailable ? error.status : 'unavailable';
@@ -241,7 +241,7 @@ const engineSpec = (options: BenchOptions, settings: Pick<EngineSubjectOptions, 
 
 const plan = (subject: SubjectHandle, workload: SagaWorkload, options: BenchOptions, sagas: number): Planned[] =>
   options.modes.map((mode) => ({
-    id: caseId(workload, subject.engine, subject.store, isRemote(workload) ? subject.broker : undefined, mode),
+    id: caseId(workload, subject.facts.engine, subject.facts.store, isRemote(workload) ? subject.facts.broker : undefined, mode),
     workload,
     mode,
     inFlight: mode === 'sequential' ? 1 : options.inFlight,
@@ -271,7 +271,7 @@ const runLocalWorkloads = async (options: BenchOptions, results: CaseResult[], p
     const subject = await open({ engine: 'restate' }, peerWorkloads, options, results, profiler);
     if (subject) subjects.push(subject);
   }
-  const runs = (subject: SubjectHandle, workload: LocalWorkload): boolean => (subject.engine === engineName ? workloads : peerWorkloads).some((w) => w === workload);
+  const runs = (subject: SubjectHandle, workload: LocalWorkload): boolean => (subject.facts.engine === engineName ? workloads : peerWorkloads).some((w) => w === workload);
   const planned = localOrder(workloads, peerWorkloads).flatMap((workload) =>
     subjects.filter((subject) => runs(subject, workload)).flatMap((subject) => plan(subject, workload, options, options.sagas)),
   );
@@ -286,11 +286,11 @@ const runLocalWorkloads = async (options: BenchOptions, results: CaseResult[], p
   try {
     await runInterleaved(planned, options, options.rounds);
     for (const subject of subjects) {
-      if (subject.sweeps) results.push(await measureSweep(subject));
+      if (subject.facts.sweeps) results.push(await measureSweep(subject));
     }
   } finally {
     for (const subject of [...subjects, ...(comparison ? [comparison] : [])]) {
-      await subject.close().catch((error: unknown) => log(`  closing ${subject.engine}/${subject.store}: ${reasonOf(error)}`));
+      await subject.close().catch((error: unknown) => log(`  closing ${subject.facts.engine}/${subject.facts.store}: ${reasonOf(error)}`));
     }
   }
   results.push(...planned.map((item) => resultOf(item)));

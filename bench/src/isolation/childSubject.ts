@@ -30,24 +30,10 @@ interface Pending {
 }
 
 class ChildSubject implements SubjectHandle {
-  readonly engine: string;
-  readonly store: string;
-  readonly broker?: string;
-  readonly serverCpuOf?: string;
-  readonly setupMs?: number;
-  readonly sweeps: boolean;
-
   constructor(
     readonly channel: HostChannel,
-    facts: SubjectFacts,
-  ) {
-    this.engine = facts.engine;
-    this.store = facts.store;
-    if (facts.broker !== undefined) this.broker = facts.broker;
-    if (facts.serverCpuOf !== undefined) this.serverCpuOf = facts.serverCpuOf;
-    if (facts.setupMs !== undefined) this.setupMs = facts.setupMs;
-    this.sweeps = facts.sweeps;
-  }
+    readonly facts: SubjectFacts,
+  ) {}
 
   async warmUp(workload: SagaWorkload, count: number, inFlight: number): Promise<void> {
     await this.channel.call({ type: 'warmUp', workload, count, inFlight });

@@ -8,7 +8,7 @@ import { Profiler } from '../profile.js';
 import { writeProfile } from '../profileReport.js';
 import { measureRound, runPool } from '../runner.js';
 import { isRemote, type SagaWorkload, type Subject } from '../subjects/subject.js';
-import type { RoundRequest, RoundResult, SubjectHandle, SweepMeasure } from './subjectHandle.js';
+import type { RoundRequest, RoundResult, SubjectFacts, SubjectHandle, SweepMeasure } from './subjectHandle.js';
 
 /** Per-step latencies of W3 from the times of each stream's appends: step k = append k − append k−1, k = 1…3. */
 export const stepLatenciesOf = (appendTimes: ReadonlyMap<string, readonly number[]>): number[] => {
@@ -19,13 +19,18 @@ export const stepLatenciesOf = (appendTimes: ReadonlyMap<string, readonly number
   return latencies;
 };
 
+/** What the parent needs to know of a subject it opened, as plain data (it crosses the process boundary). */
+const factsOf = (subject: Subject): SubjectFacts => ({
+  engine: subject.engine,
+  store: subject.store,
+  ...(subject.broker !== undefined ? { broker: subject.broker } : {}),
+  ...(subject.serverCpu !== undefined ? { serverCpuOf: subject.serverCpu.of } : {}),
+  ...(subject.setupMs !== undefined ? { setupMs: subject.setupMs } : {}),
+  sweeps: subject.sweep !== undefined,
+});
+
 export class LocalSubject implements SubjectHandle {
-  readonly engine: string;
-  readonly store: string;
-  readonly broker?: string;
-  readonly serverCpuOf?: string;
-  readonly setupMs?: number;
-  readonly sweeps: boolean;
+  readonly facts: SubjectFacts;
   readonly #runners = new Map<SagaWorkload, (index: number) => Promise<void>>();
   /** The bench process's profiler (--in-process), or one of this process's own, made on first use. */
   #profiler: Profiler | undefined;
@@ -36,12 +41,7 @@ export class LocalSubject implements SubjectHandle {
     readonly log: (line: string) => void,
     profiler?: Profiler,
   ) {
-    this.engine = subject.engine;
-    this.store = subject.store;
-    if (subject.broker !== undefined) this.broker = subject.broker;
-    if (subject.serverCpu !== undefined) this.serverCpuOf = subject.serverCpu.of;
-    if (subject.setupMs !== undefined) this.setupMs = subject.setupMs;
-    this.sweeps = subject.sweep !== undefined;
+    this.facts = factsOf(subject);
     this.#profiler = profiler;
     this.#ownsProfiler = profiler === undefined;
   }
@@ -108,7 +108,7 @@ export class LocalSubject implements SubjectHandle {
 
   async sweep(): Promise<SweepMeasure> {
     const { counting, serverCpu, sweep } = this.subject;
-    if (sweep === undefined) throw new Error(`${this.engine} on ${this.store} has no recovery sweep; ask only subjects whose 'sweeps' is true.`);
+    if (sweep === undefined) throw new Error(`${this.facts.engine} on ${this.facts.store} has no recovery sweep; ask only subjects whose 'sweeps' is true.`);
     counting?.reset();
     let scanned = 0;
     const measure = await measureRound(async () => {

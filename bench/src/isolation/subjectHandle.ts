@@ -56,7 +56,8 @@ export interface SubjectFacts {
   readonly sweeps: boolean;
 }
 
-export interface SubjectHandle extends SubjectFacts {
+export interface SubjectHandle {
+  readonly facts: SubjectFacts;
   /** Unmeasured sagas, `inFlight` at once. */
   warmUp(workload: SagaWorkload, count: number, inFlight: number): Promise<void>;
   /** One unmeasured round under the CPU profiler; its .cpuprofile is written as `name` by the process that ran it. */

@@ -8,7 +8,6 @@ import { reasonOf } from '../runner.js';
 import { LocalSubject } from './localSubject.js';
 import { encodeError, parseRequest, type FatalMessage, type HostRequest, type ReplyMessage, type ReplyValues } from './protocol.js';
 import { openSubject } from './subjectSpec.js';
-import type { SubjectFacts } from './subjectHandle.js';
 
 const log = (line: string): void => console.log(line);
 
@@ -20,15 +19,6 @@ const send = (message: ReplyMessage | FatalMessage): Promise<void> =>
 
 let held: LocalSubject | undefined;
 
-const facts = (subject: LocalSubject): SubjectFacts => ({
-  engine: subject.engine,
-  store: subject.store,
-  ...(subject.broker !== undefined ? { broker: subject.broker } : {}),
-  ...(subject.serverCpuOf !== undefined ? { serverCpuOf: subject.serverCpuOf } : {}),
-  ...(subject.setupMs !== undefined ? { setupMs: subject.setupMs } : {}),
-  sweeps: subject.sweeps,
-});
-
 const opened = (): LocalSubject => {
   if (held === undefined) throw new Error('the subject host was asked to run before it was told what to open; send "open" first.');
   return held;
@@ -38,7 +28,7 @@ const handle = async (request: HostRequest): Promise<ReplyValues[HostRequest['ty
   switch (request.type) {
     case 'open':
       held = new LocalSubject(await openSubject(request.spec, log), log);
-      return facts(held);
+      return held.facts;
     case 'warmUp':
       await opened().warmUp(request.workload, request.count, request.inFlight);
       return null;
