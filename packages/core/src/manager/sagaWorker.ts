@@ -171,6 +171,8 @@ export class SagaWorker implements AsyncDisposable {
     this.#cancelSweep?.();
     this.#stopTimers?.();
     this.#timers.stop();
+    // Votes held for their siblings are decided now, so that the drain below waits for them.
+    for (const batch of this.#replyBatches.values()) batch.complete?.();
     await this.#subscription?.close();
     await this.#engine.driver.drain();
     // Its executions are other workers' to take over now, not when the leases run out.

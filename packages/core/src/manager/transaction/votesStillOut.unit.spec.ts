@@ -107,6 +107,22 @@ describe('vote linger: votes that come apart within voteLingerMs are one decisio
     expect(await run([0, 0, 300], 20)).toEqual({ appends: 7, votes: 3 });
   });
 
+  it('destroy() decides the votes a batch holds for its siblings before it returns', async () => {
+    // The third participant never votes: two votes wait in a batch with a 10 s linger.
+    const { broker, store } = await world([0, 0, 60_000]);
+    const manager = new SagaManager({ store, broker, service: 'orders', definitions: [threeSteps], logger: silentLogger, recoveryIntervalMs: 0, voteLingerMs: 10_000 });
+    await manager.setup();
+    const paused = await manager.run({ definition: threeSteps, pauseOnDisk: true });
+    const votesAsked = async () => (await manager.history(paused.id)).some((e) => e.type === 'VotesRequested');
+    for (let i = 0; i < 200 && !(await votesAsked()); i += 1) await sleep(10);
+    await sleep(50);
+    const reader = new SagaManager({ store, broker: new InMemoryBroker(), service: 'reader', logger: silentLogger, recoveryIntervalMs: 0, recoverOnSetup: false });
+    await manager.destroy();
+    await reader.setup();
+    toClose.push(reader);
+    expect((await reader.history(paused.id)).filter((e) => e.type === 'VoteReceived')).toHaveLength(2);
+  });
+
   it('refuses a negative linger, saying what it takes', () => {
     const broker = new InMemoryBroker();
     expect(() => new SagaManager({ store: new InMemoryEventStore(), broker, service: 'orders', voteLingerMs: -1 })).toThrow(/voteLingerMs must be a number of milliseconds ≥ 0/);
