@@ -60,6 +60,9 @@ export interface DefinitionCheckReport {
 
 const claimPage = 100;
 
+/** The longest delay setTimeout keeps. */
+const maxTimerMs = 2_147_483_647;
+
 /** Replies of one execution waiting to be decided together; `complete` ends a linger early. */
 interface ReplyBatch {
   readonly replies: ReplyEnvelope[];
@@ -98,8 +101,9 @@ export class SagaWorker implements AsyncDisposable {
     if (!Number.isSafeInteger(this.#replyConcurrency) || this.#replyConcurrency < 1) {
       throw new InvalidRunOptionsError(`SagaWorker option replyConcurrency must be a whole number ≥ 1 (replies handled at once), got ${String(options.replyConcurrency)}.`);
     }
-    if (!Number.isFinite(this.#voteLingerMs) || this.#voteLingerMs < 0) {
-      throw new InvalidRunOptionsError(`SagaWorker option voteLingerMs must be a number of milliseconds ≥ 0 (0 decides each vote at once), got ${String(options.voteLingerMs)}.`);
+    // Past 2³¹−1 ms setTimeout fires at once, so a larger linger would silently become none.
+    if (!Number.isFinite(this.#voteLingerMs) || this.#voteLingerMs < 0 || this.#voteLingerMs > maxTimerMs) {
+      throw new InvalidRunOptionsError(`SagaWorker option voteLingerMs must be a number of milliseconds ≥ 0 (0 decides each vote at once) and at most ${maxTimerMs}, got ${String(options.voteLingerMs)}.`);
     }
     this.#recoveryIntervalMs = engine.recoveryIntervalMs;
     this.#leaseMs = engine.leaseMs;

@@ -123,8 +123,11 @@ describe('vote linger: votes that come apart within voteLingerMs are one decisio
     expect((await reader.history(paused.id)).filter((e) => e.type === 'VoteReceived')).toHaveLength(2);
   });
 
-  it('refuses a negative linger, saying what it takes', () => {
+  it('refuses a negative, NaN or too long linger, saying what it takes', () => {
     const broker = new InMemoryBroker();
     expect(() => new SagaManager({ store: new InMemoryEventStore(), broker, service: 'orders', voteLingerMs: -1 })).toThrow(/voteLingerMs must be a number of milliseconds ≥ 0/);
+    // setTimeout would fire at once past 2³¹−1 ms: a huge linger is refused rather than turned into none.
+    expect(() => new SagaManager({ store: new InMemoryEventStore(), broker, service: 'orders', voteLingerMs: 3e9 })).toThrow(/at most 2147483647, got 3000000000/);
+    expect(() => new SagaManager({ store: new InMemoryEventStore(), broker, service: 'orders', voteLingerMs: Number.NaN })).toThrow(/voteLingerMs must be/);
   });
 });
