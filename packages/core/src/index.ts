@@ -110,6 +110,7 @@ export {
   resolveLeaseOptions,
   appendLease,
   assertOwner,
+  normalizedTime,
   type IndexCursor,
   type ResolvedExecutionQuery,
 } from './ports/executionQuery.js';

@@ -21,7 +21,7 @@ import pg from 'pg';
 import type { ExecutionIndexEntry } from '@saga/core';
 import { AppendNotices } from '../src/appendNotices.js';
 import { appendStatement, type AppendRow } from '../src/appendStatement.js';
-import { recordsJson } from '../src/executionRow.js';
+import { toRecord } from '../src/executionRow.js';
 import { migrate } from '../src/migrations.js';
 import { notifyChannel, quoteIdentifier } from '../src/sqlIdentifiers.js';
 
@@ -122,7 +122,7 @@ const measure = async (variant: Variant, concurrency: number): Promise<Result> =
           eventsJson: JSON.stringify(rowsFor(stream, append)),
           expected,
           recordedAt: null,
-          indexJson: recordsJson([entryFor(stream, append * 3 + 2, startedAt)]),
+          index: toRecord(entryFor(stream, append * 3 + 2, startedAt)),
           // Payload-less but for the sequence number of the measurement.
           ...(seq === undefined ? {} : { notify: { channel, payload: `:${seq}` } }),
         });

@@ -18,7 +18,7 @@ import { upsertEntriesSql } from './executionRow.js';
 import { quoteIdentifier } from './sqlIdentifiers.js';
 
 /** One append of a batch, as the client sends it: what the single statement takes, less the schema (one per store). */
-export type BatchAppend = Pick<AppendStatementInput, 'stream' | 'eventsJson' | 'expected' | 'recordedAt' | 'indexJson' | 'lease'>;
+export type BatchAppend = Pick<AppendStatementInput, 'stream' | 'eventsJson' | 'expected' | 'recordedAt' | 'index' | 'lease'>;
 
 /** The function's row for one append, in the order of the batch. */
 export interface BatchResultRow {
@@ -110,9 +110,9 @@ export const appendBatchStatement = (schema: string, appends: readonly BatchAppe
     appends.map((append) => append.eventsJson),
     appends.map((append) => String(append.expected)),
     appends.map((append) => append.recordedAt),
-    appends.map((append) => append.indexJson ?? null),
-    appends.map((append) => (append.indexJson === undefined ? null : (append.lease?.owner ?? null))),
-    appends.map((append) => (append.indexJson === undefined ? null : (append.lease?.leaseMs ?? null))),
+    appends.map((append) => (append.index === undefined ? null : JSON.stringify([append.index]))),
+    appends.map((append) => (append.index === undefined ? null : (append.lease?.owner ?? null))),
+    appends.map((append) => (append.index === undefined ? null : (append.lease?.leaseMs ?? null))),
   ],
 });
 

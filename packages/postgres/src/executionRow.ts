@@ -1,12 +1,14 @@
 /**
- * An `ExecutionIndexEntry` as a row of `saga_executions`, and back, and the one upsert every writer
- * of entries uses (the append, `index.put`, the rebuild of the migration).
+ * An `ExecutionIndexEntry` as a row of `saga_executions`, and back, and the upsert every writer of
+ * entries uses (the append, `index.put`, group commit, the rebuild of the migration): one conflict
+ * rule, from two sources.
  *
- * Entries travel to the server as JSON records (`jsonb_to_recordset`), so a batch of any size is one
- * parameter. Timestamps are normalised to `Date#toISOString()` (UTC, milliseconds) before they are
+ * Batches travel to the server as JSON records (`jsonb_to_recordset`), so a batch of any size is one
+ * parameter; a single append sends its one entry as plain parameters (no JSON to build or parse on
+ * the hot path). Timestamps are normalised to `Date#toISOString()` (UTC, milliseconds) before they are
  * written: what is read back is in that form, and index cursors, which hold it, compare exactly.
  */
-import type { ExecutionIndexEntry } from '@saga/core';
+import { normalizedTime, type ExecutionIndexEntry } from '@saga/core';
 
 /** The JSON record of an entry, named as the columns. */
 export interface ExecutionRecord {
@@ -51,7 +53,7 @@ const recordColumns =
   'started_at timestamptz, updated_at timestamptz, user_name text, next_due_at timestamptz, waiting_for text, revision bigint';
 
 /** The one form timestamps are written in. Callers have checked the value parses (`assertIndexEntry`). */
-const storedTime = (iso: string): string => new Date(iso).toISOString();
+const storedTime = (iso: string): string => normalizedTime(iso) ?? iso;
 
 export const toRecord = (entry: ExecutionIndexEntry): ExecutionRecord => ({
   execution_id: entry.executionId,
@@ -92,23 +94,56 @@ export const recordsJson = (entries: readonly ExecutionIndexEntry[]): string => 
   return JSON.stringify([...byExecution.values()]);
 };
 
-/**
- * Writes the records of the JSON array `recordsParameter` (an SQL expression of type jsonb), each
- * replacing the entry of its execution. `where` filters the records (the append writes its entry only
- * when its events were inserted). The lease columns are left as they were: an append by the worker
- * holding the lease does not release it, nor does a rebuild.
- */
-/**
- * Upserts entries. Without `lease` the lease columns are left as they were (a rebuild or a `put` does
- * not release anyone's lease); with it (an append by the worker driving the execution), the writer
- * takes the lease: `owner` and `until` are SQL expressions (parameters).
- */
-export const upsertEntriesSql = (executionsTable: string, recordsParameter: string, where = '', lease?: { readonly owner: string; readonly until: string }): string => `
-  INSERT INTO ${executionsTable} (${entryColumns}${lease ? ', lease_owner, lease_until' : ''})
-  SELECT ${entryColumns}${lease ? `, ${lease.owner}, ${lease.until}` : ''} FROM jsonb_to_recordset(${recordsParameter}) AS r(${recordColumns})
-  ${where}
+/** What an upsert does when the execution already has an entry: replace it (the lease only with `lease`). */
+const onConflict = (lease: boolean): string => `
   ON CONFLICT (execution_id) DO UPDATE SET
     service = EXCLUDED.service, definition_name = EXCLUDED.definition_name, definition_version = EXCLUDED.definition_version,
     status = EXCLUDED.status, phase = EXCLUDED.phase, open = EXCLUDED.open, started_at = EXCLUDED.started_at,
     updated_at = EXCLUDED.updated_at, user_name = EXCLUDED.user_name, next_due_at = EXCLUDED.next_due_at,
     waiting_for = EXCLUDED.waiting_for, revision = EXCLUDED.revision${lease ? ', lease_owner = EXCLUDED.lease_owner, lease_until = EXCLUDED.lease_until' : ''}`;
+
+/** The lease an append takes: `owner` and `until` are SQL expressions (parameters). */
+export interface LeaseSql {
+  readonly owner: string;
+  readonly until: string;
+}
+
+/**
+ * Upserts entries given as the JSON array `recordsParameter` (an SQL expression of type jsonb): a
+ * batch of any size is one parameter. `where` filters the records. Without `lease` the lease
+ * columns are left as they were (a rebuild or a `put` does not release anyone's lease); with it
+ * (an append by the worker driving the execution), the writer takes the lease.
+ */
+export const upsertEntriesSql = (executionsTable: string, recordsParameter: string, where = '', lease?: LeaseSql): string => `
+  INSERT INTO ${executionsTable} (${entryColumns}${lease ? ', lease_owner, lease_until' : ''})
+  SELECT ${entryColumns}${lease ? `, ${lease.owner}, ${lease.until}` : ''} FROM jsonb_to_recordset(${recordsParameter}) AS r(${recordColumns})
+  ${where}${onConflict(lease !== undefined)}`;
+
+/** The SQL types of the entry's columns, in `entryColumns` order. */
+const columnTypes = ['text', 'text', 'text', 'text', 'text', 'text', 'boolean', 'timestamptz', 'timestamptz', 'text', 'timestamptz', 'text', 'bigint'] as const;
+
+/** The record's values in `entryColumns` order: the parameters of `upsertEntrySql`. */
+export const recordValues = (record: ExecutionRecord): readonly unknown[] => [
+  record.execution_id,
+  record.service,
+  record.definition_name,
+  record.definition_version,
+  record.status,
+  record.phase,
+  record.open,
+  record.started_at,
+  record.updated_at,
+  record.user_name,
+  record.next_due_at,
+  record.waiting_for,
+  record.revision,
+];
+
+/**
+ * Upserts one entry given as parameters, one per column (`parameter` returns the placeholder of the
+ * column at that index of `entryColumns`): what an append sends, with no JSON for the server to parse.
+ */
+export const upsertEntrySql = (executionsTable: string, parameter: (column: number) => string, where = '', lease?: LeaseSql): string => `
+  INSERT INTO ${executionsTable} (${entryColumns}${lease ? ', lease_owner, lease_until' : ''})
+  SELECT ${columnTypes.map((type, column) => `${parameter(column)}::${type}`).join(', ')}${lease ? `, ${lease.owner}, ${lease.until}` : ''}
+  ${where}${onConflict(lease !== undefined)}`;

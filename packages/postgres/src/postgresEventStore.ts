@@ -47,7 +47,7 @@ import { appendStatement, type AppendRow } from './appendStatement.js';
 import { appendBatchStatement, BatchedAppendError, type BatchAppend, type BatchResultRow } from './appendBatch.js';
 import { GroupCommit, resolveGroupCommit, type GroupCommitOptions, type Outcome } from './groupCommit.js';
 import { describeTarget, redactPassword } from './connectionTarget.js';
-import { recordsJson } from './executionRow.js';
+import { toRecord, type ExecutionRecord } from './executionRow.js';
 import { headStatement, readAllStatement } from './globalOrder.js';
 import { openPool } from './openPool.js';
 import { compareGlobalPositions, decodeGlobalPosition, encodeGlobalPosition, startOfGlobalOrder, type GlobalPositionPair } from './globalPosition.js';
@@ -244,12 +244,12 @@ export class PostgresEventStore implements EventStore {
     if (options.index !== undefined) assertIndexEntry(options.index);
     const rows = events.map(toRow);
     const eventsJson = serialize(stream, rows);
-    const indexJson = options.index === undefined ? undefined : recordsJson([options.index]);
+    const index = options.index === undefined ? undefined : toRecord(options.index);
     const lease = appendLease(options);
     await this.setup();
     // Fixed before the first attempt: a retry after a lost reply is recognised by these ids.
     const recordedAt = this.#clock?.now().toISOString() ?? null;
-    const result = await this.#retrying(`append to '${stream}'`, () => this.#appendOnce(stream, rows, eventsJson, expectedRevision, recordedAt, indexJson, lease));
+    const result = await this.#retrying(`append to '${stream}'`, () => this.#appendOnce(stream, rows, eventsJson, expectedRevision, recordedAt, index, lease));
     this.#notices.appended();
     return result;
   }
@@ -395,7 +395,7 @@ export class PostgresEventStore implements EventStore {
     eventsJson: string,
     expected: ExpectedRevision,
     recordedAt: string | null,
-    indexJson: string | undefined,
+    index: ExecutionRecord | undefined,
     lease: AppendOptions['lease'],
   ): Promise<AppendResult> {
     for (let attempt = 1; ; attempt += 1) {
@@ -404,7 +404,7 @@ export class PostgresEventStore implements EventStore {
         eventsJson,
         expected,
         recordedAt,
-        ...(indexJson === undefined ? {} : { indexJson }),
+        ...(index === undefined ? {} : { index }),
         ...(lease === undefined ? {} : { lease }),
       };
       try {

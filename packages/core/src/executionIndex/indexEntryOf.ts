@@ -42,8 +42,13 @@ export const isOpen = (execution: SagaExecution): boolean => {
   );
 };
 
-export const indexEntryOf = (execution: SagaExecution): ExecutionIndexEntry => {
-  const startedAt = execution.startedAt ?? new Date(0).toISOString();
+/**
+ * `at`: the state is not stamped yet (a decision about to be appended, `Decision.execution`), and
+ * this is the moment of the append: it is the entry's `updatedAt`, and its `startedAt` when the
+ * execution starts with this append. Without it, the times are the folded state's own.
+ */
+export const indexEntryOf = (execution: SagaExecution, at?: string): ExecutionIndexEntry => {
+  const startedAt = execution.startedAt ?? at ?? new Date(0).toISOString();
   return {
     executionId: execution.id,
     service: execution.service,
@@ -53,7 +58,7 @@ export const indexEntryOf = (execution: SagaExecution): ExecutionIndexEntry => {
     phase: execution.phase,
     open: isOpen(execution),
     startedAt,
-    updatedAt: execution.updatedAt ?? startedAt,
+    updatedAt: at ?? execution.updatedAt ?? startedAt,
     user: execution.user ?? null,
     nextDueAt: nextDueAt(execution),
     waitingFor: waitingFor(execution),

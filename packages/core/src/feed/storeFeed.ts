@@ -6,11 +6,37 @@
  * The feed reads `readAll` from where it was whenever the store says something was appended
  * (`onAppended`), and every `pollMs` as well, for appends the store cannot tell about (another
  * process on the same SQLite file). Listeners get the events of their stream in revision order.
+ *
+ * Reading is what the feed costs: it reads back every event the store takes, this process's own
+ * included. So it reads only while someone attends: a whole-store listener, a stream listener, or a
+ * stream watch (`watch`) whose holder now waits. A `run` watches its execution before its first
+ * decision (so that the feed's position precedes anything appended for it) and attends only if that
+ * decision leaves it waiting; most runs of local steps never do. While nobody attends, notices are
+ * not read, and every `pollMs` the feed moves its position to the store's head instead of reading up
+ * to it; the watches it passed over are told so when they attend, and read their stream once.
  */
 import type { EventStore, GlobalEvent, GlobalPosition, Unsubscribe } from '../ports/eventStore.js';
 import type { Logger } from '../ports/logger.js';
 
 export type FeedListener = (events: readonly GlobalEvent[]) => void;
+
+/** A stream listener that keeps the feed positioned for its stream, without making it read until it attends. */
+export interface StreamWatch {
+  /**
+   * From now on the feed reads as appends are heard (and reads what it has not yet). True when the
+   * feed passed over part of the store meanwhile: events of the stream may have been missed, so the
+   * holder reads the stream once.
+   */
+  attend(): boolean;
+  readonly stop: Unsubscribe;
+}
+
+interface StreamEntry {
+  readonly deliver: FeedListener;
+  attending: boolean;
+  /** The feed moved past events without reading them while this entry was not attending. */
+  passedOver: boolean;
+}
 
 export interface StoreFeedOptions {
   /** How often to read even without a notice from the store. Default 1000 ms. */
@@ -42,7 +68,10 @@ export class StoreFeed {
   #scheduled: ReturnType<typeof setTimeout> | undefined;
   #lingering: ReturnType<typeof setTimeout> | undefined;
   readonly #logger: Logger | undefined;
-  readonly #byStream = new Map<string, Set<FeedListener>>();
+  readonly #byStream = new Map<string, Set<StreamEntry>>();
+  /** Stream entries that attend (every `subscribe`, and each `watch` once it attends). */
+  #attending = 0;
+  #skipping = false;
   readonly #all = new Set<FeedListener>();
   #position: GlobalPosition | undefined;
   #positioned = false;
@@ -89,26 +118,57 @@ export class StoreFeed {
    * after that is delivered (an event appended before may be too; listeners skip what they know).
    */
   async subscribe(stream: string, listener: FeedListener): Promise<Unsubscribe> {
-    let listeners = this.#byStream.get(stream);
-    if (!listeners) {
-      listeners = new Set();
-      this.#byStream.set(stream, listeners);
+    const { stop } = await this.#add(stream, listener, true);
+    return stop;
+  }
+
+  /**
+   * Listens to one stream's new events, but lets the feed rest until `attend()`: see the top of this
+   * file. Resolves once the feed is positioned, like `subscribe`.
+   */
+  async watch(stream: string, listener: FeedListener): Promise<StreamWatch> {
+    const { entry, stop } = await this.#add(stream, listener, false);
+    return {
+      stop,
+      attend: () => {
+        if (!entry.attending && this.#byStream.get(stream)?.has(entry)) {
+          entry.attending = true;
+          this.#attending += 1;
+          this.poke();
+        }
+        return entry.passedOver;
+      },
+    };
+  }
+
+  async #add(stream: string, listener: FeedListener, attending: boolean): Promise<{ entry: StreamEntry; stop: Unsubscribe }> {
+    let entries = this.#byStream.get(stream);
+    if (!entries) {
+      entries = new Set();
+      this.#byStream.set(stream, entries);
     }
-    const entry: FeedListener = (events) => listener(events);
-    listeners.add(entry);
-    const unsubscribe = () => {
+    const entry: StreamEntry = { deliver: (events) => listener(events), attending, passedOver: false };
+    entries.add(entry);
+    if (attending) this.#attending += 1;
+    const stop = () => {
       const current = this.#byStream.get(stream);
       if (!current?.delete(entry)) return;
+      if (entry.attending) this.#attending -= 1;
       if (current.size === 0) this.#byStream.delete(stream);
       this.#stopWhenIdle();
     };
     try {
       await this.#start();
     } catch (error) {
-      unsubscribe();
+      stop();
       throw error;
     }
-    return unsubscribe;
+    return { entry, stop };
+  }
+
+  /** Whether anyone needs events delivered as they are appended (else reading can wait). */
+  #anyoneAttends(): boolean {
+    return this.#attending > 0 || this.#all.size > 0;
   }
 
   /** Listens to every event of the store from now on. */
@@ -142,6 +202,8 @@ export class StoreFeed {
     // Before the head is known there is no position to read from (reading would start at the
     // beginning of the store); the start reads once it is known.
     if (!this.#stopStore || !this.#positioned) return;
+    // Nobody waits on what a read would deliver: the position stays, and the next poll skips ahead.
+    if (!this.#anyoneAttends()) return;
     if (this.#reading) {
       this.#again = true;
       return;
@@ -170,7 +232,7 @@ export class StoreFeed {
         throw error;
       }
       if (this.#pollMs > 0) {
-        this.#poller = setInterval(() => this.poke(), this.#pollMs);
+        this.#poller = setInterval(() => (this.#anyoneAttends() ? this.poke() : void this.#skipAhead()), this.#pollMs);
         this.#poller.unref();
       }
     })();
@@ -188,6 +250,8 @@ export class StoreFeed {
 
   /** Lets go of the store now (its owner is closing it); a later subscribe starts again. */
   stop(): void {
+    // Whoever still watches may miss what is appended until the feed is positioned again.
+    for (const entries of this.#byStream.values()) for (const entry of entries) entry.passedOver = true;
     if (this.#scheduled) clearTimeout(this.#scheduled);
     this.#scheduled = undefined;
     if (this.#lingering) clearTimeout(this.#lingering);
@@ -199,6 +263,30 @@ export class StoreFeed {
     this.#started = undefined;
     this.#position = undefined;
     this.#positioned = false;
+  }
+
+  /**
+   * While nobody attends: moves the position to the store's head without reading up to it, and
+   * marks the watches that were there as passed over (each reads its stream once, if it attends).
+   * One cheap query per `pollMs`, where reading would bring back every event appended meanwhile.
+   */
+  async #skipAhead(): Promise<void> {
+    if (this.#skipping || this.#reading || !this.#positioned) return;
+    this.#skipping = true;
+    try {
+      const head = await this.#store.headPosition();
+      if (!this.#stopStore || !this.#positioned) return;
+      // Someone attended meanwhile: read instead (nothing is passed over).
+      if (this.#anyoneAttends()) return this.poke();
+      for (const entries of this.#byStream.values()) for (const entry of entries) entry.passedOver = true;
+      this.#position = head;
+    } catch (error) {
+      // As after a failed read: nobody listens (the store may be closed under a lingering feed), let go quietly.
+      if (this.#byStream.size === 0 && this.#all.size === 0) return this.stop();
+      this.#logger?.warn({ error: error instanceof Error ? error.message : String(error) }, 'The store feed could not read the head of the store; it tries again');
+    } finally {
+      this.#skipping = false;
+    }
   }
 
   async #readUntilCaughtUp(): Promise<void> {
@@ -227,7 +315,7 @@ export class StoreFeed {
       if (list) list.push(event);
       else byStream.set(event.stream, [event]);
     }
-    for (const [stream, list] of byStream) for (const listener of this.#byStream.get(stream) ?? []) safely(listener, list, this.#logger);
+    for (const [stream, list] of byStream) for (const entry of this.#byStream.get(stream) ?? []) safely(entry.deliver, list, this.#logger);
     for (const listener of this.#all) safely(listener, events, this.#logger);
   }
 }

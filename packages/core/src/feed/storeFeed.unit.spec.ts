@@ -115,4 +115,70 @@ describe('StoreFeed', () => {
     stop();
     feed.stop();
   });
+
+  describe('watch: a stream listener that lets the feed rest until it attends', () => {
+    const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+    it('costs no read while it does not attend, however much is appended', async () => {
+      const { store, counts } = countingStore();
+      const feed = StoreFeed.of(store, { pollMs: 0, coalesceMs: 0 });
+      const watch = await feed.watch('saga-w', () => undefined);
+      for (let i = 0; i < 20; i += 1) await store.append(`saga-other-${i}`, [{ type: 'A', data: {} }], 'no_stream');
+      await store.append('saga-w', [{ type: 'A', data: {} }], 'no_stream');
+      await pause(20);
+      expect(counts.readAll).toBe(0);
+      watch.stop();
+      feed.stop();
+    });
+
+    it('once it attends, gets what was appended to its stream since the watch began (the position was kept), and nothing is passed over', async () => {
+      const { store, counts } = countingStore();
+      const feed = StoreFeed.of(store, { pollMs: 0, coalesceMs: 0 });
+      const seen: number[] = [];
+      const watch = await feed.watch('saga-w', (events) => seen.push(...events.map((e) => e.revision)));
+      await store.append('saga-w', [{ type: 'A', data: {} }, { type: 'B', data: {} }], 'no_stream');
+      await pause(10);
+      expect(seen).toEqual([]);
+      expect(watch.attend()).toBe(false);
+      await until(() => seen.length === 2);
+      expect(seen).toEqual([0, 1]);
+      await store.append('saga-w', [{ type: 'C', data: {} }], 1);
+      await until(() => seen.length === 3);
+      expect(counts.readAll).toBeGreaterThan(0);
+      watch.stop();
+      feed.stop();
+    });
+
+    it('while nobody attends, a poll moves to the head without reading; a watch passed over is told so when it attends', async () => {
+      const { store, counts } = countingStore();
+      const feed = StoreFeed.of(store, { pollMs: 10, coalesceMs: 0 });
+      const seen: number[] = [];
+      const watch = await feed.watch('saga-w', (events) => seen.push(...events.map((e) => e.revision)));
+      await store.append('saga-w', [{ type: 'A', data: {} }], 'no_stream');
+      await pause(40);
+      expect(counts.readAll).toBe(0);
+      expect(watch.attend()).toBe(true);
+      // What comes after the head it moved to is delivered as usual.
+      await store.append('saga-w', [{ type: 'B', data: {} }], 0);
+      await until(() => seen.includes(1));
+      expect(seen).toEqual([1]);
+      watch.stop();
+      feed.stop();
+    });
+
+    it('reads as before while any listener attends: a subscribe attends from the start', async () => {
+      const { store } = countingStore();
+      const feed = StoreFeed.of(store, { pollMs: 10, coalesceMs: 0 });
+      const seen: number[] = [];
+      const watch = await feed.watch('saga-w', (events) => seen.push(...events.map((e) => e.revision)));
+      const stop = await feed.subscribe('saga-s', () => undefined);
+      await store.append('saga-w', [{ type: 'A', data: {} }], 'no_stream');
+      await until(() => seen.length === 1);
+      await pause(40);
+      expect(watch.attend()).toBe(false);
+      stop();
+      watch.stop();
+      feed.stop();
+    });
+  });
 });

@@ -1,6 +1,6 @@
 /** What a decision comes to: events to append, and what to do once they are stored. */
 import type { Saga } from '@saga/definitions';
-import type { SagaEvent } from '@saga/execution';
+import type { SagaEvent, SagaExecution } from '@saga/execution';
 import type { BrokerMessage } from '../ports/broker.js';
 
 export interface Outgoing {
@@ -20,6 +20,12 @@ export type ChildCommand =
 
 export interface Decision {
   readonly events: readonly SagaEvent[];
+  /**
+   * The execution after `events`, as the decision folded them while it ran: revisions counted, but
+   * not stamped (no `recordedAt` yet, so `updatedAt`, a start's `startedAt` and a request's `sentAt`
+   * are still the previous ones). What the index entry of the append is read off.
+   */
+  readonly execution: SagaExecution;
   readonly outbox: readonly Outgoing[];
   /** Child executions to start or to compensate, after the events are stored (like the outbox). */
   readonly children?: readonly ChildCommand[];

@@ -60,6 +60,7 @@ export class DecisionBuilder {
   done(ignored?: string): Decision {
     return {
       events: this.events,
+      execution: this.execution,
       outbox: this.outbox,
       ...(ignored ? { ignored } : {}),
       ...(this.warnings.length > 0 ? { warnings: this.warnings } : {}),

@@ -9,7 +9,7 @@
  * 4. only then publish the decision's requests (the stream is the outbox).
  */
 import type { Saga } from '@saga/definitions';
-import { checkHistoryAgainstDefinition, decodeHistory, fold, initialExecution, sagaEvent, type SagaEvent, type SagaExecution, type RecordedSagaEvent } from '@saga/execution';
+import { checkHistoryAgainstDefinition, decodeHistory, evolve, fold, initialExecution, sagaEvent, type SagaEvent, type SagaExecution, type RecordedSagaEvent } from '@saga/execution';
 import type { Broker } from '../ports/broker.js';
 import type { Clock } from '../ports/clock.js';
 import { isConcurrencyConflictError } from '../ports/concurrencyConflictError.js';
@@ -145,7 +145,7 @@ export class ExecutionDriver {
       const execution = fold(initial);
       const decision = await decide(definition, execution, { kind: 'start' }, this.deps.decideOptions);
       const events = [...initial, ...decision.events];
-      const recordedAt = await this.#append(id, events, 'no_stream', initialExecution());
+      const recordedAt = await this.#append(id, events, 'no_stream', decision.execution);
       const stored = await this.#stored(id, { ...decision, events }, this.#asStored(initialExecution(), events, recordedAt));
       return decision.more ? this.#continue(id) : stored;
     });
@@ -191,7 +191,7 @@ export class ExecutionDriver {
       }
       let recordedAt: string;
       try {
-        recordedAt = await this.#append(executionId, decision.events, execution.revision, execution);
+        recordedAt = await this.#append(executionId, decision.events, execution.revision, decision.execution);
       } catch (error) {
         // What was kept is stale (or the stream is gone): the next attempt reads.
         this.deps.cache.delete(executionId);
@@ -308,7 +308,7 @@ export class ExecutionDriver {
     if (services.length === 0 || !published || execution.transaction.notified) return execution;
     const event = sagaEvent('TransactionNotified', { services });
     try {
-      const recordedAt = await this.#append(executionId, [event], execution.revision, execution);
+      const recordedAt = await this.#append(executionId, [event], execution.revision, evolve(execution, event));
       return this.#asStored(execution, [event], recordedAt);
     } catch (error) {
       this.deps.cache.delete(executionId);
@@ -325,8 +325,12 @@ export class ExecutionDriver {
     );
   }
 
-  /** Appends with the expected revision; returns the timestamp the store recorded. */
-  async #append(executionId: string, events: readonly SagaEvent[], expected: number | 'no_stream', before: SagaExecution): Promise<string> {
+  /**
+   * Appends with the expected revision; returns the timestamp the store recorded. `after` is the
+   * execution after `events` as the decision folded them, unstamped: its index entry is read off it
+   * with this moment as the time (one fold per decision fewer than stamping first).
+   */
+  async #append(executionId: string, events: readonly SagaEvent[], expected: number | 'no_stream', after: SagaExecution): Promise<string> {
     const stream = executionStream(executionId);
     // One id per event of this decision, made once: an adapter that retries this very append sends
     // the same ids (stores that de-duplicate by id, like EventStoreDB, write it once), while any
@@ -338,7 +342,7 @@ export class ExecutionDriver {
       metadata: { executionId, $correlationId: executionId },
     }));
     const result = await this.deps.store.append(stream, newEvents, expected, {
-      index: indexEntryOf(this.#asStored(before, events, this.deps.clock.now().toISOString())),
+      index: indexEntryOf(after, this.deps.clock.now().toISOString()),
       lease: this.deps.lease,
     });
     return result.recordedAt ?? this.deps.clock.now().toISOString();

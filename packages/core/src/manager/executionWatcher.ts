@@ -5,7 +5,7 @@
  */
 import { decodeEvent, evolve, type SagaExecution } from '@saga/execution';
 import type { GlobalEvent } from '../ports/eventStore.js';
-import { StoreFeed } from '../feed/storeFeed.js';
+import { StoreFeed, type StreamWatch } from '../feed/storeFeed.js';
 import { ManagerNotReadyError } from '../errors/runErrors.js';
 import type { Engine } from './engine.js';
 import { executionStream } from './executionStream.js';
@@ -19,6 +19,7 @@ export class ExecutionWatcher {
   readonly #executionId: string;
   #latest: SagaExecution | undefined;
   #stops: Array<() => void> = [];
+  #watch: StreamWatch | undefined;
   #queue: Promise<void> = Promise.resolve();
   #settle: ((execution: SagaExecution) => void) | undefined;
   #fail: ((error: unknown) => void) | undefined;
@@ -34,7 +35,9 @@ export class ExecutionWatcher {
       ),
     );
     try {
-      watcher.#stops.push(await StoreFeed.of(engine.store, { logger: engine.logger }).subscribe(executionStream(executionId), (events) => watcher.#onEvents(events)));
+      // Watched, not yet attended: a run whose first decision leaves nothing to wait for costs the feed no read.
+      watcher.#watch = await StoreFeed.of(engine.store, { logger: engine.logger }).watch(executionStream(executionId), (events) => watcher.#onEvents(events));
+      watcher.#stops.push(watcher.#watch.stop);
     } catch (error) {
       watcher.close();
       throw error;
@@ -65,6 +68,9 @@ export class ExecutionWatcher {
    */
   async settled(): Promise<SagaExecution> {
     const keepAlive = setInterval(() => undefined, 1 << 30); // durable timers do not keep a process alive; a waiting run must
+    // What other processes append for the execution now matters. If the feed skipped ahead since the
+    // watch began, what it skipped is read from the stream, once.
+    if (this.#watch?.attend()) this.#refill();
     try {
       const execution = await this.#settled;
       await this.#engine.driver.quiesce(this.#executionId);
@@ -78,6 +84,13 @@ export class ExecutionWatcher {
   close(): void {
     for (const stop of this.#stops) stop();
     this.#stops = [];
+  }
+
+  /** Reads the execution whole (after the feed passed over part of the store), in turn with delivered batches. */
+  #refill(): void {
+    this.#queue = this.#queue
+      .then(async () => this.offer((await this.#engine.driver.load(this.#executionId)).execution))
+      .catch((error: unknown) => this.#fail?.(error));
   }
 
   #onEvents(events: readonly GlobalEvent[]): void {

@@ -44,12 +44,27 @@ export const decodeIndexCursor = (cursor: string): IndexCursor => {
   return { startedAt: parsed[0], executionId: parsed[1] };
 };
 
-const timestamp = (name: string, value: string | undefined): string | undefined => {
+/** `Date#toISOString()`'s own form (UTC, milliseconds): what the engine writes, already normalised. */
+const canonicalTime = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
+/**
+ * `value` as `Date#toISOString()` writes it, or undefined when it is not a time. Every index entry
+ * of every append passes here (twice): the engine's own form is recognised without parsing it.
+ */
+export const normalizedTime = (value: unknown): string | undefined => {
+  if (typeof value !== 'string') return undefined;
+  if (canonicalTime.test(value) && !Number.isNaN(Date.parse(value))) return value;
+  const ms = Date.parse(value);
+  return Number.isNaN(ms) ? undefined : new Date(ms).toISOString();
+};
+
+const timestamp = (name: string | (() => string), value: string | undefined): string | undefined => {
   if (value === undefined) return undefined;
-  if (typeof value !== 'string' || Number.isNaN(Date.parse(value))) {
-    throw new SagaError(`Invalid execution query: ${name} '${String(value)}' is not an ISO-8601 time (e.g. 2026-12-01T00:00:00Z).`);
+  const normalized = normalizedTime(value);
+  if (normalized === undefined) {
+    throw new SagaError(`Invalid execution query: ${typeof name === 'string' ? name : name()} '${String(value)}' is not an ISO-8601 time (e.g. 2026-12-01T00:00:00Z).`);
   }
-  return new Date(value).toISOString();
+  return normalized;
 };
 
 const text = (name: string, value: string | undefined): string | undefined => {
@@ -117,15 +132,16 @@ export const resolveClaimOptions = (options: ClaimOptions): Required<Omit<ClaimO
 
 /** What every store checks of an entry it is given, so a bad entry fails the same way everywhere. */
 export const assertIndexEntry = (entry: ExecutionIndexEntry): void => {
-  const where = `index entry of execution '${String(entry?.executionId)}'`;
+  // Made only for a message: every append of every store checks its entry here.
+  const where = () => `index entry of execution '${String(entry?.executionId)}'`;
   if (typeof entry?.executionId !== 'string' || entry.executionId.length === 0) throw new SagaError('An index entry needs a non-empty executionId.');
   for (const key of ['service', 'definitionName', 'definitionVersion', 'status', 'phase'] as const) {
-    if (typeof entry[key] !== 'string') throw new SagaError(`Invalid ${where}: ${key} must be a string.`);
+    if (typeof entry[key] !== 'string') throw new SagaError(`Invalid ${where()}: ${key} must be a string.`);
   }
-  for (const key of ['startedAt', 'updatedAt'] as const) timestamp(`${where} ${key}`, entry[key]);
-  if (entry.nextDueAt !== null) timestamp(`${where} nextDueAt`, entry.nextDueAt);
-  if (typeof entry.open !== 'boolean') throw new SagaError(`Invalid ${where}: open must be a boolean.`);
-  if (!Number.isSafeInteger(entry.revision) || entry.revision < 0) throw new SagaError(`Invalid ${where}: revision must be a whole number ≥ 0.`);
+  for (const key of ['startedAt', 'updatedAt'] as const) timestamp(() => `${where()} ${key}`, entry[key]);
+  if (entry.nextDueAt !== null) timestamp(() => `${where()} nextDueAt`, entry.nextDueAt);
+  if (typeof entry.open !== 'boolean') throw new SagaError(`Invalid ${where()}: open must be a boolean.`);
+  if (!Number.isSafeInteger(entry.revision) || entry.revision < 0) throw new SagaError(`Invalid ${where()}: revision must be a whole number ≥ 0.`);
 };
 
 const assertLease = (what: string, owner: unknown, leaseMs: unknown): void => {
