@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import type { JsonObject } from '@saga/definitions';
 import type { RecordedSagaEvent } from './decodeEvent.js';
 import { contextAt, evolve, fold, initialExecution, replay } from './evolve.js';
+import { stamp } from './stamp.js';
 import { sagaEvent, sagaEventCodecs, type ErrorInfo, type SagaEvent, type SagaEventData } from './sagaEvents.js';
 import type { SagaExecution, StepExecution } from './sagaExecution.js';
 import { SagaStatus, StepStatus, type StepFailureStatus } from './sagaStatus.js';
@@ -798,6 +799,38 @@ describe('whole histories', () => {
       stepwise = evolve(stepwise, event);
       expect(fold(stored.slice(0, index + 1))).toEqual(stepwise);
     }
+  });
+
+  it.each(Object.entries(histories))('%s: stamp of a batch folded unstamped equals the batch folded as stored, for every batch of 1 to 4 events', (_, events) => {
+    const stored = recorded(...events);
+    for (let from = 0; from < events.length; from++) {
+      const before = fold(stored.slice(0, from));
+      for (let to = from + 1; to <= Math.min(events.length, from + 4); to++) {
+        // One append: its events share the time the store recorded.
+        const batch = events.slice(from, to);
+        const at = new Date(T0 + 9_000_000 + to).toISOString();
+        const unstamped = batch.reduce((execution, event) => evolve(execution, event), before);
+        const asStored = fold(batch.map((event, index) => ({ ...event, revision: from + index, recordedAt: at })), before);
+        expect(stamp(unstamped, batch, at)).toEqual(asStored);
+      }
+    }
+  });
+
+  it('stamp sets what the time of an append decides: the start, the sending time of requests sent now, the cancel, the last change', () => {
+    const at = '2031-05-05T05:05:05.005Z';
+    const before = fold(recorded(started(), sent('0', 'stock.reserve', 'req-old')));
+    const batch = [sagaEvent('CancelRequested', { reason: 'withdrawn', by: 'ops' }), compensationSent('1', 'stock.release', 'req-new')];
+    const stamped = stamp(batch.reduce((execution, event) => evolve(execution, event), before), batch, at);
+    expect(stamped.updatedAt).toBe(at);
+    expect(stamped.startedAt).toBe(before.startedAt);
+    expect(stamped.cancellation).toEqual({ reason: 'withdrawn', by: 'ops', requestedAt: at });
+    expect(stamped.pendingRequests.map((request) => [request.requestId, request.sentAt])).toEqual([
+      ['req-old', timeOf(1)],
+      ['req-new', at],
+    ]);
+    expect(Object.isFrozen(stamped)).toBe(true);
+    const opened = stamp(evolve(initialExecution(), started()), [started()], at);
+    expect(opened).toMatchObject({ startedAt: at, updatedAt: at, revision: 0 });
   });
 
   it('fold continues from a given execution as if the whole history were folded', () => {

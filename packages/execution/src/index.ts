@@ -38,5 +38,6 @@ export type {
   PendingChild,
 } from './sagaExecution.js';
 export { evolve, fold, replay, initialExecution, cancelledError, contextAt, containersOf } from './evolve.js';
+export { stamp } from './stamp.js';
 export { summarizeEvent, type EventSummary } from './summarizeEvent.js';
 export { checkHistory, type CheckHistoryOptions, type HistoryFinding } from './checkHistory.js';

@@ -9,7 +9,7 @@
  * 4. only then publish the decision's requests (the stream is the outbox).
  */
 import type { Saga } from '@saga/definitions';
-import { checkHistoryAgainstDefinition, decodeHistory, evolve, fold, initialExecution, sagaEvent, type SagaEvent, type SagaExecution, type RecordedSagaEvent } from '@saga/execution';
+import { checkHistoryAgainstDefinition, decodeHistory, evolve, fold, sagaEvent, stamp, type SagaEvent, type SagaExecution, type RecordedSagaEvent } from '@saga/execution';
 import type { Broker } from '../ports/broker.js';
 import type { Clock } from '../ports/clock.js';
 import { isConcurrencyConflictError } from '../ports/concurrencyConflictError.js';
@@ -146,7 +146,7 @@ export class ExecutionDriver {
       const decision = await decide(definition, execution, { kind: 'start' }, this.deps.decideOptions);
       const events = [...initial, ...decision.events];
       const recordedAt = await this.#append(id, events, 'no_stream', decision.execution);
-      const stored = await this.#stored(id, { ...decision, events }, this.#asStored(initialExecution(), events, recordedAt));
+      const stored = await this.#stored(id, { ...decision, events }, stamp(decision.execution, events, recordedAt));
       return decision.more ? this.#continue(id) : stored;
     });
   }
@@ -202,7 +202,7 @@ export class ExecutionDriver {
         }
         throw error;
       }
-      const stored = await this.#stored(executionId, decision, this.#asStored(execution, decision.events, recordedAt), !this.#storedHere.has(execution));
+      const stored = await this.#stored(executionId, decision, stamp(decision.execution, decision.events, recordedAt), !this.#storedHere.has(execution));
       // Replies decided with others that applied: the ones that matched nothing are still said.
       this.#logIgnored(executionId, input, { ...decision, ignored: undefined });
       return { execution: stored, more: decision.more === true };
@@ -308,21 +308,14 @@ export class ExecutionDriver {
     if (services.length === 0 || !published || execution.transaction.notified) return execution;
     const event = sagaEvent('TransactionNotified', { services });
     try {
-      const recordedAt = await this.#append(executionId, [event], execution.revision, evolve(execution, event));
-      return this.#asStored(execution, [event], recordedAt);
+      const after = evolve(execution, event);
+      const recordedAt = await this.#append(executionId, [event], execution.revision, after);
+      return stamp(after, [event], recordedAt);
     } catch (error) {
       this.deps.cache.delete(executionId);
       this.deps.logger.warn({ executionId, error: String(error) }, 'Could not record that the transaction outcome was sent; recovery will send it again');
       return execution;
     }
-  }
-
-  /** The execution exactly as a later read will fold it: stored revisions and timestamps. */
-  #asStored(before: SagaExecution, events: readonly SagaEvent[], recordedAt: string): SagaExecution {
-    return fold(
-      events.map((event, index) => ({ ...event, revision: before.revision + 1 + index, recordedAt })),
-      before,
-    );
   }
 
   /**
