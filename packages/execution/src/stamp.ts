@@ -27,12 +27,11 @@ export const stamp = (after: SagaExecution, events: readonly SagaEvent[], record
   }
   const stampRequest = (request: PendingRequest): PendingRequest =>
     sent?.has(request.requestId) && request.sentAt === '' ? { ...request, sentAt: recordedAt } : request;
-  const pendingRequests = sent === undefined ? after.pendingRequests : after.pendingRequests.map(stampRequest);
-  const { pendingRequest: _single, ...rest } = after;
+  // A spread, not a rest pattern: this runs after every append, and V8 copies a spread of a known shape fast.
+  const requests = sent === undefined ? undefined : after.pendingRequests.map(stampRequest);
   return Object.freeze({
-    ...rest,
-    ...(pendingRequests.length === 1 ? { pendingRequest: pendingRequests[0] } : {}),
-    pendingRequests,
+    ...after,
+    ...(requests === undefined ? {} : { pendingRequests: requests, ...(requests.length === 1 ? { pendingRequest: requests[0] } : {}) }),
     ...(started ? { startedAt: recordedAt } : {}),
     updatedAt: recordedAt,
     ...(cancelAsked && after.cancellation && after.cancellation.requestedAt === undefined ? { cancellation: { ...after.cancellation, requestedAt: recordedAt } } : {}),
