@@ -13,6 +13,7 @@
  * The appends of a batch share the transaction id, so in the global order (transaction id, then
  * `global_position`) they sit together, in the order of the batch; they become visible at once.
  */
+import type { CarriedNotice } from './appendNotices.js';
 import type { AppendStatementInput } from './appendStatement.js';
 import { upsertEntriesSql } from './executionRow.js';
 import { quoteIdentifier } from './sqlIdentifiers.js';
@@ -101,10 +102,31 @@ export const appendBatchFunctionSql = (schema: string): string => {
   `;
 };
 
-/** The call of the function for `appends` (one statement, so one transaction). */
-export const appendBatchStatement = (schema: string, appends: readonly BatchAppend[]): { readonly text: string; readonly values: readonly unknown[] } => ({
-  text: `SELECT item, last_revision, recorded_at, error_code, error_message
-         FROM ${quoteIdentifier(schema)}.saga_append_batch($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::text[], $6::text[], $7::double precision[])`,
+/** Statement texts by schema and notice: one string object each, as for the single append. */
+const texts = new Map<string, string>();
+
+const batchText = (schema: string, notify: boolean): string => {
+  const key = `${schema}\u0000${notify}`;
+  let text = texts.get(key);
+  if (text === undefined) {
+    // The NOTIFY a batch carries is sent by its commit: any of its appends may have written events.
+    text = `SELECT item, last_revision, recorded_at, error_code, error_message
+         FROM ${quoteIdentifier(schema)}.saga_append_batch($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::text[], $6::text[], $7::double precision[])${
+           notify ? ' CROSS JOIN (SELECT pg_notify($8, $9)) AS notified' : ''
+         }`;
+    if (texts.size >= 1_000) texts.clear();
+    texts.set(key, text);
+  }
+  return text;
+};
+
+/** The call of the function for `appends` (one statement, so one transaction), carrying `notify` when given. */
+export const appendBatchStatement = (
+  schema: string,
+  appends: readonly BatchAppend[],
+  notify?: CarriedNotice,
+): { readonly text: string; readonly values: readonly unknown[] } => ({
+  text: batchText(schema, notify !== undefined),
   values: [
     appends.map((append) => append.stream),
     appends.map((append) => append.eventsJson),
@@ -113,6 +135,7 @@ export const appendBatchStatement = (schema: string, appends: readonly BatchAppe
     appends.map((append) => (append.index === undefined ? null : JSON.stringify([append.index]))),
     appends.map((append) => (append.index === undefined ? null : (append.lease?.owner ?? null))),
     appends.map((append) => (append.index === undefined ? null : (append.lease?.leaseMs ?? null))),
+    ...(notify === undefined ? [] : [notify.channel, notify.payload]),
   ],
 });
 

@@ -2,17 +2,20 @@
  * Tells a store's `onAppended` listeners that events were appended: at once for this process's own
  * appends, and through PostgreSQL LISTEN/NOTIFY for appends of other processes.
  *
- * One dedicated connection per store LISTENs on the schema's channel, while somebody listens. The
- * NOTIFY of an append is sent after the append committed, in a transaction of its own, and coalesced:
- * a NOTIFY inside the append's transaction takes a lock that serialises the commits of all notifying
- * transactions, which capped concurrent appends (see the README's measurements). Its payload is the
- * store's id, so a store skips its own notices (it told its listeners already).
+ * One dedicated connection per store LISTENs on the schema's channel, while somebody listens. Its
+ * payload is the store's id, so a store skips its own notices (it told its listeners already).
  *
- * Coalesced means at most one NOTIFY per `minIntervalMs` (default 10 ms): the first append after a
- * quiet spell notifies at once, the appends of the next `minIntervalMs` share one NOTIFY at its end.
- * A NOTIFY per append was a third of a durable step's socket writes and round trips (4 per W1-durable
- * saga, measured), while readers in other processes wait longer than that anyway (the core's
- * StoreFeed gathers notices for 20 ms before it reads).
+ * Coalesced: at most one NOTIFY per `minIntervalMs` (default 10 ms). A NOTIFY per append was a third
+ * of a durable step's socket writes and round trips (4 per W1-durable saga, measured), while readers
+ * in other processes wait longer than that anyway (the core's StoreFeed gathers notices for 20 ms).
+ *
+ * Carried: when a NOTIFY is due, the next append takes it into its own statement (`carry`), so it
+ * costs no round trip and no transaction of its own, and it is heard exactly when that append
+ * commits. Only one append per interval carries one: a NOTIFY inside a transaction takes a lock that
+ * serialises the commits of all notifying transactions, which capped concurrent appends when every
+ * append notified (see the README's measurements). What was appended after the last carrier is owed;
+ * if no append comes to carry it within one more interval, it goes alone (a quiet spell's last
+ * appends are heard at most two intervals later). The first append after a quiet spell carries one.
  *
  * NOTIFY is not stored: while the LISTEN connection is down, or when a process dies between its
  * append and the NOTIFY, notices are lost. After every (re)connect the listeners are told once, and
@@ -35,6 +38,12 @@ export interface AppendNoticesOptions {
   readonly reconnectDelayMs?: { readonly min: number; readonly max: number };
   /** At most one NOTIFY per this many ms (0: one per append, but never two in flight). Default 10. */
   readonly minIntervalMs?: number;
+}
+
+/** What an append that carries the NOTIFY adds to its statement: `pg_notify(channel, payload)`. */
+export interface CarriedNotice {
+  readonly channel: string;
+  readonly payload: string;
 }
 
 /** See the module's comment: the measured cost of a NOTIFY per append, against readers that gather for 20 ms. */
@@ -83,10 +92,39 @@ export class AppendNotices {
     };
   }
 
-  /** This process appended: its listeners are told now, other processes through a NOTIFY. */
-  appended(): void {
+  /**
+   * An append (or a batch of them) is about to be sent: when a NOTIFY is due, it carries it in its
+   * own statement. `settle(true)` once it committed with it; `settle(false)` when the NOTIFY did not
+   * go out (no event was written, or the statement failed): what it was to cover is owed again.
+   * Never with `minIntervalMs` 0 (a NOTIFY per append alone, never two in flight, as configured).
+   */
+  carry(): { readonly notice: CarriedNotice; settle(delivered: boolean): void } | undefined {
+    if (this.#closed || this.#minIntervalMs === 0 || this.#sending !== undefined) return undefined;
+    const now = Date.now();
+    if (now - this.#lastSentAt < this.#minIntervalMs) return undefined;
+    const owedBefore = this.#owed;
+    const sentBefore = this.#lastSentAt;
+    this.#owed = false;
+    this.#lastSentAt = now;
+    return {
+      notice: { channel: this.#options.channel, payload: this.#origin },
+      settle: (delivered) => {
+        if (delivered || !owedBefore) return;
+        this.#owed = true;
+        if (this.#lastSentAt === now) this.#lastSentAt = sentBefore;
+        this.#sendWhenDue();
+      },
+    };
+  }
+
+  /**
+   * This process appended: its listeners are told now, other processes through a NOTIFY — already
+   * sent when the append `carried` it, else owed (the next carrier takes it, or it goes alone).
+   */
+  appended(carried = false): void {
     if (this.#closed) return;
     this.#tell();
+    if (carried) return;
     this.#owed = true;
     this.#sendWhenDue();
   }
@@ -104,10 +142,13 @@ export class AppendNotices {
     if (this.#owed) await this.#send();
   }
 
-  /** Sends the owed NOTIFY now if none is in flight and the last one is `minIntervalMs` old, else later. */
+  /**
+   * Sends the owed NOTIFY alone if none is in flight and no append carried one for an interval more
+   * than `minIntervalMs` (the next append usually carries it first), else later.
+   */
   #sendWhenDue(): void {
     if (this.#closed || !this.#owed || this.#sending !== undefined || this.#intervalTimer !== undefined) return;
-    const wait = this.#lastSentAt + this.#minIntervalMs - Date.now();
+    const wait = this.#lastSentAt + 2 * this.#minIntervalMs - Date.now();
     if (wait > 0) {
       this.#intervalTimer = setTimeout(() => {
         this.#intervalTimer = undefined;

@@ -39,7 +39,7 @@ describe('AppendNotices: how often other processes are told', () => {
     expect(sent).toEqual([1_000_000]);
   });
 
-  it('gives the appends of the next 10 ms (the default) one NOTIFY, at the end of the interval', async () => {
+  it('gives the appends of the next 10 ms (the default) one NOTIFY; with no append to carry it, alone an interval later', async () => {
     const { store, sent } = notices();
     store.appended();
     await vi.advanceTimersByTimeAsync(1);
@@ -48,10 +48,10 @@ describe('AppendNotices: how often other processes are told', () => {
       await vi.advanceTimersByTimeAsync(1);
     }
     expect(sent, 'nothing more before the interval ends').toHaveLength(1);
-    await vi.advanceTimersByTimeAsync(3); // 9 ms after the first
+    await vi.advanceTimersByTimeAsync(13); // 19 ms after the first: an append could still carry it
     expect(sent).toHaveLength(1);
     await vi.advanceTimersByTimeAsync(1);
-    expect(sent).toEqual([1_000_000, 1_000_010]);
+    expect(sent).toEqual([1_000_000, 1_000_020]);
     await vi.advanceTimersByTimeAsync(100);
     expect(sent, 'nothing owed, nothing sent').toHaveLength(2);
   });
@@ -60,10 +60,66 @@ describe('AppendNotices: how often other processes are told', () => {
     const { store, sent } = notices(50);
     store.appended();
     store.appended();
-    await vi.advanceTimersByTimeAsync(49);
+    await vi.advanceTimersByTimeAsync(99);
     expect(sent).toHaveLength(1);
     await vi.advanceTimersByTimeAsync(1);
-    expect(sent).toEqual([1_000_000, 1_000_050]);
+    expect(sent).toEqual([1_000_000, 1_000_100]);
+  });
+
+  describe('carried by an append', () => {
+    it('lets the first append after a quiet spell carry the NOTIFY, then no other until the interval ends', async () => {
+      const { store, sent } = notices();
+      const first = store.carry();
+      expect(first?.notice.channel).toBe('saga_events:test');
+      first?.settle(true);
+      store.appended(true);
+      await vi.advanceTimersByTimeAsync(5);
+      expect(store.carry(), 'within the interval').toBeUndefined();
+      await vi.advanceTimersByTimeAsync(5);
+      expect(store.carry(), 'an interval later').toBeDefined();
+      await vi.advanceTimersByTimeAsync(100);
+      expect(sent, 'no NOTIFY of its own: each went with an append').toEqual([]);
+    });
+
+    it('has what appends owe carried by the next append that is due, instead of a NOTIFY alone', async () => {
+      const { store, sent } = notices();
+      store.carry()?.settle(true);
+      store.appended(true);
+      for (let i = 0; i < 9; i += 1) {
+        await vi.advanceTimersByTimeAsync(1);
+        expect(store.carry()).toBeUndefined();
+        store.appended();
+      }
+      await vi.advanceTimersByTimeAsync(1);
+      const next = store.carry();
+      expect(next, 'due after 10 ms: it carries what the nine owe').toBeDefined();
+      next?.settle(true);
+      store.appended(true);
+      await vi.advanceTimersByTimeAsync(100);
+      expect(sent).toEqual([]);
+    });
+
+    it('owes again what a carrier was to cover when its NOTIFY did not go out (no event written, or an error)', async () => {
+      const { store, sent } = notices();
+      store.appended();
+      await vi.advanceTimersByTimeAsync(0);
+      expect(sent).toEqual([1_000_000]);
+      await vi.advanceTimersByTimeAsync(1);
+      store.appended();
+      await vi.advanceTimersByTimeAsync(9);
+      const carrier = store.carry();
+      expect(carrier).toBeDefined();
+      carrier?.settle(false);
+      await vi.advanceTimersByTimeAsync(9);
+      expect(sent).toEqual([1_000_000]);
+      await vi.advanceTimersByTimeAsync(1);
+      expect(sent, 'sent alone when it was due without a carrier').toEqual([1_000_000, 1_000_020]);
+    });
+
+    it('carries nothing when a NOTIFY per append is asked for (minIntervalMs 0)', () => {
+      const { store } = notices(0);
+      expect(store.carry()).toBeUndefined();
+    });
   });
 
   it('with minIntervalMs 0 notifies every append, but never two at once', async () => {

@@ -26,8 +26,8 @@ export interface AppendStatementInput {
   /** With `index`: the writer takes the entry's lease (the worker driving the execution). */
   readonly lease?: { readonly owner: string; readonly leaseMs: number };
   /**
-   * A NOTIFY in the append's own transaction. The store does not send one (it notifies after the
-   * commit, see `appendNotices.ts`); the measurement in `bench/` compares both.
+   * A NOTIFY sent by the append's own commit, evaluated only when the events were written: at most
+   * one append per interval carries one (`AppendNotices.carry`, see `appendNotices.ts`).
    */
   readonly notify?: { readonly channel: string; readonly payload: string };
 }

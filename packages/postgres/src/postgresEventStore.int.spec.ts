@@ -424,6 +424,39 @@ suite('PostgresEventStore', () => {
       expect(fromStore[0]).toMatch(/^[0-9a-f-]{36}$/);
     });
 
+    it('lets an append carry its NOTIFY (heard once, from its commit); an append that writes nothing sends none', async () => {
+      // The store's own pool, watched: a NOTIFY sent alone would be a query of its own.
+      const pool = new pg.Pool({ connectionString: url, max: 4 });
+      const alone: string[] = [];
+      const query = pool.query.bind(pool) as (...args: unknown[]) => unknown;
+      Object.assign(pool, {
+        query: (...args: unknown[]) => {
+          const text = typeof args[0] === 'string' ? args[0] : (args[0] as { text?: string }).text;
+          if (text?.includes('pg_notify') && !text.includes('saga_events')) alone.push(text);
+          return query(...args);
+        },
+      });
+      const store = await open({ pool });
+      const db = await admin();
+      const channel = `saga_events:${store.schema}`;
+      const heard: string[] = [];
+      db.on('notification', (message) => heard.push(message.payload ?? ''));
+      await db.query(`LISTEN ${quoteIdentifier(channel)}`);
+      await store.append('saga-carrier', [{ type: 'A', data: {} }], 'no_stream');
+      await waitFor(() => heard.length === 1, { message: 'the NOTIFY the append carried' });
+      // Due again, the next append carries one too, but it conflicts: nothing written, nothing heard.
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      await expect(store.append('saga-carrier', [{ type: 'B', data: {} }], 5)).rejects.toSatisfy(isConcurrencyConflictError);
+      const fence = uniqueName('fence-');
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      await (await admin()).query('SELECT pg_notify($1, $2)', [channel, fence]);
+      await waitFor(() => heard.includes(fence), { message: 'the fence NOTIFY' });
+      expect(heard.slice(0, heard.indexOf(fence)), 'one NOTIFY, from the append that wrote').toHaveLength(1);
+      expect(alone, 'no NOTIFY sent alone').toEqual([]);
+      await store.destroy();
+      await pool.end();
+    });
+
     it('holds one LISTEN connection for all its listeners, and lets it go when the last one leaves', async () => {
       const store = await open();
       const db = await admin();

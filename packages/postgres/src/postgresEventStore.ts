@@ -84,9 +84,10 @@ export interface PostgresEventStoreOptions {
    */
   readonly groupCommit?: boolean | GroupCommitOptions;
   /**
-   * Other processes hear of this store's appends through NOTIFY, at most one per this many ms: the
-   * first append after a quiet spell at once, the appends of the next interval together at its end.
-   * 0 sends one per append (never two in flight). Default 10 ms.
+   * Other processes hear of this store's appends through NOTIFY, at most one per this many ms,
+   * carried by an append's own statement: the first append after a quiet spell carries one, and the
+   * appends of the next interval are carried by the first append after it (or notified alone an
+   * interval later if none comes). 0 sends one per append, alone (never two in flight). Default 10 ms.
    */
   readonly notifyIntervalMs?: number;
 }
@@ -104,6 +105,8 @@ interface EventRow {
 interface AppendedRow {
   readonly last_revision: number;
   readonly recorded_at: Date;
+  /** Its statement carried the NOTIFY, sent when it committed: nothing more is owed for it. */
+  readonly carried?: boolean;
 }
 
 interface StoredIdRow {
@@ -249,8 +252,8 @@ export class PostgresEventStore implements EventStore {
     await this.setup();
     // Fixed before the first attempt: a retry after a lost reply is recognised by these ids.
     const recordedAt = this.#clock?.now().toISOString() ?? null;
-    const result = await this.#retrying(`append to '${stream}'`, () => this.#appendOnce(stream, rows, eventsJson, expectedRevision, recordedAt, index, lease));
-    this.#notices.appended();
+    const { result, carried } = await this.#retrying(`append to '${stream}'`, () => this.#appendOnce(stream, rows, eventsJson, expectedRevision, recordedAt, index, lease));
+    this.#notices.appended(carried);
     return result;
   }
 
@@ -397,7 +400,7 @@ export class PostgresEventStore implements EventStore {
     recordedAt: string | null,
     index: ExecutionRecord | undefined,
     lease: AppendOptions['lease'],
-  ): Promise<AppendResult> {
+  ): Promise<{ readonly result: AppendResult; readonly carried: boolean }> {
     for (let attempt = 1; ; attempt += 1) {
       const append: BatchAppend = {
         stream,
@@ -409,7 +412,7 @@ export class PostgresEventStore implements EventStore {
       };
       try {
         const row = await (this.#group === undefined ? this.#appendAlone(append) : this.#group.submit(append));
-        if (row !== undefined) return { lastRevision: row.last_revision, recordedAt: row.recorded_at.toISOString() };
+        if (row !== undefined) return { result: { lastRevision: row.last_revision, recordedAt: row.recorded_at.toISOString() }, carried: row.carried === true };
         // No row: the stream has no event at the expected revision (it is behind, or does not exist).
         throw new ConcurrencyConflictError(stream, expected, await this.#lastRevision(stream));
       } catch (error) {
@@ -422,17 +425,26 @@ export class PostgresEventStore implements EventStore {
         if (sqlStateOf(error) !== uniqueViolation) throw error;
         if (expected === 'any' && attempt < maxAnyAttempts) continue;
         const stored = await this.#alreadyStored(stream, rows, expected);
-        if (stored !== undefined) return stored;
+        if (stored !== undefined) return { result: stored, carried: false };
         throw new ConcurrencyConflictError(stream, expected, await this.#lastRevision(stream));
       }
     }
   }
 
-  /** One append as one statement: its row, or none when the stream has no event at the expected revision. */
+  /**
+   * One append as one statement: its row, or none when the stream has no event at the expected
+   * revision. When a NOTIFY is due it carries it (sent by its commit, only if it wrote its events).
+   */
   async #appendAlone(append: BatchAppend): Promise<AppendedRow | undefined> {
-    const statement = appendStatement({ schema: this.schema, ...append });
-    const result = await this.#pool.query<AppendedRow>(prepared(statement.text, statement.values));
-    return result.rows[0];
+    const carried = this.#notices.carry();
+    let row: AppendedRow | undefined;
+    try {
+      const statement = appendStatement({ schema: this.schema, ...append, ...(carried === undefined ? {} : { notify: carried.notice }) });
+      row = (await this.#pool.query<AppendedRow>(prepared(statement.text, statement.values))).rows[0];
+      return row === undefined || carried === undefined ? row : { last_revision: row.last_revision, recorded_at: row.recorded_at, carried: true };
+    } finally {
+      carried?.settle(row !== undefined);
+    }
   }
 
   /**
@@ -448,15 +460,21 @@ export class PostgresEventStore implements EventStore {
         return [{ ok: false, error }];
       }
     }
-    const statement = appendBatchStatement(this.schema, appends);
-    const result = await this.#pool.query<BatchResultRow>(prepared(statement.text, statement.values));
+    const carried = this.#notices.carry();
+    let result: pg.QueryResult<BatchResultRow> | undefined;
+    try {
+      const statement = appendBatchStatement(this.schema, appends, carried?.notice);
+      result = await this.#pool.query<BatchResultRow>(prepared(statement.text, statement.values));
+    } finally {
+      carried?.settle(result !== undefined);
+    }
     const byItem = new Map(result.rows.map((row) => [row.item, row]));
     return appends.map((_, index): Outcome<AppendedRow | undefined> => {
       const row = byItem.get(index + 1);
       if (row === undefined) return { ok: false, error: new SagaError('PostgresEventStore: saga_append_batch returned no row for an append (this is a bug).') };
       if (row.error_code !== null) return { ok: false, error: new BatchedAppendError(row.error_message ?? row.error_code, row.error_code) };
       if (row.last_revision === null || row.recorded_at === null) return { ok: true, value: undefined };
-      return { ok: true, value: { last_revision: row.last_revision, recorded_at: row.recorded_at } };
+      return { ok: true, value: { last_revision: row.last_revision, recorded_at: row.recorded_at, ...(carried === undefined ? {} : { carried: true }) } };
     });
   }
 
