@@ -119,7 +119,7 @@ export { decodeStreamCursor, encodeStreamCursor, parseCursorIndex } from './port
 // The execution index and the store feed.
 export { indexEntryOf, isOpen } from './executionIndex/indexEntryOf.js';
 export * from './executionIndex/indexMaintenance.js';
-export { StoreFeed, type FeedListener, type StoreFeedOptions } from './feed/storeFeed.js';
+export { StoreFeed, type FeedListener, type StoreFeedOptions, type StreamWatch } from './feed/storeFeed.js';
 export { defaultTransientRetry, resolveTransientRetry, withTransientRetry, type TransientRetryPolicy } from './ports/transientRetry.js';
 export { parseWireBody, toWireMessage, type WireBody, type WireMessage } from './ports/wireMessage.js';
 export { abortableDelay } from './ports/abortableDelay.js';
