@@ -3,7 +3,7 @@
 // sources while other packages import its dist/; `vitestConfig` names the file in this folder that
 // says which specs run (default: the package's unit specs).
 export const targets = [
-  { name: 'execution-evolve', dir: 'packages/execution', mutate: ['src/evolve.ts'], about: 'the fold: evolve, fold, replay and their helpers' },
+  { name: 'execution-evolve', dir: 'packages/execution', mutate: ['src/evolve.ts', 'src/stamp.ts'], about: 'the fold: evolve, fold, replay and their helpers, and stamp (a decision’s state as if folded as stored)' },
   {
     name: 'core-manager',
     dir: 'packages/core',

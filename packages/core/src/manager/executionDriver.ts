@@ -146,7 +146,7 @@ export class ExecutionDriver {
       const decision = await decide(definition, execution, { kind: 'start' }, this.deps.decideOptions);
       const events = [...initial, ...decision.events];
       const recordedAt = await this.#append(id, events, 'no_stream', decision.execution);
-      const stored = await this.#stored(id, { ...decision, events }, stamp(decision.execution, events, recordedAt));
+      const stored = await this.#stored(id, { ...decision, events }, stamp(decision.execution, recordedAt));
       return decision.more ? this.#continue(id) : stored;
     });
   }
@@ -202,7 +202,7 @@ export class ExecutionDriver {
         }
         throw error;
       }
-      const stored = await this.#stored(executionId, decision, stamp(decision.execution, decision.events, recordedAt), !this.#storedHere.has(execution));
+      const stored = await this.#stored(executionId, decision, stamp(decision.execution, recordedAt), !this.#storedHere.has(execution));
       // Replies decided with others that applied: the ones that matched nothing are still said.
       this.#logIgnored(executionId, input, { ...decision, ignored: undefined });
       return { execution: stored, more: decision.more === true };
@@ -310,7 +310,7 @@ export class ExecutionDriver {
     try {
       const after = evolve(execution, event);
       const recordedAt = await this.#append(executionId, [event], execution.revision, after);
-      return stamp(after, [event], recordedAt);
+      return stamp(after, recordedAt);
     } catch (error) {
       this.deps.cache.delete(executionId);
       this.deps.logger.warn({ executionId, error: String(error) }, 'Could not record that the transaction outcome was sent; recovery will send it again');
