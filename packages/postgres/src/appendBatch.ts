@@ -17,6 +17,7 @@ import type { CarriedNotice } from './appendNotices.js';
 import type { AppendStatementInput } from './appendStatement.js';
 import { upsertEntriesSql } from './executionRow.js';
 import { quoteIdentifier } from './sqlIdentifiers.js';
+import { textMemo } from './textMemo.js';
 
 /** One append of a batch, as the client sends it: what the single statement takes, less the schema (one per store). */
 export type BatchAppend = Pick<AppendStatementInput, 'stream' | 'eventsJson' | 'expected' | 'recordedAt' | 'index' | 'lease'>;
@@ -103,22 +104,17 @@ export const appendBatchFunctionSql = (schema: string): string => {
 };
 
 /** Statement texts by schema and notice: one string object each, as for the single append. */
-const texts = new Map<string, string>();
+const texts = textMemo();
 
-const batchText = (schema: string, notify: boolean): string => {
-  const key = `${schema}\u0000${notify}`;
-  let text = texts.get(key);
-  if (text === undefined) {
-    // The NOTIFY a batch carries is sent by its commit: any of its appends may have written events.
-    text = `SELECT item, last_revision, recorded_at, error_code, error_message
+const batchText = (schema: string, notify: boolean): string =>
+  // The NOTIFY a batch carries is sent by its commit: any of its appends may have written events.
+  texts(
+    `${schema}\u0000${notify}`,
+    () => `SELECT item, last_revision, recorded_at, error_code, error_message
          FROM ${quoteIdentifier(schema)}.saga_append_batch($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::text[], $6::text[], $7::double precision[])${
            notify ? ' CROSS JOIN (SELECT pg_notify($8, $9)) AS notified' : ''
-         }`;
-    if (texts.size >= 1_000) texts.clear();
-    texts.set(key, text);
-  }
-  return text;
-};
+         }`,
+  );
 
 /** The call of the function for `appends` (one statement, so one transaction), carrying `notify` when given. */
 export const appendBatchStatement = (

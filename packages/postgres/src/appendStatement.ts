@@ -1,6 +1,7 @@
 import type { ExpectedRevision } from '@saga/core';
 import { recordValues, upsertEntrySql, type ExecutionRecord } from './executionRow.js';
 import { quoteIdentifier } from './sqlIdentifiers.js';
+import { textMemo } from './textMemo.js';
 
 export interface AppendStatement {
   readonly text: string;
@@ -49,8 +50,7 @@ const baseRelation = (table: string, expected: ExpectedRevision, stream: string,
  * store. The same string object every time, so the prepared statement's name is found by a lookup
  * whose hash the string already holds, instead of hashing 1.5 kB of SQL on every append.
  */
-const texts = new Map<string, string>();
-const maxTexts = 1_000;
+const texts = textMemo();
 
 /**
  * One append as one statement, so it is one transaction and one round trip: insert the events
@@ -77,8 +77,7 @@ export const appendStatement = (input: AppendStatementInput): AppendStatement =>
 
   const expectedKind = typeof input.expected === 'number' ? 'revision' : input.expected;
   const key = `${input.schema}\u0000${expectedKind}\u0000${input.index !== undefined}\u0000${lease !== undefined}\u0000${notify !== undefined}`;
-  let text = texts.get(key);
-  if (text === undefined) {
+  const text = texts(key, () => {
     const quoted = quoteIdentifier(input.schema);
     const table = `${quoted}.saga_events`;
     const upsert =
@@ -96,7 +95,7 @@ export const appendStatement = (input: AppendStatementInput): AppendStatement =>
                 },
           )})`;
     const notifyColumn = notify === undefined ? '' : `, pg_notify(${notify.channel}, ${notify.payload}) AS notified`;
-    text = `
+    return `
     WITH base AS (${baseRelation(table, input.expected, stream, revision)}),
     input AS (
       SELECT e.value AS event, e.n
@@ -113,8 +112,6 @@ export const appendStatement = (input: AppendStatementInput): AppendStatement =>
     SELECT max(revision) AS last_revision, min(recorded_at) AS recorded_at${notifyColumn}
     FROM inserted
     HAVING count(*) > 0`;
-    if (texts.size >= maxTexts) texts.clear();
-    texts.set(key, text);
-  }
+  });
   return { text, values };
 };

@@ -6,23 +6,14 @@
  */
 import { createHash } from 'node:crypto';
 import type { QueryConfig } from 'pg';
+import { textMemo } from './textMemo.js';
 
 /**
- * Names by text: a store sends a handful of statement forms, and hashing the text on every call was
- * 4 % of the process's CPU (profile, W1-durable on PostgreSQL, sequential). Bounded all the same.
+ * Names by text: hashing the text on every call was 4 % of the process's CPU (profile, W1-durable on
+ * PostgreSQL, sequential).
  */
-const names = new Map<string, string>();
-const maxNames = 1_000;
-
-const nameOf = (text: string): string => {
-  let name = names.get(text);
-  if (name === undefined) {
-    name = `saga_${createHash('sha1').update(text).digest('hex').slice(0, 20)}`;
-    if (names.size >= maxNames) names.clear();
-    names.set(text, name);
-  }
-  return name;
-};
+const names = textMemo();
+const nameOf = (text: string): string => names(text, () => `saga_${createHash('sha1').update(text).digest('hex').slice(0, 20)}`);
 
 export const prepared = (text: string, values: readonly unknown[]): QueryConfig => ({
   name: nameOf(text),
